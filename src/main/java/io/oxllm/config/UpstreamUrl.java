@@ -1,0 +1,46 @@
+package io.oxllm.config;
+
+/**
+ * A provider's {@code base_url}, split once at load time so the request path only concatenates.
+ * {@code basePath} has no trailing slash ("" or "/v1"); a request path "/chat/completions" becomes
+ * {@code basePath + "/chat/completions"}.
+ */
+public record UpstreamUrl(boolean ssl, String host, int port, String basePath) {
+
+  /** Parses an http(s) URL; throws IllegalArgumentException with a readable message when it is not one. */
+  public static UpstreamUrl parse(String url) {
+    java.net.URI uri;
+    try {
+      uri = new java.net.URI(url);
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalArgumentException("not a valid URL: " + e.getReason());
+    }
+    String scheme = uri.getScheme();
+    if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))) {
+      throw new IllegalArgumentException("must be an http:// or https:// URL");
+    }
+    if (uri.getHost() == null || uri.getHost().isEmpty()) {
+      throw new IllegalArgumentException("has no host");
+    }
+    if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+      throw new IllegalArgumentException("must not have a query or fragment");
+    }
+    boolean ssl = scheme.equalsIgnoreCase("https");
+    int port = uri.getPort() > 0 ? uri.getPort() : (ssl ? 443 : 80);
+    String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+    while (path.endsWith("/")) {
+      path = path.substring(0, path.length() - 1);
+    }
+    String host = uri.getHost();
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    return new UpstreamUrl(ssl, host, port, path);
+  }
+
+  @Override
+  public String toString() {
+    String h = host.contains(":") ? "[" + host + "]" : host;
+    return (ssl ? "https" : "http") + "://" + h + ":" + port + basePath;
+  }
+}

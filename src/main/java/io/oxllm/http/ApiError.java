@@ -1,0 +1,82 @@
+package io.oxllm.http;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The error catalogue of SPEC section 3: every error the gateway itself produces, in OpenAI's
+ * shape {@code {"error":{"message","type","param","code"}}}.
+ */
+public record ApiError(int status, String type, String code, String param, String message) {
+
+  public static ApiError invalidJson(String why) {
+    return new ApiError(400, "invalid_request_error", "invalid_json", null, "Request body is not valid JSON: " + why);
+  }
+
+  public static ApiError missingModel() {
+    return new ApiError(400, "invalid_request_error", "missing_model", "model",
+        "The request body must have a non-empty string field 'model'.");
+  }
+
+  public static ApiError modelNotFound(String model) {
+    return new ApiError(404, "invalid_request_error", "model_not_found", "model",
+        "The model '" + model + "' does not exist on this gateway.");
+  }
+
+  public static ApiError tooLarge(long limit) {
+    return new ApiError(413, "invalid_request_error", "request_too_large", null,
+        "Request body is larger than the limit of " + limit + " bytes.");
+  }
+
+  public static ApiError unsupportedMediaType(String contentType) {
+    return new ApiError(415, "invalid_request_error", "unsupported_media_type", null,
+        "Content-Type must be application/json, not '" + contentType + "'.");
+  }
+
+  public static ApiError invalidApiKey() {
+    return new ApiError(401, "authentication_error", "invalid_api_key", null,
+        "Missing or invalid API key: send 'Authorization: Bearer <key>'.");
+  }
+
+  public static ApiError notFound(String path) {
+    return new ApiError(404, "invalid_request_error", "not_found", null, "Unknown path '" + path + "'.");
+  }
+
+  public static ApiError methodNotAllowed(String method, String path) {
+    return new ApiError(405, "invalid_request_error", "method_not_allowed", null,
+        "Method " + method + " is not allowed on '" + path + "'.");
+  }
+
+  public static ApiError allRateLimited(long retryAfterSecs) {
+    return new ApiError(429, "rate_limit_error", "all_providers_rate_limited", null,
+        "Every provider for this model is rate limited; retry after " + retryAfterSecs + " s.");
+  }
+
+  public static ApiError noHealthyProvider(String model) {
+    return new ApiError(503, "service_unavailable", "no_healthy_provider", null,
+        "No healthy provider for model '" + model + "': every target is offline or its circuit is open.");
+  }
+
+  public static ApiError allProvidersFailed(String attempts) {
+    return new ApiError(502, "upstream_error", "all_providers_failed", null,
+        "Every attempt failed: " + attempts + ".");
+  }
+
+  public static ApiError shuttingDown() {
+    return new ApiError(503, "service_unavailable", "shutting_down", null, "The gateway is shutting down.");
+  }
+
+  public static ApiError internal(String why) {
+    return new ApiError(500, "internal_error", "internal_error", null, why);
+  }
+
+  /** The JSON body. */
+  public Buffer toBuffer() {
+    JsonObject error = new JsonObject()
+        .put("message", message)
+        .put("type", type)
+        .put("param", param)
+        .put("code", code);
+    return new JsonObject().put("error", error).toBuffer();
+  }
+}

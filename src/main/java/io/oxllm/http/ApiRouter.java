@@ -1,0 +1,174 @@
+package io.oxllm.http;
+
+import io.oxllm.config.GatewayConfig;
+import io.oxllm.routing.GatewayState;
+import io.oxllm.routing.RouteTable;
+import io.oxllm.upstream.UpstreamClients;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The data-plane routes of SPEC section 3 on a vertx-web {@link Router}: request ids, CORS,
+ * API keys, body limits and the error table; the proxying itself is {@link ProxyExchange}.
+ * One router per HTTP verticle instance.
+ */
+final class ApiRouter {
+  static final String REQUEST_ID = "oxllm.requestId";
+  private static final Map<String, String> ALLOW = Map.of(
+      "/v1/chat/completions", "POST", "/v1/completions", "POST", "/v1/embeddings", "POST",
+      "/v1/models", "GET", "/healthz", "GET", "/readyz", "GET");
+  private static final Buffer OK = Buffer.buffer("{\"status\":\"ok\"}");
+  private static final Buffer READY = Buffer.buffer("{\"status\":\"ready\"}");
+  private static final Buffer NOT_READY = Buffer.buffer("{\"status\":\"not_ready\"}");
+
+  private final Vertx vertx;
+  private final GatewayState state;
+  private final UpstreamClients clients;
+  private GatewayConfig modelsFor;
+  private Buffer modelsJson;
+
+  private ApiRouter(Vertx vertx, GatewayState state, UpstreamClients clients) {
+    this.vertx = vertx;
+    this.state = state;
+    this.clients = clients;
+  }
+
+  static Router create(Vertx vertx, GatewayState state, UpstreamClients clients) {
+    return new ApiRouter(vertx, state, clients).build();
+  }
+
+  private Router build() {
+    GatewayConfig cfg = state.config();
+    Router router = Router.router(vertx);
+    router.route().handler(this::requestId);
+    router.get("/healthz").handler(ctx -> json(ctx, 200, OK));
+    router.get("/readyz").handler(ctx -> json(ctx, state.ready() ? 200 : 503, state.ready() ? READY : NOT_READY));
+    List<String> origins = cfg.server().corsOrigins();
+    if (!origins.isEmpty()) {
+      router.route("/v1/*").handler(cors(origins));
+    }
+    router.route("/v1/*").handler(this::admit);
+    router.get("/v1/models").handler(this::models);
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(cfg.server().maxBodyBytes());
+    for (String path : List.of("/v1/chat/completions", "/v1/completions", "/v1/embeddings")) {
+      // separate routes: vertx-web wants a BodyHandler first on its route, and 415 must not read the body
+      router.post(path).handler(this::requireJson);
+      router.post(path).handler(body).handler(this::proxy);
+    }
+    router.errorHandler(404, ctx -> Errors.send(ctx.response(), ApiError.notFound(ctx.request().path())));
+    router.errorHandler(405, ctx -> {
+      String allow = ALLOW.get(ctx.request().path());
+      if (allow != null) {
+        ctx.response().putHeader(HttpHeaders.ALLOW, allow);
+      }
+      Errors.send(ctx.response(), ApiError.methodNotAllowed(ctx.request().method().name(), ctx.request().path()));
+    });
+    router.errorHandler(413, ctx -> Errors.send(ctx.response(), ApiError.tooLarge(cfg.server().maxBodyBytes())));
+    router.errorHandler(500, ctx -> Errors.send(ctx.response(), ApiError.internal("internal error")));
+    return router;
+  }
+
+  private static CorsHandler cors(List<String> origins) {
+    CorsHandler cors = CorsHandler.create();
+    if (!origins.contains("*")) {
+      cors.addOrigins(origins);
+    }
+    return cors
+        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.OPTIONS))
+        .allowedHeaders(Set.of("authorization", "content-type", "x-request-id"))
+        .exposedHeaders(Set.of("x-request-id", "x-upstream-request-id", "x-oxllm-provider", "x-oxllm-model",
+            "x-oxllm-attempts", "x-ratelimit-limit-requests", "x-ratelimit-limit-tokens",
+            "x-ratelimit-remaining-requests", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-requests",
+            "x-ratelimit-reset-tokens", "retry-after"))
+        .maxAgeSeconds(600);
+  }
+
+  private void requestId(RoutingContext ctx) {
+    String id = RequestIds.accept(ctx.request().getHeader(HeaderRules.X_REQUEST_ID));
+    ctx.put(REQUEST_ID, id);
+    ctx.response().putHeader(HeaderRules.X_REQUEST_ID, id);
+    ctx.next();
+  }
+
+  /** Draining and API keys, for every /v1 route. */
+  private void admit(RoutingContext ctx) {
+    if (state.draining()) {
+      ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+      Errors.send(ctx.response(), ApiError.shuttingDown());
+      return;
+    }
+    List<String> keys = state.config().auth().apiKeys();
+    if (!keys.isEmpty() && !validKey(ctx.request().getHeader(HttpHeaders.AUTHORIZATION), keys)) {
+      Errors.send(ctx.response(), ApiError.invalidApiKey());
+      return;
+    }
+    ctx.next();
+  }
+
+  /** Compares in constant time per key, so response timing does not reveal a key's prefix. */
+  private static boolean validKey(String authorization, List<String> keys) {
+    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return false;
+    }
+    byte[] given = authorization.substring(7).trim().getBytes(StandardCharsets.UTF_8);
+    boolean ok = false;
+    for (String key : keys) {
+      ok |= MessageDigest.isEqual(given, key.getBytes(StandardCharsets.UTF_8));
+    }
+    return ok;
+  }
+
+  private void requireJson(RoutingContext ctx) {
+    String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
+    if (type != null && !isJson(type)) {
+      Errors.send(ctx.response(), ApiError.unsupportedMediaType(type));
+      return;
+    }
+    ctx.next();
+  }
+
+  /** application/json or any +json type, with or without parameters. */
+  static boolean isJson(String contentType) {
+    int semi = contentType.indexOf(';');
+    String mime = (semi < 0 ? contentType : contentType.substring(0, semi)).trim();
+    return mime.equalsIgnoreCase("application/json")
+        || (mime.regionMatches(true, 0, "application/", 0, 12) && mime.toLowerCase(java.util.Locale.ROOT).endsWith("+json"));
+  }
+
+  private void models(RoutingContext ctx) {
+    GatewayConfig cfg = state.config();
+    if (cfg != modelsFor) {
+      modelsJson = RouteTable.build(cfg).modelsJson();
+      modelsFor = cfg;
+    }
+    json(ctx, 200, modelsJson);
+  }
+
+  private void proxy(RoutingContext ctx) {
+    Buffer raw = ctx.body().buffer();
+    RequestBody body;
+    try {
+      body = RequestBody.inspect(raw == null ? Buffer.buffer() : raw);
+    } catch (RequestBody.Rejected e) {
+      Errors.send(ctx.response(), e.error());
+      return;
+    }
+    String path = ctx.request().path().substring(3);  // "/v1/chat/completions" -> "/chat/completions"
+    new ProxyExchange(vertx, ctx.request(), clients, ctx.get(REQUEST_ID), path, body).start();
+  }
+
+  private static void json(RoutingContext ctx, int status, Buffer body) {
+    ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, HeaderRules.JSON).end(body);
+  }
+}

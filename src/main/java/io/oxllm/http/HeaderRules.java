@@ -1,0 +1,83 @@
+package io.oxllm.http;
+
+import io.oxllm.config.ProviderConfig;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Which headers cross the gateway (SPEC section 3). Upstream: an allow-list built from scratch, so
+ * the client's Authorization, cookies and anything else never leak to a provider. Downstream: the
+ * upstream's status, Content-Type and {@code x-ratelimit-*}, plus the gateway's own headers.
+ */
+final class HeaderRules {
+  static final String VERSION = versionOf();
+  static final CharSequence USER_AGENT = HttpHeaders.createOptimized("oxllm/" + VERSION);
+  static final CharSequence X_REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
+  static final CharSequence X_UPSTREAM_REQUEST_ID = HttpHeaders.createOptimized("x-upstream-request-id");
+  static final CharSequence X_PROVIDER = HttpHeaders.createOptimized("x-oxllm-provider");
+  static final CharSequence X_MODEL = HttpHeaders.createOptimized("x-oxllm-model");
+  static final CharSequence X_ATTEMPTS = HttpHeaders.createOptimized("x-oxllm-attempts");
+  static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
+  static final CharSequence IDENTITY = HttpHeaders.createOptimized("identity");
+
+  /** Hop-by-hop headers (RFC 9110 section 7.6.1): never forwarded in either direction. */
+  static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate",
+      "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "proxy-connection");
+
+  private HeaderRules() {}
+
+  /** The headers of one upstream attempt. */
+  static MultiMap upstream(ProviderConfig provider, MultiMap client, String requestId) {
+    MultiMap h = HttpHeaders.headers();
+    h.set(HttpHeaders.CONTENT_TYPE, JSON);
+    String accept = client.get(HttpHeaders.ACCEPT);
+    h.set(HttpHeaders.ACCEPT, accept != null ? accept : "application/json, text/event-stream");
+    // the usage tap reads the bytes, so they must not arrive compressed
+    h.set(HttpHeaders.ACCEPT_ENCODING, IDENTITY);
+    h.set(HttpHeaders.USER_AGENT, USER_AGENT);
+    h.set(X_REQUEST_ID, requestId);
+    copyIfPresent(client, h, "traceparent");
+    copyIfPresent(client, h, "tracestate");
+    if (provider.hasApiKey()) {
+      h.set(HttpHeaders.AUTHORIZATION, "Bearer " + provider.apiKey());
+    }
+    for (Map.Entry<String, String> e : provider.headers().entrySet()) {
+      if (!HOP_BY_HOP.contains(e.getKey().toLowerCase(Locale.ROOT))) {
+        h.set(e.getKey(), e.getValue());
+      }
+    }
+    return h;
+  }
+
+  /** Copies the upstream headers the client may see: Content-Type, Content-Length (non-stream) and x-ratelimit-*. */
+  static void downstream(MultiMap upstream, MultiMap client, boolean keepLength) {
+    for (Map.Entry<String, String> e : upstream) {
+      String name = e.getKey();
+      if (name.regionMatches(true, 0, "x-ratelimit-", 0, 12)
+          || name.equalsIgnoreCase("content-type")
+          || (keepLength && name.equalsIgnoreCase("content-length"))
+          || name.equalsIgnoreCase("retry-after")) {
+        client.add(name, e.getValue());
+      }
+    }
+    String upstreamId = upstream.get(X_REQUEST_ID);
+    if (upstreamId != null) {
+      client.set(X_UPSTREAM_REQUEST_ID, upstreamId);
+    }
+  }
+
+  private static void copyIfPresent(MultiMap from, MultiMap to, String name) {
+    String v = from.get(name);
+    if (v != null) {
+      to.set(name, v);
+    }
+  }
+
+  private static String versionOf() {
+    String v = HeaderRules.class.getPackage().getImplementationVersion();
+    return v != null ? v : "dev";
+  }
+}

@@ -1,0 +1,251 @@
+package io.oxllm.http;
+
+import io.oxllm.config.ProviderType;
+import io.oxllm.routing.AttemptOutcome;
+import io.oxllm.routing.AttemptOutcome.Kind;
+import io.oxllm.routing.RetryAfter;
+import io.oxllm.routing.RouteAnswer;
+import io.oxllm.routing.RoutePlan;
+import io.oxllm.routing.RouteQuery;
+import io.oxllm.routing.RoutingVerticle;
+import io.oxllm.routing.Target;
+import io.oxllm.upstream.UpstreamAttempt;
+import io.oxllm.upstream.UpstreamClients;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+
+/**
+ * One proxied request, from the first route query to the end of the response: walks the plan the
+ * routing verticle hands out, one attempt at a time, failing over before the commit point (SPEC
+ * section 4), and reports every attempt's outcome back to the routing verticle. Lives on one
+ * event loop; no locks.
+ */
+final class ProxyExchange implements RelayListener {
+  static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true).setSendTimeout(5_000);
+
+  private final Vertx vertx;
+  private final HttpServerRequest req;
+  private final HttpServerResponse resp;
+  private final UpstreamClients clients;
+  private final String requestId;
+  private final String path;
+  private final RequestBody body;
+  private final StringBuilder attemptLog = new StringBuilder();
+  private RoutePlan plan;
+  private int index;
+  private int attempts;
+  private int rateLimitedAttempts;
+  private long soonestRetryMs = Long.MAX_VALUE;
+  private UpstreamAttempt current;
+  private Target answered;
+  private boolean clientGone;
+  private boolean done;
+
+  ProxyExchange(Vertx vertx, HttpServerRequest req, UpstreamClients clients, String requestId, String path, RequestBody body) {
+    this.vertx = vertx;
+    this.req = req;
+    this.resp = req.response();
+    this.clients = clients;
+    this.requestId = requestId;
+    this.path = path;
+    this.body = body;
+  }
+
+  void start() {
+    resp.closeHandler(v -> onClientClosed());
+    ask(RouteQuery.first(body.model()));
+  }
+
+  private void ask(RouteQuery query) {
+    vertx.eventBus().<RouteAnswer>request(RoutingVerticle.ROUTE, query, LOCAL).onComplete(ar -> {
+      if (clientGone || done) {
+        return;
+      }
+      if (ar.failed()) {
+        respond(ApiError.internal("routing unavailable: " + ar.cause().getMessage()));
+      } else {
+        onAnswer(ar.result().body());
+      }
+    });
+  }
+
+  private void onAnswer(RouteAnswer answer) {
+    switch (answer.refusal()) {
+      case MODEL_NOT_FOUND -> respond(ApiError.modelNotFound(body.model()));
+      case NONE_USABLE -> exhausted(answer);
+      default -> attempt(answer);
+    }
+  }
+
+  private void attempt(RouteAnswer answer) {
+    plan = answer.plan();
+    index = answer.index();
+    attempts++;
+    Target target = answer.target();
+    if (target.provider().type() == ProviderType.ECHO) {
+      EchoExchange.answer(resp, path, body, target, requestId, attempts);
+      report(target.providerName(), Kind.SUCCESS, -1);
+      done = true;
+      return;
+    }
+    UpstreamAttempt attempt = new UpstreamAttempt(vertx, target);
+    current = attempt;
+    var p = target.provider();
+    attempt.send(clients.client(p), path, body.withModel(target.upstreamModel()),
+            HeaderRules.upstream(p, req.headers(), requestId))
+        .onComplete(ar -> {
+          if (current != attempt) {
+            return;
+          }
+          if (clientGone) {
+            attempt.abort("client closed");
+            ended(Kind.NEUTRAL, "client closed");
+          } else if (ar.failed()) {
+            failedBeforeCommit(ar.cause().getMessage());
+          } else {
+            onResponse(attempt, ar.result());
+          }
+        });
+  }
+
+  private void onResponse(UpstreamAttempt attempt, HttpClientResponse upstream) {
+    int status = upstream.statusCode();
+    if (plan.config().routing().retryOn().contains(status)) {
+      // drain and drop the refused body so the pooled connection can be reused
+      upstream.handler(b -> { }).exceptionHandler(e -> { }).endHandler(v -> attempt.finish());
+      long retryMs = -1;
+      if (status == 429) {
+        retryMs = RetryAfter.parseMs(upstream.getHeader(HttpHeaders.RETRY_AFTER), System.currentTimeMillis());
+        rateLimitedAttempts++;
+        soonestRetryMs = Math.min(soonestRetryMs, retryMs >= 0 ? retryMs : defaultCooldownMs());
+      }
+      logAttempt(attempt, "status " + status);
+      report(attempt.target().providerName(), status == 429 ? Kind.RATE_LIMITED : Kind.FAILURE, retryMs);
+      current = null;
+      next();
+      return;
+    }
+    answered = attempt.target();
+    ResponseRelay relay = new ResponseRelay(resp, upstream, attempt, this, this::writeGatewayHeaders);
+    String type = upstream.getHeader(HttpHeaders.CONTENT_TYPE);
+    if (status < 300 && type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17)) {
+      relay.relayStream();
+    } else {
+      relay.relayBody();
+    }
+  }
+
+  @Override
+  public void failedBeforeCommit(String reason) {
+    UpstreamAttempt attempt = current;
+    if (attempt == null) {
+      return;
+    }
+    current = null;
+    answered = null;
+    attempt.finish();
+    logAttempt(attempt, reason);
+    report(attempt.target().providerName(), clientGone ? Kind.NEUTRAL : Kind.FAILURE, -1);
+    if (!clientGone) {
+      next();
+    }
+  }
+
+  @Override
+  public void ended(Kind kind, String note) {
+    UpstreamAttempt attempt = current;
+    if (attempt == null) {
+      return;
+    }
+    current = null;
+    done = true;
+    report(attempt.target().providerName(), kind, -1);
+  }
+
+  @Override
+  public boolean clientGone() {
+    return clientGone;
+  }
+
+  private void onClientClosed() {
+    if (done && current == null) {
+      return;
+    }
+    clientGone = true;
+    if (current != null) {
+      current.abort("client closed");
+    }
+  }
+
+  private void next() {
+    int max = plan.config().routing().maxAttempts();
+    if (attempts >= max || index + 1 >= plan.targets().size()) {
+      exhausted(null);
+    } else {
+      ask(RouteQuery.next(plan, index + 1));
+    }
+  }
+
+  /** No (further) target: the answer the error table gives for what happened on this walk. */
+  private void exhausted(RouteAnswer last) {
+    int skippedUnhealthy = last == null ? 0 : last.unhealthySkips();
+    int skippedLimited = last == null ? 0 : last.rateLimitedSkips();
+    if (last != null && skippedLimited > 0) {
+      soonestRetryMs = Math.min(soonestRetryMs, last.retryAfterSecs() * 1000);
+    }
+    boolean onlyRateLimits = rateLimitedAttempts == attempts && skippedUnhealthy == 0
+        && (attempts > 0 || skippedLimited > 0);
+    if (onlyRateLimits) {
+      long secs = Math.max(1, Math.min(capCooldownMs(soonestRetryMs), Long.MAX_VALUE - 999) / 1000);
+      resp.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(secs));
+      respond(ApiError.allRateLimited(secs));
+    } else if (attempts == 0) {
+      respond(ApiError.noHealthyProvider(body.model()));
+    } else {
+      respond(ApiError.allProvidersFailed(attemptLog.toString()));
+    }
+  }
+
+  private long defaultCooldownMs() {
+    return plan.config().breaker().rateLimitDefaultSecs() * 1000;
+  }
+
+  private long capCooldownMs(long ms) {
+    return Math.min(ms, plan.config().breaker().rateLimitMaxSecs() * 1000);
+  }
+
+  private void logAttempt(UpstreamAttempt attempt, String what) {
+    if (attemptLog.length() > 0) {
+      attemptLog.append("; ");
+    }
+    attemptLog.append(attempt.target().providerName()).append(": ").append(what)
+        .append(" (").append(attempt.elapsedMs()).append(" ms)");
+  }
+
+  private void writeGatewayHeaders(HttpServerResponse r) {
+    r.headers()
+        .set(HeaderRules.X_PROVIDER, answered.providerName())
+        .set(HeaderRules.X_MODEL, answered.upstreamModel())
+        .set(HeaderRules.X_ATTEMPTS, Integer.toString(attempts));
+  }
+
+  private void respond(ApiError error) {
+    done = true;
+    if (clientGone) {
+      return;
+    }
+    if (attempts > 0) {
+      resp.putHeader(HeaderRules.X_ATTEMPTS, Integer.toString(attempts));
+    }
+    Errors.send(resp, error);
+  }
+
+  private void report(String provider, Kind kind, long retryAfterMs) {
+    vertx.eventBus().send(RoutingVerticle.OUTCOME, new AttemptOutcome(provider, kind, retryAfterMs), LOCAL);
+  }
+}

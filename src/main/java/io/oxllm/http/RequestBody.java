@@ -1,0 +1,156 @@
+package io.oxllm.http;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+
+/**
+ * What the gateway needs from a request body, found by one streaming walk over the top-level
+ * fields (no tree is built; values it does not need are skipped): {@code model} with its byte
+ * offsets, {@code stream} and {@code stream_options.include_usage}. The body itself is forwarded as
+ * the client sent it; only the bytes of the {@code model} value are replaced, so unknown fields and
+ * the exact text of numbers pass through untouched.
+ */
+public final class RequestBody {
+  private static final JsonFactory JSON = new JsonFactory();
+
+  private final Buffer raw;
+  private final String model;
+  private final int modelStart;
+  private final int modelEnd;
+  private final boolean stream;
+  private final boolean includeUsage;
+
+  private RequestBody(Buffer raw, String model, int modelStart, int modelEnd, boolean stream, boolean includeUsage) {
+    this.raw = raw;
+    this.model = model;
+    this.modelStart = modelStart;
+    this.modelEnd = modelEnd;
+    this.stream = stream;
+    this.includeUsage = includeUsage;
+  }
+
+  /** Thrown for a body the gateway refuses; carries the error to answer with. */
+  public static final class Rejected extends Exception {
+    private final transient ApiError error;
+
+    Rejected(ApiError error) {
+      super(error.message(), null, false, false);
+      this.error = error;
+    }
+
+    public ApiError error() {
+      return error;
+    }
+  }
+
+  /** Inspects a complete body: 400 {@code invalid_json} or {@code missing_model} when it is unusable. */
+  public static RequestBody inspect(Buffer raw) throws Rejected {
+    byte[] bytes = raw.getBytes();
+    int bad = Utf8.firstInvalid(bytes);
+    if (bad >= 0) {
+      throw new Rejected(ApiError.invalidJson("invalid UTF-8 at byte " + bad));
+    }
+    String model = null;
+    boolean modelSeen = false;
+    int start = -1;
+    int end = -1;
+    boolean stream = false;
+    boolean includeUsage = false;
+    try (JsonParser p = JSON.createParser(bytes)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new Rejected(ApiError.invalidJson("the body must be a JSON object"));
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken value = p.nextToken();
+        if ("model".equals(name)) {
+          if (modelSeen) {
+            throw new Rejected(ApiError.invalidJson("the field 'model' appears more than once"));
+          }
+          modelSeen = true;
+          if (value == JsonToken.VALUE_STRING) {
+            start = (int) p.currentTokenLocation().getByteOffset();
+            model = p.getText();
+            end = (int) p.currentLocation().getByteOffset();
+          } else {
+            p.skipChildren();
+          }
+        } else if ("stream".equals(name)) {
+          stream = value == JsonToken.VALUE_TRUE;
+        } else if ("stream_options".equals(name) && value == JsonToken.START_OBJECT) {
+          includeUsage = readIncludeUsage(p);
+        } else {
+          p.skipChildren();
+        }
+      }
+      if (p.nextToken() != null) {
+        throw new Rejected(ApiError.invalidJson("unexpected content after the JSON object"));
+      }
+    } catch (IOException e) {
+      throw new Rejected(ApiError.invalidJson(firstLine(e.getMessage())));
+    }
+    if (model == null || model.isEmpty()) {
+      throw new Rejected(ApiError.missingModel());
+    }
+    return new RequestBody(raw, model, start, end, stream, includeUsage);
+  }
+
+  private static boolean readIncludeUsage(JsonParser p) throws IOException {
+    boolean include = false;
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      JsonToken value = p.nextToken();
+      if ("include_usage".equals(name)) {
+        include = value == JsonToken.VALUE_TRUE;
+      } else {
+        p.skipChildren();
+      }
+    }
+    return include;
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "malformed JSON";
+    }
+    int nl = message.indexOf('\n');
+    return nl < 0 ? message : message.substring(0, nl);
+  }
+
+  /** The requested model. */
+  public String model() {
+    return model;
+  }
+
+  public boolean stream() {
+    return stream;
+  }
+
+  /** Whether the client asked for {@code stream_options.include_usage = true}. */
+  public boolean includeUsage() {
+    return includeUsage;
+  }
+
+  /** The body as received. */
+  public Buffer raw() {
+    return raw;
+  }
+
+  /**
+   * The body to send for {@code upstreamModel}: the original buffer when the name is unchanged,
+   * else a copy in which only the bytes of the {@code model} value differ.
+   */
+  public Buffer withModel(String upstreamModel) {
+    if (upstreamModel.equals(model)) {
+      return raw;
+    }
+    byte[] quoted = JsonStringEncoder.getInstance().quoteAsUTF8(upstreamModel);
+    Buffer out = Buffer.buffer(raw.length() - (modelEnd - modelStart) + quoted.length + 2);
+    out.appendBuffer(raw, 0, modelStart).appendByte((byte) '"').appendBytes(quoted).appendByte((byte) '"');
+    return out.appendBuffer(raw, modelEnd, raw.length() - modelEnd);
+  }
+}

@@ -1,0 +1,220 @@
+package io.oxllm.http;
+
+import io.oxllm.routing.AttemptOutcome.Kind;
+import io.oxllm.sse.SseScanner;
+import io.oxllm.upstream.AttemptFailure;
+import io.oxllm.upstream.UpstreamAttempt;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Relays one upstream response to the client, byte for byte, with backpressure: when the client's
+ * write queue is full the upstream read pauses until it drains, so memory per stream stays bounded.
+ *
+ * <p>Streams (SSE) have a commit point (SPEC section 5): headers are held until the first SSE
+ * event, so a failure or an error event before it can still fail over. After it, a cut, idle or
+ * total timeout ends the response with one {@code stream_interrupted} error event and no
+ * {@code [DONE]}; a clean end after a {@code finish_reason} gets the missing {@code [DONE]}.
+ * Non-stream bodies commit at the headers.
+ */
+final class ResponseRelay {
+  private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
+  /** Bytes a stream may send before its first complete event; past this it is not SSE we can use. */
+  private static final int MAX_BEFORE_FIRST_EVENT = 1 << 20;
+  private static final CharSequence NO_CACHE = HttpHeaders.createOptimized("no-cache");
+
+  private final HttpServerResponse resp;
+  private final HttpClientResponse upstream;
+  private final UpstreamAttempt attempt;
+  private final RelayListener listener;
+  private final GatewayHeaders gatewayHeaders;
+  private SseScanner scanner;
+  private List<Buffer> held;
+  private int heldBytes;
+  private boolean committed;
+  private boolean over;
+  private long bytesOut;
+
+  /** The gateway's own response headers, written at commit. */
+  interface GatewayHeaders {
+    void writeTo(HttpServerResponse resp);
+  }
+
+  ResponseRelay(HttpServerResponse resp, HttpClientResponse upstream, UpstreamAttempt attempt,
+      RelayListener listener, GatewayHeaders gatewayHeaders) {
+    this.resp = resp;
+    this.upstream = upstream;
+    this.attempt = attempt;
+    this.listener = listener;
+    this.gatewayHeaders = gatewayHeaders;
+  }
+
+  /** Non-stream: commit now and pipe the body. Must be called in the callback that delivered the response. */
+  void relayBody() {
+    attempt.firstByteArrived();
+    commit(false);
+    upstream.handler(this::forward);
+    upstream.exceptionHandler(err -> {
+      if (!over) {
+        over = true;
+        attempt.finish();
+        if (!listener.clientGone()) {
+          resp.reset();  // headers are out: closing is the only honest way to say "truncated"
+        }
+        listener.ended(listener.clientGone() ? Kind.NEUTRAL : Kind.FAILURE, reason(err));
+      }
+    });
+    upstream.endHandler(v -> {
+      if (!over) {
+        over = true;
+        attempt.finish();
+        resp.end();
+        int s = upstream.statusCode();
+        listener.ended(s >= 500 ? Kind.FAILURE : s >= 400 ? Kind.NEUTRAL : Kind.SUCCESS, null);
+      }
+    });
+  }
+
+  /** SSE: hold until the first event, then commit and pass through. Call in the delivering callback. */
+  void relayStream() {
+    scanner = new SseScanner();
+    held = new ArrayList<>(2);
+    upstream.handler(chunk -> {
+      if (committed) {
+        scanner.feed(chunk);
+        forward(chunk);
+      } else {
+        beforeCommit(chunk);
+      }
+    });
+    upstream.exceptionHandler(err -> {
+      if (!committed) {
+        failBeforeCommit(reason(err));
+      } else {
+        interrupt(reason(err));
+      }
+    });
+    upstream.endHandler(v -> {
+      if (!committed) {
+        failBeforeCommit("the stream ended before its first event");
+      } else if (scanner.sawDone()) {
+        finish(null, Kind.SUCCESS, null);
+      } else if (scanner.finishReason() != null) {
+        finish(DONE, Kind.SUCCESS, "added the missing [DONE]");
+      } else {
+        interrupt("the upstream ended the stream without a finish_reason or [DONE]");
+      }
+    });
+  }
+
+  private void beforeCommit(Buffer chunk) {
+    scanner.feed(chunk);
+    held.add(chunk);
+    heldBytes += chunk.length();
+    if (scanner.events() > 0) {
+      if (scanner.firstEventIsError()) {
+        failBeforeCommit("error event: " + scanner.firstErrorMessage());
+        return;
+      }
+      attempt.firstByteArrived();
+      commit(true);
+      List<Buffer> first = held;
+      held = null;
+      for (Buffer b : first) {
+        forward(b);
+      }
+    } else if (heldBytes > MAX_BEFORE_FIRST_EVENT) {
+      failBeforeCommit("no SSE event in the first " + MAX_BEFORE_FIRST_EVENT + " bytes");
+    }
+  }
+
+  private void commit(boolean stream) {
+    committed = true;
+    resp.setStatusCode(upstream.statusCode());
+    HeaderRules.downstream(upstream.headers(), resp.headers(), !stream);
+    if (stream) {
+      resp.headers().set(HttpHeaders.CACHE_CONTROL, NO_CACHE).set("X-Accel-Buffering", "no");
+    }
+    gatewayHeaders.writeTo(resp);
+    if (!resp.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+      resp.setChunked(true);
+    }
+    resp.drainHandler(v -> upstream.resume());
+    attempt.watchIdle();
+  }
+
+  private void forward(Buffer chunk) {
+    if (over || listener.clientGone()) {
+      return;
+    }
+    attempt.activity();
+    bytesOut += chunk.length();
+    resp.write(chunk);
+    if (resp.writeQueueFull()) {
+      upstream.pause();
+    }
+  }
+
+  private void failBeforeCommit(String reason) {
+    if (over) {
+      return;
+    }
+    over = true;
+    held = null;
+    attempt.abort(reason);
+    listener.failedBeforeCommit(reason);
+  }
+
+  private void interrupt(String reason) {
+    if (over) {
+      return;
+    }
+    boolean gone = listener.clientGone();
+    finish(gone ? null : errorEvent(reason), gone ? Kind.NEUTRAL : Kind.FAILURE, gone ? "client closed" : reason);
+    attempt.abort(reason);
+  }
+
+  private void finish(Buffer last, Kind kind, String note) {
+    if (over) {
+      return;
+    }
+    over = true;
+    attempt.finish();
+    if (!listener.clientGone()) {
+      if (last != null) {
+        bytesOut += last.length();
+        resp.end(last);
+      } else {
+        resp.end();
+      }
+    }
+    listener.ended(kind, note);
+  }
+
+  private String reason(Throwable err) {
+    return attempt.abortReason() != null ? attempt.abortReason() : AttemptFailure.describe(err);
+  }
+
+  /** Bytes written to the client so far. */
+  long bytesOut() {
+    return bytesOut;
+  }
+
+  SseScanner scanner() {
+    return scanner;
+  }
+
+  static Buffer errorEvent(String message) {
+    JsonObject error = new JsonObject()
+        .put("message", "upstream stream interrupted: " + message)
+        .put("type", "upstream_error")
+        .put("param", null)
+        .put("code", "stream_interrupted");
+    return Buffer.buffer("data: ").appendBuffer(new JsonObject().put("error", error).toBuffer()).appendString("\n\n");
+  }
+}

@@ -1,0 +1,47 @@
+package io.oxllm.routing;
+
+import io.oxllm.config.GatewayConfig;
+
+/**
+ * The few facts every HTTP verticle instance reads on each request, published by their single
+ * owners: the routing verticle publishes the config snapshot and readiness, the shutdown path sets
+ * draining. Fields are volatile references to immutable values: readers never lock, and a reader
+ * sees either the old snapshot or the new one, never a mix.
+ */
+public final class GatewayState {
+  private volatile GatewayConfig config;
+  private volatile boolean ready = true;
+  private volatile boolean draining;
+
+  public GatewayState(GatewayConfig initial) {
+    this.config = initial;
+  }
+
+  public GatewayConfig config() {
+    return config;
+  }
+
+  /** Only the routing verticle calls this. */
+  void publish(GatewayConfig config, boolean ready) {
+    this.config = config;
+    this.ready = ready;
+  }
+
+  /** Only the routing verticle calls this. */
+  void publishReady(boolean ready) {
+    this.ready = ready;
+  }
+
+  /** At least one provider usable, and not draining. */
+  public boolean ready() {
+    return ready && !draining;
+  }
+
+  public boolean draining() {
+    return draining;
+  }
+
+  public void startDraining() {
+    this.draining = true;
+  }
+}

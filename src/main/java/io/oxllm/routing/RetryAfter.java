@@ -1,0 +1,34 @@
+package io.oxllm.routing;
+
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+
+/** Parses an HTTP {@code Retry-After} value: delay-seconds or an HTTP date (RFC 9110 section 10.2.3). */
+public final class RetryAfter {
+  private RetryAfter() {}
+
+  /** Milliseconds from {@code nowMs} until the given time, or -1 when absent or unreadable. */
+  public static long parseMs(String value, long nowMs) {
+    if (value == null) {
+      return -1;
+    }
+    String v = value.trim();
+    if (v.isEmpty()) {
+      return -1;
+    }
+    if (Character.isDigit(v.charAt(0))) {
+      try {
+        return Math.multiplyExact(Long.parseLong(v), 1000L);
+      } catch (NumberFormatException | ArithmeticException e) {
+        return -1;
+      }
+    }
+    try {
+      long at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli();
+      return Math.max(0, at - nowMs);
+    } catch (DateTimeParseException e) {
+      return -1;
+    }
+  }
+}

@@ -1,0 +1,35 @@
+package io.oxllm.routing;
+
+/**
+ * Routing verticle → HTTP verticle. Either a target to try (at {@code index} of the plan) or, when
+ * {@code target} is null, why there is none: {@link Refusal}.
+ *
+ * @param retryAfterSecs with {@link Refusal#NONE_USABLE}: when the soonest rate-limited target
+ *     skipped on this walk may be tried again (0 when none was rate limited)
+ * @param rateLimitedSkips how many targets on this walk were skipped for a rate-limit cooldown
+ * @param unhealthySkips how many were skipped because their circuit was open or they were offline
+ */
+public record RouteAnswer(
+    RoutePlan plan,
+    int index,
+    Target target,
+    Refusal refusal,
+    long retryAfterSecs,
+    int rateLimitedSkips,
+    int unhealthySkips) {
+
+  /** Why no target was given. */
+  public enum Refusal { NONE, MODEL_NOT_FOUND, NONE_USABLE }
+
+  static RouteAnswer target(RoutePlan plan, int index, int rateLimitedSkips, int unhealthySkips) {
+    return new RouteAnswer(plan, index, plan.targets().get(index), Refusal.NONE, 0, rateLimitedSkips, unhealthySkips);
+  }
+
+  static RouteAnswer modelNotFound() {
+    return new RouteAnswer(null, -1, null, Refusal.MODEL_NOT_FOUND, 0, 0, 0);
+  }
+
+  static RouteAnswer noneUsable(RoutePlan plan, long retryAfterSecs, int rateLimitedSkips, int unhealthySkips) {
+    return new RouteAnswer(plan, -1, null, Refusal.NONE_USABLE, retryAfterSecs, rateLimitedSkips, unhealthySkips);
+  }
+}

@@ -1,0 +1,69 @@
+package io.oxllm.upstream;
+
+import io.oxllm.config.ProviderConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One connection pool per provider, owned by one HTTP verticle instance (so connections live on
+ * that instance's event loop and both legs of a proxied request share one thread). Only that
+ * verticle's event loop touches it, so it needs no locks.
+ *
+ * <p>{@code max_connections} is the provider's total across the gateway: each of the N instances
+ * gets {@code ceil(max_connections / N)}. The wait queue is bounded (4 × the pool) so overload
+ * becomes a fast, fail-over-able error instead of unbounded queuing.
+ */
+public final class UpstreamClients {
+  private final Vertx vertx;
+  private final int instances;
+  private final Map<String, Entry> clients = new HashMap<>();
+
+  private record Entry(ProviderConfig config, HttpClient client) {}
+
+  public UpstreamClients(Vertx vertx, int instances) {
+    this.vertx = vertx;
+    this.instances = Math.max(1, instances);
+  }
+
+  /** The client for this provider; a provider whose config changed on reload gets a fresh pool. */
+  public HttpClient client(ProviderConfig provider) {
+    Entry e = clients.get(provider.name());
+    if (e != null && e.config().equals(provider)) {
+      return e.client();
+    }
+    if (e != null) {
+      // in-flight requests on the old pool finish; it refuses new ones and closes when idle
+      e.client().shutdown(60, TimeUnit.SECONDS);
+    }
+    HttpClient client = create(provider);
+    clients.put(provider.name(), new Entry(provider, client));
+    return client;
+  }
+
+  private HttpClient create(ProviderConfig p) {
+    int poolSize = Math.max(1, (p.maxConnections() + instances - 1) / instances);
+    HttpClientOptions options = new HttpClientOptions()
+        .setSsl(p.baseUrl().ssl())
+        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, p.timeouts().connectMs()))
+        .setKeepAlive(true)
+        // below typical provider / load-balancer idle cut-offs, so a pooled connection is not reset under us
+        .setKeepAliveTimeout(30)
+        .setDecompressionSupported(false)
+        .setTcpNoDelay(true);
+    PoolOptions pool = new PoolOptions()
+        .setHttp1MaxSize(poolSize)
+        .setMaxWaitQueueSize(poolSize * 4);
+    return vertx.httpClientBuilder().with(options).with(pool).build();
+  }
+
+  /** Closes every pool (verticle stop). */
+  public void closeAll() {
+    clients.values().forEach(e -> e.client().close());
+    clients.clear();
+  }
+}
