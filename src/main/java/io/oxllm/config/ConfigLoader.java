@@ -1,0 +1,68 @@
+package io.oxllm.config;
+
+import io.vertx.config.ConfigRetriever;
+import io.vertx.config.ConfigRetrieverOptions;
+import io.vertx.config.ConfigStoreOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Reads a TOML config file through vertx-config and validates it. Bad content never fails the
+ * future: a missing file, a syntax error or an invalid value all come back as problems in the
+ * {@link ConfigResult} (paths {@code file}, {@code toml}, or the key's path).
+ */
+public final class ConfigLoader {
+  private ConfigLoader() {}
+
+  /**
+   * The retriever options for {@code path}: one explicit file store, format toml, not optional,
+   * no default stores (those would merge in env vars, sys props and conf/config.json).
+   * {@code scanPeriodMs} &lt;= 0 means no periodic scan.
+   */
+  public static ConfigRetrieverOptions retrieverOptions(Path path, long scanPeriodMs) {
+    // Absolute: for a relative path missing on disk, Vert.x's file resolver would try the classpath.
+    ConfigStoreOptions store = new ConfigStoreOptions()
+        .setType("file")
+        .setFormat("toml")
+        .setOptional(false)
+        .setConfig(new JsonObject().put("path", path.toAbsolutePath().toString()));
+    return new ConfigRetrieverOptions()
+        .setIncludeDefaultStores(false)
+        .setScanPeriod(scanPeriodMs)
+        .addStore(store);
+  }
+
+  /** Reads and validates {@code path} once; the retriever is closed afterwards. */
+  public static Future<ConfigResult> load(Vertx vertx, Path path, Function<String, String> env) {
+    String abs = path.toAbsolutePath().toString();
+    return vertx.fileSystem().exists(abs).compose(exists -> {
+      if (!exists) {
+        return Future.succeededFuture(problem("file", path + " does not exist"));
+      }
+      ConfigRetriever retriever = ConfigRetriever.create(vertx, retrieverOptions(path, 0));
+      // Only reading failures become problems; a bug in the parser still fails the future.
+      return retriever.getConfig()
+          .eventually(retriever::close)
+          .transform(ar -> Future.succeededFuture(ar.succeeded()
+              ? ConfigParser.parse(ar.result(), env)
+              : readProblem(path, ar.cause())));
+    });
+  }
+
+  private static ConfigResult readProblem(Path path, Throwable err) {
+    for (Throwable t = err; t != null; t = t.getCause()) {
+      if (t instanceof TomlSyntaxException syntax) {
+        return problem("toml", syntax.getMessage());
+      }
+    }
+    return problem("file", "cannot read " + path + ": " + err.getMessage());
+  }
+
+  private static ConfigResult problem(String path, String message) {
+    return ConfigResult.invalid(List.of(new ConfigProblem(path, message)));
+  }
+}

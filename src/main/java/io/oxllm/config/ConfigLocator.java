@@ -1,0 +1,39 @@
+package io.oxllm.config;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Function;
+
+/**
+ * Finds the config file (SPEC section 1): the {@code -conf} argument, else {@code $OXLLM_CONFIG},
+ * else {@code ./conf/config.toml} when it exists, else {@code ~/.config/oxllm/config.toml}
+ * (returned even when missing, so the caller can name the file it could not find). Paths are
+ * returned as given (relative stays relative), so messages show what the user typed.
+ */
+public final class ConfigLocator {
+  static final String ENV_VAR = "OXLLM_CONFIG";
+
+  private ConfigLocator() {}
+
+  /** Locates the config relative to the process's working directory. */
+  public static Path locate(String confArg, Function<String, String> env, Path userHome) {
+    return locate(confArg, env, userHome, Path.of(""));
+  }
+
+  /** Same, with an explicit working directory (for tests). Blank values count as absent. */
+  public static Path locate(
+      String confArg, Function<String, String> env, Path userHome, Path workingDir) {
+    if (confArg != null && !confArg.isBlank()) {
+      return Path.of(confArg);
+    }
+    String fromEnv = env.apply(ENV_VAR);
+    if (fromEnv != null && !fromEnv.isBlank()) {
+      return Path.of(fromEnv);
+    }
+    Path local = workingDir.resolve("conf").resolve("config.toml");
+    if (Files.isRegularFile(local)) {
+      return local;
+    }
+    return userHome.resolve(".config").resolve("oxllm").resolve("config.toml");
+  }
+}

@@ -1,0 +1,130 @@
+package io.oxllm.config;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * Expands environment references in every string value of a parsed config (recursively through
+ * tables and arrays; keys are never expanded). Comments never reach this class: the TOML parser
+ * has already dropped them.
+ *
+ * <p>Syntax:
+ * <ul>
+ *   <li>{@code ${VAR}}: the variable's value (may be empty); unset is a problem naming the
+ *       variable, at the path of the value ({@code providers[1].api_key});</li>
+ *   <li>{@code ${VAR:-default}}: the value, or {@code default} when the variable is unset
+ *       <em>or empty</em> (shell semantics); the default is literal text up to the first
+ *       <code>}</code>, it is not expanded again;</li>
+ *   <li><code>$${</code>: escape, produces a literal <code>${</code> (as in docker compose), for
+ *       a value that really contains those characters;</li>
+ *   <li>a {@code $} not followed by <code>{</code> is literal. A malformed reference (no closing
+ *       <code>}</code>, a name outside {@code [A-Za-z_][A-Za-z0-9_]*}) is a problem rather than
+ *       literal text: <code>"${OPENAI_API_KEY"</code> sent as a key would only fail later and
+ *       obscurely.</li>
+ * </ul>
+ * Variable values are never copied into problem messages (they may be secrets).
+ */
+public final class EnvExpander {
+  private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+  private EnvExpander() {}
+
+  /**
+   * Returns a deep copy of {@code raw} with every string value expanded; problems are appended to
+   * {@code problems}. A value with a problem is kept unexpanded.
+   */
+  public static JsonObject expand(
+      JsonObject raw, Function<String, String> env, List<ConfigProblem> problems) {
+    return object(raw, "", env, problems);
+  }
+
+  private static JsonObject object(
+      JsonObject in, String path, Function<String, String> env, List<ConfigProblem> problems) {
+    JsonObject out = new JsonObject();
+    for (Map.Entry<String, Object> e : in) {
+      String p = ConfigReader.join(path, e.getKey());
+      // Iteration wraps nested Map/List as JsonObject/JsonArray, so value() sees only Json types.
+      out.put(e.getKey(), value(e.getValue(), p, env, problems));
+    }
+    return out;
+  }
+
+  private static JsonArray array(
+      JsonArray in, String path, Function<String, String> env, List<ConfigProblem> problems) {
+    JsonArray out = new JsonArray();
+    for (int i = 0; i < in.size(); i++) {
+      out.add(value(in.getValue(i), ConfigReader.index(path, i), env, problems));
+    }
+    return out;
+  }
+
+  private static Object value(
+      Object v, String path, Function<String, String> env, List<ConfigProblem> problems) {
+    if (v instanceof JsonObject o) {
+      return object(o, path, env, problems);
+    }
+    if (v instanceof JsonArray a) {
+      return array(a, path, env, problems);
+    }
+    if (v instanceof String s) {
+      return expandString(s, path, env, problems);
+    }
+    return v;
+  }
+
+  /** Expands one string; on any problem returns the input unchanged (the problem says why). */
+  static String expandString(
+      String s, String path, Function<String, String> env, List<ConfigProblem> problems) {
+    if (s.indexOf('$') < 0) {
+      return s;
+    }
+    StringBuilder out = new StringBuilder(s.length());
+    boolean failed = false;
+    int i = 0;
+    while (i < s.length()) {
+      char c = s.charAt(i);
+      if (c != '$') {
+        out.append(c);
+        i++;
+      } else if (s.startsWith("$${", i)) {
+        out.append("${");
+        i += 3;
+      } else if (s.startsWith("${", i)) {
+        int close = s.indexOf('}', i + 2);
+        if (close < 0) {
+          problems.add(new ConfigProblem(path, "unterminated ${ (missing '}')"));
+          return s;
+        }
+        String body = s.substring(i + 2, close);
+        int sep = body.indexOf(":-");
+        String name = sep < 0 ? body : body.substring(0, sep);
+        if (!NAME.matcher(name).matches()) {
+          problems.add(new ConfigProblem(path, "invalid variable name \"" + name
+              + "\" in ${...} (expected [A-Za-z_][A-Za-z0-9_]*, optionally with :-default)"));
+          failed = true;
+        } else {
+          String val = env.apply(name);
+          if (sep >= 0 && (val == null || val.isEmpty())) {
+            val = body.substring(sep + 2);
+          }
+          if (val == null) {
+            problems.add(new ConfigProblem(path, "environment variable " + name
+                + " is not set (write ${" + name + ":-} to make it optional)"));
+            failed = true;
+          } else {
+            out.append(val);
+          }
+        }
+        i = close + 1;
+      } else {
+        out.append(c);
+        i++;
+      }
+    }
+    return failed ? s : out.toString();
+  }
+}
