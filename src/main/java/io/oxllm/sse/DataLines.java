@@ -1,0 +1,72 @@
+package io.oxllm.sse;
+
+import java.util.Arrays;
+
+/**
+ * Line level of one complete SSE event: picks out its {@code data} fields (ignoring comments and
+ * other fields) and hands their value to {@link EventFacts}. A single data line, the usual case,
+ * is handed over in place; several are joined with LF into a reusable array.
+ */
+final class DataLines {
+  private static final byte[] LF = {'\n'};
+
+  private byte[] joined = new byte[0];
+
+  /** Handles the event in a[from, to) (its lines with their line ends, not the blank line). */
+  void dispatch(byte[] a, int from, int to, EventFacts facts) {
+    int lines = 0;
+    int dataOff = 0;
+    int dataLen = 0;
+    for (int i = from; i < to; ) {
+      int e = lineEnd(a, i, to);
+      if (isDataLine(a, i, e)) {
+        int v = Math.min(i + 5, e); // after "data:" (or at the end of a bare "data" line)
+        if (v < e && a[v] == ' ') {
+          v++; // the SSE spec strips exactly one leading space
+        }
+        if (lines == 0) {
+          dataOff = v;
+          dataLen = e - v;
+        } else {
+          if (lines == 1) {
+            dataLen = put(0, a, dataOff, dataLen);
+          }
+          dataLen = put(dataLen, LF, 0, 1);
+          dataLen = put(dataLen, a, v, e - v);
+        }
+        lines++;
+      }
+      i = e + 1; // an empty "line" (LF of a CRLF pair) is skipped by the next round
+    }
+    if (lines == 1) {
+      facts.accept(a, dataOff, dataLen);
+    } else if (lines > 1) {
+      facts.accept(joined, 0, dataLen);
+    }
+  }
+
+
+  /** Index of the first CR or LF in a[from, to), else to. */
+  static int lineEnd(byte[] a, int from, int to) {
+    int e = from;
+    while (e < to && a[e] != '\n' && a[e] != '\r') {
+      e++;
+    }
+    return e;
+  }
+
+  /** A "data" field: the line is exactly "data" or starts with "data:". */
+  static boolean isDataLine(byte[] a, int from, int end) {
+    int n = end - from;
+    return n >= 4 && a[from] == 'd' && a[from + 1] == 'a' && a[from + 2] == 't'
+        && a[from + 3] == 'a' && (n == 4 || a[from + 4] == ':');
+  }
+
+  private int put(int at, byte[] src, int off, int n) {
+    if (joined.length < at + n) {
+      joined = Arrays.copyOf(joined, Math.max(at + n, joined.length * 2));
+    }
+    System.arraycopy(src, off, joined, at, n);
+    return at + n;
+  }
+}

@@ -1,0 +1,280 @@
+package io.oxllm.sse;
+
+import io.vertx.core.buffer.Buffer;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.LongSupplier;
+
+/**
+ * Incremental, read-only scanner over the raw bytes of an OpenAI-style SSE stream
+ * ({@code chat/completions} or {@code completions} with {@code stream=true}).
+ *
+ * <p>The gateway forwards every upstream chunk unchanged and also hands it to {@link #feed}; the
+ * scanner records what the gateway needs (event count, {@code [DONE]}, a first-event error, the
+ * response model, finish reasons, usage and time to first token). Events may be split anywhere
+ * across chunks. Lines may end with LF, CRLF or CR; {@code event:}, {@code id:}, {@code retry:}
+ * fields and comments are ignored; several {@code data:} lines are joined with LF.
+ *
+ * <p>Cost and memory: each chunk is copied in windows of at most {@value #WINDOW} bytes into one
+ * reusable array (a bulk copy is cheaper than per-byte {@code Buffer.getByte}); only the tail of an
+ * incomplete event survives a call, so the caller's buffer is never retained. JSON is parsed only
+ * for events whose bytes can change a result (see {@link JsonSniffer}). An event larger than the
+ * limit (default 1 MiB) is not inspected and never buffered beyond the limit (the carry-over
+ * array stays within max(limit + 1, {@value #WINDOW}) bytes), but it is counted when its
+ * terminating blank line arrives. Not thread-safe: use it from the stream's event loop.
+ */
+public final class SseScanner {
+  /** Default inspection limit for one event, in bytes. */
+  public static final int DEFAULT_MAX_EVENT_BYTES = 1 << 20;
+  static final int WINDOW = 8192;
+  private static final int INITIAL = 1024;
+  private static final int SHRINK_ABOVE = 64 * 1024;
+  private static final byte[] DATA = {'d', 'a', 't', 'a'};
+
+  private final int maxEventBytes;
+  private final EventFacts facts;
+
+  // Bytes [0, len) of buf are the unfinished event's tail; scanning resumes at len.
+  private byte[] buf = new byte[INITIAL];
+  private int len;
+  private int lineStart; // start of the current (unfinished) line in buf
+  private boolean atLineStart = true; // last byte ended a line (stream start counts)
+  private boolean afterCr; // last byte was CR: a following LF belongs to the same line end
+
+  // Oversize event being skipped: its bytes are dropped, only its lines' field names are tracked.
+  private boolean skipping;
+  private boolean skipHasData;
+  private int fieldMatch; // chars of "data" matched on the current line; -1 = not a data line
+
+  private final DataLines dataLines = new DataLines();
+
+  /** A scanner using {@link System#nanoTime()} and a 1 MiB event limit. */
+  public SseScanner() {
+    this(System::nanoTime, DEFAULT_MAX_EVENT_BYTES);
+  }
+
+  /** A scanner taking first-token time from {@code nanoClock} (for deterministic tests). */
+  public SseScanner(LongSupplier nanoClock) {
+    this(nanoClock, DEFAULT_MAX_EVENT_BYTES);
+  }
+
+  /** A scanner with its own clock and a per-event inspection limit in bytes. */
+  public SseScanner(LongSupplier nanoClock, int maxEventBytes) {
+    if (maxEventBytes < 1) {
+      throw new IllegalArgumentException("maxEventBytes must be positive");
+    }
+    this.maxEventBytes = maxEventBytes;
+    this.facts = new EventFacts(nanoClock);
+  }
+
+  /**
+   * Inspect one chunk of the stream. Events may be split anywhere across chunks, including inside
+   * the "\n\n" / "\r\n\r\n" terminator or inside a multi-byte UTF-8 char. Reads the chunk and
+   * does not keep a reference to it.
+   */
+  public void feed(Buffer chunk) {
+    int n = chunk.length();
+    for (int from = 0; from < n; ) {
+      int take = Math.min(WINDOW, n - from);
+      if (skipping) {
+        ensure(take);
+        chunk.getBytes(from, from + take, buf, 0);
+        int rest = skip(0, take);
+        if (rest >= 0) { // the oversize event ended: scan what follows it normally
+          System.arraycopy(buf, rest, buf, 0, take - rest);
+          len = 0;
+          lineStart = 0;
+          scan(take - rest);
+        }
+      } else {
+        take = Math.min(take, maxEventBytes + 1 - len); // never hold more than limit + 1 bytes
+        ensure(len + take);
+        chunk.getBytes(from, from + take, buf, len);
+        scan(len + take);
+      }
+      from += take;
+    }
+  }
+
+  /** Scans buf[len, end) for blank lines, dispatching each finished event, then keeps the tail. */
+  private void scan(int end) {
+    byte[] a = buf;
+    int evStart = 0;
+    for (int p = len; p < end; p++) {
+      byte b = a[p];
+      if (afterCr) {
+        afterCr = false;
+        if (b == '\n') {
+          lineStart = p + 1;
+          continue;
+        }
+      }
+      if (b == '\n' || b == '\r') {
+        afterCr = b == '\r';
+        if (atLineStart) { // blank line: the event is complete
+          dataLines.dispatch(a, evStart, p, facts);
+          evStart = p + 1;
+        }
+        atLineStart = true;
+        lineStart = p + 1;
+      } else {
+        atLineStart = false;
+      }
+    }
+    // Carry over only the unfinished event.
+    len = end - evStart;
+    if (evStart > 0) {
+      System.arraycopy(a, evStart, a, 0, len);
+      lineStart -= evStart;
+    }
+    if (len > maxEventBytes) {
+      startSkipping();
+    } else if (len <= INITIAL && buf.length > SHRINK_ABOVE) {
+      buf = Arrays.copyOf(buf, INITIAL); // give back memory after an unusually large event
+    }
+  }
+
+  /** The unfinished event passed the limit: remember whether it has data, then drop its bytes. */
+  private void startSkipping() {
+    skipping = true;
+    skipHasData = false;
+    for (int i = 0; i < lineStart; ) {
+      int e = DataLines.lineEnd(buf, i, lineStart);
+      skipHasData |= DataLines.isDataLine(buf, i, e);
+      i = e + 1;
+    }
+    fieldMatch = 0;
+    for (int i = lineStart; i < len; i++) {
+      matchField(buf[i]);
+    }
+    len = 0;
+    lineStart = 0;
+    buf = new byte[Math.min(buf.length, WINDOW)];
+  }
+
+  /** Scans buf[from, end) of an oversize event; returns the index after its end, or -1. */
+  private int skip(int from, int end) {
+    byte[] a = buf;
+    for (int p = from; p < end; p++) {
+      byte b = a[p];
+      if (afterCr) {
+        afterCr = false;
+        if (b == '\n') {
+          continue;
+        }
+      }
+      if (b == '\n' || b == '\r') {
+        afterCr = b == '\r';
+        if (atLineStart) {
+          skipping = false;
+          facts.acceptUninspected(skipHasData);
+          return p + 1;
+        }
+        skipHasData |= fieldMatch == 4; // a bare "data" line
+        fieldMatch = 0;
+        atLineStart = true;
+      } else {
+        atLineStart = false;
+        matchField(b);
+      }
+    }
+    return -1;
+  }
+
+  private void matchField(byte b) {
+    if (fieldMatch >= 0 && fieldMatch < 4) {
+      fieldMatch = b == DATA[fieldMatch] ? fieldMatch + 1 : -1;
+    } else if (fieldMatch == 4) {
+      skipHasData |= b == ':';
+      fieldMatch = -1;
+    }
+  }
+
+  private void ensure(int capacity) {
+    if (buf.length < capacity) {
+      int grown = Math.min(buf.length * 2, maxEventBytes + 1);
+      buf = Arrays.copyOf(buf, Math.max(capacity, grown));
+    }
+  }
+
+  /** Bytes currently held for an unfinished event (for tests of the memory bound). */
+  int carriedBytes() {
+    return len;
+  }
+
+  /** JSON parses done so far (for tests of the cheap pre-check). */
+  int parses() {
+    return facts.parses;
+  }
+
+  /** Capacity of the internal carry-over array (for tests of the memory bound). */
+  int capacity() {
+    return buf.length;
+  }
+
+  /**
+   * Number of complete events seen so far (an event = block terminated by a blank line;
+   * comment-only blocks like ": keep-alive\n\n" do NOT count; only blocks with at least one data:
+   * field count).
+   */
+  public int events() {
+    return facts.events;
+  }
+
+  /** True once an event whose data is exactly [DONE] was seen. */
+  public boolean sawDone() {
+    return facts.sawDone;
+  }
+
+  /**
+   * True if the FIRST data event's JSON has a top-level "error" member (an upstream that reports
+   * failure inside a 200 stream). A JSON {@code null} error does not count.
+   */
+  public boolean firstEventIsError() {
+    return facts.firstEventIsError;
+  }
+
+  /** The error message of that first error event (error.message, or the raw error value as text), else null. */
+  public String firstErrorMessage() {
+    return facts.firstErrorMessage;
+  }
+
+  /** The last non-null finish_reason seen in any choice (choices[*].finish_reason), else null. */
+  public String finishReason() {
+    return facts.finishReason;
+  }
+
+  /** All distinct non-null finish_reasons in order of first appearance (for telemetry's gen_ai.response.finish_reasons). */
+  public List<String> finishReasons() {
+    return facts.finishReasonsView;
+  }
+
+  /** prompt_tokens of the last non-null "usage" object seen, or -1 when none. */
+  public long inputTokens() {
+    return facts.inputTokens;
+  }
+
+  /** completion_tokens of the last non-null "usage" object seen, or -1 when none. */
+  public long outputTokens() {
+    return facts.outputTokens;
+  }
+
+  /** The "model" of the first JSON event that has one, else null. */
+  public String responseModel() {
+    return facts.model;
+  }
+
+  /**
+   * Clock reading (from the injected clock, {@link System#nanoTime()} by default) taken when the
+   * first event whose delta carries content (a non-empty {@code delta.content}, a non-empty
+   * {@code text} for completions, or any {@code tool_calls} delta) completed; 0 if none yet.
+   */
+  public long firstTokenNanos() {
+    return facts.firstTokenNanos;
+  }
+
+  /** True once a first token was seen (unambiguous even if the clock read 0). */
+  public boolean sawFirstToken() {
+    return facts.sawToken;
+  }
+}
