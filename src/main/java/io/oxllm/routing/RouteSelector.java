@@ -1,27 +1,58 @@
 package io.oxllm.routing;
 
-import java.util.HashMap;
+import io.oxllm.config.BreakerConfig;
+import io.oxllm.config.ProviderConfig;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
 
 /**
  * The routing decisions, as a plain class (the routing verticle only wires it to the event bus):
  * walks a plan from an index, skipping providers that are not available now, and keeps per-provider
- * health up to date from attempt outcomes. Single-threaded by design: only the routing verticle
- * calls it.
+ * health ({@link ProviderHealth}: circuit breaker and 429 cooldown) up to date from attempt
+ * outcomes. Single-threaded by design: only the routing verticle calls it, including the admin
+ * reads and switches ({@link #snapshots}, {@link #setOffline}, {@link #reset}).
  */
 public final class RouteSelector {
+  /** Added to a provider's {@code total_ms} for the probe lease: the outcome is due by then. */
+  static final long PROBE_LEASE_SLACK_MS = 5_000;
+
   private final LongSupplier clockMs;
-  private final Map<String, ProviderHealth> health = new HashMap<>();
+  private final DoubleSupplier jitter;
+  /** Health by provider name: every provider of the current snapshot (plus stragglers, see healthOf). */
+  private Map<String, ProviderHealth> health = new LinkedHashMap<>();
   private RouteTable table;
 
   public RouteSelector(RouteTable table, LongSupplier clockMs) {
-    this.table = table;
-    this.clockMs = clockMs;
+    this(table, clockMs, ProviderHealth.RANDOM_JITTER);
   }
 
-  /** Swaps in a new snapshot. Health is keyed by provider name, so it survives for kept names. */
+  /** With an explicit jitter source for the open periods (tests pass a fixed factor). */
+  public RouteSelector(RouteTable table, LongSupplier clockMs, DoubleSupplier jitter) {
+    this.clockMs = clockMs;
+    this.jitter = jitter;
+    swap(table);
+  }
+
+  /**
+   * Swaps in a new snapshot. Health is keyed by provider name: kept names keep their breaker state
+   * under the new {@code [breaker]} rules, new names start fresh, removed names are dropped.
+   */
   public void swap(RouteTable newTable) {
+    BreakerConfig breaker = newTable.config().breaker();
+    Map<String, ProviderHealth> next = new LinkedHashMap<>();
+    for (ProviderConfig p : newTable.config().providers()) {
+      ProviderHealth h = health.get(p.name());
+      if (h == null) {
+        h = new ProviderHealth(breaker, jitter);
+      } else {
+        h.reconfigure(breaker);
+      }
+      next.put(p.name(), h);
+    }
+    this.health = next;
     this.table = newTable;
   }
 
@@ -43,9 +74,11 @@ public final class RouteSelector {
     int unhealthy = 0;
     long soonestMs = Long.MAX_VALUE;
     for (int i = query.fromIndex(); i < plan.targets().size(); i++) {
-      ProviderHealth h = healthOf(plan.targets().get(i).providerName());
+      Target target = plan.targets().get(i);
+      ProviderHealth h = healthOf(target.providerName());
       switch (h.availability(now)) {
         case AVAILABLE:
+          h.offered(now, target.provider().timeouts().totalMs() + PROBE_LEASE_SLACK_MS);
           return RouteAnswer.target(plan, i, rateLimited, unhealthy);
         case RATE_LIMITED:
           rateLimited++;
@@ -59,6 +92,7 @@ public final class RouteSelector {
     return RouteAnswer.noneUsable(plan, retryAfterSecs, rateLimited, unhealthy);
   }
 
+  /** Hears how an attempt ended. */
   public void record(AttemptOutcome outcome) {
     healthOf(outcome.provider()).record(outcome, clockMs.getAsLong());
   }
@@ -74,7 +108,52 @@ public final class RouteSelector {
     return false;
   }
 
+  /** The operator's offline switch; false when no provider has that name. */
+  public boolean setOffline(String provider, boolean offline) {
+    ProviderHealth h = configured(provider);
+    if (h == null) {
+      return false;
+    }
+    h.setOffline(offline);
+    return true;
+  }
+
+  /** The operator's reset (closed circuit, no cooldown); false when no provider has that name. */
+  public boolean reset(String provider) {
+    ProviderHealth h = configured(provider);
+    if (h == null) {
+      return false;
+    }
+    h.reset();
+    return true;
+  }
+
+  /** One provider's health for {@code /status}, or null when no provider has that name. */
+  public ProviderHealth.Snapshot snapshot(String provider) {
+    ProviderHealth h = configured(provider);
+    return h == null ? null : h.snapshot(clockMs.getAsLong());
+  }
+
+  /** Every configured provider's health for {@code /status}, in config order (unmodifiable). */
+  public Map<String, ProviderHealth.Snapshot> snapshots() {
+    long now = clockMs.getAsLong();
+    Map<String, ProviderHealth.Snapshot> out = new LinkedHashMap<>();
+    for (ProviderConfig p : table.config().providers()) {
+      out.put(p.name(), healthOf(p.name()).snapshot(now));
+    }
+    return Collections.unmodifiableMap(out);
+  }
+
+  /**
+   * Health by name, created on first use: a plan from before a reload may still name a provider
+   * the new snapshot dropped; its request finishes on it, tracked until the next swap.
+   */
   private ProviderHealth healthOf(String provider) {
-    return health.computeIfAbsent(provider, k -> new ProviderHealth());
+    return health.computeIfAbsent(provider, k -> new ProviderHealth(table.config().breaker(), jitter));
+  }
+
+  /** Health of a provider of the current snapshot, or null. */
+  private ProviderHealth configured(String provider) {
+    return table.config().provider(provider) == null ? null : healthOf(provider);
   }
 }
