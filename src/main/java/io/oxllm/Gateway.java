@@ -2,6 +2,7 @@ package io.oxllm;
 
 import io.oxllm.config.GatewayConfig;
 import io.oxllm.http.HttpVerticle;
+import io.oxllm.routing.ConfigSource;
 import io.oxllm.routing.GatewayState;
 import io.oxllm.routing.LocalCodec;
 import io.oxllm.routing.RoutingVerticle;
@@ -21,6 +22,7 @@ public final class Gateway {
   private final GatewayState state;
   private final List<String> deployments;
   private final int port;
+  private Future<Void> closing;
 
   private Gateway(Vertx vertx, GatewayState state, List<String> deployments, int port) {
     this.vertx = vertx;
@@ -29,14 +31,20 @@ public final class Gateway {
     this.port = port;
   }
 
+  /** A gateway whose config does not come from a file (tests): reload has nothing to re-read. */
   public static Future<Gateway> deploy(Vertx vertx, GatewayConfig config) {
+    return deploy(vertx, config, ConfigSource.none());
+  }
+
+  /** A gateway whose config came from {@code source}: the file is watched and re-read on reload. */
+  public static Future<Gateway> deploy(Vertx vertx, GatewayConfig config, ConfigSource source) {
     LocalCodec.registerAll(vertx);
     GatewayState state = new GatewayState(config);
     int instances = config.server().effectiveInstances();
     List<String> ids = new ArrayList<>();
     AtomicInteger port = new AtomicInteger(config.server().port());
     // The first instance binds (an ephemeral port when 0); the others then share that actual port.
-    return vertx.deployVerticle(new RoutingVerticle(state))
+    return vertx.deployVerticle(new RoutingVerticle(state, source))
         .compose(id -> {
           ids.add(id);
           return vertx.deployVerticle(new HttpVerticle(state, port.get(), instances, port::set));
@@ -54,7 +62,10 @@ public final class Gateway {
           if (!ids.contains(id)) {
             ids.add(id);
           }
-          return new Gateway(vertx, state, ids, port.get());
+          Gateway gateway = new Gateway(vertx, state, ids, port.get());
+          // without a process owner (tests), an admin shutdown stops this gateway
+          state.onShutdownRequest(() -> gateway.close());
+          return gateway;
         });
   }
 
@@ -71,13 +82,21 @@ public final class Gateway {
     return vertx;
   }
 
-  /** Undeploys the HTTP verticles, then the routing verticle. */
-  public Future<Void> close() {
-    Future<Void> f = Future.succeededFuture();
-    for (int i = deployments.size() - 1; i >= 0; i--) {
-      String id = deployments.get(i);
-      f = f.compose(v -> vertx.undeploy(id));
+  /**
+   * Graceful stop (SPEC section 8): draining at once ({@code /readyz} 503), the HTTP verticles
+   * stop accepting and let in-flight requests finish within {@code shutdown_grace_secs}, then the
+   * routing verticle goes. Safe to call twice.
+   */
+  public synchronized Future<Void> close() {
+    if (closing == null) {
+      state.startDraining();
+      // all HTTP deployments drain in parallel (one grace period in all), then routing goes
+      List<Future<Void>> http = new ArrayList<>();
+      for (String id : deployments.subList(1, deployments.size())) {
+        http.add(vertx.undeploy(id));
+      }
+      closing = Future.join(http).transform(ar -> vertx.undeploy(deployments.get(0)));
     }
-    return f;
+    return closing;
   }
 }

@@ -1,47 +1,65 @@
 package io.oxllm.cli;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * Parsed command line. Flags keep the Vert.x launcher's spelling ({@code -conf}, {@code -instances});
- * the double-dash forms are accepted too.
+ * the double-dash forms are accepted too. {@code args} are the words after the command
+ * ({@code provider offline NAME} → command "provider", args [offline, NAME]).
  */
-record CliArgs(String command, String conf, Integer instances) {
+record CliArgs(String command, List<String> args, String conf, Integer instances, String url, boolean json) {
   static final String USAGE = String.join("\n",
-      "usage: oxllm [serve] [-conf FILE] [-instances N]",
-      "       oxllm validate [-conf FILE]",
+      "usage: oxllm [serve] [-conf FILE] [-instances N]     run the gateway",
+      "       oxllm validate [-conf FILE]                   check a config (exit 0 valid, 2 invalid)",
+      "       oxllm status [--json]                         provider and virtual-model tables",
+      "       oxllm provider list|offline NAME|online NAME|reset NAME",
+      "       oxllm reload                                  re-read the config now",
+      "       oxllm stop                                    graceful stop (drains streams)",
+      "client commands find the gateway from the config (server.host/port, admin_token) or --url URL",
       "config: -conf, else $OXLLM_CONFIG, else ./conf/config.toml, else ~/.config/oxllm/config.toml");
 
-  static CliArgs parse(String[] args) {
+  static CliArgs parse(String[] argv) {
     String command = null;
+    List<String> rest = new ArrayList<>();
     String conf = null;
     Integer instances = null;
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
+    String url = null;
+    boolean json = false;
+    for (int i = 0; i < argv.length; i++) {
+      String a = argv[i];
       switch (a) {
-        case "-conf", "--conf" -> conf = value(args, ++i, a);
-        case "-instances", "--instances" -> {
-          String v = value(args, ++i, a);
-          try {
-            instances = Integer.parseInt(v);
-          } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(a + " needs a whole number, not '" + v + "'");
-          }
-          if (instances < 1) {
-            throw new IllegalArgumentException(a + " must be at least 1");
-          }
-        }
-        case "-h", "--help" -> command = "help";
+        case "-conf", "--conf" -> conf = value(argv, ++i, a);
+        case "-instances", "--instances" -> instances = positive(a, value(argv, ++i, a));
+        case "--url", "-url" -> url = value(argv, ++i, a);
+        case "--json" -> json = true;
+        case "-h", "--help", "help" -> command = "help";
         default -> {
           if (a.startsWith("-")) {
             throw new IllegalArgumentException("unknown option '" + a + "'");
           }
-          if (command != null) {
-            throw new IllegalArgumentException("unexpected argument '" + a + "'");
+          if (command == null) {
+            command = a;
+          } else {
+            rest.add(a);
           }
-          command = a;
         }
       }
     }
-    return new CliArgs(command == null ? "serve" : command, conf, instances);
+    return new CliArgs(command == null ? "serve" : command, List.copyOf(rest), conf, instances, url, json);
+  }
+
+  private static Integer positive(String flag, String v) {
+    int n;
+    try {
+      n = Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(flag + " needs a whole number, not '" + v + "'");
+    }
+    if (n < 1) {
+      throw new IllegalArgumentException(flag + " must be at least 1");
+    }
+    return n;
   }
 
   private static String value(String[] args, int i, String flag) {

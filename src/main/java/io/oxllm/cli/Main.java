@@ -6,11 +6,13 @@ import io.oxllm.config.ConfigLocator;
 import io.oxllm.config.ConfigResult;
 import io.oxllm.config.GatewayConfig;
 import io.oxllm.config.ServerConfig;
+import io.oxllm.routing.ConfigSource;
+import io.oxllm.routing.RoutingVerticle;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -22,6 +24,10 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+      // one line per record: time, level, logger, message
+      System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tLZ %4$s %3$s: %5$s%6$s%n");
+    }
     int code = run(args, System.out, System.err);
     if (code != 0) {
       System.exit(code);
@@ -46,6 +52,11 @@ public final class Main {
         return validate(cli, out, err);
       case "serve":
         return serve(cli, out, err);
+      case "status":
+      case "provider":
+      case "reload":
+      case "stop":
+        return ClientCommands.run(cli, out, err);
       default:
         err.println("oxllm: unknown command '" + cli.command() + "'");
         err.println(CliArgs.USAGE);
@@ -86,7 +97,7 @@ public final class Main {
     GatewayConfig config = withInstances(result.config(), cli.instances());
     Gateway gateway;
     try {
-      gateway = Gateway.deploy(vertx, config).await();
+      gateway = Gateway.deploy(vertx, config, new ConfigSource(path, System::getenv)).await();
     } catch (RuntimeException e) {
       err.println("oxllm: could not start: " + e.getMessage());
       vertx.close();
@@ -96,15 +107,37 @@ public final class Main {
     out.println("oxllm listening on http://" + hostForUrl(s.host()) + ":" + gateway.port()
         + " (" + s.effectiveInstances() + " HTTP instances, config " + path
         + (vertx.isNativeTransportEnabled() ? ", native transport" : "") + ")");
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      CompletableFuture<Void> closed = vertx.close().toCompletionStage().toCompletableFuture();
-      try {
-        closed.get(s.shutdownGraceSecs() + 5L, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        System.err.println("oxllm: shutdown did not finish in time: " + e);
-      }
-    }, "oxllm-shutdown"));
+    Runnable stop = gracefulStop(vertx, gateway, s.shutdownGraceSecs(), err);
+    gateway.state().onShutdownRequest(stop);
+    Signals.onStop(stop);
+    Signals.onReload(() -> vertx.eventBus().request(RoutingVerticle.RELOAD, "SIGHUP"));
     return 0;
+  }
+
+  /**
+   * SIGTERM, SIGINT, POST /admin/shutdown: drain (bounded by the grace period), close Vert.x, exit 0.
+   * A second signal while draining exits at once.
+   */
+  private static Runnable gracefulStop(Vertx vertx, Gateway gateway, int graceSecs, PrintStream err) {
+    AtomicBoolean stopping = new AtomicBoolean();
+    return () -> {
+      if (!stopping.compareAndSet(false, true)) {
+        err.println("oxllm: stopping now, without waiting for in-flight requests");
+        Runtime.getRuntime().halt(1);
+      }
+      Thread t = new Thread(() -> {
+        err.println("oxllm: stopping; in-flight requests have up to " + graceSecs + " s to finish");
+        try {
+          gateway.close().toCompletionStage().toCompletableFuture().get(graceSecs + 10L, TimeUnit.SECONDS);
+          vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+          err.println("oxllm: stopped");
+        } catch (Exception e) {
+          err.println("oxllm: the stop did not finish cleanly: " + e);
+        }
+        System.exit(0);
+      }, "oxllm-stop");
+      t.start();
+    };
   }
 
   private static GatewayConfig withInstances(GatewayConfig c, Integer instances) {

@@ -23,6 +23,26 @@ public record ServerConfig(
     return instances > 0 ? instances : Runtime.getRuntime().availableProcessors();
   }
 
+  /**
+   * The address to bind. {@code bind_family} decides only for the wildcard ("0.0.0.0", "::", "*",
+   * "") and "localhost": ipv4 → 0.0.0.0 / 127.0.0.1, ipv6 → :: / ::1, dual → :: (a dual-stack
+   * socket on Linux) / localhost. An explicit address is bound as written.
+   */
+  public String bindHost() {
+    boolean wildcard = host.isEmpty() || host.equals("*") || host.equals("0.0.0.0") || host.equals("::");
+    if (wildcard) {
+      return bindFamily == BindFamily.IPV4 ? "0.0.0.0" : "::";
+    }
+    if (host.equalsIgnoreCase("localhost")) {
+      return switch (bindFamily) {
+        case IPV4 -> "127.0.0.1";
+        case IPV6 -> "::1";
+        case DUAL -> "localhost";
+      };
+    }
+    return host;
+  }
+
   /** Which address family the listener binds. */
   public enum BindFamily { IPV4, IPV6, DUAL }
 }

@@ -25,9 +25,11 @@ import java.util.Set;
  */
 final class ApiRouter {
   static final String REQUEST_ID = "oxllm.requestId";
-  private static final Map<String, String> ALLOW = Map.of(
-      "/v1/chat/completions", "POST", "/v1/completions", "POST", "/v1/embeddings", "POST",
-      "/v1/models", "GET", "/healthz", "GET", "/readyz", "GET");
+  private static final Map<String, String> ALLOW = Map.ofEntries(
+      Map.entry("/v1/chat/completions", "POST"), Map.entry("/v1/completions", "POST"),
+      Map.entry("/v1/embeddings", "POST"), Map.entry("/v1/models", "GET"), Map.entry("/healthz", "GET"),
+      Map.entry("/readyz", "GET"), Map.entry("/status", "GET"), Map.entry("/health", "GET"),
+      Map.entry("/metrics", "GET"), Map.entry("/reload", "POST"), Map.entry("/admin/shutdown", "POST"));
   private static final Buffer OK = Buffer.buffer("{\"status\":\"ok\"}");
   private static final Buffer READY = Buffer.buffer("{\"status\":\"ready\"}");
   private static final Buffer NOT_READY = Buffer.buffer("{\"status\":\"not_ready\"}");
@@ -35,17 +37,28 @@ final class ApiRouter {
   private final Vertx vertx;
   private final GatewayState state;
   private final UpstreamClients clients;
+  private final Set<ProxyExchange> inFlight;
   private GatewayConfig modelsFor;
   private Buffer modelsJson;
 
-  private ApiRouter(Vertx vertx, GatewayState state, UpstreamClients clients) {
+  private ApiRouter(Vertx vertx, GatewayState state, UpstreamClients clients, Set<ProxyExchange> inFlight) {
     this.vertx = vertx;
     this.state = state;
     this.clients = clients;
+    this.inFlight = inFlight;
   }
 
-  static Router create(Vertx vertx, GatewayState state, UpstreamClients clients) {
-    return new ApiRouter(vertx, state, clients).build();
+  /**
+   * A router for the current config snapshot. {@code inFlight} is the verticle's set of running
+   * exchanges (for the shutdown drain); {@code admin} mounts the admin routes.
+   */
+  static Router create(Vertx vertx, GatewayState state, UpstreamClients clients, Set<ProxyExchange> inFlight,
+      java.util.function.Consumer<Router> admin) {
+    ApiRouter api = new ApiRouter(vertx, state, clients, inFlight);
+    Router router = api.build();
+    admin.accept(router);
+    api.errorHandlers(router, state.config());
+    return router;
   }
 
   private Router build() {
@@ -66,9 +79,14 @@ final class ApiRouter {
       router.post(path).handler(this::requireJson);
       router.post(path).handler(body).handler(this::proxy);
     }
+    return router;
+  }
+
+  private void errorHandlers(Router router, GatewayConfig cfg) {
     router.errorHandler(404, ctx -> Errors.send(ctx.response(), ApiError.notFound(ctx.request().path())));
     router.errorHandler(405, ctx -> {
-      String allow = ALLOW.get(ctx.request().path());
+      String path = ctx.request().path();
+      String allow = path.startsWith("/admin/providers/") ? "POST" : ALLOW.get(path);
       if (allow != null) {
         ctx.response().putHeader(HttpHeaders.ALLOW, allow);
       }
@@ -76,7 +94,6 @@ final class ApiRouter {
     });
     router.errorHandler(413, ctx -> Errors.send(ctx.response(), ApiError.tooLarge(cfg.server().maxBodyBytes())));
     router.errorHandler(500, ctx -> Errors.send(ctx.response(), ApiError.internal("internal error")));
-    return router;
   }
 
   private static CorsHandler cors(List<String> origins) {
@@ -165,7 +182,9 @@ final class ApiRouter {
       return;
     }
     String path = ctx.request().path().substring(3);  // "/v1/chat/completions" -> "/chat/completions"
-    new ProxyExchange(vertx, ctx.request(), clients, ctx.get(REQUEST_ID), path, body).start();
+    ProxyExchange exchange = new ProxyExchange(vertx, ctx.request(), clients, ctx.get(REQUEST_ID), path, body);
+    inFlight.add(exchange);
+    exchange.onFinished(() -> inFlight.remove(exchange)).start();
   }
 
   private static void json(RoutingContext ctx, int status, Buffer body) {

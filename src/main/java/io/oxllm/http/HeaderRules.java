@@ -13,7 +13,7 @@ import java.util.Set;
  * upstream's status, Content-Type and {@code x-ratelimit-*}, plus the gateway's own headers.
  */
 final class HeaderRules {
-  static final String VERSION = versionOf();
+  static final String VERSION = io.oxllm.Version.VALUE;
   static final CharSequence USER_AGENT = HttpHeaders.createOptimized("oxllm/" + VERSION);
   static final CharSequence X_REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
   static final CharSequence X_UPSTREAM_REQUEST_ID = HttpHeaders.createOptimized("x-upstream-request-id");
@@ -74,10 +74,5 @@ final class HeaderRules {
     if (v != null) {
       to.set(name, v);
     }
-  }
-
-  private static String versionOf() {
-    String v = HeaderRules.class.getPackage().getImplementationVersion();
-    return v != null ? v : "dev";
   }
 }

@@ -1,5 +1,7 @@
 package io.oxllm.http;
 
+import io.oxllm.admin.AdminRoutes;
+import io.oxllm.config.GatewayConfig;
 import io.oxllm.config.ServerConfig;
 import io.oxllm.routing.GatewayState;
 import io.oxllm.upstream.UpstreamClients;
@@ -7,20 +9,28 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 
 /**
  * One of N HTTP verticle instances sharing the listening port. Lifecycle and wiring only: the
- * routes are {@link ApiRouter}, the proxying {@link ProxyExchange}. Each instance owns its own
- * upstream connection pools, on its own event loop.
+ * routes are {@link ApiRouter} and {@link AdminRoutes}, the proxying {@link ProxyExchange}. Each
+ * instance owns its own upstream connection pools, on its own event loop.
  */
 public final class HttpVerticle extends VerticleBase {
   private final GatewayState state;
   private final int port;
   private final int instances;
   private final IntConsumer boundPort;
+  private final Set<ProxyExchange> inFlight = new HashSet<>();
   private HttpServer server;
   private UpstreamClients clients;
+  private Router router;
+  private GatewayConfig routerConfig;
 
   /**
    * @param port the port to listen on (overrides the config's, so N instances share one ephemeral port)
@@ -38,18 +48,38 @@ public final class HttpVerticle extends VerticleBase {
     ServerConfig cfg = state.config().server();
     clients = new UpstreamClients(vertx, instances);
     HttpServerOptions options = new HttpServerOptions()
-        .setHost(cfg.host())
+        .setHost(cfg.bindHost())
         .setPort(port)
         .setCompressionSupported(false)
         .setTcpNoDelay(true)
         .setHandle100ContinueAutomatically(true);
-    server = vertx.createHttpServer(options).requestHandler(ApiRouter.create(vertx, state, clients));
+    server = vertx.createHttpServer(options).requestHandler(this::handle);
     return server.listen().onSuccess(s -> boundPort.accept(s.actualPort()));
   }
 
+  /** Routes with the router of the current snapshot; a reload (a new snapshot) rebuilds it once. */
+  private void handle(HttpServerRequest req) {
+    GatewayConfig current = state.config();
+    if (current != routerConfig) {
+      router = ApiRouter.create(vertx, state, clients, inFlight, r -> AdminRoutes.mount(r, vertx, state));
+      routerConfig = current;
+    }
+    router.handle(req);
+  }
+
+  /**
+   * Graceful stop: refuse new connections at once, let in-flight requests and streams run on for
+   * {@code shutdown_grace_secs}, then end what is left with the stream error event.
+   */
   @Override
   public Future<?> stop() {
-    clients.closeAll();
-    return server.close();
+    state.startDraining();
+    long graceMs = state.config().server().shutdownGraceSecs() * 1000L;
+    long timer = vertx.setTimer(Math.max(1, graceMs), id -> Set.copyOf(inFlight).forEach(ProxyExchange::interruptForShutdown));
+    return server.shutdown(graceMs + 2_000, TimeUnit.MILLISECONDS).eventually(() -> {
+      vertx.cancelTimer(timer);
+      clients.closeAll();
+      return Future.succeededFuture();
+    });
   }
 }

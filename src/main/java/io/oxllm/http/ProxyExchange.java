@@ -45,6 +45,8 @@ final class ProxyExchange implements RelayListener {
   private Target answered;
   private boolean clientGone;
   private boolean done;
+  private boolean stopping;
+  private Runnable onFinished = () -> { };
 
   ProxyExchange(Vertx vertx, HttpServerRequest req, UpstreamClients clients, String requestId, String path, RequestBody body) {
     this.vertx = vertx;
@@ -56,14 +58,25 @@ final class ProxyExchange implements RelayListener {
     this.body = body;
   }
 
+  /** Called once when the exchange is over (answered, failed, or the client left). */
+  ProxyExchange onFinished(Runnable action) {
+    this.onFinished = action;
+    return this;
+  }
+
   void start() {
     resp.closeHandler(v -> onClientClosed());
+    resp.endHandler(v -> finished());
     ask(RouteQuery.first(body.model()));
   }
 
   private void ask(RouteQuery query) {
     vertx.eventBus().<RouteAnswer>request(RoutingVerticle.ROUTE, query, LOCAL).onComplete(ar -> {
       if (clientGone || done) {
+        // the routing verticle counted this target as in flight (maybe as the probe): release it
+        if (ar.succeeded() && ar.result().body().target() != null) {
+          report(ar.result().body().target().providerName(), Kind.NEUTRAL, -1);
+        }
         return;
       }
       if (ar.failed()) {
@@ -150,8 +163,10 @@ final class ProxyExchange implements RelayListener {
     answered = null;
     attempt.finish();
     logAttempt(attempt, reason);
-    report(attempt.target().providerName(), clientGone ? Kind.NEUTRAL : Kind.FAILURE, -1);
-    if (!clientGone) {
+    report(attempt.target().providerName(), clientGone || stopping ? Kind.NEUTRAL : Kind.FAILURE, -1);
+    if (stopping) {
+      respond(ApiError.shuttingDown());
+    } else if (!clientGone) {
       next();
     }
   }
@@ -164,12 +179,30 @@ final class ProxyExchange implements RelayListener {
     }
     current = null;
     done = true;
-    report(attempt.target().providerName(), kind, -1);
+    // a stream cut short by our own shutdown says nothing about the provider
+    report(attempt.target().providerName(), stopping && kind == Kind.FAILURE ? Kind.NEUTRAL : kind, -1);
   }
 
   @Override
   public boolean clientGone() {
     return clientGone;
+  }
+
+  /**
+   * The shutdown grace period is over: end the current attempt now. A committed stream gets the
+   * stream_interrupted event; an uncommitted one answers 503 shutting_down instead of failing over.
+   */
+  void interruptForShutdown() {
+    stopping = true;
+    if (current != null) {
+      current.abort("the gateway is shutting down");
+    }
+  }
+
+  private void finished() {
+    Runnable action = onFinished;
+    onFinished = () -> { };
+    action.run();
   }
 
   private void onClientClosed() {
@@ -180,6 +213,7 @@ final class ProxyExchange implements RelayListener {
     if (current != null) {
       current.abort("client closed");
     }
+    finished();
   }
 
   private void next() {

@@ -44,4 +44,17 @@ public final class GatewayState {
   public void startDraining() {
     this.draining = true;
   }
+
+  private volatile Runnable shutdownAction = () -> { };
+
+  /** What {@code POST /admin/shutdown} does: set once by whoever owns the process (Main, or a test). */
+  public void onShutdownRequest(Runnable action) {
+    this.shutdownAction = action;
+  }
+
+  /** Asks the process owner to shut down gracefully (returns at once; the stop runs elsewhere). */
+  public void requestShutdown() {
+    startDraining();
+    shutdownAction.run();
+  }
 }

@@ -1,37 +1,140 @@
 package io.oxllm.routing;
 
+import io.oxllm.config.ConfigLoader;
+import io.oxllm.config.ConfigParser;
+import io.oxllm.config.ConfigProblem;
+import io.oxllm.config.ConfigResult;
+import io.oxllm.config.GatewayConfig;
+import io.oxllm.config.ReloadStatus;
+import io.vertx.config.ConfigRetriever;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The one routing verticle: the single writer of provider health and the config snapshot. Answers
- * {@link RouteQuery} on {@link #ROUTE} and hears {@link AttemptOutcome} on {@link #OUTCOME}. Thin:
- * the decisions are in {@link RouteSelector}.
+ * {@link RouteQuery} on {@link #ROUTE}, hears {@link AttemptOutcome} on {@link #OUTCOME}, and
+ * re-reads the config on a file change (vertx-config polling), on {@link #RELOAD} (SIGHUP,
+ * {@code POST /reload}) and answers admin commands on {@link #ADMIN}. Thin: routing decisions are
+ * in {@link RouteSelector}, admin answers in {@link AdminOps}.
  */
 public final class RoutingVerticle extends VerticleBase {
   /** Request/reply address for route queries (local only). */
   public static final String ROUTE = "oxllm.route";
   /** Fire-and-forget address for attempt outcomes (local only). */
   public static final String OUTCOME = "oxllm.outcome";
+  /** Request/reply: re-read the config now; the body is the trigger's name, the reply a status JSON. */
+  public static final String RELOAD = "oxllm.reload";
+  /** Request/reply: admin commands as JSON ({@code {"op":"status"}}, …). */
+  public static final String ADMIN = "oxllm.admin";
+
+  private static final System.Logger LOG = System.getLogger("oxllm.config");
 
   private final GatewayState state;
+  private final ConfigSource source;
   private RouteSelector selector;
+  private ConfigRetriever retriever;
+  private ReloadStatus lastReload;
+  private String lastScanError;
 
-  public RoutingVerticle(GatewayState state) {
+  public RoutingVerticle(GatewayState state, ConfigSource source) {
     this.state = state;
+    this.source = source;
   }
 
   @Override
   public Future<?> start() {
     selector = new RouteSelector(RouteTable.build(state.config()), System::currentTimeMillis);
+    lastReload = ReloadStatus.startup(System.currentTimeMillis());
     state.publish(state.config(), selector.anyUsable());
+    AdminOps admin = new AdminOps(state, source, () -> selector, () -> lastReload);
+    List<Future<?>> ready = new ArrayList<>();
     MessageConsumer<RouteQuery> route = vertx.eventBus().localConsumer(ROUTE,
         msg -> msg.reply(selector.answer(msg.body())));
     MessageConsumer<AttemptOutcome> outcome = vertx.eventBus().localConsumer(OUTCOME, msg -> {
       selector.record(msg.body());
       state.publishReady(selector.anyUsable());
     });
-    return Future.all(route.completion(), outcome.completion());
+    MessageConsumer<String> reload = vertx.eventBus().localConsumer(RELOAD,
+        msg -> reloadNow(msg.body()).onComplete(ar -> msg.reply(AdminOps.reloadJson(ar.result()))));
+    MessageConsumer<JsonObject> adminConsumer = vertx.eventBus().localConsumer(ADMIN, msg -> {
+      JsonObject reply = admin.handle(msg.body());
+      state.publishReady(selector.anyUsable());
+      msg.reply(reply);
+    });
+    ready.add(route.completion());
+    ready.add(outcome.completion());
+    ready.add(reload.completion());
+    ready.add(adminConsumer.completion());
+    if (source.path() != null) {
+      ready.add(watch());
+    }
+    // open periods and cooldowns end by the clock, not by a message: re-check readiness each second
+    vertx.setPeriodic(1000, id -> state.publishReady(selector.anyUsable()));
+    return Future.all(ready);
+  }
+
+  /** vertx-config polls the file every {@code config_scan_ms}; a change it can parse comes to {@link #apply}. */
+  private Future<?> watch() {
+    long scanMs = state.config().server().configScanMs();
+    retriever = ConfigRetriever.create(vertx, ConfigLoader.retrieverOptions(source.path(), scanMs));
+    retriever.listen(change -> apply(ConfigParser.parse(change.getNewConfiguration(), source.env()), "file change"));
+    // A scan that cannot parse the file (say, half written) fails again every period: report it once.
+    retriever.configStream().handler(json -> lastScanError = null).exceptionHandler(err -> {
+      String message = "toml: " + err.getMessage();
+      if (!message.equals(lastScanError)) {
+        lastScanError = message;
+        lastReload = ReloadStatus.rejected(System.currentTimeMillis(), "file change", List.of(message));
+        LOG.log(Level.WARNING, "config file change rejected, still serving the running config: " + message);
+      }
+    });
+    // prime the retriever with the file as it is now, so the first scan only fires on a real change
+    return retriever.getConfig().recover(err -> Future.succeededFuture());
+  }
+
+  private Future<ReloadStatus> reloadNow(String trigger) {
+    if (source.path() == null) {
+      ReloadStatus s = ReloadStatus.rejected(System.currentTimeMillis(), trigger,
+          List.of("file: this gateway was started without a config file"));
+      return Future.succeededFuture(s);
+    }
+    return ConfigLoader.load(vertx, source.path(), source.env()).map(result -> apply(result, trigger));
+  }
+
+  private ReloadStatus apply(ConfigResult result, String trigger) {
+    long now = System.currentTimeMillis();
+    if (!result.ok()) {
+      List<String> errors = result.problems().stream().map(ConfigProblem::toString).toList();
+      lastReload = ReloadStatus.rejected(now, trigger, errors);
+      LOG.log(Level.WARNING, "config reload (" + trigger + ") rejected, still serving the running config:\n  "
+          + String.join("\n  ", errors));
+      return lastReload;
+    }
+    GatewayConfig running = state.config();
+    GatewayConfig next = result.config();
+    if (next.equals(running)) {
+      ReloadStatus unchanged = new ReloadStatus(now, trigger, true, false, List.of(), List.of());
+      // a scan that finds what an explicit reload already applied is not news
+      if (!trigger.equals("file change") || !lastReload.ok()) {
+        lastReload = unchanged;
+      }
+      return unchanged;
+    }
+    List<String> restart = ReloadStatus.restartRequired(running, next);
+    selector.swap(RouteTable.build(next));
+    state.publish(next, selector.anyUsable());
+    lastReload = new ReloadStatus(now, trigger, true, true, List.of(), restart);
+    LOG.log(Level.INFO, "config reloaded (" + trigger + ")"
+        + (restart.isEmpty() ? "" : "; needs a restart to take effect: " + String.join(", ", restart)));
+    return lastReload;
+  }
+
+  @Override
+  public Future<?> stop() {
+    return retriever == null ? Future.succeededFuture() : retriever.close();
   }
 }

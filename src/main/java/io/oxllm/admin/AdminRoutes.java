@@ -1,0 +1,156 @@
+package io.oxllm.admin;
+
+import io.oxllm.routing.GatewayState;
+import io.oxllm.routing.RoutingVerticle;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+
+/**
+ * The admin API of SPEC section 6, on the data plane's port: {@code GET /status}, {@code /health},
+ * {@code /metrics}; {@code POST /reload}, {@code /admin/providers/{name}/offline|online|reset},
+ * {@code /admin/shutdown}. Only loopback callers, never a request with an {@code Origin} header (a
+ * web page must not drive it), and only with {@code admin_token} when one is set. The state lives
+ * in the routing verticle; these handlers ask it over the event bus.
+ */
+public final class AdminRoutes {
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true).setSendTimeout(10_000);
+
+  private final Vertx vertx;
+  private final GatewayState state;
+
+  private AdminRoutes(Vertx vertx, GatewayState state) {
+    this.vertx = vertx;
+    this.state = state;
+  }
+
+  public static void mount(Router router, Vertx vertx, GatewayState state) {
+    AdminRoutes admin = new AdminRoutes(vertx, state);
+    for (String path : new String[] {"/status", "/health", "/metrics", "/reload", "/admin/*"}) {
+      router.route(path).handler(admin::guard);
+    }
+    router.get("/status").handler(admin::status);
+    router.get("/health").handler(admin::health);
+    router.get("/metrics").handler(admin::metrics);
+    router.post("/reload").handler(admin::reload);
+    router.post("/admin/providers/:name/:action").handler(admin::provider);
+    router.post("/admin/shutdown").handler(admin::shutdown);
+  }
+
+  private void guard(RoutingContext ctx) {
+    if (!isLoopback(ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress())) {
+      AdminErrors.send(ctx, 403, "permission_error", "forbidden", "The admin API answers only loopback callers.");
+      return;
+    }
+    if (ctx.request().getHeader(HttpHeaders.ORIGIN) != null) {
+      AdminErrors.send(ctx, 403, "permission_error", "forbidden",
+          "Admin requests carrying an Origin header are refused (a web page cannot drive the admin API).");
+      return;
+    }
+    String token = state.config().server().adminToken();
+    if (!token.isEmpty() && !bearerMatches(ctx.request().getHeader(HttpHeaders.AUTHORIZATION), token)) {
+      AdminErrors.send(ctx, 401, "authentication_error", "invalid_api_key",
+          "Missing or invalid admin token: send 'Authorization: Bearer <admin_token>'.");
+      return;
+    }
+    ctx.next();
+  }
+
+  static boolean isLoopback(String ip) {
+    if (ip == null) {
+      return false;
+    }
+    return ip.startsWith("127.") || ip.equals("::1") || ip.equals("0:0:0:0:0:0:0:1")
+        || ip.startsWith("::ffff:127.");
+  }
+
+  private static boolean bearerMatches(String authorization, String token) {
+    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return false;
+    }
+    return MessageDigest.isEqual(authorization.substring(7).trim().getBytes(StandardCharsets.UTF_8),
+        token.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private void status(RoutingContext ctx) {
+    ask(new JsonObject().put("op", "status"), ctx, json -> {
+      String accept = ctx.request().getHeader(HttpHeaders.ACCEPT);
+      boolean text = "text".equals(ctx.request().getParam("format"))
+          || (accept != null && accept.startsWith("text/plain"));
+      if (text) {
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8").end(StatusText.render(json));
+      } else {
+        json.remove("ok");
+        sendJson(ctx, 200, json);
+      }
+    });
+  }
+
+  private void health(RoutingContext ctx) {
+    JsonObject body = new JsonObject()
+        .put("status", state.draining() ? "draining" : "ok")
+        .put("ready", state.ready());
+    sendJson(ctx, 200, body);
+  }
+
+  private void metrics(RoutingContext ctx) {
+    ask(new JsonObject().put("op", "status"), ctx, json -> ctx.response()
+        .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
+        .end(PrometheusText.render(json)));
+  }
+
+  private void reload(RoutingContext ctx) {
+    vertx.eventBus().<JsonObject>request(RoutingVerticle.RELOAD, "POST /reload", LOCAL).onComplete(ar -> {
+      if (ar.failed()) {
+        AdminErrors.send(ctx, 500, "internal_error", "internal_error", "reload failed: " + ar.cause().getMessage());
+      } else {
+        JsonObject r = ar.result().body();
+        sendJson(ctx, r.getBoolean("ok") ? 200 : 422, new JsonObject().put("reload", r));
+      }
+    });
+  }
+
+  private void provider(RoutingContext ctx) {
+    String action = ctx.pathParam("action");
+    if (!action.equals("offline") && !action.equals("online") && !action.equals("reset")) {
+      AdminErrors.send(ctx, 404, "invalid_request_error", "not_found",
+          "Unknown provider action '" + action + "': use offline, online or reset.");
+      return;
+    }
+    JsonObject command = new JsonObject().put("op", action).put("provider", ctx.pathParam("name"));
+    ask(command, ctx, json -> {
+      if (json.getBoolean("ok")) {
+        sendJson(ctx, 200, json.getJsonObject("provider"));
+      } else {
+        AdminErrors.send(ctx, 404, "invalid_request_error", "provider_not_found", json.getString("error"));
+      }
+    });
+  }
+
+  private void shutdown(RoutingContext ctx) {
+    // after the answer is on its way: the stop drains this very connection too
+    ctx.response().endHandler(v -> vertx.setTimer(10, id -> state.requestShutdown()));
+    sendJson(ctx, 202, new JsonObject().put("status", "shutting_down"));
+  }
+
+  private void ask(JsonObject command, RoutingContext ctx, java.util.function.Consumer<JsonObject> then) {
+    vertx.eventBus().<JsonObject>request(RoutingVerticle.ADMIN, command, LOCAL).onComplete(ar -> {
+      if (ar.failed()) {
+        AdminErrors.send(ctx, 500, "internal_error", "internal_error", "admin command failed: " + ar.cause().getMessage());
+      } else {
+        then.accept(ar.result().body());
+      }
+    });
+  }
+
+  private static void sendJson(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .end(Buffer.buffer(body.encodePrettily()).appendString("\n"));
+  }
+}

@@ -1,0 +1,177 @@
+package io.oxllm.cli;
+
+import io.oxllm.admin.StatusText;
+import io.oxllm.config.ConfigLocator;
+import io.oxllm.config.ConfigParser;
+import io.oxllm.config.ConfigResult;
+import io.oxllm.config.ServerConfig;
+import io.oxllm.config.TomlConfigProcessor;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The client commands of SPEC section 1 ({@code status}, {@code provider …}, {@code reload},
+ * {@code stop}), all through the running gateway's admin API: no pid files. Exit codes: 0 ok,
+ * 1 the gateway is not running or refused, 2 usage or config error.
+ */
+final class ClientCommands {
+  private final PrintStream out;
+  private final PrintStream err;
+
+  private ClientCommands(PrintStream out, PrintStream err) {
+    this.out = out;
+    this.err = err;
+  }
+
+  static int run(CliArgs cli, PrintStream out, PrintStream err) {
+    return new ClientCommands(out, err).dispatch(cli);
+  }
+
+  private int dispatch(CliArgs cli) {
+    AdminClient client;
+    try {
+      client = connect(cli);
+    } catch (IllegalArgumentException e) {
+      err.println(e.getMessage());
+      return 2;
+    }
+    try {
+      return switch (cli.command()) {
+        case "status" -> status(client, cli.json());
+        case "provider" -> provider(client, cli);
+        case "reload" -> reload(client);
+        case "stop" -> stop(client);
+        default -> throw new IllegalStateException(cli.command());
+      };
+    } catch (AdminClient.NotRunning e) {
+      err.println(e.getMessage());
+      return 1;
+    }
+  }
+
+  /** The admin URL and token: {@code --url} or the config's server.host/port; the token from the config. */
+  private AdminClient connect(CliArgs cli) {
+    Path path = ConfigLocator.locate(cli.conf(), System::getenv, Path.of(System.getProperty("user.home")));
+    ServerConfig server = null;
+    if (Files.isRegularFile(path)) {
+      try {
+        ConfigResult r = ConfigParser.parse(TomlConfigProcessor.parse(Files.readAllBytes(path)), System::getenv);
+        if (r.ok()) {
+          server = r.config().server();
+        } else if (cli.url() == null) {
+          throw new IllegalArgumentException("oxllm: " + path + " is invalid, so the gateway's address is unknown "
+              + "(fix it, see 'oxllm validate', or pass --url): " + r.problems().get(0));
+        }
+      } catch (java.io.IOException | RuntimeException e) {
+        if (e instanceof IllegalArgumentException iae) {
+          throw iae;
+        }
+        if (cli.url() == null) {
+          throw new IllegalArgumentException("oxllm: cannot read " + path + ": " + e.getMessage());
+        }
+      }
+    } else if (cli.url() == null) {
+      throw new IllegalArgumentException("oxllm: no config at " + path + " to find the gateway; pass -conf FILE or --url URL");
+    }
+    String token = server == null ? "" : server.adminToken();
+    if (cli.url() != null) {
+      return new AdminClient(cli.url(), token);
+    }
+    return new AdminClient("http://" + loopbackFor(server.host()) + ":" + server.port(), token);
+  }
+
+  /** A wildcard bind is reached on loopback. */
+  private static String loopbackFor(String host) {
+    if (host.isEmpty() || host.equals("*") || host.equals("0.0.0.0")) {
+      return "127.0.0.1";
+    }
+    if (host.equals("::")) {
+      return "[::1]";
+    }
+    return host.contains(":") ? "[" + host + "]" : host;
+  }
+
+  private int status(AdminClient client, boolean json) throws AdminClient.NotRunning {
+    AdminClient.Answer a = json ? client.get("/status", "application/json") : client.get("/status?format=text", "text/plain");
+    if (a.status() != 200) {
+      return refused(a);
+    }
+    out.print(a.body());
+    return 0;
+  }
+
+  private int provider(AdminClient client, CliArgs cli) throws AdminClient.NotRunning {
+    String action = cli.args().isEmpty() ? "" : cli.args().get(0);
+    if (action.equals("list") && cli.args().size() == 1) {
+      AdminClient.Answer a = client.get("/status", "application/json");
+      if (a.status() != 200) {
+        return refused(a);
+      }
+      JsonObject status = new JsonObject(a.body());
+      out.print(cli.json() ? status.getJsonArray("providers").encodePrettily() + "\n"
+          : StatusText.providers(status.getJsonArray("providers")));
+      return 0;
+    }
+    if ((action.equals("offline") || action.equals("online") || action.equals("reset")) && cli.args().size() == 2) {
+      String name = cli.args().get(1);
+      AdminClient.Answer a = client.post("/admin/providers/" + java.net.URLEncoder.encode(name,
+          java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20") + "/" + action);
+      if (a.status() != 200) {
+        return refused(a);
+      }
+      JsonObject p = new JsonObject(a.body());
+      out.println("provider " + name + ": " + (p.getBoolean("offline") ? "offline" : "online")
+          + ", circuit " + p.getString("state") + ", " + p.getLong("consecutive_failures") + " consecutive failures");
+      return 0;
+    }
+    err.println("oxllm: usage: oxllm provider list | offline NAME | online NAME | reset NAME");
+    return 2;
+  }
+
+  private int reload(AdminClient client) throws AdminClient.NotRunning {
+    AdminClient.Answer a = client.post("/reload");
+    JsonObject body = parse(a.body());
+    JsonObject r = body == null ? null : body.getJsonObject("reload");
+    if (r == null) {
+      return refused(a);
+    }
+    if (!r.getBoolean("ok")) {
+      err.println("oxllm: reload rejected; the gateway keeps its running config:");
+      r.getJsonArray("errors").forEach(e -> err.println("  " + e));
+      return 1;
+    }
+    out.println(r.getBoolean("changed") ? "oxllm: config reloaded" : "oxllm: config unchanged");
+    if (!r.getJsonArray("restart_required").isEmpty()) {
+      out.println("oxllm: these changes need a restart: " + String.join(", ", r.getJsonArray("restart_required").getList()));
+    }
+    return 0;
+  }
+
+  private int stop(AdminClient client) throws AdminClient.NotRunning {
+    AdminClient.Answer a = client.post("/admin/shutdown");
+    if (a.status() != 202) {
+      return refused(a);
+    }
+    out.println("oxllm: stopping the gateway at " + client.baseUrl() + " (in-flight requests drain first)");
+    return 0;
+  }
+
+  private int refused(AdminClient.Answer a) {
+    JsonObject body = parse(a.body());
+    String message = body != null && body.getJsonObject("error") != null
+        ? body.getJsonObject("error").getString("message") : a.body();
+    err.println("oxllm: the gateway answered " + a.status() + ": " + message);
+    return 1;
+  }
+
+  private static JsonObject parse(String body) {
+    try {
+      return body == null || body.isBlank() ? null : new JsonObject(body);
+    } catch (DecodeException | ClassCastException e) {
+      return null;
+    }
+  }
+}

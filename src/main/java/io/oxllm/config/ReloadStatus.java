@@ -1,0 +1,54 @@
+package io.oxllm.config;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The result of the last reload attempt, as {@code /status} and the reload answer show it.
+ *
+ * @param atMs when it happened (epoch ms)
+ * @param trigger what started it: "file change", "SIGHUP", "POST /reload", "startup"
+ * @param ok whether the new config was applied
+ * @param changed whether it differed from the running one
+ * @param errors every problem, when it was rejected
+ * @param restartRequired changed settings that only take effect after a restart
+ */
+public record ReloadStatus(long atMs, String trigger, boolean ok, boolean changed, List<String> errors,
+    List<String> restartRequired) {
+
+  public ReloadStatus {
+    errors = List.copyOf(errors);
+    restartRequired = List.copyOf(restartRequired);
+  }
+
+  public static ReloadStatus startup(long atMs) {
+    return new ReloadStatus(atMs, "startup", true, true, List.of(), List.of());
+  }
+
+  public static ReloadStatus rejected(long atMs, String trigger, List<String> errors) {
+    return new ReloadStatus(atMs, trigger, false, false, errors, List.of());
+  }
+
+  /** The settings that the running listener keeps until a restart (SPEC section 8). */
+  public static List<String> restartRequired(GatewayConfig running, GatewayConfig next) {
+    List<String> out = new ArrayList<>();
+    ServerConfig a = running.server();
+    ServerConfig b = next.server();
+    if (!a.host().equals(b.host())) {
+      out.add("server.host");
+    }
+    if (a.port() != b.port()) {
+      out.add("server.port");
+    }
+    if (a.bindFamily() != b.bindFamily()) {
+      out.add("server.bind_family");
+    }
+    if (a.instances() != b.instances()) {
+      out.add("server.instances");
+    }
+    if (a.configScanMs() != b.configScanMs()) {
+      out.add("server.config_scan_ms");
+    }
+    return out;
+  }
+}
