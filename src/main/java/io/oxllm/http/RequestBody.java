@@ -54,6 +54,12 @@ public final class RequestBody {
     if (bad >= 0) {
       throw new Rejected(ApiError.invalidJson("invalid UTF-8 at byte " + bad));
     }
+    // A NUL byte is never valid JSON text, and without this check Jackson would guess UTF-16/32
+    // from zero bytes and parse characters, losing the byte offsets the model splice needs.
+    int nul = indexOfNul(bytes);
+    if (nul >= 0) {
+      throw new Rejected(ApiError.invalidJson("NUL byte at " + nul + " (the body must be UTF-8 JSON)"));
+    }
     String model = null;
     boolean modelSeen = false;
     int start = -1;
@@ -81,6 +87,7 @@ public final class RequestBody {
           }
         } else if ("stream".equals(name)) {
           stream = value == JsonToken.VALUE_TRUE;
+          p.skipChildren();
         } else if ("stream_options".equals(name) && value == JsonToken.START_OBJECT) {
           includeUsage = readIncludeUsage(p);
         } else {
@@ -99,6 +106,15 @@ public final class RequestBody {
     return new RequestBody(raw, model, start, end, stream, includeUsage);
   }
 
+  private static int indexOfNul(byte[] bytes) {
+    for (int i = 0; i < bytes.length; i++) {
+      if (bytes[i] == 0) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
   private static boolean readIncludeUsage(JsonParser p) throws IOException {
     boolean include = false;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -106,9 +122,8 @@ public final class RequestBody {
       JsonToken value = p.nextToken();
       if ("include_usage".equals(name)) {
         include = value == JsonToken.VALUE_TRUE;
-      } else {
-        p.skipChildren();
       }
+      p.skipChildren();
     }
     return include;
   }

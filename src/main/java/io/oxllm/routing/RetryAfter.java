@@ -17,7 +17,13 @@ public final class RetryAfter {
     if (v.isEmpty()) {
       return -1;
     }
-    if (Character.isDigit(v.charAt(0))) {
+    char first = v.charAt(0);
+    if (first >= '0' && first <= '9') {  // ASCII digits only (RFC 9110); Long.parseLong accepts others
+      for (int i = 0; i < v.length(); i++) {
+        if (v.charAt(i) < '0' || v.charAt(i) > '9') {
+          return -1;
+        }
+      }
       try {
         return Math.multiplyExact(Long.parseLong(v), 1000L);
       } catch (NumberFormatException | ArithmeticException e) {

@@ -1,0 +1,75 @@
+package io.oxllm.routing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class RetryAfterTest {
+  /** Wed, 21 Oct 2015 07:28:00 GMT. */
+  private static final long NOW = ZonedDateTime.of(2015, 10, 21, 7, 28, 0, 0, ZoneOffset.UTC)
+      .toInstant().toEpochMilli();
+
+  @Test
+  void delaySeconds() {
+    assertEquals(3000, RetryAfter.parseMs("3", NOW));
+    assertEquals(0, RetryAfter.parseMs("0", NOW));
+    assertEquals(12_000, RetryAfter.parseMs(" 12 ", NOW));
+    assertEquals(12_000, RetryAfter.parseMs("\t12\r\n", NOW));
+    assertEquals(120_000, RetryAfter.parseMs("120", NOW));
+    assertEquals(7000, RetryAfter.parseMs("007", NOW));
+    assertEquals(86_400_000L * 365, RetryAfter.parseMs("31536000", NOW));
+  }
+
+  @Test
+  void delaySecondsDoesNotDependOnNow() {
+    assertEquals(5000, RetryAfter.parseMs("5", 0));
+    assertEquals(5000, RetryAfter.parseMs("5", Long.MAX_VALUE));
+  }
+
+  @Test
+  void httpDateInTheFutureIsTheDifference() {
+    assertEquals(30_000, RetryAfter.parseMs("Wed, 21 Oct 2015 07:28:30 GMT", NOW));
+    assertEquals(3_600_000, RetryAfter.parseMs("Wed, 21 Oct 2015 08:28:00 GMT", NOW));
+    assertEquals(86_400_000, RetryAfter.parseMs("Thu, 22 Oct 2015 07:28:00 GMT", NOW));
+    assertEquals(30_000, RetryAfter.parseMs("  Wed, 21 Oct 2015 07:28:30 GMT  ", NOW));
+    // a date built by the same formatter a server would use
+    String in90s = DateTimeFormatter.RFC_1123_DATE_TIME.format(
+        ZonedDateTime.ofInstant(java.time.Instant.ofEpochMilli(NOW + 90_000), ZoneOffset.UTC));
+    assertEquals(90_000, RetryAfter.parseMs(in90s, NOW));
+  }
+
+  @Test
+  void httpDateNowOrInThePastIsZero() {
+    assertEquals(0, RetryAfter.parseMs("Wed, 21 Oct 2015 07:28:00 GMT", NOW));
+    assertEquals(0, RetryAfter.parseMs("Wed, 21 Oct 2015 07:27:59 GMT", NOW));
+    assertEquals(0, RetryAfter.parseMs("Sun, 06 Nov 1994 08:49:37 GMT", NOW));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "", "   ", "soon", "abc", "-1", "+3", "3s", "3.5", "1e3", "0x10", "12 34",
+      "Wed, 21 Oct 2015 07:28", "2015-10-21T07:28:30Z", "Wed, 32 Oct 2015 07:28:00 GMT",
+      "9223372036854775807",   // Long.MAX_VALUE seconds: overflows as milliseconds
+      "9223372036854776",      // smallest overflow when multiplied by 1000
+      "99999999999999999999",  // does not even fit in a long
+      "99999999999999999999999999999999999999",
+  })
+  void unreadableValuesAreMinusOne(String value) {
+    assertEquals(-1, RetryAfter.parseMs(value, NOW), value);
+  }
+
+  @Test
+  void absentIsMinusOne() {
+    assertEquals(-1, RetryAfter.parseMs(null, NOW));
+  }
+
+  @Test
+  void largestNonOverflowingValueIsRead() {
+    assertEquals(9_223_372_036_854_775L * 1000, RetryAfter.parseMs("9223372036854775", NOW));
+  }
+}
