@@ -1,0 +1,146 @@
+package io.oxllm.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.oxllm.testing.Behaviour;
+import io.oxllm.testing.Behaviour.Ending;
+import io.oxllm.testing.RawSse;
+import io.oxllm.testing.StreamRecorder;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxTestContext;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * SPEC sections 4 and 5, before the commit point: the gateway holds the response headers until the
+ * first SSE event, so an upstream that fails before it (stalls, ends, resets, or whose first event
+ * is an error) is failed over like any pre-commit failure, and the client sees only the stream of
+ * the provider that answered.
+ */
+@Timeout(value = 10, timeUnit = TimeUnit.SECONDS)
+class StreamFailoverTest extends StreamTestBase {
+
+  /** b's stream as the client must see it, alone: 3 contents, finish, [DONE]. */
+  private void assertOnlyB(StreamRecorder rec) {
+    assertStreamFrom(rec, "b", 2);
+    assertNull(rec.failure());
+    assertEquals(Behaviour.streamText(3), rec.text());
+    assertEquals(5, rec.events().size(), () -> "only b's events: " + rec.events());
+    assertEquals("[DONE]", rec.lastEvent());
+    assertTrue(rec.errors().isEmpty(), () -> "nothing of a's attempt may leak: " + rec.events());
+    assertEquals(1, a.requestCount());
+    assertEquals(1, b.requestCount());
+  }
+
+  @Test
+  void headersThenStallFailsOverAtFirstByteTimeoutAndClosesTheFirstConnection(VertxTestContext ctx) {
+    a.respond(Behaviour.headersThenStall());
+    b.respond(Behaviour.sseChat(3, 10));
+    Future<Long> aClosed = a.awaitClientCloses(1);
+    deadline(ctx, 3000, "no failover to b after a's first_byte_ms = 400 and a's connection closed");
+    chainAB("first_byte_ms = 400").compose(this::stream)
+        .compose(rec -> aClosed.map(at -> rec))
+        .onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
+          assertOnlyB(rec);
+          long waited = ms(rec.headersNanos() - rec.sentNanos());
+          assertTrue(waited >= 400 && waited < 2000, "failed over after " + waited + " ms (first_byte_ms = 400)");
+          long bArrived = b.received().get(0).arrivedNanos();
+          assertTrue(ms(bArrived - a.received().get(0).arrivedNanos()) >= 390, "b tried only after a's deadline");
+          assertEquals(1, a.clientClosedCount(), "a's connection must be closed by the gateway");
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  void aFirstEventThatIsAnErrorFailsOver(VertxTestContext ctx) {
+    a.respond(Behaviour.sse(List.of("{\"error\":{\"message\":\"overloaded\"}}"), 0));
+    b.respond(Behaviour.sseChat(3, 10));
+    chainAB("").compose(this::stream).onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
+      assertOnlyB(rec);
+      assertFalse(rec.rawString().contains("overloaded"), "a's error event must not reach the client");
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void aFirstErrorEventSplitAcrossChunksStillFailsOver(VertxTestContext ctx) {
+    a.respond(RawSse.pieces(100, Ending.END,
+        "data: {\"error\":", "{\"message\":\"overloaded\"}}\n", "\n"));
+    b.respond(Behaviour.sseChat(3, 10));
+    chainAB("").compose(this::stream).onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
+      assertOnlyB(rec);
+      assertFalse(rec.rawString().contains("overloaded"), "a's error event must not reach the client");
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void aStreamThatEndsBeforeAnyEventFailsOver(VertxTestContext ctx) {
+    a.respond(Behaviour.sse(List.of(), 0)); // 200 event-stream, then a clean empty end
+    b.respond(Behaviour.sseChat(3, 10));
+    chainAB("").compose(this::stream).onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
+      assertOnlyB(rec);
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void aStreamWithOnlyCommentsBeforeItsEndFailsOver(VertxTestContext ctx) {
+    // comments are not events: nothing was committed when the stream ends
+    a.respond(RawSse.pieces(50, Ending.END, ": keep-alive\n\n", ": keep-alive\n\n"));
+    b.respond(Behaviour.sseChat(3, 10));
+    chainAB("").compose(this::stream).onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
+      assertOnlyB(rec);
+      assertFalse(rec.rawString().contains("keep-alive"), "a's bytes must not reach the client");
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void keepAliveCommentsDoNotStopTheFirstByteDeadline(VertxTestContext ctx) {
+    // first_byte_ms runs "for streams until the first SSE event": comments every 100 ms do not count
+    String[] pings = new String[20];
+    java.util.Arrays.fill(pings, ": ping\n\n");
+    a.respond(RawSse.pieces(100, Ending.END, pings)); // 2 s of pings, then an empty end
+    b.respond(Behaviour.sseChat(3, 10));
+    chainAB("first_byte_ms = 400").compose(this::stream)
+        .onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
+          assertOnlyB(rec);
+          long waited = ms(rec.headersNanos() - rec.sentNanos());
+          assertTrue(waited >= 400 && waited < 1000, "failed over after " + waited + " ms (first_byte_ms = 400)");
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  void aResetAfterHeadersButBeforeAnyEventFailsOver(VertxTestContext ctx) {
+    a.respond(Behaviour.stream(List.of(), 0, Ending.CLOSE)); // headers, then the connection drops
+    b.respond(Behaviour.sseChat(3, 10));
+    chainAB("").compose(this::stream).onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
+      assertOnlyB(rec);
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void whenEveryAttemptFailsBeforeCommitTheClientGetsA502JsonError(VertxTestContext ctx) {
+    a.respond(Behaviour.sse(List.of("{\"error\":{\"message\":\"overloaded\"}}"), 0));
+    b.respond(Behaviour.sse(List.of(), 0));
+    chainAB("").compose(this::stream).onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
+      assertEquals(502, rec.status(), rec::rawString);
+      assertTrue(rec.header("content-type").startsWith("application/json"), rec.header("content-type"));
+      assertEquals("2", rec.header("x-oxllm-attempts"));
+      JsonObject error = new JsonObject(rec.raw()).getJsonObject("error");
+      assertEquals("upstream_error", error.getString("type"));
+      assertEquals("all_providers_failed", error.getString("code"));
+      assertFalse(error.getString("message", "").isBlank());
+      ctx.completeNow();
+    })));
+  }
+}

@@ -1,0 +1,102 @@
+package io.oxllm.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.oxllm.testing.Behaviour;
+import io.oxllm.testing.Behaviour.Ending;
+import io.oxllm.testing.RawSse;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxTestContext;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * SPEC section 5, after the commit point: an upstream that breaks mid-stream can no longer be
+ * failed over; the client gets one {@code stream_interrupted} error event and a clean end without
+ * {@code [DONE]}, so a truncated answer is never presented as a complete one.
+ */
+@Timeout(value = 10, timeUnit = TimeUnit.SECONDS)
+class StreamFailureTest extends StreamTestBase {
+
+  @Test
+  void aCutAfterThreeChunksEndsWithOneErrorEventAndNoFailover(VertxTestContext ctx) {
+    a.respond(Behaviour.cutAfter(3, 50));
+    b.respond(Behaviour.sseChat(3, 10));
+    chainAB("").compose(this::stream).onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
+      assertStreamFrom(rec, "a", 1);
+      assertInterrupted(rec, 3);
+      assertEquals(Behaviour.streamText(3), rec.text(), "the 3 content events came through");
+      assertEquals(0, b.requestCount(), "no failover after the commit point");
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void theClientGetsTheContentBytesUnchangedBeforeTheErrorEvent(VertxTestContext ctx) {
+    List<String> events = RawSse.chatEvents(3, false, false, false);
+    RawSse up = RawSse.events(events, 30, Ending.CLOSE);
+    a.respond(up);
+    chainAB("").compose(this::stream).onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
+      assertInterrupted(rec, 3);
+      String wire = RawSse.wire(events);
+      assertTrue(rec.rawString().startsWith(wire), rec::rawString);
+      assertTrue(rec.rawString().substring(wire.length()).startsWith("data: "), "then one error event");
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void aCleanEndWithoutFinishReasonOrDoneIsAnInterruption(VertxTestContext ctx) {
+    a.respond(Behaviour.endWithoutDone(false, 3, 20));
+    b.respond(Behaviour.sseChat(3, 10));
+    chainAB("").compose(this::stream).onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
+      assertStreamFrom(rec, "a", 1);
+      assertInterrupted(rec, 3);
+      assertEquals(0, b.requestCount());
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void aCleanEndAfterFinishReasonGetsDoneNotAnError(VertxTestContext ctx) {
+    a.respond(Behaviour.endWithoutDone(true, 3, 20));
+    chainAB("").compose(this::stream).onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
+      assertStreamFrom(rec, "a", 1);
+      assertEquals(null, rec.failure());
+      assertTrue(rec.errors().isEmpty(), () -> "no error event: " + rec.events());
+      assertEquals(5, rec.events().size(), () -> "3 contents, finish, [DONE]: " + rec.events());
+      assertEquals("[DONE]", rec.lastEvent());
+      assertTrue(rec.rawString().endsWith("\n\ndata: [DONE]\n\n"), rec::rawString);
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void aCutAfterFinishReasonButBeforeDoneIsStillAnInterruption(VertxTestContext ctx) {
+    // only a clean end may be completed with [DONE]; a dropped connection is a cut
+    a.respond(RawSse.events(RawSse.chatEvents(2, true, false, false), 20, Ending.CLOSE));
+    chainAB("").compose(this::stream).onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
+      assertStreamFrom(rec, "a", 1);
+      assertInterrupted(rec, 3);
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void anErrorEventAfterTheCommitPassesThroughAsData(VertxTestContext ctx) {
+    // past the commit point an upstream error event is part of the answer: relayed, not failed over
+    List<String> events = List.of(RawSse.chatEvents(1, false, false, false).get(0),
+        "{\"error\":{\"message\":\"mid-stream trouble\",\"type\":\"server_error\"}}", "[DONE]");
+    RawSse up = RawSse.events(events, 20, Ending.END);
+    a.respond(up);
+    b.respond(Behaviour.sseChat(3, 10));
+    chainAB("").compose(this::stream).onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
+      assertStreamFrom(rec, "a", 1);
+      assertEquals(up.written(), rec.raw());
+      assertEquals(0, b.requestCount());
+      ctx.completeNow();
+    })));
+  }
+}
