@@ -23,6 +23,7 @@ public final class Gateway {
   private final List<String> deployments;
   private final int port;
   private Future<Void> closing;
+  private static final AtomicInteger EPHEMERAL_KEYS = new AtomicInteger();
 
   private Gateway(Vertx vertx, GatewayState state, List<String> deployments, int port) {
     this.vertx = vertx;
@@ -42,20 +43,22 @@ public final class Gateway {
     GatewayState state = new GatewayState(config);
     int instances = config.server().effectiveInstances();
     List<String> ids = new ArrayList<>();
-    AtomicInteger port = new AtomicInteger(config.server().port());
-    // The first instance binds (an ephemeral port when 0); the others then share that actual port.
+    // Port 0 is not shared between servers; a negative port is: Vert.x binds one random port per
+    // negative key and lets every server asking for that key share it. One key per gateway.
+    int configured = config.server().port();
+    int listenPort = configured == 0 && instances > 1 ? -EPHEMERAL_KEYS.incrementAndGet() : configured;
+    AtomicInteger port = new AtomicInteger(configured);
     return vertx.deployVerticle(new RoutingVerticle(state, source))
         .compose(id -> {
           ids.add(id);
-          return vertx.deployVerticle(new HttpVerticle(state, port.get(), instances, port::set));
+          return vertx.deployVerticle(new HttpVerticle(state, listenPort, instances, port::set));
         })
         .compose(id -> {
           ids.add(id);
           if (instances == 1) {
             return Future.succeededFuture(id);
           }
-          int bound = port.get();
-          return vertx.deployVerticle(() -> new HttpVerticle(state, bound, instances, p -> { }),
+          return vertx.deployVerticle(() -> new HttpVerticle(state, listenPort, instances, p -> { }),
               new DeploymentOptions().setInstances(instances - 1));
         })
         .map(id -> {

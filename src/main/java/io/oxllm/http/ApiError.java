@@ -33,6 +33,11 @@ public record ApiError(int status, String type, String code, String param, Strin
         "Content-Type must be application/json, not '" + contentType + "'.");
   }
 
+  public static ApiError originNotAllowed(String origin) {
+    return new ApiError(403, "invalid_request_error", "origin_not_allowed", null,
+        "The origin '" + origin + "' is not in server.cors_origins.");
+  }
+
   public static ApiError invalidApiKey() {
     return new ApiError(401, "authentication_error", "invalid_api_key", null,
         "Missing or invalid API key: send 'Authorization: Bearer <key>'.");

@@ -92,6 +92,9 @@ final class ApiRouter {
       }
       Errors.send(ctx.response(), ApiError.methodNotAllowed(ctx.request().method().name(), ctx.request().path()));
     });
+    // vertx-web's CorsHandler refuses an unlisted origin with ctx.fail(403)
+    router.errorHandler(403, ctx -> Errors.send(ctx.response(),
+        ApiError.originNotAllowed(String.valueOf(ctx.request().getHeader(HttpHeaders.ORIGIN)))));
     router.errorHandler(413, ctx -> Errors.send(ctx.response(), ApiError.tooLarge(cfg.server().maxBodyBytes())));
     router.errorHandler(500, ctx -> Errors.send(ctx.response(), ApiError.internal("internal error")));
   }

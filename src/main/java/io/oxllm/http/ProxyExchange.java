@@ -81,13 +81,24 @@ final class ProxyExchange implements RelayListener {
       }
       if (ar.failed()) {
         respond(ApiError.internal("routing unavailable: " + ar.cause().getMessage()));
-      } else {
+        return;
+      }
+      try {
         onAnswer(ar.result().body());
+      } catch (RuntimeException e) {
+        // a bug must cost one request a 500, never leave a client waiting forever
+        if (current != null) {
+          current.abort("internal error");
+        }
+        respond(ApiError.internal("internal error: " + e));
       }
     });
   }
 
   private void onAnswer(RouteAnswer answer) {
+    if (plan == null) {
+      plan = answer.plan();
+    }
     switch (answer.refusal()) {
       case MODEL_NOT_FOUND -> respond(ApiError.modelNotFound(body.model()));
       case NONE_USABLE -> exhausted(answer);

@@ -33,7 +33,8 @@ public final class UpstreamClients {
   /** The client for this provider; a provider whose config changed on reload gets a fresh pool. */
   public HttpClient client(ProviderConfig provider) {
     Entry e = clients.get(provider.name());
-    if (e != null && e.config().equals(provider)) {
+    // identity first: within one snapshot the same record comes back on every request
+    if (e != null && (e.config() == provider || e.config().equals(provider))) {
       return e.client();
     }
     if (e != null) {
