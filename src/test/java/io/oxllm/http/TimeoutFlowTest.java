@@ -1,0 +1,213 @@
+package io.oxllm.http;
+
+import static io.oxllm.testing.ApiChecks.verify;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.oxllm.testing.Behaviour;
+import io.oxllm.testing.ChainToml;
+import io.oxllm.testing.FlowSupport;
+import io.oxllm.testing.FlowSupport.Timed;
+import io.oxllm.testing.GatewayHarness;
+import io.oxllm.testing.GatewayHarness.Response;
+import io.oxllm.testing.TestUpstream;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The four timeouts of SPEC section 2, non-streaming, each against a real slow upstream:
+ * connect_ms (here: waiting for a pooled connection) and first_byte_ms fail over before anything
+ * was sent to the client; total_ms and idle_ms strike after the headers went out, so the client's
+ * response is cut (the connection closed, the chunked body never terminated). Every timed-out
+ * attempt closes its upstream connection.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
+class TimeoutFlowTest {
+  private static final String FULL_TAIL = "\"}";
+
+  private Vertx vertx;
+  private HttpClient client;
+  private TestUpstream a;
+  private TestUpstream b;
+
+  @BeforeEach
+  void setUp(Vertx vertx, VertxTestContext ctx) {
+    this.vertx = vertx;
+    this.client = FlowSupport.client(vertx, 16);
+    Future.all(TestUpstream.start(vertx), TestUpstream.start(vertx)).onComplete(ctx.succeeding(all -> {
+      a = all.resultAt(0);
+      b = all.resultAt(1);
+      ctx.completeNow();
+    }));
+  }
+
+  /**
+   * A (with extra provider lines, e.g. max_connections or timeouts) → B. One warm-up request
+   * straight to B (then forgotten) loads the proxy path, so the timings measured next are not
+   * inflated by a cold JVM.
+   */
+  private Future<Integer> gateway(String aExtra) {
+    String toml = ChainToml.provider("A", a, "") + aExtra + "\n" + ChainToml.provider("B", b, "")
+        + ChainToml.chain("chain", "A", "B");
+    return GatewayHarness.start(vertx, toml).map(gw -> gw.port())
+        .compose(port -> FlowSupport.chat(client, port, "B/" + ChainToml.MODEL).map(r -> {
+          assertEquals(200, r.status(), r::bodyAsString);
+          b.reset();
+          return port;
+        }));
+  }
+
+  /**
+   * 200 JSON, chunked: {@code {"x":"} with the headers, then one {@code "a"} piece every
+   * {@code gapMs} for {@code pieces} pieces, then either the closing {@code "}} or nothing (stall).
+   */
+  private static Behaviour dribble(long gapMs, int pieces, boolean finish) {
+    return ex -> {
+      ex.response().setStatusCode(200).setChunked(true).putHeader("content-type", "application/json");
+      List<Runnable> steps = new ArrayList<>();
+      steps.add(() -> ex.response().write("{\"x\":\""));
+      for (int i = 0; i < pieces; i++) {
+        steps.add(() -> ex.response().write("a"));
+      }
+      if (finish) {
+        steps.add(() -> ex.response().end(FULL_TAIL));
+      }
+      ex.steps(gapMs, steps);
+    };
+  }
+
+  /** The cut after commit counts as one failure of A (polled: outcomes reach the breaker asynchronously). */
+  private Future<io.vertx.core.json.JsonObject> failureCounted(int port) {
+    return FlowSupport.providerWhen(vertx, client, port, "A", 3_000, st -> st.getLong("failures") == 1);
+  }
+
+  private static void assertAnsweredBy(Response r, String provider, int attempts) {
+    assertEquals(200, r.status(), r::bodyAsString);
+    assertEquals(provider, r.header("x-oxllm-provider"), "x-oxllm-provider");
+    assertEquals(Integer.toString(attempts), r.header("x-oxllm-attempts"), "x-oxllm-attempts");
+  }
+
+  /** The response started (200 from A) and was then cut: no clean end, body incomplete. */
+  private static void assertCut(Timed t) {
+    assertEquals(200, t.status());
+    assertEquals("A", t.header("x-oxllm-provider"));
+    assertNotNull(t.failure(), () -> "the body must be cut, but it ended cleanly: " + t.body());
+    String body = t.body().toString();
+    assertTrue(body.startsWith("{\"x\":\""), () -> "what arrived before the cut: " + body);
+    assertTrue(!body.endsWith(FULL_TAIL), () -> "the body must not be complete: " + body);
+  }
+
+  @Test
+  void connectTimeoutCoversWaitingForAPooledConnection(VertxTestContext ctx) {
+    a.respond(Behaviour.hang());
+    int[] port = new int[1];
+    long[] start = new long[1];
+    Future<Response> flow = gateway("max_connections = 1\ntimeouts = { connect_ms = 500, first_byte_ms = 15000 }")
+        .compose(p -> {
+          port[0] = p;
+          FlowSupport.chat(client, p, "chain"); // takes A's only connection and hangs there
+          return a.awaitRequests(1);
+        }).compose(first -> {
+          start[0] = System.nanoTime();
+          return FlowSupport.chat(client, port[0], "chain");
+        });
+    verify(ctx, flow, r -> {
+      long elapsed = (System.nanoTime() - start[0]) / 1_000_000;
+      assertAnsweredBy(r, "B", 2);
+      assertTrue(elapsed >= 500 && elapsed < 1500, "failed over after connect_ms = 500, took " + elapsed + " ms");
+      assertEquals(1, a.requestCount(), "the second request never got a connection to A");
+      assertEquals(1, b.requestCount());
+    });
+  }
+
+  @Test
+  void firstByteTimeoutFailsOverAndClosesTheSlowConnection(VertxTestContext ctx) {
+    a.respond(Behaviour.delayHeaders(5_000, Behaviour.chat("too late")));
+    Future<Long> closed = a.awaitClientCloses(1);
+    long[] start = new long[2];
+    Future<Response> flow = gateway("timeouts = { first_byte_ms = 400 }").compose(p -> {
+      start[0] = System.nanoTime();
+      return FlowSupport.chat(client, p, "chain");
+    }).compose(r -> {
+      start[1] = System.nanoTime();
+      return closed.map(c -> r);
+    });
+    verify(ctx, flow, r -> {
+      long elapsed = (start[1] - start[0]) / 1_000_000;
+      assertAnsweredBy(r, "B", 2);
+      assertTrue(elapsed >= 400 && elapsed < 1400, "failed over after first_byte_ms = 400, took " + elapsed + " ms");
+      long closedAfter = (closed.result() - a.received().get(0).arrivedNanos()) / 1_000_000;
+      assertTrue(closedAfter < 1400, "the slow connection was closed at the timeout, " + closedAfter + " ms");
+      assertEquals(1, a.requestCount());
+      assertEquals(1, a.clientClosedCount());
+    });
+  }
+
+  @Test
+  void totalTimeoutCutsADribblingBody(VertxTestContext ctx) {
+    a.respond(dribble(100, 50, true)); // ~5 s in all, data every 100 ms: never idle
+    Future<Long> closed = a.awaitClientCloses(1);
+    int[] port = new int[1];
+    Future<Timed> flow = gateway("timeouts = { total_ms = 800, idle_ms = 5000 }").compose(p -> {
+      port[0] = p;
+      return FlowSupport.timed(client, p, FlowSupport.CHAT, FlowSupport.chatBody("chain"));
+    }).compose(t -> closed.compose(c -> failureCounted(port[0])).map(st -> t));
+    verify(ctx, flow, t -> {
+      assertCut(t);
+      assertTrue(t.headersAfterMs() < 500, "headers came at once: " + t.headersAfterMs() + " ms");
+      assertTrue(t.endAfterMs() >= 800 && t.endAfterMs() < 1800,
+          "cut at total_ms = 800, got " + t.endAfterMs() + " ms");
+      assertTrue(t.body().length() > 6, "some of the body passed before the cut");
+      assertEquals(0, b.requestCount(), "no failover once the headers are out");
+      assertEquals(1, a.clientClosedCount(), "the upstream connection was closed");
+    });
+  }
+
+  @Test
+  void idleTimeoutCutsABodyThatStalls(VertxTestContext ctx) {
+    // pieces at 0, 200, 400, 600 ms (within idle_ms), then silence
+    a.respond(dribble(200, 3, false));
+    Future<Long> closed = a.awaitClientCloses(1);
+    int[] port = new int[1];
+    Future<Timed> flow = gateway("timeouts = { idle_ms = 500, total_ms = 15000 }").compose(p -> {
+      port[0] = p;
+      return FlowSupport.timed(client, p, FlowSupport.CHAT, FlowSupport.chatBody("chain"));
+    }).compose(t -> closed.compose(c -> failureCounted(port[0])).map(st -> t));
+    verify(ctx, flow, t -> {
+      assertCut(t);
+      assertEquals("{\"x\":\"aaa", t.body().toString(), "everything sent before the stall passed");
+      long afterLast = t.endAfterLastChunkMs();
+      assertTrue(afterLast >= 400 && afterLast < 1500,
+          "cut idle_ms = 500 after the last chunk, got " + afterLast + " ms");
+      assertTrue(t.endAfterHeadersMs() >= 1000, "chunks within idle_ms keep the body alive; cut "
+          + t.endAfterHeadersMs() + " ms after the headers");
+      assertEquals(0, b.requestCount(), "no failover once the headers are out");
+      assertEquals(1, a.clientClosedCount(), "the upstream connection was closed");
+    });
+  }
+
+  @Test
+  void aBodyWithinTheTimeoutsIsNotCut(VertxTestContext ctx) {
+    a.respond(dribble(100, 4, true)); // ~500 ms, gaps well under idle_ms
+    Future<Timed> flow = gateway("timeouts = { idle_ms = 400, total_ms = 3000 }")
+        .compose(p -> FlowSupport.timed(client, p, FlowSupport.CHAT, FlowSupport.chatBody("chain")));
+    verify(ctx, flow, t -> {
+      assertNull(t.failure(), () -> "cut: " + t.failure());
+      assertEquals("{\"x\":\"aaaa\"}", t.body().toString());
+      assertEquals(0, a.clientClosedCount());
+    });
+  }
+}
