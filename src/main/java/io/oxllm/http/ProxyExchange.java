@@ -120,7 +120,8 @@ final class ProxyExchange implements RelayListener {
     UpstreamAttempt attempt = new UpstreamAttempt(vertx, target);
     current = attempt;
     var p = target.provider();
-    attempt.send(clients.client(p), path, body.withModel(target.upstreamModel()),
+    boolean strip = body.wouldInjectUsage(plan.config().routing().injectStreamUsage()); // per attempt
+    attempt.send(clients.client(p), path, body.forUpstream(target.upstreamModel(), strip),
             HeaderRules.upstream(p, req.headers(), requestId))
         .onComplete(ar -> {
           if (current != attempt) {
@@ -132,12 +133,12 @@ final class ProxyExchange implements RelayListener {
           } else if (ar.failed()) {
             failedBeforeCommit(ar.cause().getMessage());
           } else {
-            onResponse(attempt, ar.result());
+            onResponse(attempt, ar.result(), strip);
           }
         });
   }
 
-  private void onResponse(UpstreamAttempt attempt, HttpClientResponse upstream) {
+  private void onResponse(UpstreamAttempt attempt, HttpClientResponse upstream, boolean stripUsage) {
     int status = upstream.statusCode();
     if (plan.config().routing().retryOn().contains(status)) {
       // drain and drop the refused body so the pooled connection can be reused
@@ -158,7 +159,7 @@ final class ProxyExchange implements RelayListener {
     ResponseRelay relay = new ResponseRelay(resp, upstream, attempt, this, this::writeGatewayHeaders);
     String type = upstream.getHeader(HttpHeaders.CONTENT_TYPE);
     if (status < 300 && type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17)) {
-      relay.relayStream();
+      relay.relayStream(stripUsage);
     } else {
       relay.relayBody();
     }

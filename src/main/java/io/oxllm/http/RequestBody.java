@@ -11,8 +11,9 @@ import java.io.IOException;
  * What the gateway needs from a request body, found by one streaming walk over the top-level
  * fields (no tree is built; values it does not need are skipped): {@code model} with its byte
  * offsets, {@code stream} and {@code stream_options.include_usage}. The body itself is forwarded as
- * the client sent it; only the bytes of the {@code model} value are replaced, so unknown fields and
- * the exact text of numbers pass through untouched.
+ * the client sent it; only the bytes of the {@code model} value are replaced and, when the gateway
+ * asks for stream usage, {@code include_usage} is spliced in, so unknown fields and the exact text
+ * of numbers pass through untouched.
  */
 public final class RequestBody {
   private static final JsonFactory JSON = new JsonFactory();
@@ -22,15 +23,18 @@ public final class RequestBody {
   private final int modelStart;
   private final int modelEnd;
   private final boolean stream;
-  private final boolean includeUsage;
+  private final StreamOptions options;
+  private final int closeBrace; // byte offset of the top-level object's closing brace
 
-  private RequestBody(Buffer raw, String model, int modelStart, int modelEnd, boolean stream, boolean includeUsage) {
+  private RequestBody(Buffer raw, String model, int modelStart, int modelEnd, boolean stream,
+      StreamOptions options, int closeBrace) {
     this.raw = raw;
     this.model = model;
     this.modelStart = modelStart;
     this.modelEnd = modelEnd;
     this.stream = stream;
-    this.includeUsage = includeUsage;
+    this.options = options;
+    this.closeBrace = closeBrace;
   }
 
   /** Thrown for a body the gateway refuses; carries the error to answer with. */
@@ -65,7 +69,8 @@ public final class RequestBody {
     int start = -1;
     int end = -1;
     boolean stream = false;
-    boolean includeUsage = false;
+    StreamOptions options = new StreamOptions();
+    int closeBrace;
     try (JsonParser p = JSON.createParser(bytes)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new Rejected(ApiError.invalidJson("the body must be a JSON object"));
@@ -88,12 +93,13 @@ public final class RequestBody {
         } else if ("stream".equals(name)) {
           stream = value == JsonToken.VALUE_TRUE;
           p.skipChildren();
-        } else if ("stream_options".equals(name) && value == JsonToken.START_OBJECT) {
-          includeUsage = readIncludeUsage(p);
+        } else if ("stream_options".equals(name)) {
+          options.read(p);
         } else {
           p.skipChildren();
         }
       }
+      closeBrace = (int) p.currentTokenLocation().getByteOffset(); // at the top level's END_OBJECT
       if (p.nextToken() != null) {
         throw new Rejected(ApiError.invalidJson("unexpected content after the JSON object"));
       }
@@ -103,7 +109,7 @@ public final class RequestBody {
     if (model == null || model.isEmpty()) {
       throw new Rejected(ApiError.missingModel());
     }
-    return new RequestBody(raw, model, start, end, stream, includeUsage);
+    return new RequestBody(raw, model, start, end, stream, options, closeBrace);
   }
 
   private static int indexOfNul(byte[] bytes) {
@@ -113,19 +119,6 @@ public final class RequestBody {
       }
     }
     return -1;
-  }
-
-  private static boolean readIncludeUsage(JsonParser p) throws IOException {
-    boolean include = false;
-    while (p.nextToken() == JsonToken.FIELD_NAME) {
-      String name = p.currentName();
-      JsonToken value = p.nextToken();
-      if ("include_usage".equals(name)) {
-        include = value == JsonToken.VALUE_TRUE;
-      }
-      p.skipChildren();
-    }
-    return include;
   }
 
   private static String firstLine(String message) {
@@ -147,7 +140,7 @@ public final class RequestBody {
 
   /** Whether the client asked for {@code stream_options.include_usage = true}. */
   public boolean includeUsage() {
-    return includeUsage;
+    return options.includeUsage();
   }
 
   /** The body as received. */
@@ -160,12 +153,38 @@ public final class RequestBody {
    * else a copy in which only the bytes of the {@code model} value differ.
    */
   public Buffer withModel(String upstreamModel) {
-    if (upstreamModel.equals(model)) {
-      return raw;
+    return forUpstream(upstreamModel, false);
+  }
+
+  /**
+   * Whether {@link #forUpstream} with this {@code inject_stream_usage} setting asks the upstream
+   * for usage the client did not ask for: a stream without {@code include_usage: true} whose
+   * {@code stream_options} is absent, null or an object. The usage-only chunk must then be
+   * removed from the response.
+   */
+  public boolean wouldInjectUsage(boolean injectSetting) {
+    return injectSetting && stream && !options.includeUsage() && options.injectable();
+  }
+
+  /**
+   * The body to send upstream, with all edits spliced in one pass: the {@code model} value when
+   * the upstream name differs and, when {@link #wouldInjectUsage} says so,
+   * {@code stream_options.include_usage = true} (added, or replacing a false or null). The
+   * original buffer when nothing changes.
+   */
+  public Buffer forUpstream(String upstreamModel, boolean injectUsage) {
+    BodyEdits edits = new BodyEdits();
+    if (!upstreamModel.equals(model)) {
+      byte[] quoted = JsonStringEncoder.getInstance().quoteAsUTF8(upstreamModel);
+      byte[] token = new byte[quoted.length + 2];
+      token[0] = '"';
+      System.arraycopy(quoted, 0, token, 1, quoted.length);
+      token[token.length - 1] = '"';
+      edits.replace(modelStart, modelEnd, token);
     }
-    byte[] quoted = JsonStringEncoder.getInstance().quoteAsUTF8(upstreamModel);
-    Buffer out = Buffer.buffer(raw.length() - (modelEnd - modelStart) + quoted.length + 2);
-    out.appendBuffer(raw, 0, modelStart).appendByte((byte) '"').appendBytes(quoted).appendByte((byte) '"');
-    return out.appendBuffer(raw, modelEnd, raw.length() - modelEnd);
+    if (wouldInjectUsage(injectUsage)) {
+      options.addInjection(edits, closeBrace);
+    }
+    return edits.applyTo(raw);
   }
 }

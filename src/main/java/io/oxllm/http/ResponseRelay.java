@@ -21,6 +21,10 @@ import java.util.List;
  * total timeout ends the response with one {@code stream_interrupted} error event and no
  * {@code [DONE]}; a clean end after a {@code finish_reason} gets the missing {@code [DONE]}.
  * Non-stream bodies commit at the headers.
+ *
+ * <p>When the gateway asked the upstream for usage the client did not ask for, a
+ * {@link UsageStripper} sends the stream on event-aligned without the usage-only event; otherwise
+ * every chunk goes out as it came.
  */
 final class ResponseRelay {
   private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
@@ -34,6 +38,7 @@ final class ResponseRelay {
   private final RelayListener listener;
   private final GatewayHeaders gatewayHeaders;
   private SseScanner scanner;
+  private UsageStripper stripper; // null: chunks pass as they are
   private List<Buffer> held;
   private int heldBytes;
   private boolean committed;
@@ -80,29 +85,45 @@ final class ResponseRelay {
     });
   }
 
-  /** SSE: hold until the first event, then commit and pass through. Call in the delivering callback. */
+  /** SSE without stripping: see {@link #relayStream(boolean)}. */
   void relayStream() {
+    relayStream(false);
+  }
+
+  /**
+   * SSE: hold until the first event, then commit and pass through; with {@code stripUsage}, without
+   * the usage-only event. Call in the delivering callback.
+   */
+  void relayStream(boolean stripUsage) {
     scanner = new SseScanner();
     held = new ArrayList<>(2);
+    stripper = stripUsage ? new UsageStripper(scanner, this::emit) : null;
     upstream.handler(chunk -> {
-      if (committed) {
+      if (!committed) {
+        beforeCommit(chunk);
+      } else if (stripper != null) {
+        attempt.activity(); // the upstream is alive even when nothing goes out for this chunk
+        stripper.feed(chunk);
+      } else {
         scanner.feed(chunk);
         forward(chunk);
-      } else {
-        beforeCommit(chunk);
       }
     });
     upstream.exceptionHandler(err -> {
       if (!committed) {
         failBeforeCommit(reason(err));
       } else {
+        flushStripper();
         interrupt(reason(err));
       }
     });
     upstream.endHandler(v -> {
       if (!committed) {
         failBeforeCommit("the stream ended before its first event");
-      } else if (scanner.sawDone()) {
+        return;
+      }
+      flushStripper();
+      if (scanner.sawDone()) {
         finish(null, Kind.SUCCESS, null);
       } else if (scanner.finishReason() != null) {
         finish(DONE, Kind.SUCCESS, "added the missing [DONE]");
@@ -112,9 +133,32 @@ final class ResponseRelay {
     });
   }
 
+  /** What a {@link UsageStripper} sends on: held until the commit, then forwarded. */
+  private void emit(Buffer b) {
+    if (committed) {
+      forward(b);
+    } else if (held != null) {
+      held.add(b);
+    }
+  }
+
+  /** Sends an unfinished last event's bytes as they are, as the pass-through path would have. */
+  private void flushStripper() {
+    if (stripper != null) {
+      stripper.flush();
+    }
+  }
+
   private void beforeCommit(Buffer chunk) {
-    scanner.feed(chunk);
-    held.add(chunk);
+    if (over) {
+      return; // failed over already: what still arrives is not ours to look at
+    }
+    if (stripper != null) {
+      stripper.feed(chunk); // what it keeps comes back through emit() into held
+    } else {
+      scanner.feed(chunk);
+      held.add(chunk);
+    }
     heldBytes += chunk.length();
     if (scanner.events() > 0) {
       if (scanner.firstEventIsError()) {

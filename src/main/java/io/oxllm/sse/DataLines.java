@@ -9,6 +9,9 @@ import java.util.Arrays;
  */
 final class DataLines {
   private static final byte[] LF = {'\n'};
+  private static final byte[] DATA = {'d', 'a', 't', 'a'};
+  /** {@link #matchData} state once a line is known to start with "data:". */
+  static final int DATA_FIELD = 5;
 
   private byte[] joined = new byte[0];
 
@@ -53,6 +56,29 @@ final class DataLines {
       e++;
     }
     return e;
+  }
+
+  /** Whether a[from, to) (whole lines) has a data line. */
+  static boolean anyDataLine(byte[] a, int from, int to) {
+    boolean any = false;
+    for (int i = from; i < to; ) {
+      int e = lineEnd(a, i, to);
+      any |= isDataLine(a, i, e);
+      i = e + 1;
+    }
+    return any;
+  }
+
+  /**
+   * Matches a line's field name byte by byte, from state 0 at the line start: the number of chars
+   * of "data" matched so far (4 at the line end = a bare "data" line), {@link #DATA_FIELD} after
+   * "data:", -1 when the line is not a data line.
+   */
+  static int matchData(int state, byte b) {
+    if (state >= 0 && state < 4) {
+      return b == DATA[state] ? state + 1 : -1;
+    }
+    return state == 4 ? (b == ':' ? DATA_FIELD : -1) : state;
   }
 
   /** A "data" field: the line is exactly "data" or starts with "data:". */

@@ -27,6 +27,8 @@ final class EventFacts {
   boolean sawToken;
   long firstTokenNanos;
   int parses; // JSON parses done (tests check that mid-stream deltas are skipped)
+  /** The last event handed over was usage-only: {@code "choices": []} and a {@code usage} object. */
+  boolean lastUsageOnly;
 
   EventFacts(LongSupplier clock) {
     this.clock = clock;
@@ -34,6 +36,7 @@ final class EventFacts {
 
   /** An oversize event that was not inspected; it still counts when it had a data field. */
   void acceptUninspected(boolean hasData) {
+    lastUsageOnly = false;
     if (hasData) {
       events++; // it is the first data event too, but its JSON is unknown: not an error
     }
@@ -41,6 +44,7 @@ final class EventFacts {
 
   /** One complete event whose (joined) data is a[off, off + len). */
   void accept(byte[] a, int off, int len) {
+    lastUsageOnly = false;
     boolean first = events == 0;
     events++;
     if (len == DONE.length && JsonSniffer.regionEquals(a, off, DONE)) {
@@ -84,6 +88,7 @@ final class EventFacts {
     if (usage != null && usage.isObject()) {
       inputTokens = count(usage.get("prompt_tokens"));
       outputTokens = count(usage.get("completion_tokens"));
+      lastUsageOnly = choices != null && choices.isArray() && choices.isEmpty();
     }
   }
 

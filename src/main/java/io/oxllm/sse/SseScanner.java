@@ -13,7 +13,9 @@ import java.util.function.LongSupplier;
  * scanner records what the gateway needs (event count, {@code [DONE]}, a first-event error, the
  * response model, finish reasons, usage and time to first token). Events may be split anywhere
  * across chunks. Lines may end with LF, CRLF or CR; {@code event:}, {@code id:}, {@code retry:}
- * fields and comments are ignored; several {@code data:} lines are joined with LF.
+ * fields and comments are ignored; several {@code data:} lines are joined with LF. A caller that
+ * edits the stream (drops the usage-only event) passes an {@link EventListener} to learn where
+ * each event ends in the chunk it fed, from this same state machine.
  *
  * <p>Cost and memory: each chunk is copied in windows of at most {@value #WINDOW} bytes into one
  * reusable array (a bulk copy is cheaper than per-byte {@code Buffer.getByte}); only the tail of an
@@ -29,7 +31,6 @@ public final class SseScanner {
   static final int WINDOW = 8192;
   private static final int INITIAL = 1024;
   private static final int SHRINK_ABOVE = 64 * 1024;
-  private static final byte[] DATA = {'d', 'a', 't', 'a'};
 
   private final int maxEventBytes;
   private final EventFacts facts;
@@ -44,9 +45,13 @@ public final class SseScanner {
   // Oversize event being skipped: its bytes are dropped, only its lines' field names are tracked.
   private boolean skipping;
   private boolean skipHasData;
-  private int fieldMatch; // chars of "data" matched on the current line; -1 = not a data line
+  private int fieldMatch; // DataLines.matchData state of the current line
 
   private final DataLines dataLines = new DataLines();
+
+  // During feed(chunk, listener): who hears of event ends, and the chunk offset of buf[0].
+  private final EventEnds ends = new EventEnds();
+  private int base;
 
   /** A scanner using {@link System#nanoTime()} and a 1 MiB event limit. */
   public SseScanner() {
@@ -73,23 +78,44 @@ public final class SseScanner {
    * does not keep a reference to it.
    */
   public void feed(Buffer chunk) {
+    feed(chunk, null);
+  }
+
+  /**
+   * {@link #feed(Buffer)}, also telling {@code l} (if not null), before this returns, where the
+   * events that complete in {@code chunk} end in it (see {@link EventListener}).
+   */
+  public void feed(Buffer chunk, EventListener l) {
+    ends.chunkStart(l);
+    try {
+      feedAll(chunk);
+      ends.chunkEnd(chunk.length());
+    } finally {
+      ends.listener = null;
+    }
+  }
+
+  private void feedAll(Buffer chunk) {
     int n = chunk.length();
     for (int from = 0; from < n; ) {
       int take = Math.min(WINDOW, n - from);
       if (skipping) {
         ensure(take);
         chunk.getBytes(from, from + take, buf, 0);
+        base = from;
+        ends.windowStart(buf, 0, base);
         int rest = skip(0, take);
-        if (rest >= 0) { // the oversize event ended: scan what follows it normally
-          System.arraycopy(buf, rest, buf, 0, take - rest);
+        if (rest >= 0) { // the oversize event ended: what follows goes the normal, bounded way
           len = 0;
           lineStart = 0;
-          scan(take - rest);
+          take = rest;
         }
       } else {
         take = Math.min(take, maxEventBytes + 1 - len); // never hold more than limit + 1 bytes
         ensure(len + take);
         chunk.getBytes(from, from + take, buf, len);
+        base = from - len;
+        ends.windowStart(buf, len, base);
         scan(len + take);
       }
       from += take;
@@ -112,8 +138,10 @@ public final class SseScanner {
       if (b == '\n' || b == '\r') {
         afterCr = b == '\r';
         if (atLineStart) { // blank line: the event is complete
+          facts.lastUsageOnly = false;
           dataLines.dispatch(a, evStart, p, facts);
           evStart = p + 1;
+          ends.ended(a, p, end, base, facts.lastUsageOnly);
         }
         atLineStart = true;
         lineStart = p + 1;
@@ -137,16 +165,12 @@ public final class SseScanner {
   /** The unfinished event passed the limit: remember whether it has data, then drop its bytes. */
   private void startSkipping() {
     skipping = true;
-    skipHasData = false;
-    for (int i = 0; i < lineStart; ) {
-      int e = DataLines.lineEnd(buf, i, lineStart);
-      skipHasData |= DataLines.isDataLine(buf, i, e);
-      i = e + 1;
-    }
+    skipHasData = DataLines.anyDataLine(buf, 0, lineStart);
     fieldMatch = 0;
     for (int i = lineStart; i < len; i++) {
-      matchField(buf[i]);
+      fieldMatch = DataLines.matchData(fieldMatch, buf[i]);
     }
+    skipHasData |= fieldMatch == DataLines.DATA_FIELD;
     len = 0;
     lineStart = 0;
     buf = new byte[Math.min(buf.length, WINDOW)];
@@ -168,6 +192,7 @@ public final class SseScanner {
         if (atLineStart) {
           skipping = false;
           facts.acceptUninspected(skipHasData);
+          ends.ended(a, p, end, base, false);
           return p + 1;
         }
         skipHasData |= fieldMatch == 4; // a bare "data" line
@@ -175,19 +200,11 @@ public final class SseScanner {
         atLineStart = true;
       } else {
         atLineStart = false;
-        matchField(b);
+        fieldMatch = DataLines.matchData(fieldMatch, b);
+        skipHasData |= fieldMatch == DataLines.DATA_FIELD;
       }
     }
     return -1;
-  }
-
-  private void matchField(byte b) {
-    if (fieldMatch >= 0 && fieldMatch < 4) {
-      fieldMatch = b == DATA[fieldMatch] ? fieldMatch + 1 : -1;
-    } else if (fieldMatch == 4) {
-      skipHasData |= b == ':';
-      fieldMatch = -1;
-    }
   }
 
   private void ensure(int capacity) {
@@ -195,6 +212,11 @@ public final class SseScanner {
       int grown = Math.min(buf.length * 2, maxEventBytes + 1);
       buf = Arrays.copyOf(buf, Math.max(capacity, grown));
     }
+  }
+
+  /** The per-event inspection limit in bytes. */
+  public int maxEventBytes() {
+    return maxEventBytes;
   }
 
   /** Bytes currently held for an unfinished event (for tests of the memory bound). */

@@ -628,4 +628,190 @@ class RequestBodyTest {
       assertNull(o.getValue("no-such-key"));
     }
   }
+
+  // ---------------------------------------------------------------- forUpstream: include_usage injection
+
+  /** forUpstream(model unchanged, inject) of {@code in} gives exactly {@code out}, and says it injects. */
+  private static void assertInjects(String in, String out) {
+    RequestBody b = ok(in);
+    assertTrue(b.wouldInjectUsage(true), in);
+    assertFalse(b.wouldInjectUsage(false), in);
+    Buffer sent = b.forUpstream(b.model(), true);
+    assertBytes(out, sent);
+    RequestBody again = ok(sent);
+    assertTrue(again.includeUsage(), out);
+    assertFalse(again.wouldInjectUsage(true), "asked once, nothing more to inject: " + out);
+    assertEquals(b.model(), again.model());
+    // with injection off, or not injectable: the body as received
+    assertSame(b.raw(), b.forUpstream(b.model(), false));
+  }
+
+  /** Nothing to inject: the very same buffer comes back, and wouldInjectUsage says so. */
+  private static void assertNotInjected(String in) {
+    Buffer raw = buf(in);
+    RequestBody b = ok(raw);
+    assertFalse(b.wouldInjectUsage(true), in);
+    assertFalse(b.wouldInjectUsage(false), in);
+    assertSame(raw, b.forUpstream(b.model(), true), in);
+    assertSame(raw, b.forUpstream(b.model(), false), in);
+  }
+
+  @Test
+  void absentStreamOptionsIsAddedBeforeTheClosingBrace() {
+    assertInjects("{\"model\":\"m\",\"stream\":true}",
+        "{\"model\":\"m\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+    assertInjects("{\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"}\"}],\"model\":\"m\"}",
+        "{\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"}\"}],\"model\":\"m\""
+            + ",\"stream_options\":{\"include_usage\":true}}");
+    // whitespace before the brace and after the object is kept where it was
+    assertInjects("\n { \"model\" : \"m\" ,\n  \"stream\" : true \n}\r\n ",
+        "\n { \"model\" : \"m\" ,\n  \"stream\" : true \n,\"stream_options\":{\"include_usage\":true}}\r\n ");
+    // nested objects (and a nested stream_options) do not move the top-level brace
+    assertInjects("{\"model\":\"m\",\"stream\":true,\"meta\":{\"stream_options\":{\"a\":{}}}}",
+        "{\"model\":\"m\",\"stream\":true,\"meta\":{\"stream_options\":{\"a\":{}}}"
+            + ",\"stream_options\":{\"include_usage\":true}}");
+  }
+
+  @Test
+  void includeUsageFalseOrNullIsReplacedByTrue() {
+    assertInjects("{\"model\":\"m\",\"stream\":true,\"stream_options\":{\"include_usage\":false}}",
+        "{\"model\":\"m\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+    assertInjects("{\"model\":\"m\",\"stream_options\":{ \"a\":1 , \"include_usage\" :\tnull ,\"b\":[]},\"stream\":true}",
+        "{\"model\":\"m\",\"stream_options\":{ \"a\":1 , \"include_usage\" :\ttrue ,\"b\":[]},\"stream\":true}");
+    // every false/null occurrence, whichever a JSON reader lets win
+    assertInjects("{\"model\":\"m\",\"stream\":true,\"stream_options\":{\"include_usage\":true,"
+            + "\"include_usage\":false,\"x\":{\"include_usage\":false},\"include_usage\":null}}",
+        "{\"model\":\"m\",\"stream\":true,\"stream_options\":{\"include_usage\":true,"
+            + "\"include_usage\":true,\"x\":{\"include_usage\":false},\"include_usage\":true}}");
+  }
+
+  @Test
+  void anObjectWithoutIncludeUsageGetsItAsItsFirstMember() {
+    assertInjects("{\"model\":\"m\",\"stream\":true,\"stream_options\":{}}",
+        "{\"model\":\"m\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+    assertInjects("{\"model\":\"m\",\"stream\":true,\"stream_options\":{ }}",
+        "{\"model\":\"m\",\"stream\":true,\"stream_options\":{\"include_usage\":true }}");
+    assertInjects("{\"stream_options\" : {\n \"x\":{\"include_usage\":false} }, \"model\":\"m\",\"stream\":true}",
+        "{\"stream_options\" : {\"include_usage\":true,\n \"x\":{\"include_usage\":false} }, \"model\":\"m\",\"stream\":true}");
+  }
+
+  @Test
+  void aNullStreamOptionsBecomesAnObject() {
+    assertInjects("{\"model\":\"m\",\"stream_options\": null ,\"stream\":true}",
+        "{\"model\":\"m\",\"stream_options\": {\"include_usage\":true} ,\"stream\":true}");
+  }
+
+  @Test
+  void otherShapesAreNotTouched() {
+    for (String options : List.of("\"yes\"", "[]", "[{\"include_usage\":true}]", "1", "true", "false",
+        "{\"include_usage\":\"true\"}", "{\"include_usage\":1}", "{\"include_usage\":{}}",
+        "{\"include_usage\":[true]}", "{\"include_usage\":false,\"include_usage\":0}")) {
+      assertNotInjected("{\"model\":\"m\",\"stream\":true,\"stream_options\":" + options + "}");
+    }
+    // stream_options twice: which one counts depends on the reader, so neither is edited
+    assertNotInjected("{\"model\":\"m\",\"stream\":true,\"stream_options\":{},\"stream_options\":{}}");
+    assertNotInjected("{\"model\":\"m\",\"stream\":true,\"stream_options\":{\"include_usage\":false},"
+        + "\"stream_options\":null}");
+  }
+
+  @Test
+  void nothingIsInjectedWhenNotStreamingOrUsageWasAskedFor() {
+    assertNotInjected("{\"model\":\"m\"}");
+    assertNotInjected("{\"model\":\"m\",\"stream\":false}");
+    assertNotInjected("{\"model\":\"m\",\"stream\":\"true\",\"stream_options\":{\"include_usage\":false}}");
+    assertNotInjected("{\"model\":\"m\",\"stream\":null}");
+    assertNotInjected("{\"model\":\"m\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+    assertNotInjected("{\"model\":\"m\",\"stream_options\":{\"include_usage\":true,\"x\":1},\"stream\":true}");
+    assertNotInjected("{\"model\":\"m\",\"stream\":true,\"stream_options\":{\"include_usage\":false,"
+        + "\"include_usage\":true}}");
+  }
+
+  @Test
+  void injectionOffLeavesTheStreamOptionsAlone() {
+    Buffer raw = buf("{\"model\":\"m\",\"stream\":true,\"stream_options\":{\"include_usage\":false}}");
+    RequestBody b = ok(raw);
+    assertFalse(b.wouldInjectUsage(false));
+    assertSame(raw, b.forUpstream("m", false));
+    assertBytes("{\"model\":\"X\",\"stream\":true,\"stream_options\":{\"include_usage\":false}}",
+        b.forUpstream("X", false));
+    // withModel never injects
+    assertSame(raw, b.withModel("m"));
+    assertBytes("{\"model\":\"X\",\"stream\":true,\"stream_options\":{\"include_usage\":false}}",
+        b.withModel("X"));
+  }
+
+  @Test
+  void modelAndUsageAreSplicedInOnePass() {
+    String before = "{\"model\":\"old\",\"stream\":true,\"stream_options\":{\"include_usage\":false}}";
+    assertBytes("{\"model\":\"new-longer\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}",
+        ok(before).forUpstream("new-longer", true));
+    String after = "{\"stream_options\":null,\"stream\":true,\"model\":\"old-name\"}";
+    assertBytes("{\"stream_options\":{\"include_usage\":true},\"stream\":true,\"model\":\"n\"}",
+        ok(after).forUpstream("n", true));
+    String absent = "{\"stream\":true,\"model\":\"a\\\"b\"}";
+    assertBytes("{\"stream\":true,\"model\":\"q\\\"\",\"stream_options\":{\"include_usage\":true}}",
+        ok(absent).forUpstream("q\"", true));
+    String inserted = "{\"model\":\"o\",\"stream_options\":{\"x\":true},\"stream\":true}";
+    assertBytes("{\"model\":\"模型\",\"stream_options\":{\"include_usage\":true,\"x\":true},\"stream\":true}",
+        ok(inserted).forUpstream("模型", true));
+    // the model splice alone is what withModel gives
+    RequestBody b = ok(before);
+    assertArrayEquals(b.withModel("zz").getBytes(), b.forUpstream("zz", false).getBytes());
+  }
+
+  @Test
+  void injectionUsesByteOffsetsAfterMultiByteText() {
+    assertInjects("{\"content\":\"héllo 😀 模型\",\"model\":\"ü\",\"stream\":true,\"z\":\"ß\"}",
+        "{\"content\":\"héllo 😀 模型\",\"model\":\"ü\",\"stream\":true,\"z\":\"ß\""
+            + ",\"stream_options\":{\"include_usage\":true}}");
+    assertInjects("{\"content\":\"😀\",\"model\":\"m\",\"stream\":true,\"stream_options\":{\"n\":\"é\","
+            + "\"include_usage\":false}}",
+        "{\"content\":\"😀\",\"model\":\"m\",\"stream\":true,\"stream_options\":{\"n\":\"é\","
+            + "\"include_usage\":true}}");
+    Buffer bom = spliced("", new int[] {0xEF, 0xBB, 0xBF}, "{\"model\":\"m\",\"stream\":true}");
+    RequestBody b;
+    try {
+      b = RequestBody.inspect(bom);
+    } catch (RequestBody.Rejected e) {
+      return; // refusing a BOM is fine too
+    }
+    assertArrayEquals(spliced("", new int[] {0xEF, 0xBB, 0xBF},
+        "{\"model\":\"X\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}").getBytes(),
+        b.forUpstream("X", true).getBytes());
+  }
+
+  @Test
+  void randomBodiesGetUsageAskedForAndNothingElseChanged() {
+    Random rnd = new Random(0x05a6eL);
+    for (int round = 0; round < 300; round++) {
+      RandomBody rb = RandomBody.generate(rnd);
+      Buffer raw = buf(rb.text);
+      RequestBody b = ok(raw);
+      boolean inject = rb.stream && !rb.includeUsage;
+      assertEquals(inject, b.wouldInjectUsage(true), () -> rb.text);
+      Buffer out = b.forUpstream("x", true);
+      if (!inject && "x".equals(b.model())) {
+        assertSame(raw, out);
+        continue;
+      }
+      JsonObject expected = new JsonObject(raw).put("model", "x");
+      if (inject) {
+        JsonObject options = expected.getJsonObject("stream_options");
+        if (options == null) {
+          expected.put("stream_options", new JsonObject().put("include_usage", true));
+        } else {
+          options.put("include_usage", true);
+        }
+      }
+      JsonObject changed = new JsonObject(out);
+      assertEquals(expected, changed, () -> "round: " + rb.text);
+      assertEquals(new ArrayList<>(expected.fieldNames()), new ArrayList<>(changed.fieldNames()),
+          "field order kept");
+      RequestBody again = ok(out);
+      assertEquals("x", again.model());
+      assertEquals(rb.stream, again.stream());
+      assertEquals(rb.includeUsage || inject, again.includeUsage());
+      assertSame(out, again.forUpstream("x", true), "nothing left to change");
+    }
+  }
 }

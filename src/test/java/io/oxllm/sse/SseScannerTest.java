@@ -382,4 +382,210 @@ class SseScannerTest {
     byte[] b = utf8("  " + json + "  ");
     assertEquals(parse, JsonSniffer.worthParsing(b, 2, b.length - 4, wantModel, wantToken));
   }
+
+  // ---------------------------------------------------------------- event ends (feed with a listener)
+
+  /** One reported event end, its offset made absolute in the stream. */
+  record End(int at, boolean usageOnly) {}
+
+  /** Feeds bytes cut at the given ascending offsets, collecting every event end as an {@link End}. */
+  static List<End> ends(SseScanner s, byte[] bytes, int... cuts) {
+    List<End> out = new java.util.ArrayList<>();
+    int from = 0;
+    for (int i = 0; i <= cuts.length; i++) {
+      int to = i < cuts.length ? cuts[i] : bytes.length;
+      int base = from;
+      int length = to - from;
+      s.feed(Buffer.buffer().appendBytes(bytes, from, length), (end, usageOnly) -> {
+        assertTrue(end > 0 && end <= length, () -> "end " + end + " outside the chunk of " + length);
+        out.add(new End(base + end, usageOnly));
+      });
+      from = to;
+    }
+    return out;
+  }
+
+  /** Where {@link #CHAT} with {@code eol} line ends has its events end: after each blank line. */
+  static List<End> chatEnds(String eol) {
+    String stream = CHAT.replace("\n", eol);
+    String blank = eol + eol;
+    List<End> expected = new java.util.ArrayList<>();
+    int event = 0;
+    for (int at = stream.indexOf(blank); at >= 0; at = stream.indexOf(blank, at + blank.length())) {
+      int end = utf8(stream.substring(0, at + blank.length())).length; // for CRLF: after its LF
+      expected.add(new End(end, event == 4)); // the fifth event is the usage-only chunk
+      event++;
+    }
+    assertEquals(6, expected.size());
+    return expected;
+  }
+
+  /**
+   * The ends expected when the stream is cut at {@code cuts}: as for the whole stream, except that
+   * an event whose blank line's CR ends a chunk is reported there (not held for the next chunk),
+   * and the LF that starts the next chunk is then reported as a block of its own, with the
+   * event's usageOnly.
+   */
+  static List<End> cutEnds(List<End> whole, byte[] bytes, int... cuts) {
+    List<End> out = new java.util.ArrayList<>();
+    for (End e : whole) {
+      int lf = e.at() - 1;
+      if (bytes[lf] == '\n' && lf > 0 && bytes[lf - 1] == '\r'
+          && Arrays.stream(cuts).anyMatch(c -> c == lf)) {
+        out.add(new End(lf, e.usageOnly()));
+        out.add(new End(e.at(), e.usageOnly()));
+      } else {
+        out.add(e);
+      }
+    }
+    return out;
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("lineEndings")
+  void eventEndsAreTheSameForEverySplit(String name, String eol) {
+    byte[] bytes = utf8(CHAT.replace("\n", eol));
+    List<End> expected = chatEnds(eol);
+    SseScanner whole = scanner(SseScanner.DEFAULT_MAX_EVENT_BYTES);
+    assertEquals(expected, ends(whole, bytes), "whole");
+    assertEquals(CHAT_FACTS, facts(whole), "the facts are recorded as without a listener");
+    for (int cut = 1; cut < bytes.length; cut++) {
+      SseScanner s = scanner(SseScanner.DEFAULT_MAX_EVENT_BYTES);
+      assertEquals(cutEnds(expected, bytes, cut), ends(s, bytes, cut), "split " + cut);
+      assertEquals(CHAT_FACTS, facts(s), "split " + cut);
+    }
+    int[] everyByte = java.util.stream.IntStream.range(1, bytes.length).toArray();
+    SseScanner bytewise = scanner(SseScanner.DEFAULT_MAX_EVENT_BYTES);
+    assertEquals(cutEnds(expected, bytes, everyByte), ends(bytewise, bytes, everyByte), "byte at a time");
+    assertEquals(12, bytewise.inputTokens());
+    assertEquals(3, bytewise.outputTokens());
+  }
+
+  @Test
+  void eventEndsAgreeForRandomSplitsIntoManyChunks() {
+    byte[] bytes = utf8(CHAT.replace("\n", "\r\n"));
+    List<End> expected = chatEnds("\r\n");
+    Random random = new Random(7);
+    for (int round = 0; round < 300; round++) {
+      int[] cuts = random.ints(1 + random.nextInt(20), 1, bytes.length).sorted().distinct()
+          .toArray();
+      assertEquals(cutEnds(expected, bytes, cuts),
+          ends(scanner(SseScanner.DEFAULT_MAX_EVENT_BYTES), bytes, cuts),
+          () -> "cuts " + Arrays.toString(cuts));
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("lineEndings")
+  void eventEndsAtTheScannersInternalWindowBoundaries(String name, String eol) {
+    // one chunk, scanned in windows: put each byte of the first blank line on the boundary
+    String usage = "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":1}}" + eol + eol;
+    String done = "data: [DONE]" + eol + eol;
+    // with limit 100 the first window is 101 bytes, then the oversize event is skipped in windows
+    int[][] limitAndBoundary = {{SseScanner.DEFAULT_MAX_EVENT_BYTES, SseScanner.WINDOW},
+        {100, 101 + SseScanner.WINDOW}};
+    for (int[] lb : limitAndBoundary) {
+      for (int shift = -3; shift <= 2; shift++) {
+        int pad = lb[1] - utf8("data: \"\"" + eol).length + shift;
+        String first = "data: \"" + "p".repeat(pad) + "\"" + eol + eol;
+        byte[] bytes = utf8(first + usage + done);
+        int a = utf8(first).length;
+        int b = a + utf8(usage).length;
+        List<End> expected = List.of(new End(a, false), new End(b, true), new End(bytes.length, false));
+        assertEquals(expected, ends(scanner(lb[0]), bytes), "limit " + lb[0] + ", shift " + shift);
+      }
+    }
+  }
+
+  @Test
+  void feedWithoutAListenerStillWorksAfterOneWithIt() {
+    byte[] bytes = utf8(CHAT);
+    int cut = bytes.length / 2;
+    SseScanner s = scanner(SseScanner.DEFAULT_MAX_EVENT_BYTES);
+    List<End> seen = new java.util.ArrayList<>();
+    s.feed(Buffer.buffer().appendBytes(bytes, 0, cut), (end, usageOnly) -> seen.add(new End(end, usageOnly)));
+    s.feed(Buffer.buffer().appendBytes(bytes, cut, bytes.length - cut)); // no listener: nobody told
+    assertEquals(chatEnds("\n").stream().filter(e -> e.at() <= cut).toList(), seen);
+    assertEquals(CHAT_FACTS, facts(s));
+  }
+
+  static Stream<Arguments> usageOnlyEvents() {
+    return Stream.of(
+        Arguments.of("usage-only chunk", "{\"choices\":[],\"usage\":{\"prompt_tokens\":1}}", true),
+        Arguments.of("with whitespace", "{ \"choices\" : [ ] , \"usage\" : { } }", true),
+        Arguments.of("usage first", "{\"usage\":{\"total_tokens\":2},\"id\":\"x\",\"choices\":[]}", true),
+        Arguments.of("usage with a choice", "{\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}],"
+            + "\"usage\":{\"prompt_tokens\":1}}", false),
+        Arguments.of("null usage", "{\"choices\":[],\"usage\":null}", false),
+        Arguments.of("no choices field", "{\"usage\":{\"prompt_tokens\":1}}", false),
+        Arguments.of("choices not an array", "{\"choices\":{},\"usage\":{\"prompt_tokens\":1}}", false),
+        Arguments.of("usage not an object", "{\"choices\":[],\"usage\":[1]}", false),
+        Arguments.of("an ordinary delta", "{\"choices\":[{\"delta\":{\"content\":\"a\"}}],\"usage\":null}",
+            false),
+        Arguments.of("[DONE]", "[DONE]", false),
+        Arguments.of("malformed", "{\"choices\":[],\"usage\":{", false));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("usageOnlyEvents")
+  void usageOnlyIsAnEmptyChoicesArrayWithAUsageObject(String name, String json, boolean usageOnly) {
+    String first = "data: {\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\n";
+    for (String event : List.of("data: " + json + "\n\n",
+        "id: 4\ndata: " + json.replace(",", ",\ndata: ") + "\r\n\r\n")) { // several data lines
+      byte[] bytes = utf8(first + event + ": ping\n\n");
+      List<End> got = ends(scanner(SseScanner.DEFAULT_MAX_EVENT_BYTES), bytes);
+      int firstEnd = utf8(first).length;
+      int eventEnd = firstEnd + utf8(event).length;
+      assertEquals(List.of(new End(firstEnd, false), new End(eventEnd, usageOnly),
+          new End(bytes.length, false)), got, event);
+    }
+    // as the first event of a stream too
+    byte[] alone = utf8("data: " + json + "\n\n");
+    assertEquals(List.of(new End(alone.length, usageOnly)),
+        ends(scanner(SseScanner.DEFAULT_MAX_EVENT_BYTES), alone));
+  }
+
+  @Test
+  void blankLinesAndCommentBlocksEndToo() {
+    byte[] bytes = utf8("\n: keep-alive\n\nevent: ping\n\ndata: [DONE]\n\n\n");
+    assertEquals(List.of(new End(1, false), new End(15, false), new End(28, false),
+        new End(42, false), new End(43, false)),
+        ends(scanner(SseScanner.DEFAULT_MAX_EVENT_BYTES), bytes));
+  }
+
+  @ParameterizedTest(name = "chunk size {0}")
+  @ValueSource(ints = {1, 7, 100, 4096, 9000, 1_000_000})
+  void oversizeEventsEndWhereTheyEndAndAreNeverUsageOnly(int chunkSize) {
+    int limit = 1024;
+    String bigUsage = "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"note\":\""
+        + "u".repeat(3000) + "\"}}\r\n\r\n"; // usage-only but too big to inspect
+    String usage = "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":6}}\n\n";
+    String stream = bigEvent(20_000) + usage + bigUsage + usage + "data: [DONE]\n\n";
+    byte[] bytes = utf8(stream);
+    int a = utf8(bigEvent(20_000)).length;
+    int b = a + utf8(usage).length;
+    int c = b + utf8(bigUsage).length;
+    int d = c + utf8(usage).length;
+    List<End> expected = List.of(new End(a, false), new End(b, true), new End(c, false),
+        new End(d, true), new End(bytes.length, false));
+    int[] cuts = java.util.stream.IntStream.iterate(chunkSize, i -> i < bytes.length, i -> i + chunkSize)
+        .toArray();
+    SseScanner s = scanner(limit);
+    assertEquals(cutEnds(expected, bytes, cuts), ends(s, bytes, cuts));
+    assertEquals(5, s.inputTokens());
+    assertEquals(6, s.outputTokens());
+    assertEquals(5, s.events());
+    // the oversize usage event is not inspected, however the stream is cut
+    byte[] upToBig = Arrays.copyOf(bytes, c);
+    SseScanner t = scanner(limit);
+    int[] cutsBefore = Arrays.stream(cuts).filter(i -> i < upToBig.length).toArray();
+    assertEquals(cutEnds(expected.subList(0, 3), upToBig, cutsBefore), ends(t, upToBig, cutsBefore));
+    assertEquals(5, t.inputTokens());
+  }
+
+  @Test
+  void maxEventBytesIsTheLimitGiven() {
+    assertEquals(SseScanner.DEFAULT_MAX_EVENT_BYTES, new SseScanner().maxEventBytes());
+    assertEquals(77, scanner(77).maxEventBytes());
+  }
 }
