@@ -22,6 +22,10 @@ public final class ConfigParser {
    * environment variables ({@code System::getenv} in production, a map in tests).
    */
   public static ConfigResult parse(JsonObject raw, Function<String, String> env) {
+    if (raw != null && raw.containsKey(TomlConfigProcessor.SYNTAX_ERROR_KEY)) {
+      return ConfigResult.invalid(List.of(
+          new ConfigProblem("toml", String.valueOf(raw.getValue(TomlConfigProcessor.SYNTAX_ERROR_KEY)))));
+    }
     List<ConfigProblem> envProblems = new ArrayList<>();
     JsonObject json = EnvExpander.expand(raw == null ? new JsonObject() : raw, env, envProblems);
 

@@ -36,8 +36,21 @@ public class TomlConfigProcessor implements ConfigProcessor {
     }
     // Parsing is CPU work on a file of unknown size: keep it off the event loop.
     byte[] bytes = input.getBytes();
-    return vertx.executeBlocking(() -> parse(bytes));
+    return vertx.executeBlocking(() -> {
+      try {
+        return parse(bytes);
+      } catch (TomlSyntaxException e) {
+        // Not a failed future: vertx-config would log the whole exception chain on every scan, and
+        // would never report the file going back to the running content (no "change" from its
+        // last good read). A marker makes both a broken and a repaired file a change that
+        // reaches ConfigParser, which reports it as the "toml" problem.
+        return new JsonObject().put(SYNTAX_ERROR_KEY, e.getMessage());
+      }
+    });
   }
+
+  /** The key under which {@link #process} reports a syntax error; not a valid config key. */
+  public static final String SYNTAX_ERROR_KEY = "__oxllm_toml_syntax_error";
 
   /** Parses TOML text into a JsonObject; throws {@link TomlSyntaxException} when it is not TOML. */
   public static JsonObject parse(String toml) {
@@ -51,9 +64,10 @@ public class TomlConfigProcessor implements ConfigProcessor {
       map = MAPPER.readValue(toml, Map.class);
     } catch (JsonProcessingException e) {
       JsonLocation loc = e.getLocation();
-      throw new TomlSyntaxException(loc == null ? -1 : loc.getLineNr(), e.getOriginalMessage(), e);
+      // no cause: Jackson's own message quotes the source text, and a config holds API keys
+      throw new TomlSyntaxException(loc == null ? -1 : loc.getLineNr(), e.getOriginalMessage(), null);
     } catch (IOException e) {
-      throw new TomlSyntaxException(-1, String.valueOf(e.getMessage()), e);
+      throw new TomlSyntaxException(-1, String.valueOf(e.getMessage()), null);
     }
     return map == null ? new JsonObject() : toObject(map);
   }

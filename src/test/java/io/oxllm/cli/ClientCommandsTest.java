@@ -1,0 +1,192 @@
+package io.oxllm.cli;
+
+import static io.oxllm.testing.ChainToml.chain;
+import static io.oxllm.testing.ChainToml.provider;
+import static io.oxllm.testing.Polling.await;
+import static io.oxllm.testing.Polling.until;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.oxllm.testing.ApiChecks;
+import io.oxllm.testing.LiveGateway;
+import io.oxllm.testing.TestUpstream;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The client commands of SPEC section 1 ({@code status}, {@code provider …}, {@code reload},
+ * {@code stop}) run in-process through {@link Main#run} against a real gateway on a real port:
+ * exit codes 0/1/2, what they print, and that the admin token comes from the config.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ClientCommandsTest {
+  @TempDir
+  Path dir;
+  private Vertx vertx;
+  private TestUpstream a;
+  private TestUpstream b;
+  private String out;
+  private String err;
+
+  @BeforeEach
+  void setUp(Vertx vertx) {
+    this.vertx = vertx;
+    a = await(TestUpstream.start(vertx));
+    b = await(TestUpstream.start(vertx));
+  }
+
+  private LiveGateway start(String serverLines) {
+    return LiveGateway.fromToml(vertx, LiveGateway.server(600_000, serverLines)
+        + provider("A", a, "") + provider("B", b, "") + chain("v", "A", "B"));
+  }
+
+  private static String url(LiveGateway gw) {
+    return "http://127.0.0.1:" + gw.port();
+  }
+
+  /** Runs the command line; keeps what it printed in {@link #out} and {@link #err}. */
+  private int run(String... args) {
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    int code = Main.run(args, new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8));
+    out = o.toString(StandardCharsets.UTF_8);
+    err = e.toString(StandardCharsets.UTF_8);
+    return code;
+  }
+
+  private String printed() {
+    return "out:\n" + out + "\nerr:\n" + err;
+  }
+
+  @Test
+  void statusPrintsTheProviderAndVirtualModelTables() {
+    LiveGateway gw = start("");
+    assertEquals(0, run("status", "--url", url(gw)), this::printed);
+    assertTrue(out.contains("PROVIDER") && out.contains("VIRTUAL MODEL"), this::printed);
+    assertTrue(out.lines().anyMatch(l -> l.startsWith("A ")) && out.lines().anyMatch(l -> l.startsWith("B ")), this::printed);
+    assertTrue(out.lines().anyMatch(l -> l.startsWith("v ")), this::printed);
+    assertTrue(err.isEmpty(), this::printed);
+  }
+
+  @Test
+  void statusJsonPrintsTheStatusDocument() {
+    LiveGateway gw = start("");
+    assertEquals(0, run("status", "--json", "--url", url(gw)), this::printed);
+    JsonObject status = new JsonObject(out);
+    assertEquals(2, status.getJsonArray("providers").size(), out);
+    assertEquals("A", status.getJsonObject("virtual_models").getJsonArray("v").getJsonObject(0).getString("provider"));
+    assertTrue(status.containsKey("reload") && status.containsKey("uptime_secs"), out);
+  }
+
+  @Test
+  void providerOfflineOnlineAndResetChangeTheRunningGateway() {
+    LiveGateway gw = start("");
+    assertEquals(0, run("provider", "offline", "A", "--url", url(gw)), this::printed);
+    assertTrue(out.contains("A") && out.contains("offline"), this::printed);
+    assertEquals(true, gw.provider("A").getBoolean("offline"));
+    assertEquals("B", gw.answeredBy("v"));
+
+    assertEquals(0, run("provider", "online", "A", "--url", url(gw)), this::printed);
+    assertEquals(false, gw.provider("A").getBoolean("offline"));
+    assertEquals("A", gw.answeredBy("v"));
+    assertEquals(0, run("provider", "reset", "A", "--url", url(gw)), this::printed);
+    assertTrue(out.contains("0 consecutive failures"), this::printed);
+  }
+
+  @Test
+  void providerListPrintsTheProviderTable() {
+    LiveGateway gw = start("");
+    assertEquals(0, run("provider", "list", "--url", url(gw)), this::printed);
+    assertTrue(out.contains("PROVIDER"), this::printed);
+    assertTrue(out.lines().anyMatch(l -> l.startsWith("A ")) && out.lines().anyMatch(l -> l.startsWith("B ")), this::printed);
+  }
+
+  @Test
+  void anUnknownProviderIsARuntimeFailureWithTheGatewaysMessage() {
+    LiveGateway gw = start("");
+    assertEquals(1, run("provider", "offline", "nope", "--url", url(gw)), this::printed);
+    assertTrue(err.contains("nope") && err.contains("404"), this::printed);
+  }
+
+  @Test
+  void anUnknownProviderActionIsAUsageError() {
+    LiveGateway gw = start("");
+    assertEquals(2, run("provider", "frob", "--url", url(gw)), this::printed);
+    assertTrue(err.contains("usage"), this::printed);
+    assertEquals(2, run("provider", "offline", "--url", url(gw)), this::printed);
+  }
+
+  @Test
+  void reloadOfAGatewayWithoutAConfigFileFailsWithTheReason() {
+    LiveGateway gw = start("");
+    assertEquals(1, run("reload", "--url", url(gw)), this::printed);
+    assertTrue(err.contains("rejected") && err.contains("without a config file"), this::printed);
+  }
+
+  @Test
+  void aGatewayThatIsNotRunningGetsOneClearLine() {
+    String dead = "http://127.0.0.1:" + ApiChecks.unusedPort();
+    for (List<String> cmd : List.of(List.of("status"), List.of("status", "--json"), List.of("provider", "list"),
+        List.of("provider", "offline", "A"), List.of("reload"), List.of("stop"))) {
+      String[] args = new String[cmd.size() + 2];
+      cmd.toArray(args);
+      args[cmd.size()] = "--url";
+      args[cmd.size() + 1] = dead;
+      assertEquals(1, run(args), () -> cmd + "\n" + printed());
+      List<String> lines = err.lines().filter(l -> !l.isBlank()).toList();
+      assertEquals(1, lines.size(), () -> cmd + ": one line expected\n" + printed());
+      assertTrue(lines.get(0).contains("not running"), () -> cmd + "\n" + printed());
+      assertTrue(out.isEmpty(), () -> cmd + "\n" + printed());
+    }
+  }
+
+  @Test
+  void theConfigFileGivesTheAddressAndTheAdminToken() throws Exception {
+    LiveGateway gw = start("admin_token = \"cli-tok\"");
+    Path conf = dir.resolve("client.toml");
+    Files.writeString(conf, "[server]\nhost = \"127.0.0.1\"\nport = " + gw.port() + "\nadmin_token = \"cli-tok\"\n"
+        + "[[providers]]\nname = \"echo\"\ntype = \"echo\"\n[virtual_models]\nd = [{ provider = \"echo\", model = \"echo\" }]\n");
+    assertEquals(0, run("status", "-conf", conf.toString()), this::printed);
+    assertTrue(out.contains("PROVIDER"), this::printed);
+    assertEquals(0, run("provider", "offline", "B", "-conf", conf.toString()), this::printed);
+    assertEquals(true, gw.provider("B", "authorization", "Bearer cli-tok").getBoolean("offline"));
+
+    // without the config there is no token: the gateway refuses, and the CLI says why
+    assertEquals(1, run("status", "--url", url(gw)), this::printed);
+    assertTrue(err.contains("401"), this::printed);
+  }
+
+  @Test
+  void stopDrainsAndStopsTheGateway() {
+    LiveGateway gw = start("");
+    assertEquals(0, run("stop", "--url", url(gw)), this::printed);
+    assertTrue(out.contains("stopping"), this::printed);
+    int port = gw.port();
+    until(Duration.ofSeconds(10), () -> {
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+        return false;
+      } catch (ConnectException refused) {
+        return true;
+      }
+    }, refused -> refused, "the gateway stops listening");
+  }
+}

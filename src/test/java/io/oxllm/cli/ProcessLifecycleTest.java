@@ -1,0 +1,199 @@
+package io.oxllm.cli;
+
+import static io.oxllm.testing.ChainToml.chain;
+import static io.oxllm.testing.ChainToml.provider;
+import static io.oxllm.testing.Polling.await;
+import static io.oxllm.testing.Polling.until;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.oxllm.testing.ApiChecks;
+import io.oxllm.testing.Behaviour;
+import io.oxllm.testing.ChildGateway;
+import io.oxllm.testing.GatewayHarness.Response;
+import io.oxllm.testing.LiveGateway;
+import io.oxllm.testing.LoopClient;
+import io.oxllm.testing.StreamRecorder;
+import io.oxllm.testing.TestUpstream;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The gateway as a real process (SPEC sections 1 and 8): {@code Main serve} in a child JVM, its
+ * upstreams in this one. SIGTERM drains a running stream and refuses new connections, the grace
+ * period ends what is left with the error event, SIGHUP re-reads the file, {@code oxllm stop}
+ * stops it through the admin API, and {@code validate} exits 2 on a bad file. Exit codes are the
+ * child's own.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ProcessLifecycleTest {
+  private static final Duration STARTUP = Duration.ofSeconds(30);
+
+  @TempDir
+  Path dir;
+  private Path conf;
+  private int port;
+  private TestUpstream a;
+  private TestUpstream b;
+  private LoopClient http;
+  private ChildGateway child;
+
+  @BeforeEach
+  void setUp(Vertx vertx) {
+    a = await(TestUpstream.start(vertx));
+    b = await(TestUpstream.start(vertx));
+    http = new LoopClient(vertx);
+    conf = dir.resolve("oxllm.toml");
+    port = ApiChecks.unusedPort();
+  }
+
+  @AfterEach
+  void killChild() {
+    if (child != null) {
+      child.destroy();
+    }
+  }
+
+  private String toml(int graceSecs, String target) {
+    return "[server]\nhost = \"127.0.0.1\"\nport = " + port + "\ninstances = 1\nshutdown_grace_secs = " + graceSecs
+        + "\nconfig_scan_ms = 600000\n" + provider("A", a, "") + provider("B", b, "") + chain("v", target);
+  }
+
+  private void serve(String toml) {
+    LiveGateway.writeAtomically(conf, toml);
+    child = ChildGateway.start("serve", "-conf", conf.toString());
+    child.awaitStdout(l -> l.contains("listening on"), STARTUP);
+  }
+
+  private String answeredBy(String model) {
+    Response r = http.send(port, HttpMethod.POST, LiveGateway.CHAT, LoopClient.chatBody(model));
+    assertEquals(200, r.status(), r::bodyAsString);
+    return r.header("x-oxllm-provider");
+  }
+
+  /** Starts a stream of v and waits until {@code n} events arrived. */
+  private StreamRecorder streamUntil(int n) {
+    Promise<Void> nth = Promise.promise();
+    StreamRecorder rec = new StreamRecorder().onEvent((x, count) -> {
+      if (count == n) {
+        nth.tryComplete();
+      }
+    });
+    await(http.onLoop(() -> rec.post(http.client(), port, StreamRecorder.chatBody("v"))));
+    await(nth.future());
+    return rec;
+  }
+
+  @Test
+  void sigtermLetsARunningStreamFinishAndRefusesNewConnections() throws Exception {
+    a.respond(Behaviour.sseChat(10, 200));
+    serve(toml(10, "A"));
+    try (Socket idle = ChildGateway.connect(port); Socket idle2 = ChildGateway.connect(port)) {
+      assertEquals("200", ChildGateway.exchange(idle, "GET", "/readyz", null)[0]);
+      assertEquals("200", ChildGateway.exchange(idle2, "GET", "/readyz", null)[0]);
+      StreamRecorder rec = streamUntil(2);
+      long signalled = System.nanoTime();
+      child.signal("TERM");
+
+      until(Duration.ofSeconds(2), () -> ChildGateway.refused(port), r -> r, "new connections are refused");
+      String[] ready = ChildGateway.exchange(idle, "GET", "/readyz", null);
+      assertTrue(ready == null || ready[0].equals("503"), () -> "readyz while draining: " + ready[0] + " " + ready[1]);
+      String[] chat = ChildGateway.exchange(idle2, "POST", LiveGateway.CHAT, LoopClient.chatBody("v"));
+      assertTrue(chat == null || chat[0].equals("503") && chat[1].contains("shutting_down"),
+          () -> "a new request on an open connection while draining: " + chat[0] + " " + chat[1]);
+
+      await(rec.done(), Duration.ofSeconds(15));
+      assertNull(rec.failure(), () -> "the stream broke: " + rec.failure() + "\n" + child.output());
+      assertEquals(Behaviour.streamText(10), rec.text());
+      assertTrue(rec.errors().isEmpty(), rec::rawString);
+      assertEquals("[DONE]", rec.lastEvent(), rec::rawString);
+      assertEquals(0, child.awaitExit(Duration.ofSeconds(12)), child::output);
+      long ms = (System.nanoTime() - signalled) / 1_000_000;
+      assertTrue(ms < 10_000, "exited within the grace period, took " + ms + " ms");
+    }
+  }
+
+  @Test
+  void theGracePeriodEndsAStreamWithTheErrorEventAndTheProcessExitsZero() {
+    a.respond(Behaviour.sseChat(50, 200));
+    serve(toml(1, "A"));
+    StreamRecorder rec = streamUntil(2);
+    long signalled = System.nanoTime();
+    child.signal("TERM");
+
+    await(rec.done(), Duration.ofSeconds(10));
+    assertFalse(rec.sawDone(), rec::rawString);
+    List<JsonObject> errors = rec.errors();
+    assertEquals(1, errors.size(), rec::rawString);
+    assertEquals("stream_interrupted", errors.get(0).getString("code"), rec::rawString);
+    int got = rec.contents().size();
+    assertTrue(got >= 4 && got < 50, () -> "the stream ran on during the grace period, then ended: " + got + " chunks");
+    assertEquals(0, child.awaitExit(Duration.ofSeconds(10)), child::output);
+    long ms = (System.nanoTime() - signalled) / 1_000_000;
+    // 1 s of grace, then the interrupt, the drain and the Vert.x close; generous for a loaded CI box
+    assertTrue(ms < 5_000, "exited soon after the 1 s grace, took " + ms + " ms\n" + child.output());
+  }
+
+  @Test
+  void sigintStopsGracefullyToo() {
+    serve(toml(5, "A"));
+    assertEquals("A", answeredBy("v"));
+    child.signal("INT");
+    assertEquals(0, child.awaitExit(Duration.ofSeconds(15)), child::output);
+  }
+
+  @Test
+  void sighupReReadsTheConfigFile() {
+    serve(toml(5, "A"));
+    assertEquals("A", answeredBy("v"));
+    LiveGateway.writeAtomically(conf, toml(5, "B"));
+    child.signal("HUP");
+    until(Duration.ofSeconds(5), () -> answeredBy("v"), "B"::equals, "v follows the file after SIGHUP");
+    Response status = http.send(port, HttpMethod.GET, "/status", null);
+    JsonObject reload = status.json().getJsonObject("reload");
+    assertEquals("SIGHUP", reload.getString("trigger"), reload::encode);
+    assertTrue(reload.getBoolean("ok") && reload.getBoolean("changed"), reload::encode);
+  }
+
+  @Test
+  void stopThroughTheCliStopsTheChildWithExitZero() {
+    serve(toml(5, "A"));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = Main.run(new String[] {"stop", "-conf", conf.toString()},
+        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    assertEquals(0, code, () -> out + "\n" + err);
+    assertEquals(0, child.awaitExit(Duration.ofSeconds(15)), child::output);
+    assertTrue(ChildGateway.refused(port));
+  }
+
+  @Test
+  void validateOfABadFileExitsTwoNamingTheProblem() throws Exception {
+    Path bad = dir.resolve("bad.toml");
+    Files.writeString(bad, "[server]\nprot = 8080\n[[providers]]\nname = \"e\"\ntype = \"echo\"\n");
+    child = ChildGateway.start("validate", "-conf", bad.toString());
+    assertEquals(2, child.awaitExit(STARTUP), child::output);
+    assertTrue(child.stderr().stream().anyMatch(l -> l.contains("server.prot")), child::output);
+  }
+}
