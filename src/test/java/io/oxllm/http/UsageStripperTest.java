@@ -1,0 +1,117 @@
+package io.oxllm.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.oxllm.sse.SseScanner;
+import io.vertx.core.buffer.Buffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * UsageStripper over every 1- and many 2-point splits of LF, CRLF and CR streams: the output is
+ * the stream minus the usage-only event; event-aligned chunks pass as the same Buffer objects;
+ * tokens are recorded though the event is dropped; an event over the scanner's limit passes as is.
+ */
+class UsageStripperTest {
+  private static void eq(Object expected, Object actual, String what) {
+    assertEquals(expected, actual, what);
+  }
+
+  private static String run(byte[] bytes, int limit, int[] cuts, List<Buffer> outs, boolean flush) {
+    SseScanner s = new SseScanner(() -> 0L, limit);
+    Buffer all = Buffer.buffer();
+    UsageStripper st = new UsageStripper(s, b -> {
+      outs.add(b);
+      all.appendBuffer(b);
+    });
+    int from = 0;
+    for (int i = 0; i <= cuts.length; i++) {
+      int to = i < cuts.length ? cuts[i] : bytes.length;
+      st.feed(Buffer.buffer().appendBytes(bytes, from, to - from));
+      from = to;
+    }
+    if (flush) {
+      st.flush();
+    }
+    return all.toString(StandardCharsets.UTF_8);
+  }
+
+  private static String[] events() {
+    String head = "{\"id\":\"c\",\"model\":\"m-ü\",\"choices\":";
+    return new String[] {
+      "data: " + head + "[{\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}\n\n",
+      ": keep-alive\n\n",
+      "data: " + head + "[{\"delta\":{\"content\":\"Hé 世界\"}}]}\n\n",
+      "data: " + head + "[{\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n",
+      "data: " + head + "[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":3}}\n\n",
+      "data: [DONE]\n\n"};
+  }
+
+  @Test
+  void everySplitGivesTheStreamWithoutTheUsageEvent() {
+    String[] ev = events();
+    for (String eol : List.of("\n", "\r\n", "\r")) {
+      String stream = String.join("", ev).replace("\n", eol);
+      String expected = stream.replace(ev[4].replace("\n", eol), "");
+      byte[] bytes = stream.getBytes(StandardCharsets.UTF_8);
+      eq(expected, run(bytes, 1 << 20, new int[0], new ArrayList<>(), false), "whole " + eol.length());
+      for (int c = 1; c < bytes.length; c++) {
+        eq(expected, run(bytes, 1 << 20, new int[] {c}, new ArrayList<>(), false), "split " + c);
+        for (int d = c + 1; d < bytes.length; d += 3) {
+          eq(expected, run(bytes, 1 << 20, new int[] {c, d}, new ArrayList<>(), false), "split " + c + "," + d);
+        }
+      }
+      int[] every = new int[bytes.length - 1];
+      for (int i = 0; i < every.length; i++) every[i] = i + 1;
+      eq(expected, run(bytes, 1 << 20, every, new ArrayList<>(), false), "bytewise");
+      // incomplete tail: only with flush
+      byte[] cut = Arrays.copyOf(bytes, bytes.length - 2);
+      String exCut = expected.substring(0, expected.length() - 2);
+      eq(exCut, run(cut, 1 << 20, new int[] {cut.length / 2}, new ArrayList<>(), true), "flushed tail");
+      eq(exCut.substring(0, exCut.lastIndexOf("data: [DONE]")), run(cut, 1 << 20, new int[] {cut.length / 2}, new ArrayList<>(), false), "held tail");
+    }
+  }
+
+  @Test
+  void eventAlignedChunksPassAsTheSameBuffers() {
+    String[] ev = events();
+    SseScanner s = new SseScanner();
+    List<Buffer> outs = new ArrayList<>();
+    UsageStripper st = new UsageStripper(s, outs::add);
+    List<Buffer> ins = new ArrayList<>();
+    for (int i : new int[] {0, 1, 2, 3, 5}) { Buffer b = Buffer.buffer(ev[i]); ins.add(b); st.feed(b); }
+    eq(ins.size(), outs.size(), "count");
+    for (int i = 0; i < ins.size(); i++) eq(true, ins.get(i) == outs.get(i), "same instance " + i);
+    eq(true, s.sawDone(), "done");
+  }
+
+  @Test
+  void tokensAreRecordedThoughTheEventIsDropped() {
+    String[] ev = events();
+    SseScanner s2 = new SseScanner();
+    new UsageStripper(s2, b -> {}).feed(Buffer.buffer(String.join("", ev)));
+    eq(12L, s2.inputTokens(), "in"); eq(3L, s2.outputTokens(), "out");
+  }
+
+  @Test
+  void anEventOverTheLimitPassesAsIs() {
+    String big = "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"x\":\"" + "u".repeat(200) + "\"}}\n\n";
+    String small = "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":2}}\n\n";
+    String d = "data: [DONE]\n\n";
+    String stream = big + small + d;
+    byte[] bytes = stream.getBytes(StandardCharsets.UTF_8);
+    for (int c = 1; c < bytes.length; c++) {
+      String got = run(bytes, 64, new int[] {c}, new ArrayList<>(), false);
+      // over the limit the event is never inspected, so it is never dropped
+      eq(big + d, got, "oversize split " + c);
+    }
+    for (int size : new int[] {1, 5, 64, 65, 100}) {
+      List<Integer> cs = new ArrayList<>();
+      for (int i = size; i < bytes.length; i += size) cs.add(i);
+      eq(big + d, run(bytes, 64, cs.stream().mapToInt(Integer::intValue).toArray(), new ArrayList<>(), false), "oversize chunks " + size);
+    }
+  }
+}
