@@ -1,0 +1,122 @@
+package io.oxllm.http;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Token usage and response model of a non-stream JSON answer, without buffering or parsing the
+ * body: OpenAI-style answers put {@code "model"} near the start and {@code "usage"} near the end,
+ * so the tap keeps copies of only the first {@link #HEAD} and the last {@link #TAIL} bytes and reads
+ * those two fields once at the end. A body whose usage is not in its tail reports -1 (unknown).
+ */
+final class JsonUsageTap {
+  static final int HEAD = 1024;
+  static final int TAIL = 4096;
+  private static final JsonFactory JSON = new JsonFactory();
+
+  private final byte[] head = new byte[HEAD];
+  private int headLen;
+  private final byte[] tail = new byte[TAIL];
+  private int tailLen;
+  private long inputTokens = -1;
+  private long outputTokens = -1;
+  private String model;
+
+  /** Sees one chunk (copies at most HEAD + TAIL bytes of it). */
+  void feed(Buffer chunk) {
+    int n = chunk.length();
+    if (headLen < HEAD) {
+      int take = Math.min(HEAD - headLen, n);
+      chunk.getBytes(0, take, head, headLen);
+      headLen += take;
+    }
+    if (n >= TAIL) {
+      chunk.getBytes(n - TAIL, n, tail, 0);
+      tailLen = TAIL;
+    } else {
+      int keep = Math.min(tailLen, TAIL - n);
+      System.arraycopy(tail, tailLen - keep, tail, 0, keep);
+      chunk.getBytes(0, n, tail, keep);
+      tailLen = keep + n;
+    }
+  }
+
+  /** Reads model and usage from what was kept; call once, at the end of the body. */
+  void finish() {
+    model = stringAfter(head, headLen, "\"model\"");
+    int at = indexOf(tail, tailLen, "\"usage\"", 0);
+    int colon = at < 0 ? -1 : indexOf(tail, tailLen, ":", at + 7);
+    if (colon < 0) {
+      return;
+    }
+    // parse only the usage object: a parser started at its '{' is done at the matching '}'
+    try (JsonParser p = JSON.createParser(tail, colon + 1, tailLen - colon - 1)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return;
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken value = p.nextToken();
+        if (value == JsonToken.VALUE_NUMBER_INT && "prompt_tokens".equals(name)) {
+          inputTokens = p.getLongValue();
+        } else if (value == JsonToken.VALUE_NUMBER_INT && "completion_tokens".equals(name)) {
+          outputTokens = p.getLongValue();
+        } else {
+          p.skipChildren();
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // a truncated or odd usage object: the tokens stay unknown
+    }
+  }
+
+  long inputTokens() {
+    return inputTokens;
+  }
+
+  long outputTokens() {
+    return outputTokens;
+  }
+
+  /** The answer's "model", when it is a string in the first HEAD bytes; else null. */
+  String model() {
+    return model;
+  }
+
+  private static String stringAfter(byte[] buf, int len, String key) {
+    int at = indexOf(buf, len, key, 0);
+    if (at < 0) {
+      return null;
+    }
+    int i = at + key.length();
+    while (i < len && (buf[i] == ' ' || buf[i] == ':' || buf[i] == '\n' || buf[i] == '\r' || buf[i] == '\t')) {
+      i++;
+    }
+    if (i >= len || buf[i] != '"') {
+      return null;
+    }
+    int start = ++i;
+    while (i < len && buf[i] != '"' && buf[i] != '\\') {
+      i++;
+    }
+    return i < len && buf[i] == '"' ? new String(buf, start, i - start, StandardCharsets.UTF_8) : null;
+  }
+
+  private static int indexOf(byte[] buf, int len, String needle, int from) {
+    byte[] n = needle.getBytes(StandardCharsets.US_ASCII);
+    outer:
+    for (int i = from; i <= len - n.length; i++) {
+      for (int k = 0; k < n.length; k++) {
+        if (buf[i + k] != n[k]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
+  }
+}

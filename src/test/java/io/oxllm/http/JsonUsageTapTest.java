@@ -1,0 +1,49 @@
+package io.oxllm.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.vertx.core.buffer.Buffer;
+import org.junit.jupiter.api.Test;
+
+/** Usage and model from a non-stream answer, from its head and tail only, however it is chunked. */
+class JsonUsageTapTest {
+  private static final String ANSWER = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"model\":\"gpt-4o-mini-2024\","
+      + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"" + "x".repeat(20_000) + "\"},"
+      + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":345,"
+      + "\"total_tokens\":357,\"prompt_tokens_details\":{\"cached_tokens\":0}},\"system_fingerprint\":\"fp\"}";
+
+  private static JsonUsageTap tap(String body, int chunk) {
+    JsonUsageTap tap = new JsonUsageTap();
+    for (int i = 0; i < body.length(); i += chunk) {
+      tap.feed(Buffer.buffer(body.substring(i, Math.min(body.length(), i + chunk))));
+    }
+    tap.finish();
+    return tap;
+  }
+
+  @Test
+  void readsUsageAndModelWhateverTheChunking() {
+    for (int chunk : new int[] {1, 7, 100, 1023, 1024, 4095, 4096, 4097, 16384, 1 << 20}) {
+      JsonUsageTap t = tap(ANSWER, chunk);
+      assertEquals(12, t.inputTokens(), "chunk " + chunk);
+      assertEquals(345, t.outputTokens(), "chunk " + chunk);
+      assertEquals("gpt-4o-mini-2024", t.model(), "chunk " + chunk);
+    }
+  }
+
+  @Test
+  void unknownWhenAbsentOrOdd() {
+    JsonUsageTap none = tap("{\"model\":\"m\",\"choices\":[]}", 5);
+    assertEquals(-1, none.inputTokens());
+    assertEquals("m", none.model());
+    JsonUsageTap odd = tap("{\"usage\":{\"prompt_tokens\":\"many\"}}", 3);
+    assertEquals(-1, odd.inputTokens());
+    assertNull(odd.model());
+    JsonUsageTap truncated = tap("{\"usage\":{\"prompt_tokens\":3,\"completion_to", 4);
+    assertEquals(3, truncated.inputTokens());
+    assertEquals(-1, truncated.outputTokens());
+    JsonUsageTap nullUsage = tap("{\"model\":\"m\",\"usage\":null}", 4);
+    assertEquals(-1, nullUsage.inputTokens());
+  }
+}
