@@ -6,6 +6,7 @@ import io.oxllm.routing.ConfigSource;
 import io.oxllm.routing.GatewayState;
 import io.oxllm.routing.LocalCodec;
 import io.oxllm.routing.RoutingVerticle;
+import io.oxllm.telemetry.Telemetry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -14,20 +15,26 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Deploys a gateway into a Vertx: the routing verticle, then N HTTP verticle instances on one port.
- * Used by {@code Main} and by the tests (which give port 0 and read {@link #port()}).
+ * Deploys a gateway into a Vertx: the telemetry worker, the routing verticle, then N HTTP verticle
+ * instances on one port. Used by {@code Main} and by the tests (which give port 0 and read
+ * {@link #port()}).
  */
 public final class Gateway {
   private final Vertx vertx;
   private final GatewayState state;
+  private final Telemetry telemetry;
+  private final String telemetryDeployment;
   private final List<String> deployments;
   private final int port;
   private Future<Void> closing;
   private static final AtomicInteger EPHEMERAL_KEYS = new AtomicInteger();
 
-  private Gateway(Vertx vertx, GatewayState state, List<String> deployments, int port) {
+  private Gateway(Vertx vertx, GatewayState state, Telemetry telemetry, String telemetryDeployment,
+      List<String> deployments, int port) {
     this.vertx = vertx;
     this.state = state;
+    this.telemetry = telemetry;
+    this.telemetryDeployment = telemetryDeployment;
     this.deployments = deployments;
     this.port = port;
   }
@@ -40,7 +47,10 @@ public final class Gateway {
   /** A gateway whose config came from {@code source}: the file is watched and re-read on reload. */
   public static Future<Gateway> deploy(Vertx vertx, GatewayConfig config, ConfigSource source) {
     LocalCodec.registerAll(vertx);
-    GatewayState state = new GatewayState(config);
+    // telemetry settings are read once, here: a reload does not change them
+    Telemetry telemetry = Telemetry.create(config.telemetry());
+    GatewayState state = new GatewayState(config, telemetry);
+    String[] telemetryId = new String[1];
     int instances = config.server().effectiveInstances();
     List<String> ids = new ArrayList<>();
     // Port 0 is not shared between servers; a negative port is: Vert.x binds one random port per
@@ -48,7 +58,11 @@ public final class Gateway {
     int configured = config.server().port();
     int listenPort = configured == 0 && instances > 1 ? -EPHEMERAL_KEYS.incrementAndGet() : configured;
     AtomicInteger port = new AtomicInteger(configured);
-    return vertx.deployVerticle(new RoutingVerticle(state, source))
+    return telemetry.deploy(vertx)
+        .compose(id -> {
+          telemetryId[0] = id;
+          return vertx.deployVerticle(new RoutingVerticle(state, source));
+        })
         .compose(id -> {
           ids.add(id);
           return vertx.deployVerticle(new HttpVerticle(state, listenPort, instances, port::set));
@@ -65,7 +79,7 @@ public final class Gateway {
           if (!ids.contains(id)) {
             ids.add(id);
           }
-          Gateway gateway = new Gateway(vertx, state, ids, port.get());
+          Gateway gateway = new Gateway(vertx, state, telemetry, telemetryId[0], ids, port.get());
           // without a process owner (tests), an admin shutdown stops this gateway
           state.onShutdownRequest(() -> gateway.close());
           return gateway;
@@ -85,10 +99,16 @@ public final class Gateway {
     return vertx;
   }
 
+  /** This gateway's telemetry: the request path offers its records here. */
+  public Telemetry telemetry() {
+    return telemetry;
+  }
+
   /**
    * Graceful stop (SPEC section 8): draining at once ({@code /readyz} 503), the HTTP verticles
    * stop accepting and let in-flight requests finish within {@code shutdown_grace_secs}, then the
-   * routing verticle goes. Safe to call twice.
+   * routing verticle goes, and last the telemetry worker, whose final flush is bounded (a few
+   * seconds at most, even with a dead collector). Safe to call twice.
    */
   public synchronized Future<Void> close() {
     if (closing == null) {
@@ -98,7 +118,10 @@ public final class Gateway {
       for (String id : deployments.subList(1, deployments.size())) {
         http.add(vertx.undeploy(id));
       }
-      closing = Future.join(http).transform(ar -> vertx.undeploy(deployments.get(0)));
+      // telemetry goes last, after every record is offered; its outcome does not mask routing's
+      closing = Future.join(http).transform(ar -> vertx.undeploy(deployments.get(0)))
+          .transform(routing -> vertx.undeploy(telemetryDeployment).transform(t -> routing.succeeded()
+              ? Future.<Void>succeededFuture() : Future.<Void>failedFuture(routing.cause())));
     }
     return closing;
   }

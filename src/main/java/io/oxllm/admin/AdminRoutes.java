@@ -102,7 +102,7 @@ public final class AdminRoutes {
   private void metrics(RoutingContext ctx) {
     ask(new JsonObject().put("op", "status"), ctx, json -> ctx.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
-        .end(PrometheusText.render(json)));
+        .end(PrometheusText.render(json, state.telemetry())));
   }
 
   private void reload(RoutingContext ctx) {

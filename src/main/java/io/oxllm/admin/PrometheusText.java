@@ -1,16 +1,32 @@
 package io.oxllm.admin;
 
+import io.oxllm.telemetry.Telemetry;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.Set;
 
 /**
  * {@code /metrics} in the Prometheus text exposition format (0.0.4), from the same numbers as
- * {@code /status}: per-provider attempt counters, in-flight, circuit state and offline switch.
+ * {@code /status}: per-provider attempt counters, in-flight, circuit state, offline switch and
+ * token totals, the telemetry queue's counters; then the telemetry metrics model (the GenAI
+ * histograms, {@code oxllm_telemetry_dropped_total}) — the same instruments OTLP exports.
  */
 final class PrometheusText {
+  /**
+   * Rendered here from the status answer (fresh at each scrape), so left out of the telemetry
+   * model's text: one family per name.
+   */
+  private static final Set<String> RENDERED_HERE = Set.of("oxllm.provider.state");
+
   private PrometheusText() {}
 
+  /** The status numbers only (no telemetry model). */
   static String render(JsonObject status) {
+    return render(status, null);
+  }
+
+  /** The status numbers, then the telemetry model's families when {@code telemetry} is given. */
+  static String render(JsonObject status, Telemetry telemetry) {
     JsonArray providers = status.getJsonArray("providers", new JsonArray());
     StringBuilder out = new StringBuilder();
     out.append("# HELP oxllm_uptime_seconds Seconds since the gateway started.\n")
@@ -41,7 +57,33 @@ final class PrometheusText {
       out.append("oxllm_provider_offline{provider=\"").append(label(p.getString("name"))).append("\"} ")
           .append(p.getBoolean("offline", false) ? 1 : 0).append('\n');
     }
+    if (!providers.isEmpty() && providers.getJsonObject(0).containsKey("input_tokens")) {
+      metric(out, providers, "oxllm_provider_input_tokens_total", "counter",
+          "Input (prompt) tokens in the answers of each provider, as the upstream reported them.", "input_tokens");
+      metric(out, providers, "oxllm_provider_output_tokens_total", "counter",
+          "Output (completion) tokens in the answers of each provider.", "output_tokens");
+    }
+    JsonObject t = status.getJsonObject("telemetry");
+    if (t != null) {
+      single(out, "oxllm_telemetry_queue_depth", "gauge", "Request records waiting for the telemetry worker.",
+          t.getLong("queue_depth", 0L));
+      single(out, "oxllm_telemetry_exported_total", "counter",
+          "Request records the telemetry worker has turned into metrics, log lines and spans.", t.getLong("exported", 0L));
+      single(out, "oxllm_telemetry_export_failures_total", "counter", "OTLP exports that failed (their batch was dropped).",
+          t.getLong("export_failures", 0L));
+      single(out, "oxllm_telemetry_spans_dropped_total", "counter",
+          "Spans dropped: a failed export, or a collector too slow for the span buffer.", t.getLong("spans_dropped", 0L));
+    }
+    if (telemetry != null) {
+      out.append(telemetry.prometheusText(RENDERED_HERE));
+    }
     return out.toString();
+  }
+
+  private static void single(StringBuilder out, String name, String type, String help, long value) {
+    out.append("# HELP ").append(name).append(' ').append(help).append('\n')
+        .append("# TYPE ").append(name).append(' ').append(type).append('\n')
+        .append(name).append(' ').append(value).append('\n');
   }
 
   private static void metric(StringBuilder out, JsonArray providers, String name, String type, String help, String field) {

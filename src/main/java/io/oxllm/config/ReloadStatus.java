@@ -49,6 +49,9 @@ public record ReloadStatus(long atMs, String trigger, boolean ok, boolean change
     if (a.configScanMs() != b.configScanMs()) {
       out.add("server.config_scan_ms");
     }
+    if (!running.telemetry().equals(next.telemetry())) {
+      out.add("telemetry");  // the exporters and the request log are set up once, at start
+    }
     return out;
   }
 }

@@ -83,19 +83,19 @@ final class ApiRouter {
   }
 
   private void errorHandlers(Router router, GatewayConfig cfg) {
-    router.errorHandler(404, ctx -> Errors.send(ctx.response(), ApiError.notFound(ctx.request().path())));
+    router.errorHandler(404, ctx -> reject(ctx, ApiError.notFound(ctx.request().path())));
     router.errorHandler(405, ctx -> {
       String path = ctx.request().path();
       String allow = path.startsWith("/admin/providers/") ? "POST" : ALLOW.get(path);
       if (allow != null) {
         ctx.response().putHeader(HttpHeaders.ALLOW, allow);
       }
-      Errors.send(ctx.response(), ApiError.methodNotAllowed(ctx.request().method().name(), ctx.request().path()));
+      reject(ctx, ApiError.methodNotAllowed(ctx.request().method().name(), ctx.request().path()));
     });
     // vertx-web's CorsHandler refuses an unlisted origin with ctx.fail(403)
-    router.errorHandler(403, ctx -> Errors.send(ctx.response(),
+    router.errorHandler(403, ctx -> reject(ctx,
         ApiError.originNotAllowed(String.valueOf(ctx.request().getHeader(HttpHeaders.ORIGIN)))));
-    router.errorHandler(413, ctx -> Errors.send(ctx.response(), ApiError.tooLarge(cfg.server().maxBodyBytes())));
+    router.errorHandler(413, ctx -> reject(ctx, ApiError.tooLarge(cfg.server().maxBodyBytes())));
     router.errorHandler(500, ctx -> Errors.send(ctx.response(), ApiError.internal("internal error")));
   }
 
@@ -125,12 +125,12 @@ final class ApiRouter {
   private void admit(RoutingContext ctx) {
     if (state.draining()) {
       ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-      Errors.send(ctx.response(), ApiError.shuttingDown());
+      reject(ctx, ApiError.shuttingDown());
       return;
     }
     List<String> keys = state.config().auth().apiKeys();
     if (!keys.isEmpty() && !validKey(ctx.request().getHeader(HttpHeaders.AUTHORIZATION), keys)) {
-      Errors.send(ctx.response(), ApiError.invalidApiKey());
+      reject(ctx, ApiError.invalidApiKey());
       return;
     }
     ctx.next();
@@ -152,7 +152,7 @@ final class ApiRouter {
   private void requireJson(RoutingContext ctx) {
     String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
     if (type != null && !isJson(type)) {
-      Errors.send(ctx.response(), ApiError.unsupportedMediaType(type));
+      reject(ctx, ApiError.unsupportedMediaType(type));
       return;
     }
     ctx.next();
@@ -181,13 +181,27 @@ final class ApiRouter {
     try {
       body = RequestBody.inspect(raw == null ? Buffer.buffer() : raw);
     } catch (RequestBody.Rejected e) {
-      Errors.send(ctx.response(), e.error());
+      reject(ctx, e.error());
       return;
     }
     String path = ctx.request().path().substring(3);  // "/v1/chat/completions" -> "/chat/completions"
-    ProxyExchange exchange = new ProxyExchange(vertx, ctx.request(), clients, ctx.get(REQUEST_ID), path, body);
+    RequestTrace trace = new RequestTrace(state.telemetry(), ctx.get(REQUEST_ID), ctx.request().path(), body.model(),
+        body.stream(), ctx.request().getHeader(HeaderRules.TRACEPARENT));
+    ProxyExchange exchange = new ProxyExchange(vertx, ctx.request(), clients, ctx.get(REQUEST_ID), path, body, trace);
     inFlight.add(exchange);
     exchange.onFinished(() -> inFlight.remove(exchange)).start();
+  }
+
+  /**
+   * Answers a refused request and, on the data plane, leaves its one request-log record
+   * (outcome "rejected"). Admin and health paths are not request-logged.
+   */
+  private void reject(RoutingContext ctx, ApiError error) {
+    Errors.send(ctx.response(), error);
+    if (ctx.request().path().startsWith("/v1/")) {
+      RequestTrace.rejected(state.telemetry(), ctx.get(REQUEST_ID), ctx.request().path(), null, error,
+          ctx.request().getHeader(HeaderRules.TRACEPARENT));
+    }
   }
 
   private static void json(RoutingContext ctx, int status, Buffer body) {

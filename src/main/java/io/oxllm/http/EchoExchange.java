@@ -1,28 +1,57 @@
 package io.oxllm.http;
 
 import io.oxllm.routing.Target;
+import io.oxllm.sse.SseScanner;
 import io.oxllm.upstream.EchoResponses;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 
-/** Answers a request from the built-in echo provider, with the same gateway headers as a proxied answer. */
-final class EchoExchange {
-  private EchoExchange() {}
+/**
+ * Answers a request from the built-in echo provider, with the same gateway headers as a proxied
+ * answer. In two steps ({@link #reply}, then {@link #write}) so the exchange can record the attempt
+ * before the response ends; the facts (tokens, bytes) are read from the reply like any answer's.
+ */
+final class EchoExchange implements ResponseFacts {
+  private final EchoResponses.Reply reply;
+  private final SseScanner scanner = new SseScanner();
+  private final JsonUsageTap tap = new JsonUsageTap();
+  private long bytesOut;
 
-  static void answer(HttpServerResponse resp, String path, RequestBody body, Target target, String requestId,
-      int attempts) {
+  private EchoExchange(EchoResponses.Reply reply) {
+    this.reply = reply;
+    for (Buffer chunk : reply.chunks()) {
+      bytesOut += chunk.length();
+      if (reply.streaming()) {
+        scanner.feed(chunk);
+      } else {
+        tap.feed(chunk);
+      }
+    }
+    tap.finish();
+  }
+
+  /** The echo answer for this request (a 400 for a body that is not a JSON object). */
+  static EchoExchange reply(String path, RequestBody body, Target target, String requestId) {
     JsonObject json;
     try {
       json = new JsonObject(body.raw());
-    } catch (DecodeException e) {
-      Errors.send(resp, ApiError.invalidJson(e.getMessage()));
-      return;
+    } catch (DecodeException | ClassCastException e) {
+      ApiError error = ApiError.invalidJson(String.valueOf(e.getMessage()));
+      return new EchoExchange(new EchoResponses.Reply(error.status(), "application/json", List.of(error.toBuffer())));
     }
-    EchoResponses.Reply reply = EchoResponses.answer(path, json, target.upstreamModel(), requestId,
-        System.currentTimeMillis() / 1000);
+    return new EchoExchange(EchoResponses.answer(path, json, target.upstreamModel(), requestId,
+        System.currentTimeMillis() / 1000));
+  }
+
+  int status() {
+    return reply.status();
+  }
+
+  void write(HttpServerResponse resp, Target target, int attempts) {
     resp.setStatusCode(reply.status())
         .putHeader(HttpHeaders.CONTENT_TYPE, reply.contentType())
         .putHeader(HeaderRules.X_PROVIDER, target.providerName())
@@ -38,5 +67,35 @@ final class EchoExchange {
     } else {
       resp.end(reply.body());
     }
+  }
+
+  @Override
+  public long inputTokens() {
+    return reply.streaming() ? scanner.inputTokens() : tap.inputTokens();
+  }
+
+  @Override
+  public long outputTokens() {
+    return reply.streaming() ? scanner.outputTokens() : tap.outputTokens();
+  }
+
+  @Override
+  public String responseModel() {
+    return reply.streaming() ? scanner.responseModel() : tap.model();
+  }
+
+  @Override
+  public List<String> finishReasons() {
+    return reply.streaming() ? scanner.finishReasons() : List.of();
+  }
+
+  @Override
+  public long firstTokenNanos() {
+    return reply.streaming() && scanner.sawFirstToken() ? scanner.firstTokenNanos() : 0;
+  }
+
+  @Override
+  public long bytesOut() {
+    return bytesOut;
   }
 }

@@ -21,6 +21,7 @@ final class HeaderRules {
   static final CharSequence X_MODEL = HttpHeaders.createOptimized("x-oxllm-model");
   static final CharSequence X_ATTEMPTS = HttpHeaders.createOptimized("x-oxllm-attempts");
   static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
+  static final CharSequence TRACEPARENT = HttpHeaders.createOptimized("traceparent");
   static final CharSequence IDENTITY = HttpHeaders.createOptimized("identity");
 
   /** Hop-by-hop headers (RFC 9110 section 7.6.1): never forwarded in either direction. */
@@ -30,7 +31,8 @@ final class HeaderRules {
   private HeaderRules() {}
 
   /** The headers of one upstream attempt. */
-  static MultiMap upstream(ProviderConfig provider, MultiMap client, String requestId) {
+  /** @param traceparent names this attempt's span as the upstream's parent (the client's is never forwarded as is) */
+  static MultiMap upstream(ProviderConfig provider, MultiMap client, String requestId, String traceparent) {
     MultiMap h = HttpHeaders.headers();
     h.set(HttpHeaders.CONTENT_TYPE, JSON);
     String accept = client.get(HttpHeaders.ACCEPT);
@@ -39,7 +41,7 @@ final class HeaderRules {
     h.set(HttpHeaders.ACCEPT_ENCODING, IDENTITY);
     h.set(HttpHeaders.USER_AGENT, USER_AGENT);
     h.set(X_REQUEST_ID, requestId);
-    copyIfPresent(client, h, "traceparent");
+    h.set(TRACEPARENT, traceparent);
     copyIfPresent(client, h, "tracestate");
     if (provider.hasApiKey()) {
       h.set(HttpHeaders.AUTHORIZATION, "Bearer " + provider.apiKey());

@@ -9,6 +9,7 @@ import io.oxllm.routing.RoutePlan;
 import io.oxllm.routing.RouteQuery;
 import io.oxllm.routing.RoutingVerticle;
 import io.oxllm.routing.Target;
+import io.oxllm.telemetry.Outcome;
 import io.oxllm.upstream.UpstreamAttempt;
 import io.oxllm.upstream.UpstreamClients;
 import io.vertx.core.Vertx;
@@ -35,7 +36,7 @@ final class ProxyExchange implements RelayListener {
   private final String requestId;
   private final String path;
   private final RequestBody body;
-  private final StringBuilder attemptLog = new StringBuilder();
+  private final RequestTrace trace;
   private RoutePlan plan;
   private int index;
   private int attempts;
@@ -43,12 +44,17 @@ final class ProxyExchange implements RelayListener {
   private long soonestRetryMs = Long.MAX_VALUE;
   private UpstreamAttempt current;
   private Target answered;
+  private int answeredStatus;
+  private ResponseRelay relay;
+  private ResponseFacts facts;
+  private Kind lastKind;
   private boolean clientGone;
   private boolean done;
   private boolean stopping;
   private Runnable onFinished = () -> { };
 
-  ProxyExchange(Vertx vertx, HttpServerRequest req, UpstreamClients clients, String requestId, String path, RequestBody body) {
+  ProxyExchange(Vertx vertx, HttpServerRequest req, UpstreamClients clients, String requestId, String path,
+      RequestBody body, RequestTrace trace) {
     this.vertx = vertx;
     this.req = req;
     this.resp = req.response();
@@ -56,6 +62,7 @@ final class ProxyExchange implements RelayListener {
     this.requestId = requestId;
     this.path = path;
     this.body = body;
+    this.trace = trace;
   }
 
   /** Called once when the exchange is over (answered, failed, or the client left). */
@@ -111,10 +118,16 @@ final class ProxyExchange implements RelayListener {
     index = answer.index();
     attempts++;
     Target target = answer.target();
+    String traceparent = trace.beginAttempt(target);
     if (target.provider().type() == ProviderType.ECHO) {
-      EchoExchange.answer(resp, path, body, target, requestId, attempts);
-      report(target.providerName(), Kind.SUCCESS, -1);
+      EchoExchange echo = EchoExchange.reply(path, body, target, requestId);
+      answered = target;
+      answeredStatus = echo.status();
+      facts = echo;
+      trace.endAttempt(echo.status(), null);
+      report(target.providerName(), echo.status() < 400 ? Kind.SUCCESS : Kind.NEUTRAL, -1);
       done = true;
+      echo.write(resp, target, attempts);
       return;
     }
     UpstreamAttempt attempt = new UpstreamAttempt(vertx, target);
@@ -122,7 +135,7 @@ final class ProxyExchange implements RelayListener {
     var p = target.provider();
     boolean strip = body.wouldInjectUsage(plan.config().routing().injectStreamUsage()); // per attempt
     attempt.send(clients.client(p), path, body.forUpstream(target.upstreamModel(), strip),
-            HeaderRules.upstream(p, req.headers(), requestId))
+            HeaderRules.upstream(p, req.headers(), requestId, traceparent))
         .onComplete(ar -> {
           if (current != attempt) {
             return;
@@ -149,14 +162,16 @@ final class ProxyExchange implements RelayListener {
         rateLimitedAttempts++;
         soonestRetryMs = Math.min(soonestRetryMs, retryMs >= 0 ? retryMs : defaultCooldownMs());
       }
-      logAttempt(attempt, "status " + status);
+      trace.endAttempt(status, null);
       report(attempt.target().providerName(), status == 429 ? Kind.RATE_LIMITED : Kind.FAILURE, retryMs);
       current = null;
       next();
       return;
     }
     answered = attempt.target();
-    ResponseRelay relay = new ResponseRelay(resp, upstream, attempt, this, this::writeGatewayHeaders);
+    answeredStatus = status;
+    relay = new ResponseRelay(resp, upstream, attempt, this, this::writeGatewayHeaders);
+    facts = relay;
     String type = upstream.getHeader(HttpHeaders.CONTENT_TYPE);
     if (status < 300 && type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17)) {
       relay.relayStream(stripUsage);
@@ -174,7 +189,9 @@ final class ProxyExchange implements RelayListener {
     current = null;
     answered = null;
     attempt.finish();
-    logAttempt(attempt, reason);
+    trace.endAttempt(answeredStatus, reason);
+    answeredStatus = 0;
+    facts = null;
     report(attempt.target().providerName(), clientGone || stopping ? Kind.NEUTRAL : Kind.FAILURE, -1);
     if (stopping) {
       respond(ApiError.shuttingDown());
@@ -191,6 +208,8 @@ final class ProxyExchange implements RelayListener {
     }
     current = null;
     done = true;
+    lastKind = kind;
+    trace.endAttempt(answeredStatus, kind == Kind.FAILURE ? note : null);
     // a stream cut short by our own shutdown says nothing about the provider
     report(attempt.target().providerName(), stopping && kind == Kind.FAILURE ? Kind.NEUTRAL : kind, -1);
   }
@@ -212,6 +231,15 @@ final class ProxyExchange implements RelayListener {
   }
 
   private void finished() {
+    if (clientGone) {
+      trace.fail(Outcome.CLIENT_CLOSED, null);
+    } else if (lastKind == Kind.FAILURE && !trace.failed()) {
+      trace.fail(Outcome.UPSTREAM_ERROR, relay != null && relay.streamed()
+          ? "stream_interrupted" : "upstream_cut");
+    }
+    // 499 (as nginx logs it): the client left before any answer was sent
+    int status = answered != null ? answeredStatus : done ? resp.getStatusCode() : 499;
+    trace.emit(answered, status, facts);
     Runnable action = onFinished;
     onFinished = () -> { };
     action.run();
@@ -219,6 +247,7 @@ final class ProxyExchange implements RelayListener {
 
   private void onClientClosed() {
     if (done && current == null) {
+      finished();  // e.g. our own reset of a truncated body: no end handler runs, the record is still due
       return;
     }
     clientGone = true;
@@ -253,7 +282,7 @@ final class ProxyExchange implements RelayListener {
     } else if (attempts == 0) {
       respond(ApiError.noHealthyProvider(body.model()));
     } else {
-      respond(ApiError.allProvidersFailed(attemptLog.toString()));
+      respond(ApiError.allProvidersFailed(trace.attemptSummary()));
     }
   }
 
@@ -265,14 +294,6 @@ final class ProxyExchange implements RelayListener {
     return Math.min(ms, plan.config().breaker().rateLimitMaxSecs() * 1000);
   }
 
-  private void logAttempt(UpstreamAttempt attempt, String what) {
-    if (attemptLog.length() > 0) {
-      attemptLog.append("; ");
-    }
-    attemptLog.append(attempt.target().providerName()).append(": ").append(what)
-        .append(" (").append(attempt.elapsedMs()).append(" ms)");
-  }
-
   private void writeGatewayHeaders(HttpServerResponse r) {
     r.headers()
         .set(HeaderRules.X_PROVIDER, answered.providerName())
@@ -282,6 +303,8 @@ final class ProxyExchange implements RelayListener {
 
   private void respond(ApiError error) {
     done = true;
+    trace.fail(error.status() == 404 ? Outcome.REJECTED : Outcome.UPSTREAM_ERROR,
+        error.code());
     if (clientGone) {
       return;
     }

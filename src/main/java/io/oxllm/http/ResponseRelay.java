@@ -26,7 +26,7 @@ import java.util.List;
  * {@link UsageStripper} sends the stream on event-aligned without the usage-only event; otherwise
  * every chunk goes out as it came.
  */
-final class ResponseRelay {
+final class ResponseRelay implements ResponseFacts {
   private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
   /** Bytes a stream may send before its first complete event; past this it is not SSE we can use. */
   private static final int MAX_BEFORE_FIRST_EVENT = 1 << 20;
@@ -38,6 +38,7 @@ final class ResponseRelay {
   private final RelayListener listener;
   private final GatewayHeaders gatewayHeaders;
   private SseScanner scanner;
+  private JsonUsageTap tap;
   private UsageStripper stripper; // null: chunks pass as they are
   private List<Buffer> held;
   private int heldBytes;
@@ -63,24 +64,31 @@ final class ResponseRelay {
   void relayBody() {
     attempt.firstByteArrived();
     commit(false);
-    upstream.handler(this::forward);
+    tap = new JsonUsageTap();
+    upstream.handler(chunk -> {
+      tap.feed(chunk);
+      forward(chunk);
+    });
     upstream.exceptionHandler(err -> {
       if (!over) {
         over = true;
         attempt.finish();
-        if (!listener.clientGone()) {
+        boolean gone = listener.clientGone();
+        // tell the exchange first: ending or resetting the response runs its end handlers at once
+        listener.ended(gone ? Kind.NEUTRAL : Kind.FAILURE, reason(err));
+        if (!gone) {
           resp.reset();  // headers are out: closing is the only honest way to say "truncated"
         }
-        listener.ended(listener.clientGone() ? Kind.NEUTRAL : Kind.FAILURE, reason(err));
       }
     });
     upstream.endHandler(v -> {
       if (!over) {
         over = true;
         attempt.finish();
-        resp.end();
+        tap.finish();
         int s = upstream.statusCode();
         listener.ended(s >= 500 ? Kind.FAILURE : s >= 400 ? Kind.NEUTRAL : Kind.SUCCESS, null);
+        resp.end();
       }
     });
   }
@@ -229,15 +237,18 @@ final class ResponseRelay {
     }
     over = true;
     attempt.finish();
+    if (last != null) {
+      bytesOut += last.length();
+    }
+    // tell the exchange first: ending the response runs its end handlers at once
+    listener.ended(kind, note);
     if (!listener.clientGone()) {
       if (last != null) {
-        bytesOut += last.length();
         resp.end(last);
       } else {
         resp.end();
       }
     }
-    listener.ended(kind, note);
   }
 
   private String reason(Throwable err) {
@@ -245,13 +256,44 @@ final class ResponseRelay {
   }
 
   /** Bytes written to the client so far. */
-  long bytesOut() {
+  @Override
+  public long bytesOut() {
     return bytesOut;
   }
 
-  SseScanner scanner() {
-    return scanner;
+  /** Whether this was relayed as a stream (SSE). */
+  boolean streamed() {
+    return scanner != null;
   }
+
+  /** Prompt tokens the answer reported (stream usage chunk or non-stream usage object), or -1. */
+  @Override
+  public long inputTokens() {
+    return scanner != null ? scanner.inputTokens() : tap != null ? tap.inputTokens() : -1;
+  }
+
+  @Override
+  public long outputTokens() {
+    return scanner != null ? scanner.outputTokens() : tap != null ? tap.outputTokens() : -1;
+  }
+
+  /** The model the answer names, or null. */
+  @Override
+  public String responseModel() {
+    return scanner != null ? scanner.responseModel() : tap != null ? tap.model() : null;
+  }
+
+  @Override
+  public java.util.List<String> finishReasons() {
+    return scanner != null ? scanner.finishReasons() : java.util.List.of();
+  }
+
+  /** System.nanoTime() of the first token of a stream, or 0. */
+  @Override
+  public long firstTokenNanos() {
+    return scanner != null && scanner.sawFirstToken() ? scanner.firstTokenNanos() : 0;
+  }
+
 
   static Buffer errorEvent(String message) {
     JsonObject error = new JsonObject()

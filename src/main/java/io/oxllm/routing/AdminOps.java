@@ -4,6 +4,7 @@ import io.oxllm.Version;
 import io.oxllm.config.ChainTarget;
 import io.oxllm.config.ProviderConfig;
 import io.oxllm.config.ReloadStatus;
+import io.oxllm.telemetry.Telemetry;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
@@ -21,13 +22,22 @@ final class AdminOps {
   private final ConfigSource source;
   private final Supplier<RouteSelector> selector;
   private final Supplier<ReloadStatus> reload;
+  private final Telemetry telemetry;
   private final long startedMs = System.currentTimeMillis();
 
+  /** Without telemetry: {@code /status} then has no {@code telemetry} object and no token totals. */
   AdminOps(GatewayState state, ConfigSource source, Supplier<RouteSelector> selector, Supplier<ReloadStatus> reload) {
+    this(state, source, selector, reload, null);
+  }
+
+  /** @param telemetry the gateway's telemetry: queue counters and token totals (thread-safe reads) */
+  AdminOps(GatewayState state, ConfigSource source, Supplier<RouteSelector> selector, Supplier<ReloadStatus> reload,
+      Telemetry telemetry) {
     this.state = state;
     this.source = source;
     this.selector = selector;
     this.reload = reload;
+    this.telemetry = telemetry;
   }
 
   /** Handles one command; the reply always has {@code ok}, and {@code error} when it is false. */
@@ -48,14 +58,14 @@ final class AdminOps {
       return new JsonObject().put("ok", false).put("error", "unknown provider '" + name + "'");
     }
     ProviderConfig p = state.config().provider(name);
-    return new JsonObject().put("ok", true).put("provider", provider(p, s.snapshot(name)));
+    return new JsonObject().put("ok", true).put("provider", withTokens(provider(p, s.snapshot(name)), name));
   }
 
   private JsonObject status() {
     RouteSelector s = selector.get();
     JsonArray providers = new JsonArray();
     for (ProviderConfig p : state.config().providers()) {
-      providers.add(provider(p, s.snapshot(p.name())));
+      providers.add(withTokens(provider(p, s.snapshot(p.name())), p.name()));
     }
     JsonObject virtualModels = new JsonObject();
     for (Map.Entry<String, List<ChainTarget>> e : state.config().virtualModels().entrySet()) {
@@ -66,7 +76,7 @@ final class AdminOps {
       }
       virtualModels.put(e.getKey(), chain);
     }
-    return new JsonObject()
+    JsonObject status = new JsonObject()
         .put("ok", true)
         .put("uptime_secs", (System.currentTimeMillis() - startedMs) / 1000)
         .put("version", Version.VALUE)
@@ -76,9 +86,19 @@ final class AdminOps {
         .put("reload", reloadJson(reload.get()))
         .put("providers", providers)
         .put("virtual_models", virtualModels);
+    return telemetry == null ? status : status.put("telemetry", telemetry.statusJson());
+  }
+
+  /** Adds the provider's token totals, which the telemetry worker keeps (not the routing state). */
+  private JsonObject withTokens(JsonObject provider, String name) {
+    if (telemetry == null) {
+      return provider;
+    }
+    return provider.put("input_tokens", telemetry.inputTokens(name)).put("output_tokens", telemetry.outputTokens(name));
   }
 
   private static JsonObject provider(ProviderConfig p, ProviderHealth.Snapshot h) {
+    long now = System.currentTimeMillis();
     return new JsonObject()
         .put("name", p.name())
         .put("type", p.type().configName())
@@ -86,8 +106,8 @@ final class AdminOps {
         .put("enabled", p.enabled())
         .put("state", h.state().name().toLowerCase(java.util.Locale.ROOT))
         .put("consecutive_failures", h.consecutiveFailures())
-        .put("open_until", time(h.openUntilMs()))
-        .put("rate_limited_until", time(h.rateLimitedUntilMs()))
+        .put("open_until", h.state() == ProviderHealth.State.OPEN ? time(h.openUntilMs()) : null)
+        .put("rate_limited_until", h.rateLimitedUntilMs() > now ? time(h.rateLimitedUntilMs()) : null)
         .put("offline", h.offline())
         .put("in_flight", h.inFlight())
         .put("requests", h.requests())

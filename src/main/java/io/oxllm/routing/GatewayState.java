@@ -1,6 +1,7 @@
 package io.oxllm.routing;
 
 import io.oxllm.config.GatewayConfig;
+import io.oxllm.telemetry.Telemetry;
 
 /**
  * The few facts every HTTP verticle instance reads on each request, published by their single
@@ -13,8 +14,16 @@ public final class GatewayState {
   private volatile boolean ready = true;
   private volatile boolean draining;
 
-  public GatewayState(GatewayConfig initial) {
+  private final Telemetry telemetry;
+
+  public GatewayState(GatewayConfig initial, Telemetry telemetry) {
     this.config = initial;
+    this.telemetry = telemetry;
+  }
+
+  /** Where the request path offers its records (never blocks). */
+  public Telemetry telemetry() {
+    return telemetry;
   }
 
   public GatewayConfig config() {

@@ -51,7 +51,7 @@ public final class RoutingVerticle extends VerticleBase {
     selector = new RouteSelector(RouteTable.build(state.config()), System::currentTimeMillis);
     lastReload = ReloadStatus.startup(System.currentTimeMillis());
     state.publish(state.config(), selector.anyUsable());
-    AdminOps admin = new AdminOps(state, source, () -> selector, () -> lastReload);
+    AdminOps admin = new AdminOps(state, source, () -> selector, () -> lastReload, state.telemetry());
     List<Future<?>> ready = new ArrayList<>();
     MessageConsumer<RouteQuery> route = vertx.eventBus().localConsumer(ROUTE,
         msg -> msg.reply(selector.answer(msg.body())));

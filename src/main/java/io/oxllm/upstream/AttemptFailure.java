@@ -25,7 +25,9 @@ public final class AttemptFailure extends Exception {
   /** A short phrase for a transport error. */
   public static String describe(Throwable err) {
     if (err instanceof ConnectException || err.getCause() instanceof ConnectException) {
-      return "connect error: " + err.getMessage();
+      String msg = String.valueOf(err.getMessage());
+      // Netty's native message is "finishConnect(..) failed with error(-111): Connection refused: /h:p"
+      return msg.contains("Connection refused") ? "connection refused" : "connect error: " + msg;
     }
     if (err instanceof ConnectionPoolTooBusyException) {
       return "connection pool full";

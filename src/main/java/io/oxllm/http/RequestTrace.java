@@ -1,0 +1,125 @@
+package io.oxllm.http;
+
+import io.oxllm.routing.Target;
+import io.oxllm.telemetry.AttemptRecord;
+import io.oxllm.telemetry.Outcome;
+import io.oxllm.telemetry.RequestRecord;
+import io.oxllm.telemetry.Telemetry;
+import io.oxllm.telemetry.TraceIds;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What one request leaves for telemetry, gathered on the request path from facts it already has:
+ * trace ids (the client's trace, our request span, one span per attempt, whose id the upstream
+ * sees as its parent in {@code traceparent}), each attempt's result and times, the outcome. At the
+ * end it becomes one immutable {@link RequestRecord}, offered to the bounded queue without
+ * blocking. The attempt list also renders the 502 message, so the client and the log agree.
+ */
+final class RequestTrace {
+  private final Telemetry telemetry;
+  private final String requestId;
+  private final String path;
+  private final String requestedModel;
+  private final boolean stream;
+  private final long startEpochNanos = Telemetry.epochNanos();
+  private final long startNanos = System.nanoTime();
+  private final String traceId;
+  private final String spanId = TraceIds.newSpanId();
+  private final String parentSpanId;
+  private final List<AttemptRecord> attempts = new ArrayList<>(2);
+  private Target attemptTarget;
+  private String attemptSpan;
+  private long attemptStart;
+  private Outcome outcome;
+  private String errorType;
+  private boolean emitted;
+
+  RequestTrace(Telemetry telemetry, String requestId, String path, String requestedModel, boolean stream,
+      String traceparent) {
+    this.telemetry = telemetry;
+    this.requestId = requestId;
+    this.path = path;
+    this.requestedModel = requestedModel;
+    this.stream = stream;
+    TraceIds.Parent parent = TraceIds.parse(traceparent);
+    this.traceId = parent != null ? parent.traceId() : TraceIds.newTraceId();
+    this.parentSpanId = parent != null ? parent.spanId() : null;
+  }
+
+  /** A request refused before any routing (400, 401, 404, 413, 415, …): one record, no attempts. */
+  static void rejected(Telemetry telemetry, String requestId, String path, String model, ApiError error,
+      String traceparent) {
+    RequestTrace t = new RequestTrace(telemetry, requestId, path, model, false, traceparent);
+    t.fail(Outcome.REJECTED, error.code());
+    t.emit(null, error.status(), null);
+  }
+
+  /** An attempt starts; returns the {@code traceparent} to send upstream (its parent: this attempt's span). */
+  String beginAttempt(Target target) {
+    attemptTarget = target;
+    attemptSpan = TraceIds.newSpanId();
+    attemptStart = Telemetry.epochNanos();
+    return TraceIds.traceparent(traceId, attemptSpan);
+  }
+
+  /** The current attempt ended: its upstream status (0 when none came back) and error (null when none). */
+  void endAttempt(int status, String error) {
+    if (attemptTarget == null) {
+      return;
+    }
+    attempts.add(new AttemptRecord(attemptTarget.providerName(), attemptTarget.upstreamModel(), status, error,
+        attemptStart, Telemetry.epochNanos(), attemptSpan));
+    attemptTarget = null;
+  }
+
+  /** The request failed as {@code outcome}, answered with error code {@code errorType}. */
+  void fail(Outcome outcome, String errorType) {
+    this.outcome = outcome;
+    this.errorType = errorType;
+  }
+
+  /** "a: status 503 (12 ms); b: connect error: … (3 ms)": the attempts as the 502 message lists them. */
+  String attemptSummary() {
+    StringBuilder out = new StringBuilder();
+    for (AttemptRecord a : attempts) {
+      if (out.length() > 0) {
+        out.append("; ");
+      }
+      out.append(a.provider()).append(": ").append(a.error() != null ? a.error() : "status " + a.status())
+          .append(" (").append((a.endEpochNanos() - a.startEpochNanos()) / 1_000_000).append(" ms)");
+    }
+    return out.toString();
+  }
+
+  /** Offers the record, once. {@code relay} (null when nothing was answered) supplies tokens and bytes. */
+  void emit(Target answered, int status, ResponseFacts relay) {
+    if (emitted) {
+      return;
+    }
+    emitted = true;
+    endAttempt(0, outcome == Outcome.CLIENT_CLOSED ? "client closed" : "unfinished");
+    long firstToken = relay == null ? 0 : relay.firstTokenNanos();
+    telemetry.offer(new RequestRecord(requestId, path, operation(path), requestedModel,
+        answered == null ? null : answered.providerName(), answered == null ? null : answered.upstreamModel(),
+        relay == null ? null : relay.responseModel(), status, outcome == null ? Outcome.OK : outcome, stream,
+        attempts, startEpochNanos, Telemetry.epochNanos(), firstToken == 0 ? -1 : firstToken - startNanos,
+        relay == null ? -1 : relay.inputTokens(), relay == null ? -1 : relay.outputTokens(),
+        relay == null ? List.of() : relay.finishReasons(), relay == null ? 0 : relay.bytesOut(),
+        traceId, spanId, parentSpanId, errorType));
+  }
+
+  boolean failed() {
+    return outcome != null;
+  }
+
+  private static String operation(String path) {
+    if (path.endsWith("/chat/completions")) {
+      return "chat";
+    }
+    if (path.endsWith("/completions")) {
+      return "text_completion";
+    }
+    return path.endsWith("/embeddings") ? "embeddings" : "other";
+  }
+}

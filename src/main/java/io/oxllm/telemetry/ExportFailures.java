@@ -1,0 +1,97 @@
+package io.oxllm.telemetry;
+
+import io.opentelemetry.exporter.internal.FailedExportException;
+import java.lang.System.Logger.Level;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+/**
+ * Counts failed OTLP exports (spans and metrics) and reports them in a few log lines rather than
+ * one per batch: a WARNING when a failure streak starts, at most one more per {@code intervalMs}
+ * while it lasts (with how many failed meanwhile), and an INFO when an export succeeds again.
+ * Called from the exporters' threads, hence synchronized; it runs once per batch, never per request.
+ */
+final class ExportFailures {
+  static final System.Logger LOG = System.getLogger("oxllm.telemetry");
+
+  private final String endpoint;
+  private final long intervalMs;
+  private final LongSupplier clockMs;
+  private final AtomicLong failures = new AtomicLong();
+  private final AtomicLong reports = new AtomicLong();
+  private boolean failing;
+  private long lastReportMs;
+  private long sinceReport;
+
+  ExportFailures(String endpoint, long intervalMs, LongSupplier clockMs) {
+    this.endpoint = endpoint;
+    this.intervalMs = intervalMs;
+    this.clockMs = clockMs;
+  }
+
+  /** Records how one export ended; {@code what} is "spans" or "metrics". */
+  synchronized void record(String what, boolean ok, Throwable cause) {
+    long now = clockMs.getAsLong();
+    if (ok) {
+      if (failing) {
+        failing = false;
+        report(Level.INFO, "OTLP export to " + endpoint + " works again (" + sinceReport + " more failed since the last report)");
+      }
+      return;
+    }
+    failures.incrementAndGet();
+    sinceReport++;
+    if (!failing) {
+      failing = true;
+      sinceReport = 0;
+      report(Level.WARNING, "OTLP export of " + what + " to " + endpoint + " failed: " + describe(cause)
+          + "; failed batches are dropped (not retried), next report in " + intervalMs / 1000 + " s at most");
+    } else if (now - lastReportMs >= intervalMs) {
+      report(Level.WARNING, "OTLP export to " + endpoint + " still failing: " + sinceReport
+          + " more batches dropped since the last report; last error: " + describe(cause));
+    }
+  }
+
+  private void report(Level level, String message) {
+    lastReportMs = clockMs.getAsLong();
+    sinceReport = 0;
+    reports.incrementAndGet();
+    LOG.log(level, message);
+  }
+
+  /** Failed export calls since start. */
+  long failures() {
+    return failures.get();
+  }
+
+  /** Log lines written about failures (and recoveries) since start. */
+  long reports() {
+    return reports.get();
+  }
+
+  /**
+   * The collector's status, or the cause chain's classes and messages (a refused connect has no
+   * message). {@code HttpExportException} is exporter-common's internal type: the pinned SDK version
+   * makes it safe, and a version that drops it fails the build, not the log line.
+   */
+  static String describe(Throwable cause) {
+    if (cause == null) {
+      return "no detail";
+    }
+    if (cause instanceof FailedExportException.HttpExportException h && h.getResponse() != null) {
+      return "the collector answered HTTP " + h.getResponse().statusCode();
+    }
+    StringBuilder out = new StringBuilder();
+    int depth = 0;
+    for (Throwable t = cause; t != null && depth < 5; t = t.getCause() == t ? null : t.getCause(), depth++) {
+      if (t instanceof FailedExportException || t instanceof java.io.UncheckedIOException) {
+        continue; // wrappers that only repeat their cause
+      }
+      out.append(out.length() == 0 ? "" : " <- ").append(t.getClass().getSimpleName());
+      if (t.getMessage() != null) {
+        out.append(": ").append(t.getMessage());
+      }
+    }
+    return out.length() == 0 ? cause.getClass().getSimpleName() : out.toString();
+  }
+}

@@ -1,0 +1,109 @@
+package io.oxllm.telemetry;
+
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.metrics.DoubleHistogram;
+import io.opentelemetry.api.metrics.LongHistogram;
+import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.metrics.SdkMeterProviderBuilder;
+import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.metrics.export.MetricExporter;
+import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
+import io.opentelemetry.sdk.resources.Resource;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * The one metrics model (SPEC section 7), in an SDK {@link SdkMeterProvider} with two readers: a
+ * {@link PullMetricReader} that {@code /metrics} renders, and, when an OTLP exporter is given, a
+ * {@link PeriodicMetricReader} pushing the same instruments every interval (and once more at
+ * shutdown). The worker thread records; collection may happen on any thread.
+ */
+final class GenAiMetrics {
+  private static final Attributes INPUT = Attributes.of(SemConv.TOKEN_TYPE, "input");
+  private static final Attributes OUTPUT = Attributes.of(SemConv.TOKEN_TYPE, "output");
+
+  private final SdkMeterProvider provider;
+  private final PullMetricReader pull = new PullMetricReader();
+  private final LongHistogram tokenUsage;
+  private final DoubleHistogram duration;
+  private final DoubleHistogram timeToFirstToken;
+
+  /**
+   * @param otlp the OTLP metric exporter, or null when {@code otlp_endpoint} is off
+   * @param providerStates circuit state per provider (0 closed, 1 half open, 2 open), read at each collection
+   * @param dropped the records the queue refused so far
+   */
+  GenAiMetrics(Resource resource, MetricExporter otlp, Duration interval,
+      Supplier<Map<String, Integer>> providerStates, LongSupplier dropped) {
+    SdkMeterProviderBuilder builder = SdkMeterProvider.builder().setResource(resource).registerMetricReader(pull);
+    if (otlp != null) {
+      builder.registerMetricReader(PeriodicMetricReader.builder(otlp).setInterval(interval).build());
+    }
+    provider = builder.build();
+    Meter meter = provider.meterBuilder("io.oxllm.telemetry").build();
+    tokenUsage = meter.histogramBuilder(SemConv.TOKEN_USAGE).ofLongs().setUnit("{token}")
+        .setDescription("Tokens used per request, by gen_ai.token.type (input or output).")
+        .setExplicitBucketBoundariesAdvice(SemConv.TOKEN_BUCKETS).build();
+    duration = meter.histogramBuilder(SemConv.OPERATION_DURATION).setUnit("s")
+        .setDescription("Request duration, from arrival to the last byte of the response.")
+        .setExplicitBucketBoundariesAdvice(SemConv.DURATION_BUCKETS).build();
+    timeToFirstToken = meter.histogramBuilder(SemConv.TIME_TO_FIRST_TOKEN).setUnit("s")
+        .setDescription("Streams: time from arrival to the first token.")
+        .setExplicitBucketBoundariesAdvice(SemConv.TTFT_BUCKETS).build();
+    meter.gaugeBuilder(SemConv.PROVIDER_STATE).ofLongs().setUnit("1")
+        .setDescription("Circuit state per provider: 0 closed, 1 half_open, 2 open.")
+        .buildWithCallback(m -> providerStates.get()
+            .forEach((name, state) -> m.record(state, Attributes.of(SemConv.PROVIDER, name))));
+    meter.counterBuilder(SemConv.TELEMETRY_DROPPED).setUnit("{record}")
+        .setDescription("Request records dropped because the telemetry queue was full.")
+        .buildWithCallback(m -> m.record(dropped.getAsLong()));
+  }
+
+  /** Records one request's duration, time to first token and token counts. */
+  void record(RequestRecord r) {
+    Attributes base = attributes(r);
+    duration.record(Math.max(0, r.endEpochNanos() - r.startEpochNanos()) / 1e9,
+        r.errorType() == null ? base : base.toBuilder().put(SemConv.ERROR_TYPE, r.errorType()).build());
+    if (r.ttftNanos() >= 0) {
+      timeToFirstToken.record(r.ttftNanos() / 1e9, base);
+    }
+    if (r.inputTokens() >= 0) {
+      tokenUsage.record(r.inputTokens(), base.toBuilder().putAll(INPUT).build());
+    }
+    if (r.outputTokens() >= 0) {
+      tokenUsage.record(r.outputTokens(), base.toBuilder().putAll(OUTPUT).build());
+    }
+  }
+
+  /**
+   * Operation, provider and model. The requested model is a label only once a provider was chosen
+   * for it: before that it is whatever the client typed, and unbounded label values would grow the
+   * metric store without limit.
+   */
+  private static Attributes attributes(RequestRecord r) {
+    AttributesBuilder b = Attributes.builder().put(SemConv.OPERATION, r.operation());
+    if (r.provider() != null) {
+      b.put(SemConv.PROVIDER, r.provider());
+      if (r.requestedModel() != null) {
+        b.put(SemConv.REQUEST_MODEL, r.requestedModel());
+      }
+    }
+    return b.build();
+  }
+
+  /** What the pull reader sees now (cumulative since start). */
+  Collection<MetricData> collect() {
+    return pull.collect();
+  }
+
+  /** Final OTLP export and shutdown of both readers; blocks the caller up to the exporter's timeout. */
+  CompletableResultCode shutdown() {
+    return provider.shutdown();
+  }
+}

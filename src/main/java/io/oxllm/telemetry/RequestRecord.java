@@ -1,0 +1,64 @@
+package io.oxllm.telemetry;
+
+import java.util.List;
+
+/**
+ * Everything telemetry needs about one finished request: built once on the request path from what
+ * it already knows and handed to {@link Telemetry#offer}. Immutable; holds no body and no key.
+ *
+ * @param requestId the {@code x-request-id} the client got
+ * @param path the request path ({@code /v1/chat/completions}, …)
+ * @param operation {@code chat}, {@code text_completion} or {@code embeddings}
+ *     ({@code gen_ai.operation.name})
+ * @param requestedModel the model the client asked for (a virtual model or a provider's own name)
+ * @param provider the provider that answered (the last one tried); null when none was tried
+ * @param upstreamModel the model name sent to that provider; null when none
+ * @param responseModel the {@code model} the upstream's answer named; null when unknown
+ * @param status the HTTP status the client got; 0 when none was sent (the client left first)
+ * @param stream whether the answer was an SSE stream
+ * @param attempts the upstream attempts in order (empty when none was made)
+ * @param startEpochNanos when the request arrived ({@link Telemetry#epochNanos()})
+ * @param endEpochNanos when its response ended, from the same clock
+ * @param ttftNanos time from {@code startEpochNanos} to the first token; -1 when not a stream or
+ *     no token came
+ * @param inputTokens prompt tokens from the upstream's usage; -1 when unknown
+ * @param outputTokens completion tokens; -1 when unknown
+ * @param finishReasons distinct finish reasons in order of first appearance (may be empty)
+ * @param bytesOut response body bytes written to the client
+ * @param traceId 32 lowercase hex: the client's trace id when its {@code traceparent} was valid,
+ *     else a new one ({@link TraceIds})
+ * @param spanId 16 lowercase hex: the request's own span
+ * @param parentSpanId the client's parent span id; null when the client sent no valid traceparent
+ * @param errorType {@code error.type} when the request failed (the error code the client got, or
+ *     the last attempt's error); null on success
+ */
+public record RequestRecord(
+    String requestId,
+    String path,
+    String operation,
+    String requestedModel,
+    String provider,
+    String upstreamModel,
+    String responseModel,
+    int status,
+    Outcome outcome,
+    boolean stream,
+    List<AttemptRecord> attempts,
+    long startEpochNanos,
+    long endEpochNanos,
+    long ttftNanos,
+    long inputTokens,
+    long outputTokens,
+    List<String> finishReasons,
+    long bytesOut,
+    String traceId,
+    String spanId,
+    String parentSpanId,
+    String errorType) {
+
+  public RequestRecord {
+    // List.copyOf returns its argument when it is already immutable: free on the usual path
+    attempts = attempts == null ? List.of() : List.copyOf(attempts);
+    finishReasons = finishReasons == null ? List.of() : List.copyOf(finishReasons);
+  }
+}

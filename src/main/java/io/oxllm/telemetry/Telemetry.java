@@ -1,0 +1,206 @@
+package io.oxllm.telemetry;
+
+import io.oxllm.config.TelemetryConfig;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Telemetry off the request path (SPEC section 7), one per gateway. The request path calls only
+ * {@link #offer}: a non-blocking put into a bounded queue, dropped and counted when full. The
+ * telemetry worker ({@link #deploy}) drains it into spans, metrics, the request log and the
+ * per-provider token totals. Counters are thread-safe: the routing verticle reads them for
+ * {@code /status}, an HTTP verticle renders {@link #prometheusText} for {@code /metrics}.
+ */
+public final class Telemetry {
+  private static final long BASE_EPOCH_NANOS;
+  private static final long BASE_NANO_TIME;
+
+  static {
+    Instant now = Instant.now();
+    BASE_NANO_TIME = System.nanoTime();
+    BASE_EPOCH_NANOS = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  }
+
+  /** One provider's token totals; written by the worker only. */
+  private record Tokens(AtomicLong input, AtomicLong output) {}
+
+  private final TelemetryConfig config;
+  private final Tuning tuning;
+  private final ArrayBlockingQueue<RequestRecord> queue;
+  private final LongAdder dropped = new LongAdder();
+  private final AtomicLong exported = new AtomicLong();
+  private final Map<String, Tokens> tokens = new ConcurrentHashMap<>();
+  private volatile Map<String, Integer> providerStates = Map.of();
+  private volatile TelemetryVerticle worker;
+
+  Telemetry(TelemetryConfig config, Tuning tuning) {
+    this.config = config;
+    this.tuning = tuning;
+    this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
+  }
+
+  /** The telemetry of a gateway with this {@code [telemetry]} table; nothing runs until {@link #deploy}. */
+  public static Telemetry create(TelemetryConfig config) {
+    return new Telemetry(config, Tuning.of(config));
+  }
+
+  /**
+   * Deploys the worker verticle (worker threading, its own one-thread pool {@code oxllm-telemetry},
+   * so file writes and exporter calls never touch an event loop). Undeploying it flushes, bounded.
+   */
+  public Future<String> deploy(Vertx vertx) {
+    return vertx.deployVerticle(new TelemetryVerticle(this), new DeploymentOptions()
+        .setThreadingModel(ThreadingModel.WORKER).setWorkerPoolName("oxllm-telemetry").setWorkerPoolSize(1));
+  }
+
+  /**
+   * Hands one finished request to telemetry. Non-blocking and never throws: false (and
+   * {@link #dropped()} goes up) when the queue is full or the record is null.
+   */
+  public boolean offer(RequestRecord r) {
+    try {
+      if (r != null && queue.offer(r)) {
+        return true;
+      }
+    } catch (RuntimeException e) {
+      // offer on an ArrayBlockingQueue does not throw for a non-null element; belt and braces
+    }
+    dropped.increment();
+    return false;
+  }
+
+  /** Records refused because the queue was full. */
+  public long dropped() {
+    return dropped.sum();
+  }
+
+  /** Records waiting for the worker. */
+  public int queueDepth() {
+    return queue.size();
+  }
+
+  /** Records the worker has taken off the queue and turned into metrics, log lines and spans. */
+  public long exported() {
+    return exported.get();
+  }
+
+  /**
+   * Whether offered records are consumed: always true for a created telemetry, even with no OTLP
+   * endpoint and no request log, because {@code /metrics} and the {@code /status} token totals
+   * are fed from the same records. So the request path always builds and offers its record.
+   */
+  public boolean enabled() {
+    return true;
+  }
+
+  /** Whether records leave the process: an OTLP endpoint or a request log is configured. */
+  public boolean exporting() {
+    return !config.otlpEndpoint().isEmpty() || !config.requestLog().isEmpty();
+  }
+
+  /**
+   * A cheap wall clock in epoch nanoseconds for record timestamps: the epoch read once at class
+   * load plus the monotonic {@link System#nanoTime()} since, so durations computed from two
+   * readings are exact and never negative.
+   */
+  public static long epochNanos() {
+    return BASE_EPOCH_NANOS + (System.nanoTime() - BASE_NANO_TIME);
+  }
+
+  /** Input tokens counted for this provider's answers so far (0 when none or unknown). */
+  public long inputTokens(String provider) {
+    Tokens t = tokens.get(provider);
+    return t == null ? 0 : t.input().get();
+  }
+
+  /** Output tokens counted for this provider's answers so far. */
+  public long outputTokens(String provider) {
+    Tokens t = tokens.get(provider);
+    return t == null ? 0 : t.output().get();
+  }
+
+  /** Failed OTLP exports (spans and metrics) since start. */
+  public long exportFailures() {
+    TelemetryVerticle w = worker;
+    return w == null ? 0 : w.failures().failures();
+  }
+
+  /** Spans dropped: their export failed, or the collector was too slow and the span buffer full. */
+  public long spansDropped() {
+    TelemetryVerticle w = worker;
+    return w == null ? 0 : w.spansDropped();
+  }
+
+  /** The {@code telemetry} object of {@code /status}. */
+  public JsonObject statusJson() {
+    return new JsonObject()
+        .put("queue_depth", queueDepth())
+        .put("exported", exported())
+        .put("dropped", dropped())
+        .put("export_failures", exportFailures())
+        .put("spans_dropped", spansDropped());
+  }
+
+  /**
+   * The metrics model in Prometheus text format (0.0.4), without the families named in
+   * {@code skipOtelNames} (OTel names, e.g. {@code oxllm.provider.state} when the caller renders
+   * that itself). Empty before the worker starts. Collection is in memory: fine on an event loop.
+   */
+  public String prometheusText(Set<String> skipOtelNames) {
+    TelemetryVerticle w = worker;
+    if (w == null) {
+      return "";
+    }
+    StringBuilder out = new StringBuilder(4096);
+    PrometheusFormat.write(w.metrics().collect(), skipOtelNames, out);
+    return out.toString();
+  }
+
+  TelemetryConfig config() {
+    return config;
+  }
+
+  Tuning tuning() {
+    return tuning;
+  }
+
+  /** Moves up to {@code max} records into {@code into}; the worker thread only. */
+  int drainTo(java.util.Collection<RequestRecord> into, int max) {
+    return queue.drainTo(into, max);
+  }
+
+  void processed(int n) {
+    exported.addAndGet(n);
+  }
+
+  void countTokens(RequestRecord r) {
+    if (r.provider() == null || (r.inputTokens() <= 0 && r.outputTokens() <= 0)) {
+      return;
+    }
+    Tokens t = tokens.computeIfAbsent(r.provider(), k -> new Tokens(new AtomicLong(), new AtomicLong()));
+    t.input().addAndGet(Math.max(0, r.inputTokens()));
+    t.output().addAndGet(Math.max(0, r.outputTokens()));
+  }
+
+  Map<String, Integer> providerStates() {
+    return providerStates;
+  }
+
+  void providerStates(Map<String, Integer> states) {
+    providerStates = Map.copyOf(states);
+  }
+
+  void attach(TelemetryVerticle w) {
+    worker = w;
+  }
+}

@@ -1,0 +1,197 @@
+package io.oxllm.telemetry;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.MeterProvider;
+import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporter;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
+import io.opentelemetry.sdk.metrics.export.MetricExporter;
+import io.opentelemetry.sdk.resources.Resource;
+import io.oxllm.Version;
+import io.oxllm.config.TelemetryConfig;
+import io.oxllm.routing.RoutingVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+import java.lang.System.Logger.Level;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * The telemetry worker: deployed with worker threading on its own one-thread pool, it drains the
+ * {@link Telemetry} queue on a timer (every {@code idleDrainMs}, every {@code busyDrainMs} while
+ * records pour in) into metrics, the request log and OTLP spans. Exports are asynchronous and
+ * bounded ({@link SpanShipper}); nothing here waits on the collector except the final flush at
+ * undeploy, which is bounded by {@code shutdownMs}.
+ */
+final class TelemetryVerticle extends VerticleBase {
+  private static final int BATCH = 512;
+  // The SDK's HTTP exporter logs every failed batch (SEVERE, throttled to a few per minute):
+  // ExportFailures reports them instead, once per streak and interval. JUL holds loggers weakly,
+  // so the configured logger is kept here.
+  private static final Logger OTEL_HTTP_EXPORTER_LOG = Logger.getLogger("io.opentelemetry.exporter.internal.http.HttpExporter");
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true).setSendTimeout(1_000);
+
+  private final Telemetry telemetry;
+  private final List<RequestRecord> batch = new ArrayList<>(BATCH);
+  private ExportFailures failures;
+  private GenAiMetrics metrics;
+  private SpanShipper shipper;
+  private Spans spans;
+  private RequestLog log;
+  private long drainTimer = -1;
+  private long stateTimer = -1;
+  private boolean stopped;
+  private long processingErrors;
+
+  TelemetryVerticle(Telemetry telemetry) {
+    this.telemetry = telemetry;
+  }
+
+  @Override
+  public Future<?> start() {
+    TelemetryConfig c = telemetry.config();
+    Tuning t = telemetry.tuning();
+    Resource resource = Resource.getDefault().merge(Resource.create(Attributes.of(
+        AttributeKey.stringKey("service.name"), c.serviceName(),
+        AttributeKey.stringKey("service.version"), Version.VALUE)));
+    String endpoint = c.otlpEndpoint().replaceAll("/+$", "");
+    failures = new ExportFailures(endpoint, t.failureReportMs(), System::currentTimeMillis);
+    MetricExporter otlpMetrics = null;
+    if (!endpoint.isEmpty()) {
+      OTEL_HTTP_EXPORTER_LOG.setLevel(java.util.logging.Level.OFF);
+      // no retries (a failed batch is dropped), a short timeout, and no exporter self-metrics
+      OtlpHttpSpanExporter spanExporter = OtlpHttpSpanExporter.builder().setEndpoint(endpoint + "/v1/traces")
+          .setTimeout(t.exportTimeout()).setConnectTimeout(t.exportTimeout()).setRetryPolicy(null)
+          .setMeterProvider(MeterProvider.noop()).build();
+      otlpMetrics = new ObservedMetricExporter(OtlpHttpMetricExporter.builder().setEndpoint(endpoint + "/v1/metrics")
+          .setTimeout(t.exportTimeout()).setConnectTimeout(t.exportTimeout()).setRetryPolicy(null).build(),
+          failures);
+      shipper = new SpanShipper(spanExporter, failures, task -> context.runOnContext(v -> task.run()));
+      spans = new Spans(resource, InstrumentationScopeInfo.builder("io.oxllm.telemetry").setVersion(Version.VALUE).build());
+      stateTimer = vertx.setPeriodic(0, t.statePollMs(), id -> pollProviderStates());
+    }
+    metrics = new GenAiMetrics(resource, otlpMetrics, t.metricInterval(), telemetry::providerStates, telemetry::dropped);
+    if (!c.requestLog().isEmpty()) {
+      log = new RequestLog(Path.of(c.requestLog()), t.logMaxBytes());
+    }
+    telemetry.attach(this);
+    drainTimer = vertx.setTimer(t.idleDrainMs(), id -> tick());
+    return Future.succeededFuture();
+  }
+
+  private void tick() {
+    int drained = drain(Integer.MAX_VALUE);
+    if (!stopped) {
+      Tuning t = telemetry.tuning();
+      // a quarter of the queue in one period: drain faster, so a burst is not dropped at the door
+      boolean busy = drained >= Math.max(1, telemetry.config().queueCapacity() / 4);
+      drainTimer = vertx.setTimer(busy ? t.busyDrainMs() : t.idleDrainMs(), id -> tick());
+    }
+  }
+
+  /** Takes up to {@code max} records off the queue and hands each to every sink; returns how many. */
+  private int drain(int max) {
+    int total = 0;
+    while (total < max) {
+      batch.clear();
+      int n = telemetry.drainTo(batch, Math.min(BATCH, max - total));
+      if (n == 0) {
+        break;
+      }
+      for (RequestRecord r : batch) {
+        process(r);
+      }
+      total += n;
+      telemetry.processed(n);
+    }
+    batch.clear();
+    if (log != null) {
+      log.flush();
+    }
+    if (shipper != null) {
+      shipper.ship();
+    }
+    return total;
+  }
+
+  private void process(RequestRecord r) {
+    try {
+      telemetry.countTokens(r);
+      metrics.record(r);
+      if (log != null) {
+        log.write(r);
+      }
+      if (shipper != null) {
+        shipper.add(spans.of(r));
+      }
+    } catch (RuntimeException e) {
+      // a malformed record must not stop the worker; report the first of each kind only
+      if (processingErrors++ == 0) {
+        ExportFailures.LOG.log(Level.WARNING, "telemetry: a request record could not be processed", e);
+      }
+    }
+  }
+
+  /** The routing verticle owns circuit states: ask it (cheap, local) for the gauge's values. */
+  private void pollProviderStates() {
+    vertx.eventBus().<JsonObject>request(RoutingVerticle.ADMIN, new JsonObject().put("op", "status"), LOCAL)
+        .onSuccess(reply -> {
+          Map<String, Integer> states = new HashMap<>();
+          for (Object o : reply.body().getJsonArray("providers", new io.vertx.core.json.JsonArray())) {
+            JsonObject p = (JsonObject) o;
+            states.put(p.getString("name"), switch (p.getString("state", "closed")) {
+              case "half_open" -> 1;
+              case "open" -> 2;
+              default -> 0;
+            });
+          }
+          telemetry.providerStates(states);
+        }); // no routing verticle (yet, or any more): keep the last states
+  }
+
+  /** Final flush, bounded: drain once, close the log, last span and metric exports, then stop the exporters. */
+  @Override
+  public Future<?> stop() {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(telemetry.tuning().shutdownMs());
+    stopped = true;
+    vertx.cancelTimer(drainTimer);
+    vertx.cancelTimer(stateTimer);
+    drain(telemetry.config().queueCapacity());
+    if (log != null) {
+      log.close();
+    }
+    CompletableResultCode spansDone = shipper == null ? CompletableResultCode.ofSuccess() : shipper.flush();
+    // blocks this worker thread for the final metric export: at most the export timeout
+    metrics.shutdown().join(remainingMs(deadline), TimeUnit.MILLISECONDS);
+    spansDone.join(remainingMs(deadline), TimeUnit.MILLISECONDS);
+    if (shipper != null) {
+      shipper.shutdown().join(remainingMs(deadline), TimeUnit.MILLISECONDS);
+    }
+    return Future.succeededFuture();
+  }
+
+  private static long remainingMs(long deadlineNanos) {
+    return Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+  }
+
+  ExportFailures failures() {
+    return failures;
+  }
+
+  GenAiMetrics metrics() {
+    return metrics;
+  }
+
+  long spansDropped() {
+    return shipper == null ? 0 : shipper.dropped();
+  }
+}

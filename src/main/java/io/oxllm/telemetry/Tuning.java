@@ -1,0 +1,39 @@
+package io.oxllm.telemetry;
+
+import io.oxllm.config.TelemetryConfig;
+import java.time.Duration;
+
+/**
+ * The worker's timings and limits. Production values come from the config and fixed defaults;
+ * tests shrink them (a metric interval below one second, a rotation size below one megabyte).
+ *
+ * @param idleDrainMs drain period while the queue is quiet
+ * @param busyDrainMs drain period after a drain that found a quarter of the queue's capacity or
+ *     more: under load the worker keeps up without a fast timer at idle
+ * @param metricInterval OTLP metric export period ({@code metrics_interval_secs})
+ * @param logMaxBytes request log rotation size ({@code request_log_max_mb})
+ * @param exportTimeout one OTLP export's limit (connect, send and answer)
+ * @param failureReportMs how often a failure streak is logged at most
+ * @param shutdownMs the most the final flush may take
+ * @param statePollMs how often the worker asks the routing verticle for provider states
+ */
+record Tuning(long idleDrainMs, long busyDrainMs, Duration metricInterval, long logMaxBytes,
+    Duration exportTimeout, long failureReportMs, long shutdownMs, long statePollMs) {
+
+  static Tuning of(TelemetryConfig c) {
+    return new Tuning(50, 5, Duration.ofSeconds(c.metricsIntervalSecs()), c.requestLogMaxMb() * 1024 * 1024,
+        Duration.ofSeconds(2), 60_000, 3_000, 1_000);
+  }
+
+  Tuning withMetricInterval(Duration d) {
+    return new Tuning(idleDrainMs, busyDrainMs, d, logMaxBytes, exportTimeout, failureReportMs, shutdownMs, statePollMs);
+  }
+
+  Tuning withLogMaxBytes(long bytes) {
+    return new Tuning(idleDrainMs, busyDrainMs, metricInterval, bytes, exportTimeout, failureReportMs, shutdownMs, statePollMs);
+  }
+
+  Tuning withFailureReportMs(long ms) {
+    return new Tuning(idleDrainMs, busyDrainMs, metricInterval, logMaxBytes, exportTimeout, ms, shutdownMs, statePollMs);
+  }
+}

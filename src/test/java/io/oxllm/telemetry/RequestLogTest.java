@@ -1,0 +1,171 @@
+package io.oxllm.telemetry;
+
+import static io.oxllm.testing.Polling.await;
+import static io.oxllm.testing.Polling.until;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.oxllm.config.ConfigResult;
+import io.oxllm.config.GatewayConfig;
+import io.oxllm.config.TelemetryConfig;
+import io.oxllm.testing.GatewayHarness;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The JSONL request log: exactly the documented fields, never a key, bounded flush, rotation keeping 5 files. */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class RequestLogTest {
+  private static final Duration SOON = Duration.ofSeconds(10);
+  private static final String KEY = "sk-live-DO-NOT-LOG-7f3a9c";
+  private static final Set<String> FIELDS = Set.of("ts", "request_id", "path", "model", "provider", "upstream_model",
+      "status", "outcome", "stream", "attempts", "ttft_ms", "duration_ms", "input_tokens", "output_tokens", "bytes_out");
+  private static final Set<String> ATTEMPT_FIELDS = Set.of("provider", "status", "error", "ms");
+
+  @TempDir
+  Path dir;
+
+  private static List<String> lines(Path file) {
+    try {
+      return Files.exists(file) ? Files.readAllLines(file) : List.of();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  void linesCarryExactlyTheDocumentedFieldsAndNeverAKey(Vertx vertx) throws IOException {
+    Path file = dir.resolve("logs/requests.jsonl"); // the directory is created on first write
+    ConfigResult parsed = GatewayHarness.parse(String.join("\n",
+        "[telemetry]", "request_log = \"" + file + "\"",
+        "[[providers]]", "name = \"A\"", "type = \"openai\"", "base_url = \"http://127.0.0.1:9/v1\"",
+        "api_key = \"" + KEY + "\"", "models = [\"m-a\"]",
+        "[[providers]]", "name = \"B\"", "type = \"openai\"", "base_url = \"http://127.0.0.1:9/v1\"",
+        "api_key = \"" + KEY + "\"", "models = [\"m-b\"]",
+        "[virtual_models]", "v = [{ provider = \"A\", model = \"m-a\" }, { provider = \"B\", model = \"m-b\" }]", ""),
+        Map.of());
+    assertTrue(parsed.ok(), () -> parsed.problems().toString());
+    GatewayConfig config = parsed.config();
+    Telemetry t = Telemetry.create(config.telemetry());
+    TelemetryFixtures.Running running = new TelemetryFixtures.Running(t, await(t.deploy(vertx)), vertx);
+    long start = Telemetry.epochNanos();
+    RequestRecord ok = TelemetryFixtures.ok("log-1", start);
+    RequestRecord stream = TelemetryFixtures.failover("log-2", start, TraceIds.newTraceId(), null);
+    RequestRecord failed = TelemetryFixtures.failed("log-3", start);
+    for (RequestRecord r : List.of(ok, stream, failed)) {
+      assertTrue(t.offer(r));
+    }
+
+    List<String> lines = until(SOON, () -> lines(file), l -> l.size() == 3, "three lines, flushed by the worker");
+    List<JsonObject> json = lines.stream().map(JsonObject::new).toList();
+    for (JsonObject line : json) {
+      assertEquals(FIELDS, line.fieldNames(), line::encode);
+      for (Object a : line.getJsonArray("attempts")) {
+        assertEquals(ATTEMPT_FIELDS, ((JsonObject) a).fieldNames());
+      }
+    }
+    JsonObject first = json.get(0);
+    assertEquals(Instant.ofEpochMilli(start / 1_000_000), Instant.parse(first.getString("ts")));
+    assertEquals("log-1", first.getString("request_id"));
+    assertEquals("/v1/chat/completions", first.getString("path"));
+    assertEquals("v", first.getString("model"));
+    assertEquals("A", first.getString("provider"));
+    assertEquals("m-a", first.getString("upstream_model"));
+    assertEquals(200, first.getInteger("status"));
+    assertEquals("ok", first.getString("outcome"));
+    assertEquals(false, first.getBoolean("stream"));
+    assertNull(first.getValue("ttft_ms"), "not a stream");
+    assertEquals(10.0, first.getDouble("duration_ms"), 1e-9);
+    assertEquals(11, first.getInteger("input_tokens"));
+    assertEquals(22, first.getInteger("output_tokens"));
+    assertEquals(345, first.getInteger("bytes_out"));
+    assertEquals(new JsonArray().add(new JsonObject().put("provider", "A").put("status", 200).put("error", null).put("ms", 8.0)),
+        first.getJsonArray("attempts"));
+
+    JsonObject second = json.get(1);
+    assertEquals(true, second.getBoolean("stream"));
+    assertEquals(12.0, second.getDouble("ttft_ms"), 1e-9);
+    assertEquals(List.of(503, 200), second.getJsonArray("attempts").stream()
+        .map(a -> ((JsonObject) a).getInteger("status")).toList());
+
+    JsonObject third = json.get(2);
+    assertEquals("upstream_error", third.getString("outcome"));
+    assertNull(third.getValue("input_tokens"), "unknown tokens are null, not -1");
+    JsonObject timeout = third.getJsonArray("attempts").getJsonObject(0);
+    assertNull(timeout.getValue("status"), "no status came back");
+    assertEquals("timeout", timeout.getString("error"));
+
+    running.stop();
+    assertFalse(Files.readString(file).contains(KEY), "the request log never holds an API key");
+  }
+
+  @Test
+  void recordsOfferedJustBeforeShutdownAreStillWritten(Vertx vertx) {
+    Path file = dir.resolve("flush.jsonl");
+    TelemetryConfig c = TelemetryFixtures.config("", 1024, file.toString());
+    TelemetryFixtures.Running running = TelemetryFixtures.start(vertx, c, Tuning.of(c));
+    long now = Telemetry.epochNanos();
+    for (int i = 0; i < 200; i++) {
+      running.telemetry().offer(TelemetryFixtures.ok("flush-" + i, now));
+    }
+    running.stop(); // no waiting for a drain tick: the final drain writes them
+    assertEquals(200, lines(file).size());
+  }
+
+  @Test
+  void rotationAtTheSizeLimitKeepsFiveFiles(Vertx vertx) {
+    Path file = dir.resolve("rot.jsonl");
+    TelemetryConfig c = TelemetryFixtures.config("", 1024, file.toString());
+    long maxBytes = 2_000; // a few lines per file (request_log_max_mb cannot go below 1)
+    TelemetryFixtures.Running running = TelemetryFixtures.start(vertx, c, Tuning.of(c).withLogMaxBytes(maxBytes));
+    long now = Telemetry.epochNanos();
+    for (int i = 0; i < 300; i++) {
+      assertTrue(running.telemetry().offer(TelemetryFixtures.ok(String.format("rot-%04d", i), now)));
+    }
+    until(SOON, running.telemetry()::exported, n -> n == 300, "all written");
+    running.stop();
+
+    List<Path> files = List.of(file, dir.resolve("rot.jsonl.1"), dir.resolve("rot.jsonl.2"),
+        dir.resolve("rot.jsonl.3"), dir.resolve("rot.jsonl.4"));
+    assertFalse(Files.exists(dir.resolve("rot.jsonl.5")), "never more than 5 files");
+    List<String> ids = new ArrayList<>();
+    for (int i = files.size() - 1; i >= 0; i--) { // oldest first
+      Path f = files.get(i);
+      assertTrue(Files.exists(f), f + " exists");
+      long size = sizeOf(f);
+      assertTrue(size > 0 && size <= maxBytes, f + " is " + size + " bytes");
+      lines(f).forEach(l -> ids.add(new JsonObject(l).getString("request_id")));
+    }
+    List<String> sorted = new ArrayList<>(ids);
+    sorted.sort(null);
+    assertEquals(sorted, ids, "rotated files hold older lines, in order, none torn");
+    assertEquals("rot-0299", ids.get(ids.size() - 1), "the live file ends with the newest line");
+  }
+
+  private static long sizeOf(Path f) {
+    try {
+      return Files.size(f);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

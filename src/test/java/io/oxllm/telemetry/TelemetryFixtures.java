@@ -1,0 +1,65 @@
+package io.oxllm.telemetry;
+
+import static io.oxllm.testing.Polling.await;
+
+import io.oxllm.config.TelemetryConfig;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.List;
+
+/** Records, configs and a started worker for the telemetry tests (no gateway needed). */
+final class TelemetryFixtures {
+  static final long MS = 1_000_000L;
+
+  private TelemetryFixtures() {}
+
+  /** A started telemetry worker and its deployment id. */
+  record Running(Telemetry telemetry, String deployment, Vertx vertx) {
+    /** Undeploys (the final flush) and returns how long it took, in ms. */
+    long stop() {
+      long t0 = System.nanoTime();
+      await(vertx.undeploy(deployment), Duration.ofSeconds(20));
+      return (System.nanoTime() - t0) / MS;
+    }
+  }
+
+  static TelemetryConfig config(String otlpEndpoint, int queueCapacity, String requestLog) {
+    return new TelemetryConfig(otlpEndpoint, "oxllm-test", queueCapacity, requestLog, 100, 10);
+  }
+
+  /** Test timings: metrics pushed every 200 ms instead of every 10 s. */
+  static Tuning fast(TelemetryConfig c) {
+    return Tuning.of(c).withMetricInterval(Duration.ofMillis(200));
+  }
+
+  static Running start(Vertx vertx, TelemetryConfig c, Tuning t) {
+    Telemetry telemetry = new Telemetry(c, t);
+    return new Running(telemetry, await(telemetry.deploy(vertx)), vertx);
+  }
+
+  /** A successful non-stream chat through provider A, one attempt, with tokens. */
+  static RequestRecord ok(String requestId, long startEpochNanos) {
+    AttemptRecord a = new AttemptRecord("A", "m-a", 200, null, startEpochNanos + MS, startEpochNanos + 9 * MS,
+        TraceIds.newSpanId());
+    return new RequestRecord(requestId, "/v1/chat/completions", "chat", "v", "A", "m-a", "m-a-0613", 200, Outcome.OK,
+        false, List.of(a), startEpochNanos, startEpochNanos + 10 * MS, -1, 11, 22, List.of("stop"), 345,
+        TraceIds.newTraceId(), TraceIds.newSpanId(), null, null);
+  }
+
+  /** A stream that failed over from A (503) to B, with a time to first token and a client's parent span. */
+  static RequestRecord failover(String requestId, long start, String traceId, String parentSpanId) {
+    AttemptRecord a = new AttemptRecord("A", "m-a", 503, null, start + MS, start + 5 * MS, TraceIds.newSpanId());
+    AttemptRecord b = new AttemptRecord("B", "m-b", 200, null, start + 6 * MS, start + 40 * MS, TraceIds.newSpanId());
+    return new RequestRecord(requestId, "/v1/chat/completions", "chat", "v", "B", "m-b", "m-b", 200, Outcome.OK,
+        true, List.of(a, b), start, start + 42 * MS, 12 * MS, 7, 30, List.of("stop", "length"), 2048,
+        traceId, TraceIds.newSpanId(), parentSpanId, null);
+  }
+
+  /** Every attempt failed: a 504 for the client after a timeout on A. */
+  static RequestRecord failed(String requestId, long start) {
+    AttemptRecord a = new AttemptRecord("A", "m-a", 0, "timeout", start + MS, start + 30 * MS, TraceIds.newSpanId());
+    return new RequestRecord(requestId, "/v1/chat/completions", "chat", "v", "A", "m-a", null, 504,
+        Outcome.UPSTREAM_ERROR, false, List.of(a), start, start + 31 * MS, -1, -1, -1, List.of(), 180,
+        TraceIds.newTraceId(), TraceIds.newSpanId(), null, "upstream_timeout");
+  }
+}

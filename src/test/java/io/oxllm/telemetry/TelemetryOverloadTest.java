@@ -1,0 +1,128 @@
+package io.oxllm.telemetry;
+
+import static io.oxllm.testing.Polling.await;
+import static io.oxllm.testing.Polling.until;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.oxllm.config.TelemetryConfig;
+import io.oxllm.testing.LogCapture;
+import io.oxllm.testing.OtlpReceiver;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * A collector that stalls, is dead, or answers errors costs the request path nothing: offers stay
+ * fast, overflow is dropped and counted exactly, failures are logged once per interval (not per
+ * batch), and shutdown stays bounded.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class TelemetryOverloadTest {
+  private static final Duration SOON = Duration.ofSeconds(10);
+  private static final long SHUTDOWN_BOUND_MS = 4_500; // the 3 s flush budget plus slack for a loaded machine
+
+  @Test
+  void aFullQueueDropsAndCountsWithoutBlocking(Vertx vertx) {
+    OtlpReceiver stalled = await(OtlpReceiver.start(vertx, OtlpReceiver.Mode.STALL));
+    TelemetryConfig c = TelemetryFixtures.config(stalled.endpoint(), 10, "");
+    TelemetryFixtures.Running running = TelemetryFixtures.start(vertx, c, TelemetryFixtures.fast(c));
+    Telemetry t = running.telemetry();
+    List<RequestRecord> records = new java.util.ArrayList<>();
+    long now = Telemetry.epochNanos();
+    for (int i = 0; i < 1000; i++) {
+      records.add(TelemetryFixtures.ok("o-" + i, now));
+    }
+    for (int warm = 0; warm < 3; warm++) { // the timed loop below is the fourth pass: JIT-warm
+      records.forEach(t::offer);
+      until(SOON, t::queueDepth, d -> d == 0, "the worker drains the queue");
+    }
+    long droppedBefore = t.dropped();
+
+    int accepted = 0;
+    long t0 = System.nanoTime();
+    for (RequestRecord r : records) {
+      accepted += t.offer(r) ? 1 : 0;
+    }
+    long elapsedMs = (System.nanoTime() - t0) / 1_000_000;
+
+    assertTrue(elapsedMs < 50, "1000 offers took " + elapsedMs + " ms");
+    assertTrue(accepted >= 10, "at least the queue's capacity is accepted: " + accepted);
+    assertEquals(1000 - accepted, t.dropped() - droppedBefore, "every refused record is counted, once");
+    until(SOON, t::queueDepth, d -> d == 0, "the worker keeps draining while the collector stalls");
+    assertTrue(stalled.requests() > 0, "exports reached the stalled collector");
+    long stopMs = running.stop();
+    assertTrue(stopMs < SHUTDOWN_BOUND_MS, "shutdown with a stalled collector took " + stopMs + " ms");
+  }
+
+  @Test
+  void aDeadCollectorIsLoggedOnceAndCostsNothing(Vertx vertx) {
+    try (LogCapture log = LogCapture.start()) {
+      TelemetryConfig c = TelemetryFixtures.config("http://127.0.0.1:" + OtlpReceiver.deadPort(), 1024, "");
+      TelemetryFixtures.Running running = TelemetryFixtures.start(vertx, c, TelemetryFixtures.fast(c));
+      Telemetry t = running.telemetry();
+      long now = Telemetry.epochNanos();
+      // one record per poll: spans (and metrics every 200 ms) keep failing to export
+      until(SOON, () -> t.offer(TelemetryFixtures.ok("d", now)) ? t.exportFailures() : -1, n -> n >= 8,
+          "several failed exports");
+
+      long t0 = System.nanoTime();
+      for (int i = 0; i < 1000; i++) {
+        t.offer(TelemetryFixtures.ok("d-" + i, now));
+      }
+      long elapsedMs = (System.nanoTime() - t0) / 1_000_000;
+      assertTrue(elapsedMs < 50, "1000 offers took " + elapsedMs + " ms with a dead collector");
+      until(SOON, t::queueDepth, d -> d == 0, "drained");
+      assertTrue(t.spansDropped() > 0, "failed batches are dropped and counted");
+
+      long stopMs = running.stop();
+      assertTrue(stopMs < SHUTDOWN_BOUND_MS, "shutdown with a dead collector took " + stopMs + " ms");
+      List<String> ours = log.records().stream().filter(l -> l.contains("oxllm.telemetry")).toList();
+      assertEquals(1, ours.size(), () -> t.exportFailures() + " failures, but these lines: " + ours);
+      assertTrue(ours.get(0).startsWith("WARNING") && ours.get(0).contains("failed"), ours.get(0));
+      List<String> sdk = log.records().stream().filter(l -> l.contains("io.opentelemetry")).toList();
+      assertEquals(List.of(), sdk, "the SDK's own per-batch failure lines are silenced");
+    }
+  }
+
+  @Test
+  void aStreakIsReportedAtMostOncePerIntervalAndRecoveryOnce() {
+    long[] clock = {0};
+    ExportFailures f = new ExportFailures("http://collector", 60_000, () -> clock[0]);
+    RuntimeException refused = new RuntimeException("Connection refused");
+    for (int i = 0; i < 100; i++) {
+      clock[0] += 100; // 100 failures over 10 s
+      f.record("spans", false, refused);
+    }
+    assertEquals(100, f.failures());
+    assertEquals(1, f.reports(), "one line for the streak's start");
+    clock[0] += 60_000;
+    f.record("metrics", false, refused);
+    assertEquals(2, f.reports(), "one more after the interval");
+    f.record("spans", true, null);
+    f.record("spans", true, null);
+    assertEquals(3, f.reports(), "one line when it works again");
+  }
+
+  @Test
+  void aCollectorAnsweringErrorsCountsFailuresAndDropsBatches(Vertx vertx) {
+    OtlpReceiver failing = await(OtlpReceiver.start(vertx, OtlpReceiver.Mode.FAIL_503));
+    TelemetryConfig c = TelemetryFixtures.config(failing.endpoint(), 1024, "");
+    TelemetryFixtures.Running running = TelemetryFixtures.start(vertx, c, TelemetryFixtures.fast(c));
+    Telemetry t = running.telemetry();
+    t.offer(TelemetryFixtures.ok("e-1", Telemetry.epochNanos()));
+    until(SOON, t::spansDropped, n -> n == 2, "the request and attempt spans are dropped, not retried");
+    int requests = failing.requests();
+    assertTrue(t.exportFailures() >= 1);
+    // no retry: the failed span batch is not sent again (only the periodic metric exports continue)
+    until(SOON, failing::requests, n -> n > requests + 2, "metric exports go on");
+    assertEquals(2, t.spansDropped());
+    assertTrue(running.stop() < SHUTDOWN_BOUND_MS);
+  }
+}
