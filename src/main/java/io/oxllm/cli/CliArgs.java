@@ -16,6 +16,7 @@ record CliArgs(String command, List<String> args, String conf, Integer instances
       "       oxllm provider list|offline NAME|online NAME|reset NAME",
       "       oxllm reload                                  re-read the config now",
       "       oxllm stop                                    graceful stop (drains streams)",
+      "       oxllm mock [-port 9090] [--ttft-ms N] [--fault F] ...   fake OpenAI upstream (oxllm mock -h)",
       "client commands find the gateway from the config (server.host/port, admin_token) or --url URL",
       "config: -conf, else $OXLLM_CONFIG, else ./conf/config.toml, else ~/.config/oxllm/config.toml");
 

@@ -6,6 +6,7 @@ import io.oxllm.config.ConfigLocator;
 import io.oxllm.config.ConfigResult;
 import io.oxllm.config.GatewayConfig;
 import io.oxllm.config.ServerConfig;
+import io.oxllm.mock.MockCommand;
 import io.oxllm.routing.ConfigSource;
 import io.oxllm.routing.RoutingVerticle;
 import io.vertx.core.Vertx;
@@ -36,6 +37,9 @@ public final class Main {
 
   /** Runs a command; returns the exit code (serve returns 0 once the gateway is up and keeps running). */
   static int run(String[] args, PrintStream out, PrintStream err) {
+    if (args.length > 0 && "mock".equals(args[0])) {
+      return MockCommand.run(args, out, err); // its knob flags (--ttft-ms ...) are its own to parse
+    }
     CliArgs cli;
     try {
       cli = CliArgs.parse(args);
@@ -57,6 +61,8 @@ public final class Main {
       case "reload":
       case "stop":
         return ClientCommands.run(cli, out, err);
+      case "mock":
+        return MockCommand.run(args, out, err);
       default:
         err.println("oxllm: unknown command '" + cli.command() + "'");
         err.println(CliArgs.USAGE);
