@@ -86,7 +86,7 @@ final class EchoExchange implements ResponseFacts {
 
   @Override
   public List<String> finishReasons() {
-    return reply.streaming() ? scanner.finishReasons() : List.of();
+    return reply.streaming() ? scanner.finishReasons() : tap.finishReasons();
   }
 
   @Override

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.core.JsonToken;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Token usage and response model of a non-stream JSON answer, without buffering or parsing the
@@ -25,6 +27,7 @@ final class JsonUsageTap {
   private long inputTokens = -1;
   private long outputTokens = -1;
   private String model;
+  private final List<String> finishReasons = new ArrayList<>(1);
 
   /** Sees one chunk (copies at most HEAD + TAIL bytes of it). */
   void feed(Buffer chunk) {
@@ -48,6 +51,14 @@ final class JsonUsageTap {
   /** Reads model and usage from what was kept; call once, at the end of the body. */
   void finish() {
     model = stringAfter(head, headLen, "\"model\"");
+    // choices (and their finish_reason) come just before usage, so they are in the tail too
+    for (int at = indexOf(tail, tailLen, "\"finish_reason\"", 0); at >= 0;
+        at = indexOf(tail, tailLen, "\"finish_reason\"", at + 15)) {
+      String reason = stringAfter(tail, tailLen, at);
+      if (reason != null && !reason.isEmpty() && !finishReasons.contains(reason)) {
+        finishReasons.add(reason);
+      }
+    }
     int at = indexOf(tail, tailLen, "\"usage\"", 0);
     int colon = at < 0 ? -1 : indexOf(tail, tailLen, ":", at + 7);
     if (colon < 0) {
@@ -82,6 +93,11 @@ final class JsonUsageTap {
     return outputTokens;
   }
 
+  /** Distinct finish_reason values found in the tail, in order. */
+  List<String> finishReasons() {
+    return finishReasons;
+  }
+
   /** The answer's "model", when it is a string in the first HEAD bytes; else null. */
   String model() {
     return model;
@@ -89,10 +105,16 @@ final class JsonUsageTap {
 
   private static String stringAfter(byte[] buf, int len, String key) {
     int at = indexOf(buf, len, key, 0);
-    if (at < 0) {
-      return null;
+    return at < 0 ? null : stringAfter(buf, len, at);
+  }
+
+  /** The string value of the key (quoted, with its quotes) starting at {@code at}, or null. */
+  private static String stringAfter(byte[] buf, int len, int at) {
+    int i = at + 1;
+    while (i < len && buf[i] != '"') {
+      i++;
     }
-    int i = at + key.length();
+    i++;
     while (i < len && (buf[i] == ' ' || buf[i] == ':' || buf[i] == '\n' || buf[i] == '\r' || buf[i] == '\t')) {
       i++;
     }

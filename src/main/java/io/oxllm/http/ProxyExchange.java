@@ -73,7 +73,14 @@ final class ProxyExchange implements RelayListener {
 
   void start() {
     resp.closeHandler(v -> onClientClosed());
-    resp.endHandler(v -> finished());
+    // on a dropped connection Vert.x runs the end handler before the close handler
+    resp.endHandler(v -> {
+      if (resp.ended()) {
+        finished();
+      } else {
+        onClientClosed();
+      }
+    });
     ask(RouteQuery.first(body.model()));
   }
 

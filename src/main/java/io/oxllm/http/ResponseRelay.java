@@ -285,7 +285,7 @@ final class ResponseRelay implements ResponseFacts {
 
   @Override
   public java.util.List<String> finishReasons() {
-    return scanner != null ? scanner.finishReasons() : java.util.List.of();
+    return scanner != null ? scanner.finishReasons() : tap != null ? tap.finishReasons() : java.util.List.of();
   }
 
   /** System.nanoTime() of the first token of a stream, or 0. */

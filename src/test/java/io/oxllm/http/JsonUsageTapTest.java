@@ -29,6 +29,7 @@ class JsonUsageTapTest {
       assertEquals(12, t.inputTokens(), "chunk " + chunk);
       assertEquals(345, t.outputTokens(), "chunk " + chunk);
       assertEquals("gpt-4o-mini-2024", t.model(), "chunk " + chunk);
+      assertEquals(java.util.List.of("stop"), t.finishReasons(), "chunk " + chunk);
     }
   }
 
