@@ -1,0 +1,190 @@
+package io.oxllm.telemetry;
+
+import static io.oxllm.telemetry.E2eGateway.CHAT;
+import static io.oxllm.telemetry.E2eGateway.KEY;
+import static io.oxllm.telemetry.E2eGateway.SMART;
+import static io.oxllm.telemetry.E2eGateway.SOLO;
+import static io.oxllm.testing.Polling.await;
+import static io.oxllm.testing.Polling.until;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.oxllm.testing.Behaviour;
+import io.oxllm.testing.GatewayHarness.Response;
+import io.oxllm.testing.StreamRecorder;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The JSONL request log (SPEC section 7) written by a real gateway: one parseable line per request
+ * with exactly the documented fields, the outcomes (ok, rejected, upstream_error, client_closed),
+ * ttft for streams, and never a key or a body.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class GatewayRequestLogTest {
+  private static final Set<String> FIELDS = Set.of("ts", "request_id", "path", "model", "provider", "upstream_model",
+      "status", "outcome", "stream", "attempts", "ttft_ms", "duration_ms", "input_tokens", "output_tokens", "bytes_out");
+  private static final Set<String> ATTEMPT_FIELDS = Set.of("provider", "status", "error", "ms");
+  private static final String SECRET_TEXT = "purple-elephant-4417-body-text";
+
+  @TempDir
+  Path dir;
+  private E2eGateway e;
+
+  @AfterEach
+  void stop() {
+    if (e != null) {
+      e.close();
+    }
+  }
+
+  private static void assertShape(JsonObject line) {
+    assertEquals(FIELDS, line.fieldNames(), line::encode);
+    assertNotNull(Instant.parse(line.getString("ts")), line::encode);
+    assertTrue(line.getValue("stream") instanceof Boolean, line::encode);
+    assertTrue(line.getValue("duration_ms") instanceof Number, line::encode);
+    assertTrue(line.getValue("bytes_out") instanceof Number, line::encode);
+    for (Object o : line.getJsonArray("attempts")) {
+      JsonObject a = (JsonObject) o;
+      assertEquals(ATTEMPT_FIELDS, a.fieldNames(), line::encode);
+      assertTrue(a.getValue("ms") instanceof Number, line::encode);
+    }
+  }
+
+  @Test
+  void everyLineParsesWithExactlyTheDocumentedFieldsAndNoKeyOrBody(Vertx vertx) throws IOException {
+    e = E2eGateway.start(vertx, dir, "");
+    e.a.respond(Behaviour.chat("alpha beta"));
+    Response ok = e.post(CHAT, E2eGateway.chatBody(SOLO, SECRET_TEXT, false, null), Map.of());
+    assertEquals(200, ok.status(), ok::bodyAsString);
+    e.a.respond(Behaviour.sseChatWithUsage(3, 5));
+    StreamRecorder stream = e.stream(E2eGateway.chatBody(SOLO, SECRET_TEXT, true, null), null);
+    assertEquals(200, stream.status());
+    Response unknown = e.post(CHAT, E2eGateway.chatBody("no-such-model", SECRET_TEXT, false, null), Map.of());
+    assertEquals(404, unknown.status(), unknown::bodyAsString);
+    Response badJson = e.post(CHAT, "{\"model\": \"" + SOLO + "\", \"messages\": [" + SECRET_TEXT, Map.of());
+    assertEquals(400, badJson.status(), badJson::bodyAsString);
+    assertTrue(e.a.received().stream().allMatch(r -> ("Bearer " + KEY).equals(r.header("authorization"))),
+        "the key did reach the upstream, so it was there to leak");
+
+    JsonObject okLine = e.logLine(ok.header("x-request-id"));
+    JsonObject streamLine = e.logLine(stream.header("x-request-id"));
+    JsonObject unknownLine = e.logLine(unknown.header("x-request-id"));
+    JsonObject badLine = e.logLine(badJson.header("x-request-id"));
+    List<String> lines = e.logLines();
+    assertEquals(4, lines.size(), () -> String.join("\n", lines));
+    for (String l : lines) {
+      assertShape(new JsonObject(l)); // throws if a line is not JSON
+    }
+
+    assertEquals("ok", okLine.getString("outcome"), okLine::encode);
+    assertEquals(CHAT, okLine.getString("path"));
+    assertEquals(SOLO, okLine.getString("model"));
+    assertEquals("a", okLine.getString("provider"));
+    assertEquals("m", okLine.getString("upstream_model"));
+    assertEquals(200, okLine.getInteger("status"));
+    assertFalse(okLine.getBoolean("stream"));
+    assertNull(okLine.getValue("ttft_ms"), "no time to first token for a non-stream");
+    assertEquals(3L, okLine.getLong("input_tokens"), okLine::encode);
+    assertEquals(2L, okLine.getLong("output_tokens"), okLine::encode);
+    assertEquals(ok.body().length(), okLine.getLong("bytes_out"), okLine::encode);
+    JsonArray attempts = okLine.getJsonArray("attempts");
+    assertEquals(1, attempts.size(), okLine::encode);
+    assertEquals("a", attempts.getJsonObject(0).getString("provider"));
+    assertEquals(200, attempts.getJsonObject(0).getInteger("status"));
+    assertNull(attempts.getJsonObject(0).getValue("error"));
+
+    assertEquals("ok", streamLine.getString("outcome"), streamLine::encode);
+    assertTrue(streamLine.getBoolean("stream"));
+    Number ttft = (Number) streamLine.getValue("ttft_ms");
+    assertNotNull(ttft, () -> "a stream has ttft_ms: " + streamLine.encode());
+    assertTrue(ttft.doubleValue() >= 0 && ttft.doubleValue() <= streamLine.getDouble("duration_ms"), streamLine::encode);
+    assertEquals(stream.raw().length(), streamLine.getLong("bytes_out"), streamLine::encode);
+
+    assertEquals("rejected", unknownLine.getString("outcome"), unknownLine::encode);
+    assertEquals(404, unknownLine.getInteger("status"));
+    assertEquals(0, unknownLine.getJsonArray("attempts").size());
+    assertEquals("rejected", badLine.getString("outcome"), badLine::encode);
+    assertEquals(400, badLine.getInteger("status"));
+
+    String file = Files.readString(e.log);
+    assertFalse(file.contains(KEY), "the provider key must never be logged");
+    assertFalse(file.contains(SECRET_TEXT), "request bodies must never be logged");
+    assertFalse(file.contains("alpha beta") || file.contains("tok0"), "response bodies must never be logged");
+    // the spans carry no key or body either
+    String spans = e.receiver.spans().toString();
+    assertFalse(spans.contains(KEY) || spans.contains(SECRET_TEXT), "spans must not carry keys or bodies");
+  }
+
+  @Test
+  void aRequestWhoseProvidersAllFailIsAnUpstreamErrorListingTheAttempts(Vertx vertx) {
+    e = E2eGateway.start(vertx, dir, "");
+    e.a.respond(Behaviour.error(503, "server_error", "down"));
+    e.b.respond(Behaviour.error(500, "server_error", "broken"));
+    Response r = e.chat(SMART, Map.of());
+    assertEquals(502, r.status(), r::bodyAsString);
+
+    JsonObject line = e.logLine(r.header("x-request-id"));
+    assertShape(line);
+    assertEquals("upstream_error", line.getString("outcome"), line::encode);
+    assertEquals(502, line.getInteger("status"), line::encode);
+    assertEquals(SMART, line.getString("model"));
+    JsonArray attempts = line.getJsonArray("attempts");
+    assertEquals(2, attempts.size(), line::encode);
+    assertEquals("a", attempts.getJsonObject(0).getString("provider"));
+    assertEquals(503, attempts.getJsonObject(0).getInteger("status"));
+    assertEquals("b", attempts.getJsonObject(1).getString("provider"));
+    assertEquals(500, attempts.getJsonObject(1).getInteger("status"));
+    Map<String, String> span = E2eGateway.attrs(e.requestSpan(r.header("x-request-id")));
+    assertNotNull(span.get("error.type"), span::toString);
+    assertEquals("2", span.get("oxllm.attempts"), span::toString);
+  }
+
+  @Test
+  void aClientLeavingMidStreamIsRecordedAsClientClosedWithWhatWasStreamed(Vertx vertx) {
+    e = E2eGateway.start(vertx, dir, "");
+    e.a.respond(Behaviour.sseChat(200, 50)); // 10 s of stream
+    Promise<String> left = Promise.promise();
+    StreamRecorder rec = new StreamRecorder().onEvent((r, n) -> {
+      if (n == 3) {
+        left.tryComplete(r.header("x-request-id"));
+        r.request().reset();
+      }
+    });
+    String json = E2eGateway.chatBody(SOLO, "hi", true, null);
+    e.onContext(() -> rec.post(e.client, e.port(), json));
+    String id = await(left.future());
+    await(e.a.awaitClientCloses(1)); // the gateway cancelled the upstream
+
+    JsonObject line = e.logLine(id);
+    assertShape(line);
+    assertEquals("client_closed", line.getString("outcome"), line::encode);
+    assertTrue(line.getBoolean("stream"), line::encode);
+    assertTrue(line.getLong("bytes_out") > 0, () -> "what was streamed before the client left: " + line.encode());
+    assertNotNull(line.getValue("ttft_ms"), line::encode);
+    assertTrue(line.getLong("bytes_out") >= rec.raw().length(), line::encode);
+    JsonObject a = until(E2eGateway.SOON, () -> e.providerStatus("a"), p -> p.getLong("in_flight") == 0,
+        "the attempt released");
+    assertEquals(0L, a.getLong("failures"), () -> "a client that left is not a provider failure: " + a.encode());
+  }
+}

@@ -1,0 +1,238 @@
+package io.oxllm.telemetry;
+
+import static io.oxllm.telemetry.E2eGateway.SMART;
+import static io.oxllm.telemetry.E2eGateway.SOLO;
+import static io.oxllm.telemetry.E2eGateway.attrs;
+import static io.oxllm.telemetry.E2eGateway.hex;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
+import io.oxllm.testing.Behaviour;
+import io.oxllm.testing.ChainToml;
+import io.oxllm.testing.GatewayHarness.Response;
+import io.oxllm.testing.StreamRecorder;
+import io.oxllm.testing.TestUpstream.Received;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * SPEC section 7 through a real gateway: trace context client → gateway → upstream, the request
+ * and attempt spans the OTLP receiver gets (ids, parents, real times, GenAI attributes), and
+ * token accounting for streams with and without the client's {@code include_usage}.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class GatewayTracingTest {
+  private static final Pattern TRACEPARENT = Pattern.compile("00-([0-9a-f]{32})-([0-9a-f]{16})-01");
+  private static final long MS = 1_000_000L;
+
+  @TempDir
+  Path dir;
+  private E2eGateway e;
+
+  @AfterEach
+  void stop() {
+    if (e != null) {
+      e.close();
+    }
+  }
+
+  private static Matcher traceparent(Received r) {
+    String header = r.header("traceparent");
+    assertNotNull(header, "the upstream got no traceparent");
+    Matcher m = TRACEPARENT.matcher(header);
+    assertTrue(m.matches(), "a valid W3C traceparent upstream: " + header);
+    return m;
+  }
+
+  @Test
+  void theClientsTraceContinuesThroughTheGatewayToTheUpstream(Vertx vertx) {
+    e = E2eGateway.start(vertx, dir, "");
+    e.a.respond(Behaviour.delayHeaders(200, Behaviour.chat("one two three")));
+    String clientTrace = TraceIds.newTraceId();
+    String clientSpan = TraceIds.newSpanId();
+    long before = System.currentTimeMillis();
+    Response r = e.chat(SMART, Map.of("traceparent", "00-" + clientTrace + "-" + clientSpan + "-01"));
+    long after = System.currentTimeMillis();
+    assertEquals(200, r.status(), r::bodyAsString);
+
+    Matcher up = traceparent(e.a.lastReceived());
+    assertEquals(clientTrace, up.group(1), "the upstream is in the client's trace");
+    String upstreamParent = up.group(2);
+    assertNotEquals(clientSpan, upstreamParent, "the client's traceparent is not forwarded as is");
+
+    Span server = e.requestSpan(r.header("x-request-id"));
+    assertEquals(Span.SpanKind.SPAN_KIND_SERVER, server.getKind());
+    assertEquals(clientTrace, hex(server.getTraceId()));
+    assertEquals(clientSpan, hex(server.getParentSpanId()), "the request span is a child of the client's span");
+    assertEquals("chat " + SMART, server.getName());
+    List<Span> attempts = e.attemptSpans(server, 1);
+    assertEquals(1, attempts.size());
+    Span attempt = attempts.get(0);
+    assertEquals(upstreamParent, hex(attempt.getSpanId()), "the upstream's parent is the attempt span");
+    assertEquals(clientTrace, hex(attempt.getTraceId()));
+
+    long requestNs = server.getEndTimeUnixNano() - server.getStartTimeUnixNano();
+    assertTrue(requestNs >= 200 * MS, "request span lasted " + requestNs / MS + " ms; the upstream took 200");
+    assertTrue(requestNs < 5_000 * MS, "request span lasted " + requestNs / MS + " ms");
+    assertTrue(server.getStartTimeUnixNano() >= (before - 1_000) * MS && server.getEndTimeUnixNano() <= (after + 1_000) * MS,
+        "the request span's times are wall-clock times of this request");
+    assertTrue(attempt.getStartTimeUnixNano() >= server.getStartTimeUnixNano()
+        && attempt.getEndTimeUnixNano() <= server.getEndTimeUnixNano(), "the attempt lies inside the request");
+    assertTrue(attempt.getEndTimeUnixNano() - attempt.getStartTimeUnixNano() >= 200 * MS, "the attempt waited 200 ms");
+  }
+
+  @Test
+  void withoutAClientTraceparentTheRequestStartsAFreshTrace(Vertx vertx) {
+    e = E2eGateway.start(vertx, dir, "");
+    Response r = e.chat(SOLO, Map.of());
+    assertEquals(200, r.status(), r::bodyAsString);
+    Matcher up = traceparent(e.a.lastReceived());
+
+    Span server = e.requestSpan(r.header("x-request-id"));
+    assertTrue(server.getParentSpanId().isEmpty(), "a root span: " + hex(server.getParentSpanId()));
+    assertEquals(up.group(1), hex(server.getTraceId()), "the upstream is in the gateway's new trace");
+    assertFalse(hex(server.getTraceId()).matches("0+"));
+    Span attempt = e.attemptSpans(server, 1).get(0);
+    assertEquals(up.group(2), hex(attempt.getSpanId()), "the upstream's traceparent names the attempt span");
+  }
+
+  @Test
+  void aNonStreamAnswerGivesTheGenAiAttributes(Vertx vertx) {
+    e = E2eGateway.start(vertx, dir, "");
+    e.a.respond(Behaviour.chat("one two three four five")); // usage: 3 prompt, 5 completion tokens
+    Response r = e.chat(SOLO, Map.of());
+    assertEquals(200, r.status(), r::bodyAsString);
+
+    Span server = e.requestSpan(r.header("x-request-id"));
+    Map<String, String> at = attrs(server);
+    assertEquals("chat", at.get("gen_ai.operation.name"), at::toString);
+    assertEquals("a", at.get("gen_ai.provider.name"), at::toString);
+    assertEquals(SOLO, at.get("gen_ai.request.model"), at::toString);
+    assertEquals("test-model", at.get("gen_ai.response.model"), at::toString);
+    assertEquals("3", at.get("gen_ai.usage.input_tokens"), at::toString);
+    assertEquals("5", at.get("gen_ai.usage.output_tokens"), at::toString);
+    assertEquals("1", at.get("oxllm.attempts"), at::toString);
+    assertEquals(r.header("x-request-id"), at.get("oxllm.request_id"));
+    assertFalse(at.containsKey("error.type"), at::toString);
+    Map<String, String> aa = attrs(e.attemptSpans(server, 1).get(0));
+    assertEquals("a", aa.get("gen_ai.provider.name"), aa::toString);
+    assertEquals("chat", aa.get("gen_ai.operation.name"), aa::toString);
+  }
+
+  @Test
+  void aNonStreamAnswerRecordsItsFinishReason(Vertx vertx) {
+    e = E2eGateway.start(vertx, dir, "");
+    e.a.respond(Behaviour.chat("done")); // "finish_reason": "stop"
+    Response r = e.chat(SOLO, Map.of());
+    assertEquals(200, r.status(), r::bodyAsString);
+    Map<String, String> at = attrs(e.requestSpan(r.header("x-request-id")));
+    assertEquals("stop", at.get("gen_ai.response.finish_reasons"), () -> "SPEC 7 span attributes: " + at);
+  }
+
+  @Test
+  void aFailoverGivesTwoAttemptSpansTheFirstAnError(Vertx vertx) {
+    e = E2eGateway.start(vertx, dir, "");
+    e.a.respond(Behaviour.error(503, "server_error", "overloaded"));
+    e.b.respond(Behaviour.chat("fine"));
+    Response r = e.chat(SMART, Map.of());
+    assertEquals(200, r.status(), r::bodyAsString);
+    assertEquals("b", r.header("x-oxllm-provider"));
+
+    Span server = e.requestSpan(r.header("x-request-id"));
+    Map<String, String> at = attrs(server);
+    assertEquals("2", at.get("oxllm.attempts"), at::toString);
+    assertEquals("b", at.get("gen_ai.provider.name"), at::toString);
+    List<Span> attempts = e.attemptSpans(server, 2);
+    assertEquals(2, attempts.size(), attempts::toString);
+    Map<String, String> first = attrs(attempts.get(0));
+    assertEquals("a", first.get("gen_ai.provider.name"), first::toString);
+    assertEquals("503", first.get("error.type"), first::toString);
+    assertEquals("503", first.get("http.response.status_code"), first::toString);
+    assertEquals(Status.StatusCode.STATUS_CODE_ERROR, attempts.get(0).getStatus().getCode());
+    Map<String, String> second = attrs(attempts.get(1));
+    assertEquals("b", second.get("gen_ai.provider.name"), second::toString);
+    assertFalse(second.containsKey("error.type"), second::toString);
+    assertTrue(attempts.get(0).getEndTimeUnixNano() <= attempts.get(1).getStartTimeUnixNano(), "attempts in order");
+    // each upstream saw its own attempt span as parent
+    assertEquals(hex(attempts.get(0).getSpanId()), traceparent(e.a.lastReceived()).group(2));
+    assertEquals(hex(attempts.get(1).getSpanId()), traceparent(e.b.lastReceived()).group(2));
+  }
+
+  /** True when an event is the usage-only chunk ({@code "choices": []} with a usage). */
+  private static boolean usageOnly(String event) {
+    if (!event.startsWith("{")) {
+      return false;
+    }
+    JsonObject j = new JsonObject(event);
+    JsonArray choices = j.getJsonArray("choices");
+    return choices != null && choices.isEmpty() && j.getValue("usage") != null;
+  }
+
+  @Test
+  void aStreamWhoseClientDidNotAskForUsageStillRecordsItsTokens(Vertx vertx) {
+    e = E2eGateway.start(vertx, dir, "");
+    e.a.respond(Behaviour.sseChatWithUsage(4, 5)); // usage: 3 prompt, 4 completion
+    StreamRecorder rec = e.stream(E2eGateway.chatBody(SOLO, "hi", true, null), null);
+    assertEquals(200, rec.status(), rec::rawString);
+    assertTrue(rec.sawDone(), rec::rawString);
+
+    JsonObject options = e.a.lastReceived().bodyAsJson().getJsonObject("stream_options");
+    assertEquals(Boolean.TRUE, options == null ? null : options.getValue("include_usage"),
+        "the gateway asked the upstream for usage");
+    assertTrue(rec.events().stream().noneMatch(GatewayTracingTest::usageOnly),
+        () -> "the client did not ask for the usage chunk: " + rec.events());
+
+    String id = rec.header("x-request-id");
+    Map<String, String> at = attrs(e.requestSpan(id));
+    assertEquals("3", at.get("gen_ai.usage.input_tokens"), at::toString);
+    assertEquals("4", at.get("gen_ai.usage.output_tokens"), at::toString);
+    assertEquals("stop", at.get("gen_ai.response.finish_reasons"), at::toString);
+    assertEquals("test-model", at.get("gen_ai.response.model"), at::toString);
+    JsonObject line = e.logLine(id);
+    assertEquals(3L, line.getLong("input_tokens"), line::encode);
+    assertEquals(4L, line.getLong("output_tokens"), line::encode);
+  }
+
+  @Test
+  void aStreamWhoseClientAskedForUsageGetsTheChunkAndRecordsTheTokens(Vertx vertx) {
+    e = E2eGateway.start(vertx, dir, "");
+    e.a.respond(Behaviour.sseChatWithUsage(2, 5));
+    String json = E2eGateway.chatBody(SOLO, "hi", true, new JsonObject().put("include_usage", true));
+    StreamRecorder rec = e.stream(json, null);
+    assertEquals(200, rec.status(), rec::rawString);
+    String expected = E2eGateway.chatBody(ChainToml.MODEL, "hi", true, new JsonObject().put("include_usage", true));
+    assertEquals(expected, e.a.lastReceived().bodyAsString(), "nothing to inject: only the model name is replaced");
+    assertEquals(1, rec.events().stream().filter(GatewayTracingTest::usageOnly).count(),
+        () -> "the client asked for the usage chunk: " + rec.events());
+
+    String id = rec.header("x-request-id");
+    Map<String, String> at = attrs(e.requestSpan(id));
+    assertEquals("3", at.get("gen_ai.usage.input_tokens"), at::toString);
+    assertEquals("2", at.get("gen_ai.usage.output_tokens"), at::toString);
+    JsonObject line = e.logLine(id);
+    assertEquals(3L, line.getLong("input_tokens"), line::encode);
+    assertEquals(2L, line.getLong("output_tokens"), line::encode);
+    JsonObject a = e.providerStatus("a");
+    assertEquals(3L, a.getLong("input_tokens"), a::encode);
+    assertEquals(2L, a.getLong("output_tokens"), a::encode);
+  }
+}
