@@ -3,7 +3,9 @@ package io.oxllm.cli;
 import io.oxllm.Gateway;
 import io.oxllm.config.ConfigLoader;
 import io.oxllm.config.ConfigLocator;
+import io.oxllm.config.ConfigParser;
 import io.oxllm.config.ConfigResult;
+import io.oxllm.config.TomlConfigProcessor;
 import io.oxllm.config.GatewayConfig;
 import io.oxllm.config.ServerConfig;
 import io.oxllm.mock.MockCommand;
@@ -12,6 +14,7 @@ import io.oxllm.routing.RoutingVerticle;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.TimeUnit;
@@ -93,7 +96,8 @@ public final class Main {
 
   private static int serve(CliArgs cli, PrintStream out, PrintStream err) {
     Path path = configPath(cli);
-    Vertx vertx = Vertx.builder().with(new VertxOptions().setPreferNativeTransport(true)).build();
+    Vertx vertx = Vertx.builder().with(new VertxOptions().setPreferNativeTransport(true)
+        .setEventLoopPoolSize(eventLoops(path, cli.instances()))).build();
     ConfigResult result = ConfigLoader.load(vertx, path, System::getenv).await();
     if (!result.ok()) {
       printProblems(path, result, err);
@@ -144,6 +148,27 @@ public final class Main {
       }, "oxllm-stop");
       t.start();
     };
+  }
+
+  /**
+   * One event loop per HTTP instance, no more: the routing verticle then shares a loop with an
+   * HTTP instance, so on a one-core deployment the per-request route query never crosses threads
+   * (Vert.x's default of 2 × cores would put it on a loop of its own). The instance count is
+   * peeked from the file before Vert.x starts; the real load (and its error report) follows.
+   */
+  static int eventLoops(Path path, Integer instancesFlag) {
+    if (instancesFlag != null) {
+      return instancesFlag;
+    }
+    try {
+      ConfigResult peek = ConfigParser.parse(TomlConfigProcessor.parse(Files.readAllBytes(path)), System::getenv);
+      if (peek.ok()) {
+        return peek.config().server().effectiveInstances();
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      // unreadable or invalid: the load below reports it
+    }
+    return Runtime.getRuntime().availableProcessors();
   }
 
   private static GatewayConfig withInstances(GatewayConfig c, Integer instances) {

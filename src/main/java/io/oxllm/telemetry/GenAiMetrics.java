@@ -27,6 +27,7 @@ import java.util.function.Supplier;
 final class GenAiMetrics {
   private static final Attributes INPUT = Attributes.of(SemConv.TOKEN_TYPE, "input");
   private static final Attributes OUTPUT = Attributes.of(SemConv.TOKEN_TYPE, "output");
+  private final java.util.Map<AttributeKey, AttributeSets> attributeCache = new java.util.HashMap<>();
 
   private final SdkMeterProvider provider;
   private final PullMetricReader pull = new PullMetricReader();
@@ -67,35 +68,52 @@ final class GenAiMetrics {
 
   /** Records one request's duration, time to first token and token counts. */
   void record(RequestRecord r) {
-    Attributes base = attributes(r);
-    duration.record(Math.max(0, r.endEpochNanos() - r.startEpochNanos()) / 1e9,
-        r.errorType() == null ? base : base.toBuilder().put(SemConv.ERROR_TYPE, r.errorType()).build());
+    AttributeSets a = attributeSets(r);
+    duration.record(Math.max(0, r.endEpochNanos() - r.startEpochNanos()) / 1e9, a.duration());
     if (r.ttftNanos() >= 0) {
-      timeToFirstToken.record(r.ttftNanos() / 1e9, base);
+      timeToFirstToken.record(r.ttftNanos() / 1e9, a.base());
     }
     if (r.inputTokens() >= 0) {
-      tokenUsage.record(r.inputTokens(), base.toBuilder().putAll(INPUT).build());
+      tokenUsage.record(r.inputTokens(), a.input());
     }
     if (r.outputTokens() >= 0) {
-      tokenUsage.record(r.outputTokens(), base.toBuilder().putAll(OUTPUT).build());
+      tokenUsage.record(r.outputTokens(), a.output());
     }
   }
 
+  private record AttributeKey(String operation, String provider, String model, String errorType) {}
+
+  private record AttributeSets(Attributes base, Attributes duration, Attributes input, Attributes output) {}
+
   /**
-   * Operation, provider and model. The requested model is a label only once a provider was chosen
-   * for it: before that it is whatever the client typed, and unbounded label values would grow the
-   * metric store without limit.
+   * The attribute sets of one (operation, provider, model, error) combination, built once: the
+   * worker records every request, and rebuilding four Attributes per record was most of its
+   * allocation. Only the worker thread calls this; bounded, cleared when full.
    */
-  private static Attributes attributes(RequestRecord r) {
-    AttributesBuilder b = Attributes.builder().put(SemConv.OPERATION, r.operation());
-    if (r.provider() != null) {
-      b.put(SemConv.PROVIDER, r.provider());
-      if (r.requestedModel() != null) {
-        b.put(SemConv.REQUEST_MODEL, r.requestedModel());
+  private AttributeSets attributeSets(RequestRecord r) {
+    String model = r.provider() == null ? null : r.requestedModel();
+    AttributeKey key = new AttributeKey(r.operation(), r.provider(), model, r.errorType());
+    AttributeSets sets = attributeCache.get(key);
+    if (sets == null) {
+      if (attributeCache.size() >= 1024) {
+        attributeCache.clear();
       }
+      AttributesBuilder b = Attributes.builder().put(SemConv.OPERATION, r.operation());
+      if (r.provider() != null) {
+        b.put(SemConv.PROVIDER, r.provider());
+        if (model != null) {
+          b.put(SemConv.REQUEST_MODEL, model);
+        }
+      }
+      Attributes base = b.build();
+      Attributes duration = r.errorType() == null ? base : base.toBuilder().put(SemConv.ERROR_TYPE, r.errorType()).build();
+      sets = new AttributeSets(base, duration, base.toBuilder().putAll(INPUT).build(),
+          base.toBuilder().putAll(OUTPUT).build());
+      attributeCache.put(key, sets);
     }
-    return b.build();
+    return sets;
   }
+
 
   /** What the pull reader sees now (cumulative since start). */
   Collection<MetricData> collect() {
