@@ -32,10 +32,10 @@ public final class FlowSupport {
 
   /** A client with a pool big enough for {@code poolSize} concurrent requests. */
   public static HttpClient client(Vertx vertx, int poolSize) {
-    return vertx.httpClientBuilder()
+    return GatewayHarness.register(vertx, vertx.httpClientBuilder()
         .with(new HttpClientOptions().setDefaultHost("127.0.0.1"))
         .with(new PoolOptions().setHttp1MaxSize(poolSize))
-        .build();
+        .build());
   }
 
   /** A chat body for {@code model}. */
@@ -53,9 +53,9 @@ public final class FlowSupport {
   public static Future<Response> chat(HttpClient client, int port, String model) {
     RequestOptions opts = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
         .setURI(CHAT).putHeader("content-type", "application/json").setIdleTimeout(ANSWER_TIMEOUT_MS);
-    return client.request(opts)
+    return GatewayHarness.onContext(client, () -> client.request(opts)
         .compose(req -> req.send(Buffer.buffer(chatBody(model))))
-        .compose(resp -> resp.body().map(b -> new Response(resp.statusCode(), resp.headers(), b)))
+        .compose(resp -> resp.body().map(b -> new Response(resp.statusCode(), resp.headers(), b))))
         .recover(err -> Future.failedFuture(new AssertionError(
             "POST " + CHAT + " (model " + model + "): no complete answer from the gateway: " + err, err)));
   }

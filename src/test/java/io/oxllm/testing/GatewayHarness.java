@@ -87,9 +87,24 @@ public final class GatewayHarness {
 
   /** A client for talking to the gateway (keep-alive pool of 16). */
   public static HttpClient client(Vertx vertx) {
-    HttpClient client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1"));
+    return register(vertx, vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1")));
+  }
+
+  /** Makes {@link #onContext} (and so {@link #send}) use one event-loop context for this client. */
+  public static HttpClient register(Vertx vertx, HttpClient client) {
     CONTEXTS.put(client, vertx.getOrCreateContext());
     return client;
+  }
+
+  /** Runs {@code call} on the client's registered context (at once when already there, or unregistered). */
+  public static <T> Future<T> onContext(HttpClient client, java.util.function.Supplier<Future<T>> call) {
+    Context context = CONTEXTS.get(client);
+    if (context == null || Vertx.currentContext() == context) {
+      return call.get();
+    }
+    Promise<T> promise = Promise.promise();
+    context.runOnContext(v -> call.get().onComplete(promise));
+    return promise.future();
   }
 
   /** POSTs a JSON body and reads the whole response. */
@@ -102,9 +117,7 @@ public final class GatewayHarness {
       MultiMap headers, Buffer body) {
     Context context = CONTEXTS.get(client);
     if (context != null && Vertx.currentContext() != context) {
-      Promise<Response> promise = Promise.promise();
-      context.runOnContext(v -> send(client, port, method, path, headers, body).onComplete(promise));
-      return promise.future();
+      return onContext(client, () -> send(client, port, method, path, headers, body));
     }
     RequestOptions opts = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(port)
         .setURI(path).setHeaders(headers);
