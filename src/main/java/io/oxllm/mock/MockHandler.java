@@ -77,6 +77,12 @@ final class MockHandler {
       }
       return;
     }
+    if (req.method() == HttpMethod.POST && (path.equals("/v1/traces") || path.equals("/v1/metrics"))) {
+      // an OTLP/HTTP sink (an empty protobuf answer is a valid export response): benchmarks point
+      // the gateway's otlp_endpoint here to measure it against a live collector
+      req.body().onComplete(ar -> req.response().putHeader("content-type", "application/x-protobuf").end());
+      return;
+    }
     int endpoint = switch (path) {
       case "/v1/chat/completions" -> CHAT;
       case "/v1/completions" -> TEXT;

@@ -1,0 +1,3 @@
+module oxllm/bench-sse
+
+go 1.21

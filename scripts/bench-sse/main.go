@@ -1,0 +1,293 @@
+// bench-sse: a small SSE load client for scripts/bench (standard library only, builds offline).
+//
+// Each of -c workers POSTs the chat body with "stream": true, reads the text/event-stream
+// response incrementally and records the time to the first `data:` line (from the moment the
+// request is sent), the total time, the number of data events and whether `data: [DONE]` was
+// seen. It runs for -d (a duration) or until -n streams have been started, then prints one JSON
+// object:
+//
+//	{"streams":…,"streams_per_sec":…,"ttfe_p50_us":…,"ttfe_p99_us":…,"total_p50_us":…,
+//	 "total_p99_us":…,"events_total":…,"incomplete":…,"errors":…}
+//
+// Usage:
+//
+//	bench-sse -url http://127.0.0.1:8080/v1/chat/completions -c 64 -d 10s -body chat.json \
+//	          -header x-mock-chunks:20 -header x-mock-gap-ms:5
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+type headerList []string
+
+func (h *headerList) String() string     { return strings.Join(*h, ",") }
+func (h *headerList) Set(v string) error { *h = append(*h, v); return nil }
+
+const defaultBody = `{"model":"bench","messages":[{"role":"system","content":"You are a concise assistant."},` +
+	`{"role":"user","content":"Explain in two sentences why an LLM gateway should stream tokens to the client as soon as they arrive."}],` +
+	`"max_tokens":64,"temperature":0.2}`
+
+type result struct {
+	ttfe    time.Duration // 0 when no data event arrived
+	total   time.Duration
+	events  int64
+	done    bool
+	err     bool
+	errText string
+}
+
+// summary is the one JSON object printed at the end, in this field order.
+type summary struct {
+	Streams       int64   `json:"streams"`
+	DurationS     float64 `json:"duration_s"`
+	StreamsPerSec float64 `json:"streams_per_sec"`
+	TtfeP50       int64   `json:"ttfe_p50_us"`
+	TtfeP99       int64   `json:"ttfe_p99_us"`
+	TotalP50      int64   `json:"total_p50_us"`
+	TotalP99      int64   `json:"total_p99_us"`
+	EventsTotal   int64   `json:"events_total"`
+	Incomplete    int64   `json:"incomplete"`
+	Errors        int64   `json:"errors"`
+	FirstError    string  `json:"first_error,omitempty"`
+}
+
+type stats struct {
+	mu       sync.Mutex
+	ttfe     []int64
+	total    []int64
+	events   int64
+	streams  int64
+	incompl  int64
+	errors   int64
+	firstErr string
+}
+
+func (s *stats) add(r result) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.streams++
+	s.events += r.events
+	if r.err {
+		s.errors++
+		if s.firstErr == "" {
+			s.firstErr = r.errText
+		}
+		return
+	}
+	if r.ttfe > 0 {
+		s.ttfe = append(s.ttfe, r.ttfe.Microseconds())
+	}
+	s.total = append(s.total, r.total.Microseconds())
+	if !r.done {
+		s.incompl++
+	}
+}
+
+func percentile(v []int64, p float64) int64 {
+	if len(v) == 0 {
+		return 0
+	}
+	sort.Slice(v, func(i, j int) bool { return v[i] < v[j] })
+	idx := int(p/100*float64(len(v))+0.5) - 1
+	if idx < 0 {
+		idx = 0
+	}
+	if idx >= len(v) {
+		idx = len(v) - 1
+	}
+	return v[idx]
+}
+
+// streamBody makes sure the body asks for a stream: "stream": true is set at the top level.
+func streamBody(raw []byte) ([]byte, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("-body is not a JSON object: %w", err)
+	}
+	s, ok := m["stream"]
+	if ok && strings.TrimSpace(string(s)) == "true" {
+		return raw, nil
+	}
+	if !ok {
+		// keep the body as written (key order, spacing): insert the field after the opening brace
+		i := bytes.IndexByte(raw, '{')
+		out := append([]byte{}, raw[:i+1]...)
+		out = append(out, []byte(`"stream":true,`)...)
+		return append(out, raw[i+1:]...), nil
+	}
+	m["stream"] = json.RawMessage("true")
+	return json.Marshal(m)
+}
+
+func oneStream(client *http.Client, url string, body []byte, headers http.Header) (r result) {
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return result{err: true, errText: err.Error()}
+	}
+	for k, vs := range headers {
+		req.Header[k] = vs
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	start := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		return result{err: true, errText: err.Error(), total: time.Since(start)}
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		io.Copy(io.Discard, resp.Body)
+		return result{err: true, errText: fmt.Sprintf("status %d", resp.StatusCode), total: time.Since(start)}
+	}
+	br := bufio.NewReaderSize(resp.Body, 16<<10)
+	for {
+		line, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			// a very long line: consume the rest of it; only its start matters here
+			rest, e2 := br.ReadBytes('\n')
+			line = append(append([]byte{}, line...), rest...)
+			err = e2
+		}
+		if len(line) > 0 && bytes.HasPrefix(line, []byte("data:")) {
+			if r.events == 0 {
+				r.ttfe = time.Since(start)
+			}
+			r.events++
+			payload := bytes.TrimSpace(line[5:])
+			if bytes.Equal(payload, []byte("[DONE]")) {
+				r.done = true
+			}
+		}
+		if err != nil {
+			if err != io.EOF {
+				r.err = true
+				r.errText = err.Error()
+			}
+			break
+		}
+	}
+	r.total = time.Since(start)
+	return r
+}
+
+func main() {
+	url := flag.String("url", "http://127.0.0.1:8080/v1/chat/completions", "chat completions URL")
+	conc := flag.Int("c", 64, "concurrent streams")
+	dur := flag.Duration("d", 0, "run for this long (e.g. 10s); streams in flight at the end are finished")
+	count := flag.Int("n", 0, "run this many streams in all (instead of -d)")
+	bodyFile := flag.String("body", "", "file with the JSON chat body (\"stream\": true is added); default: a built-in ~300-byte body")
+	timeout := flag.Duration("timeout", 60*time.Second, "per-stream timeout")
+	var hdrs headerList
+	flag.Var(&hdrs, "header", "extra request header k:v (repeatable)")
+	flag.Parse()
+
+	if *conc < 1 {
+		fmt.Fprintln(os.Stderr, "bench-sse: -c must be >= 1")
+		os.Exit(2)
+	}
+	if *dur <= 0 && *count <= 0 {
+		*dur = 10 * time.Second
+	}
+	raw := []byte(defaultBody)
+	if *bodyFile != "" {
+		b, err := os.ReadFile(*bodyFile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench-sse:", err)
+			os.Exit(2)
+		}
+		raw = bytes.TrimSpace(b)
+	}
+	body, err := streamBody(raw)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench-sse:", err)
+		os.Exit(2)
+	}
+	headers := http.Header{}
+	for _, h := range hdrs {
+		k, v, ok := strings.Cut(h, ":")
+		if !ok || strings.TrimSpace(k) == "" {
+			fmt.Fprintf(os.Stderr, "bench-sse: -header %q is not k:v\n", h)
+			os.Exit(2)
+		}
+		headers.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
+
+	tr := &http.Transport{
+		Proxy:               nil,
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        *conc,
+		MaxIdleConnsPerHost: *conc,
+		MaxConnsPerHost:     0,
+		IdleConnTimeout:     90 * time.Second,
+		DisableCompression:  true,
+		ForceAttemptHTTP2:   false,
+	}
+	client := &http.Client{Transport: tr, Timeout: *timeout}
+
+	var st stats
+	var started int64
+	var deadline time.Time
+	start := time.Now()
+	if *dur > 0 {
+		deadline = start.Add(*dur)
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < *conc; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				if *count > 0 {
+					if atomic.AddInt64(&started, 1) > int64(*count) {
+						return
+					}
+				} else if !time.Now().Before(deadline) {
+					return
+				}
+				st.add(oneStream(client, *url, body, headers))
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+
+	out := summary{
+		Streams:       st.streams,
+		DurationS:     round(elapsed.Seconds(), 3),
+		StreamsPerSec: round(float64(st.streams)/elapsed.Seconds(), 1),
+		TtfeP50:       percentile(st.ttfe, 50),
+		TtfeP99:       percentile(st.ttfe, 99),
+		TotalP50:      percentile(st.total, 50),
+		TotalP99:      percentile(st.total, 99),
+		EventsTotal:   st.events,
+		Incomplete:    st.incompl,
+		Errors:        st.errors,
+		FirstError:    st.firstErr,
+	}
+	enc := json.NewEncoder(os.Stdout)
+	if err := enc.Encode(out); err != nil {
+		os.Exit(1)
+	}
+}
+
+func round(v float64, places int) float64 {
+	p := 1.0
+	for i := 0; i < places; i++ {
+		p *= 10
+	}
+	return float64(int64(v*p+0.5)) / p
+}
