@@ -14,7 +14,6 @@ import io.oxllm.upstream.UpstreamAttempt;
 import io.oxllm.upstream.UpstreamClients;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -40,12 +39,11 @@ final class ProxyExchange implements RelayListener {
   private RoutePlan plan;
   private int index;
   private int attempts;
-  private int rateLimitedAttempts;
-  private long soonestRetryMs = Long.MAX_VALUE;
+  private final WalkVerdict verdict = new WalkVerdict();
   private UpstreamAttempt current;
   private Target answered;
   private int answeredStatus;
-  private ResponseRelay relay;
+  private boolean streamed;
   private ResponseFacts facts;
   private Kind lastKind;
   private boolean clientGone;
@@ -124,6 +122,7 @@ final class ProxyExchange implements RelayListener {
     plan = answer.plan();
     index = answer.index();
     attempts++;
+    verdict.attempted();
     Target target = answer.target();
     String traceparent = trace.beginAttempt(target);
     if (target.provider().type() == ProviderType.ECHO) {
@@ -166,8 +165,7 @@ final class ProxyExchange implements RelayListener {
       long retryMs = -1;
       if (status == 429) {
         retryMs = RetryAfter.parseMs(upstream.getHeader(HttpHeaders.RETRY_AFTER), System.currentTimeMillis());
-        rateLimitedAttempts++;
-        soonestRetryMs = Math.min(soonestRetryMs, retryMs >= 0 ? retryMs : defaultCooldownMs());
+        verdict.rateLimited(retryMs, plan.config().breaker());
       }
       trace.endAttempt(status, null);
       report(attempt.target().providerName(), status == 429 ? Kind.RATE_LIMITED : Kind.FAILURE, retryMs);
@@ -177,10 +175,11 @@ final class ProxyExchange implements RelayListener {
     }
     answered = attempt.target();
     answeredStatus = status;
-    relay = new ResponseRelay(resp, upstream, attempt, this, this::writeGatewayHeaders);
+    ResponseRelay relay = new ResponseRelay(resp, upstream, attempt, this, this::writeGatewayHeaders);
     facts = relay;
     String type = upstream.getHeader(HttpHeaders.CONTENT_TYPE);
     if (status < 300 && type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17)) {
+      streamed = true;
       relay.relayStream(stripUsage);
     } else {
       relay.relayBody();
@@ -241,7 +240,7 @@ final class ProxyExchange implements RelayListener {
     if (clientGone) {
       trace.fail(Outcome.CLIENT_CLOSED, null);
     } else if (lastKind == Kind.FAILURE && !trace.failed()) {
-      trace.fail(Outcome.UPSTREAM_ERROR, relay != null && relay.streamed()
+      trace.fail(Outcome.UPSTREAM_ERROR, streamed
           ? "stream_interrupted" : "upstream_cut");
     }
     // 499 (as nginx logs it): the client left before any answer was sent
@@ -275,30 +274,11 @@ final class ProxyExchange implements RelayListener {
 
   /** No (further) target: the answer the error table gives for what happened on this walk. */
   private void exhausted(RouteAnswer last) {
-    int skippedUnhealthy = last == null ? 0 : last.unhealthySkips();
-    int skippedLimited = last == null ? 0 : last.rateLimitedSkips();
-    if (last != null && skippedLimited > 0) {
-      soonestRetryMs = Math.min(soonestRetryMs, last.retryAfterSecs() * 1000);
+    ApiError error = verdict.answer(last, plan.config().breaker(), body.model(), trace.attemptSummary());
+    if (error.status() == 429) {
+      resp.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(verdict.retryAfterSecs()));
     }
-    boolean onlyRateLimits = rateLimitedAttempts == attempts && skippedUnhealthy == 0
-        && (attempts > 0 || skippedLimited > 0);
-    if (onlyRateLimits) {
-      long secs = Math.max(1, Math.min(capCooldownMs(soonestRetryMs), Long.MAX_VALUE - 999) / 1000);
-      resp.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(secs));
-      respond(ApiError.allRateLimited(secs));
-    } else if (attempts == 0) {
-      respond(ApiError.noHealthyProvider(body.model()));
-    } else {
-      respond(ApiError.allProvidersFailed(trace.attemptSummary()));
-    }
-  }
-
-  private long defaultCooldownMs() {
-    return plan.config().breaker().rateLimitDefaultSecs() * 1000;
-  }
-
-  private long capCooldownMs(long ms) {
-    return Math.min(ms, plan.config().breaker().rateLimitMaxSecs() * 1000);
+    respond(error);
   }
 
   private void writeGatewayHeaders(HttpServerResponse r) {

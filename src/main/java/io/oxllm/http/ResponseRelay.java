@@ -261,11 +261,6 @@ final class ResponseRelay implements ResponseFacts {
     return bytesOut;
   }
 
-  /** Whether this was relayed as a stream (SSE). */
-  boolean streamed() {
-    return scanner != null;
-  }
-
   /** Prompt tokens the answer reported (stream usage chunk or non-stream usage object), or -1. */
   @Override
   public long inputTokens() {

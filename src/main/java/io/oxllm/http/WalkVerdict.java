@@ -1,0 +1,57 @@
+package io.oxllm.http;
+
+import io.oxllm.config.BreakerConfig;
+import io.oxllm.routing.RouteAnswer;
+
+/**
+ * The answer of SPEC section 3's error table when a chain has no (further) target: 429
+ * {@code all_providers_rate_limited} with the soonest {@code Retry-After} when every attempt and
+ * every skip was a rate limit, 503 {@code no_healthy_provider} when nothing could be attempted,
+ * 502 {@code all_providers_failed} otherwise. Plain bookkeeping, filled in as the walk goes.
+ */
+final class WalkVerdict {
+  private int attempts;
+  private int rateLimitedAttempts;
+  private long soonestRetryMs = Long.MAX_VALUE;
+  private long retryAfterSecs;
+
+  /** A real upstream attempt was made. */
+  void attempted() {
+    attempts++;
+  }
+
+  /** An attempt answered 429; {@code retryAfterMs} is its Retry-After, or -1 for the default cooldown. */
+  void rateLimited(long retryAfterMs, BreakerConfig breaker) {
+    rateLimitedAttempts++;
+    soonestRetryMs = Math.min(soonestRetryMs, retryAfterMs >= 0 ? retryAfterMs : breaker.rateLimitDefaultSecs() * 1000);
+  }
+
+  /** With a 429 from {@link #answer}: the {@code Retry-After} seconds to send. */
+  long retryAfterSecs() {
+    return retryAfterSecs;
+  }
+
+  /**
+   * The error for a walk that ended; {@code last} is the routing verticle's final answer when it
+   * said "none usable" (it counts the targets skipped), or null when attempts ran out.
+   */
+  ApiError answer(RouteAnswer last, BreakerConfig breaker, String model, String attemptSummary) {
+    int skippedUnhealthy = last == null ? 0 : last.unhealthySkips();
+    int skippedLimited = last == null ? 0 : last.rateLimitedSkips();
+    long soonest = soonestRetryMs;
+    if (skippedLimited > 0) {
+      soonest = Math.min(soonest, last.retryAfterSecs() * 1000);
+    }
+    boolean onlyRateLimits = rateLimitedAttempts == attempts && skippedUnhealthy == 0
+        && (attempts > 0 || skippedLimited > 0);
+    if (onlyRateLimits) {
+      long capped = Math.min(soonest, breaker.rateLimitMaxSecs() * 1000);
+      retryAfterSecs = Math.max(1, capped / 1000);
+      return ApiError.allRateLimited(retryAfterSecs);
+    }
+    if (attempts == 0) {
+      return ApiError.noHealthyProvider(model);
+    }
+    return ApiError.allProvidersFailed(attemptSummary);
+  }
+}

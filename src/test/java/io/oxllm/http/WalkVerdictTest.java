@@ -1,0 +1,59 @@
+package io.oxllm.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.oxllm.config.BreakerConfig;
+import io.oxllm.routing.RouteAnswer;
+import org.junit.jupiter.api.Test;
+
+/** The error a walk without a (further) target answers: SPEC section 3's table. */
+class WalkVerdictTest {
+  private static final BreakerConfig BREAKER = new BreakerConfig(3, 60, 900, 300, 30, 3600);
+
+  private static RouteAnswer noneUsable(long retryAfterSecs, int rateLimited, int unhealthy) {
+    return new RouteAnswer(null, -1, null, RouteAnswer.Refusal.NONE_USABLE, retryAfterSecs, rateLimited, unhealthy);
+  }
+
+  @Test
+  void everyAttemptRateLimitedGives429WithTheSoonestRetryAfter() {
+    WalkVerdict v = new WalkVerdict();
+    v.attempted();
+    v.rateLimited(7_000, BREAKER);
+    v.attempted();
+    v.rateLimited(3_000, BREAKER);
+    ApiError e = v.answer(null, BREAKER, "m", "");
+    assertEquals(429, e.status());
+    assertEquals("all_providers_rate_limited", e.code());
+    assertEquals(3, v.retryAfterSecs());
+  }
+
+  @Test
+  void skippedCooldownsCountAndTheDefaultAndCapApply() {
+    WalkVerdict v = new WalkVerdict();
+    v.attempted();
+    v.rateLimited(-1, BREAKER);                  // no Retry-After: the default 30 s
+    assertEquals(429, v.answer(noneUsable(12, 1, 0), BREAKER, "m", "").status());
+    assertEquals(12, v.retryAfterSecs());       // a skipped target frees up sooner
+    WalkVerdict capped = new WalkVerdict();
+    capped.attempted();
+    capped.rateLimited(10_000_000, BREAKER);
+    capped.answer(null, BREAKER, "m", "");
+    assertEquals(3600, capped.retryAfterSecs());
+  }
+
+  @Test
+  void nothingAttemptedIs503AndAMixIs502() {
+    assertEquals("no_healthy_provider", new WalkVerdict().answer(noneUsable(0, 0, 2), BREAKER, "m", "").code());
+    WalkVerdict mixed = new WalkVerdict();
+    mixed.attempted();
+    mixed.rateLimited(1_000, BREAKER);
+    mixed.attempted();                          // a 503, say
+    ApiError e = mixed.answer(null, BREAKER, "m", "a: status 429 (1 ms); b: status 503 (2 ms)");
+    assertEquals(502, e.status());
+    assertEquals("all_providers_failed", e.code());
+    WalkVerdict skippedOpen = new WalkVerdict();
+    skippedOpen.attempted();
+    skippedOpen.rateLimited(1_000, BREAKER);
+    assertEquals(502, skippedOpen.answer(noneUsable(0, 0, 1), BREAKER, "m", "x").status());
+  }
+}
