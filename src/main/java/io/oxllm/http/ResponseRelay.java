@@ -196,7 +196,10 @@ final class ResponseRelay implements ResponseFacts {
     if (!resp.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
       resp.setChunked(true);
     }
-    resp.drainHandler(v -> upstream.resume());
+    resp.drainHandler(v -> {
+      attempt.backpressureReleased();
+      upstream.resume();
+    });
     attempt.watchIdle();
   }
 
@@ -209,6 +212,7 @@ final class ResponseRelay implements ResponseFacts {
     resp.write(chunk);
     if (resp.writeQueueFull()) {
       upstream.pause();
+      attempt.backpressureHeld();
     }
   }
 

@@ -32,6 +32,7 @@ public final class UpstreamAttempt {
   private long firstByteTimer = -1;
   private long idleTimer = -1;
   private long lastActivityNanos;
+  private boolean heldByClient;
   private boolean finished;
 
   public UpstreamAttempt(Vertx vertx, Target target) {
@@ -88,6 +89,20 @@ public final class UpstreamAttempt {
     scheduleIdleCheck(timeouts.idleMs());
   }
 
+  /**
+   * The relay paused the upstream because the client is slower than it: silence from now on is
+   * ours, not the provider's, so it must not count as idle.
+   */
+  public void backpressureHeld() {
+    heldByClient = true;
+  }
+
+  /** The client caught up and the upstream is read again: the idle clock restarts now. */
+  public void backpressureReleased() {
+    heldByClient = false;
+    lastActivityNanos = System.nanoTime();
+  }
+
   /** A chunk arrived. Cheap: one timer serves a whole idle period, not one timer per chunk. */
   public void activity() {
     lastActivityNanos = System.nanoTime();
@@ -100,7 +115,9 @@ public final class UpstreamAttempt {
         return;
       }
       long silentMs = (System.nanoTime() - lastActivityNanos) / 1_000_000;
-      if (silentMs >= timeouts.idleMs()) {
+      if (heldByClient) {
+        scheduleIdleCheck(timeouts.idleMs());  // a slow client is not an idle provider
+      } else if (silentMs >= timeouts.idleMs()) {
         abort("no data for " + timeouts.idleMs() + " ms (idle timeout)");
       } else {
         scheduleIdleCheck(timeouts.idleMs() - silentMs);

@@ -86,7 +86,22 @@ class StreamTimingTest extends StreamTestBase {
    */
   @Test
   void aPausedClientGetsEveryEventIntactAfterResuming(VertxTestContext ctx) {
-    int n = 2000;
+    pausedClient(ctx, 2000, 1000, "");
+  }
+
+  /**
+   * A client slower than the upstream must not look like an idle provider: ~40 MB of events (more
+   * than the kernel buffers on loopback absorb, so the gateway really pauses its upstream read)
+   * while the client does not read for 1.5 s, with idle_ms = 400. The whole stream still arrives,
+   * with [DONE] and no stream_interrupted event.
+   */
+  @Test
+  @io.vertx.junit5.Timeout(value = 60, timeUnit = java.util.concurrent.TimeUnit.SECONDS)
+  void aClientSlowerThanIdleMsIsNotAnIdleUpstream(VertxTestContext ctx) {
+    pausedClient(ctx, 40_000, 1500, "idle_ms = 400");
+  }
+
+  private void pausedClient(VertxTestContext ctx, int n, long pauseMs, String timeouts) {
     List<String> events = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       events.add(bigEvent(i));
@@ -115,16 +130,16 @@ class StreamTimingTest extends StreamTestBase {
     });
     StreamRecorder rec = new StreamRecorder().onHeaders(resp -> {
       resp.pause();
-      vertx.setTimer(1000, t -> resp.resume());
+      vertx.setTimer(pauseMs, t -> resp.resume());
     });
-    onlyA("")
+    onlyA(timeouts)
         .compose(port -> rec.post(client, port, StreamRecorder.chatBody(CHAIN)))
         .compose(StreamRecorder::done)
         .compose(r -> GatewayHarness.send(client, gateway.port(), HttpMethod.GET, "/healthz",
             MultiMap.caseInsensitiveMultiMap(), null))
         .onComplete(ctx.succeeding(health -> ctx.verify(() -> {
           assertStreamFrom(rec, "a", 1);
-          assertTrue(ms(rec.arrivals().get(0) - rec.headersNanos()) >= 950, "the client really paused");
+          assertTrue(ms(rec.arrivals().get(0) - rec.headersNanos()) >= pauseMs - 50, "the client really paused");
           assertEquals(n + 1, rec.events().size(), "every event must arrive");
           List<String> contents = rec.contents();
           for (int i = 0; i < n; i++) {
