@@ -81,11 +81,6 @@ public final class ProviderHealth {
     this(config, RANDOM_JITTER);
   }
 
-  /** With the SPEC's default {@code [breaker]} table (tests). */
-  ProviderHealth() {
-    this(new BreakerConfig(3, 60, 900, 300, 30, 3600));
-  }
-
   /** Whether the provider may be offered now: offline, OPEN and a probe already out all mean no. */
   public Availability availability(long nowMs) {
     refresh(nowMs);
