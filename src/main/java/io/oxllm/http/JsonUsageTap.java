@@ -20,9 +20,10 @@ final class JsonUsageTap {
   static final int TAIL = 4096;
   private static final JsonFactory JSON = new JsonFactory();
 
-  private final byte[] head = new byte[HEAD];
+  // sized to what arrives (capped at HEAD / TAIL): a typical answer is a few hundred bytes
+  private byte[] head = new byte[0];
   private int headLen;
-  private final byte[] tail = new byte[TAIL];
+  private byte[] tail = new byte[0];
   private int tailLen;
   private long inputTokens = -1;
   private long outputTokens = -1;
@@ -34,16 +35,24 @@ final class JsonUsageTap {
     int n = chunk.length();
     if (headLen < HEAD) {
       int take = Math.min(HEAD - headLen, n);
+      if (head.length < headLen + take) {
+        head = java.util.Arrays.copyOf(head, Math.min(HEAD, Math.max(2 * head.length, headLen + take)));
+      }
       chunk.getBytes(0, take, head, headLen);
       headLen += take;
     }
     if (n >= TAIL) {
+      if (tail.length < TAIL) {
+        tail = new byte[TAIL];
+      }
       chunk.getBytes(n - TAIL, n, tail, 0);
       tailLen = TAIL;
     } else {
       int keep = Math.min(tailLen, TAIL - n);
-      System.arraycopy(tail, tailLen - keep, tail, 0, keep);
-      chunk.getBytes(0, n, tail, keep);
+      byte[] into = tail.length >= keep + n ? tail : new byte[Math.min(TAIL, Math.max(2 * tail.length, keep + n))];
+      System.arraycopy(tail, tailLen - keep, into, 0, keep);
+      chunk.getBytes(0, n, into, keep);
+      tail = into;
       tailLen = keep + n;
     }
   }
