@@ -1,5 +1,6 @@
 package io.oxllm.admin;
 
+import io.oxllm.http.BearerToken;
 import io.oxllm.routing.GatewayState;
 import io.oxllm.routing.RoutingVerticle;
 import io.vertx.core.Vertx;
@@ -9,8 +10,6 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 
 /**
  * The admin API of SPEC section 6, on the data plane's port: {@code GET /status}, {@code /health},
@@ -54,7 +53,7 @@ public final class AdminRoutes {
       return;
     }
     String token = state.config().server().adminToken();
-    if (!token.isEmpty() && !bearerMatches(ctx.request().getHeader(HttpHeaders.AUTHORIZATION), token)) {
+    if (!token.isEmpty() && !BearerToken.matchesAny(ctx.request().getHeader(HttpHeaders.AUTHORIZATION), java.util.List.of(token))) {
       AdminErrors.send(ctx, 401, "authentication_error", "invalid_api_key",
           "Missing or invalid admin token: send 'Authorization: Bearer <admin_token>'.");
       return;
@@ -68,14 +67,6 @@ public final class AdminRoutes {
     }
     return ip.startsWith("127.") || ip.equals("::1") || ip.equals("0:0:0:0:0:0:0:1")
         || ip.startsWith("::ffff:127.");
-  }
-
-  private static boolean bearerMatches(String authorization, String token) {
-    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return false;
-    }
-    return MessageDigest.isEqual(authorization.substring(7).trim().getBytes(StandardCharsets.UTF_8),
-        token.getBytes(StandardCharsets.UTF_8));
   }
 
   private void status(RoutingContext ctx) {

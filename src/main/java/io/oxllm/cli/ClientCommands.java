@@ -2,10 +2,9 @@ package io.oxllm.cli;
 
 import io.oxllm.admin.StatusText;
 import io.oxllm.config.ConfigLocator;
-import io.oxllm.config.ConfigParser;
+import io.oxllm.config.ConfigLoader;
 import io.oxllm.config.ConfigResult;
 import io.oxllm.config.ServerConfig;
-import io.oxllm.config.TomlConfigProcessor;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintStream;
@@ -56,25 +55,14 @@ final class ClientCommands {
   private AdminClient connect(CliArgs cli) {
     Path path = ConfigLocator.locate(cli.conf(), System::getenv, Path.of(System.getProperty("user.home")));
     ServerConfig server = null;
-    if (Files.isRegularFile(path)) {
-      try {
-        ConfigResult r = ConfigParser.parse(TomlConfigProcessor.parse(Files.readAllBytes(path)), System::getenv);
-        if (r.ok()) {
-          server = r.config().server();
-        } else if (cli.url() == null) {
-          throw new IllegalArgumentException("oxllm: " + path + " is invalid, so the gateway's address is unknown "
-              + "(fix it, see 'oxllm validate', or pass --url): " + r.problems().get(0));
-        }
-      } catch (java.io.IOException | RuntimeException e) {
-        if (e instanceof IllegalArgumentException iae) {
-          throw iae;
-        }
-        if (cli.url() == null) {
-          throw new IllegalArgumentException("oxllm: cannot read " + path + ": " + e.getMessage());
-        }
-      }
+    ConfigResult r = ConfigLoader.readNow(path, System::getenv);
+    if (r.ok()) {
+      server = r.config().server();
     } else if (cli.url() == null) {
-      throw new IllegalArgumentException("oxllm: no config at " + path + " to find the gateway; pass -conf FILE or --url URL");
+      throw new IllegalArgumentException(Files.exists(path)
+          ? "oxllm: " + path + " is invalid, so the gateway's address is unknown (fix it, see 'oxllm validate',"
+              + " or pass --url): " + r.problems().get(0)
+          : "oxllm: no config at " + path + " to find the gateway; pass -conf FILE or --url URL");
     }
     String token = server == null ? "" : server.adminToken();
     if (cli.url() != null) {

@@ -3,9 +3,7 @@ package io.oxllm.cli;
 import io.oxllm.Gateway;
 import io.oxllm.config.ConfigLoader;
 import io.oxllm.config.ConfigLocator;
-import io.oxllm.config.ConfigParser;
 import io.oxllm.config.ConfigResult;
-import io.oxllm.config.TomlConfigProcessor;
 import io.oxllm.config.GatewayConfig;
 import io.oxllm.config.ServerConfig;
 import io.oxllm.mock.MockCommand;
@@ -14,7 +12,6 @@ import io.oxllm.routing.RoutingVerticle;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.TimeUnit;
@@ -160,15 +157,9 @@ public final class Main {
     if (instancesFlag != null) {
       return instancesFlag;
     }
-    try {
-      ConfigResult peek = ConfigParser.parse(TomlConfigProcessor.parse(Files.readAllBytes(path)), System::getenv);
-      if (peek.ok()) {
-        return peek.config().server().effectiveInstances();
-      }
-    } catch (java.io.IOException | RuntimeException e) {
-      // unreadable or invalid: the load below reports it
-    }
-    return Runtime.getRuntime().availableProcessors();
+    ConfigResult peek = ConfigLoader.readNow(path, System::getenv);
+    // unreadable or invalid: the real load reports it
+    return peek.ok() ? peek.config().server().effectiveInstances() : Runtime.getRuntime().availableProcessors();
   }
 
   private static GatewayConfig withInstances(GatewayConfig c, Integer instances) {

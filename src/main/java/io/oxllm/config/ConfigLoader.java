@@ -62,6 +62,27 @@ public final class ConfigLoader {
     return problem("file", "cannot read " + path + ": " + err.getMessage());
   }
 
+  /**
+   * Reads and validates {@code path} now, on the calling thread, with the same parser: for callers
+   * that need the config before (or without) a Vert.x instance — sizing the event loops, the
+   * client commands. Like {@link #load}, never throws for bad content.
+   */
+  public static ConfigResult readNow(Path path, Function<String, String> env) {
+    byte[] bytes;
+    try {
+      bytes = java.nio.file.Files.readAllBytes(path);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return problem("file", path + " does not exist");
+    } catch (java.io.IOException e) {
+      return problem("file", "cannot read " + path + ": " + e.getMessage());
+    }
+    try {
+      return ConfigParser.parse(TomlConfigProcessor.parse(bytes), env);
+    } catch (TomlSyntaxException e) {
+      return problem("toml", e.getMessage());
+    }
+  }
+
   private static ConfigResult problem(String path, String message) {
     return ConfigResult.invalid(List.of(new ConfigProblem(path, message)));
   }

@@ -12,8 +12,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.CorsHandler;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -129,24 +127,11 @@ final class ApiRouter {
       return;
     }
     List<String> keys = state.config().auth().apiKeys();
-    if (!keys.isEmpty() && !validKey(ctx.request().getHeader(HttpHeaders.AUTHORIZATION), keys)) {
+    if (!keys.isEmpty() && !BearerToken.matchesAny(ctx.request().getHeader(HttpHeaders.AUTHORIZATION), keys)) {
       reject(ctx, ApiError.invalidApiKey());
       return;
     }
     ctx.next();
-  }
-
-  /** Compares in constant time per key, so response timing does not reveal a key's prefix. */
-  private static boolean validKey(String authorization, List<String> keys) {
-    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return false;
-    }
-    byte[] given = authorization.substring(7).trim().getBytes(StandardCharsets.UTF_8);
-    boolean ok = false;
-    for (String key : keys) {
-      ok |= MessageDigest.isEqual(given, key.getBytes(StandardCharsets.UTF_8));
-    }
-    return ok;
   }
 
   private void requireJson(RoutingContext ctx) {

@@ -1,7 +1,6 @@
 package io.oxllm.http;
 
 import io.oxllm.routing.Target;
-import io.oxllm.sse.SseScanner;
 import io.oxllm.upstream.EchoResponses;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -15,23 +14,29 @@ import java.util.List;
  * answer. In two steps ({@link #reply}, then {@link #write}) so the exchange can record the attempt
  * before the response ends; the facts (tokens, bytes) are read from the reply like any answer's.
  */
-final class EchoExchange implements ResponseFacts {
+final class EchoExchange {
   private final EchoResponses.Reply reply;
-  private final SseScanner scanner = new SseScanner();
-  private final JsonUsageTap tap = new JsonUsageTap();
-  private long bytesOut;
+  private final AnswerFacts facts;
 
   private EchoExchange(EchoResponses.Reply reply) {
     this.reply = reply;
+    this.facts = reply.streaming() ? AnswerFacts.stream() : AnswerFacts.json();
     for (Buffer chunk : reply.chunks()) {
-      bytesOut += chunk.length();
+      facts.addBytesOut(chunk.length());
       if (reply.streaming()) {
-        scanner.feed(chunk);
+        facts.scanner().feed(chunk);
       } else {
-        tap.feed(chunk);
+        facts.feedJson(chunk);
       }
     }
-    tap.finish();
+    if (!reply.streaming()) {
+      facts.endJson();
+    }
+  }
+
+  /** What the echo answer says about itself, read like any upstream answer. */
+  AnswerFacts facts() {
+    return facts;
   }
 
   /** The echo answer for this request (a 400 for a body that is not a JSON object). */
@@ -67,35 +72,5 @@ final class EchoExchange implements ResponseFacts {
     } else {
       resp.end(reply.body());
     }
-  }
-
-  @Override
-  public long inputTokens() {
-    return reply.streaming() ? scanner.inputTokens() : tap.inputTokens();
-  }
-
-  @Override
-  public long outputTokens() {
-    return reply.streaming() ? scanner.outputTokens() : tap.outputTokens();
-  }
-
-  @Override
-  public String responseModel() {
-    return reply.streaming() ? scanner.responseModel() : tap.model();
-  }
-
-  @Override
-  public List<String> finishReasons() {
-    return reply.streaming() ? scanner.finishReasons() : tap.finishReasons();
-  }
-
-  @Override
-  public long firstTokenNanos() {
-    return reply.streaming() && scanner.sawFirstToken() ? scanner.firstTokenNanos() : 0;
-  }
-
-  @Override
-  public long bytesOut() {
-    return bytesOut;
   }
 }

@@ -43,8 +43,7 @@ final class ProxyExchange implements RelayListener {
   private UpstreamAttempt current;
   private Target answered;
   private int answeredStatus;
-  private boolean streamed;
-  private ResponseFacts facts;
+  private AnswerFacts facts;
   private Kind lastKind;
   private boolean clientGone;
   private boolean done;
@@ -129,7 +128,7 @@ final class ProxyExchange implements RelayListener {
       EchoExchange echo = EchoExchange.reply(path, body, target, requestId);
       answered = target;
       answeredStatus = echo.status();
-      facts = echo;
+      facts = echo.facts();
       trace.endAttempt(echo.status(), null);
       report(target.providerName(), echo.status() < 400 ? Kind.SUCCESS : Kind.NEUTRAL, -1);
       done = true;
@@ -176,14 +175,13 @@ final class ProxyExchange implements RelayListener {
     answered = attempt.target();
     answeredStatus = status;
     ResponseRelay relay = new ResponseRelay(resp, upstream, attempt, this, this::writeGatewayHeaders);
-    facts = relay;
     String type = upstream.getHeader(HttpHeaders.CONTENT_TYPE);
     if (status < 300 && type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17)) {
-      streamed = true;
       relay.relayStream(stripUsage);
     } else {
       relay.relayBody();
     }
+    facts = relay.facts();
   }
 
   @Override
@@ -240,7 +238,7 @@ final class ProxyExchange implements RelayListener {
     if (clientGone) {
       trace.fail(Outcome.CLIENT_CLOSED, null);
     } else if (lastKind == Kind.FAILURE && !trace.failed()) {
-      trace.fail(Outcome.UPSTREAM_ERROR, streamed
+      trace.fail(Outcome.UPSTREAM_ERROR, facts != null && facts.scanner() != null
           ? "stream_interrupted" : "upstream_cut");
     }
     // 499 (as nginx logs it): the client left before any answer was sent

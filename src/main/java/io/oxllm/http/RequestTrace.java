@@ -92,20 +92,20 @@ final class RequestTrace {
     return out.toString();
   }
 
-  /** Offers the record, once. {@code relay} (null when nothing was answered) supplies tokens and bytes. */
-  void emit(Target answered, int status, ResponseFacts relay) {
+  /** Offers the record, once. {@code facts} (null when nothing was answered) supplies tokens and bytes. */
+  void emit(Target answered, int status, AnswerFacts facts) {
     if (emitted) {
       return;
     }
     emitted = true;
     endAttempt(0, outcome == Outcome.CLIENT_CLOSED ? "client closed" : "unfinished");
-    long firstToken = relay == null ? 0 : relay.firstTokenNanos();
+    long firstToken = facts == null ? 0 : facts.firstTokenNanos();
     telemetry.offer(new RequestRecord(requestId, path, operation(path), requestedModel,
         answered == null ? null : answered.providerName(), answered == null ? null : answered.upstreamModel(),
-        relay == null ? null : relay.responseModel(), status, outcome == null ? Outcome.OK : outcome, stream,
+        facts == null ? null : facts.responseModel(), status, outcome == null ? Outcome.OK : outcome, stream,
         attempts, startEpochNanos, Telemetry.epochNanos(), firstToken == 0 ? -1 : firstToken - startNanos,
-        relay == null ? -1 : relay.inputTokens(), relay == null ? -1 : relay.outputTokens(),
-        relay == null ? List.of() : relay.finishReasons(), relay == null ? 0 : relay.bytesOut(),
+        facts == null ? -1 : facts.inputTokens(), facts == null ? -1 : facts.outputTokens(),
+        facts == null ? List.of() : facts.finishReasons(), facts == null ? 0 : facts.bytesOut(),
         traceId, spanId, parentSpanId, errorType));
   }
 

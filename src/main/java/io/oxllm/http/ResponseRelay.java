@@ -26,7 +26,7 @@ import java.util.List;
  * {@link UsageStripper} sends the stream on event-aligned without the usage-only event; otherwise
  * every chunk goes out as it came.
  */
-final class ResponseRelay implements ResponseFacts {
+final class ResponseRelay {
   private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
   /** Bytes a stream may send before its first complete event; past this it is not SSE we can use. */
   private static final int MAX_BEFORE_FIRST_EVENT = 1 << 20;
@@ -38,13 +38,12 @@ final class ResponseRelay implements ResponseFacts {
   private final RelayListener listener;
   private final GatewayHeaders gatewayHeaders;
   private SseScanner scanner;
-  private JsonUsageTap tap;
+  private AnswerFacts facts;
   private UsageStripper stripper; // null: chunks pass as they are
   private List<Buffer> held;
   private int heldBytes;
   private boolean committed;
   private boolean over;
-  private long bytesOut;
 
   /** The gateway's own response headers, written at commit. */
   interface GatewayHeaders {
@@ -64,9 +63,9 @@ final class ResponseRelay implements ResponseFacts {
   void relayBody() {
     attempt.firstByteArrived();
     commit(false);
-    tap = new JsonUsageTap();
+    facts = AnswerFacts.json();
     upstream.handler(chunk -> {
-      tap.feed(chunk);
+      facts.feedJson(chunk);
       forward(chunk);
     });
     upstream.exceptionHandler(err -> {
@@ -85,7 +84,7 @@ final class ResponseRelay implements ResponseFacts {
       if (!over) {
         over = true;
         attempt.finish();
-        tap.finish();
+        facts.endJson();
         int s = upstream.statusCode();
         listener.ended(s >= 500 ? Kind.FAILURE : s >= 400 ? Kind.NEUTRAL : Kind.SUCCESS, null);
         resp.end();
@@ -103,7 +102,8 @@ final class ResponseRelay implements ResponseFacts {
    * the usage-only event. Call in the delivering callback.
    */
   void relayStream(boolean stripUsage) {
-    scanner = new SseScanner();
+    facts = AnswerFacts.stream();
+    scanner = facts.scanner();
     held = new ArrayList<>(2);
     stripper = stripUsage ? new UsageStripper(scanner, this::emit) : null;
     upstream.handler(chunk -> {
@@ -208,7 +208,7 @@ final class ResponseRelay implements ResponseFacts {
       return;
     }
     attempt.activity();
-    bytesOut += chunk.length();
+    facts.addBytesOut(chunk.length());
     resp.write(chunk);
     if (resp.writeQueueFull()) {
       upstream.pause();
@@ -242,7 +242,7 @@ final class ResponseRelay implements ResponseFacts {
     over = true;
     attempt.finish();
     if (last != null) {
-      bytesOut += last.length();
+      facts.addBytesOut(last.length());
     }
     // tell the exchange first: ending the response runs its end handlers at once
     listener.ended(kind, note);
@@ -259,40 +259,10 @@ final class ResponseRelay implements ResponseFacts {
     return attempt.abortReason() != null ? attempt.abortReason() : AttemptFailure.describe(err);
   }
 
-  /** Bytes written to the client so far. */
-  @Override
-  public long bytesOut() {
-    return bytesOut;
+  /** What the answer said about itself (set once relaying started). */
+  AnswerFacts facts() {
+    return facts;
   }
-
-  /** Prompt tokens the answer reported (stream usage chunk or non-stream usage object), or -1. */
-  @Override
-  public long inputTokens() {
-    return scanner != null ? scanner.inputTokens() : tap != null ? tap.inputTokens() : -1;
-  }
-
-  @Override
-  public long outputTokens() {
-    return scanner != null ? scanner.outputTokens() : tap != null ? tap.outputTokens() : -1;
-  }
-
-  /** The model the answer names, or null. */
-  @Override
-  public String responseModel() {
-    return scanner != null ? scanner.responseModel() : tap != null ? tap.model() : null;
-  }
-
-  @Override
-  public java.util.List<String> finishReasons() {
-    return scanner != null ? scanner.finishReasons() : tap != null ? tap.finishReasons() : java.util.List.of();
-  }
-
-  /** System.nanoTime() of the first token of a stream, or 0. */
-  @Override
-  public long firstTokenNanos() {
-    return scanner != null && scanner.sawFirstToken() ? scanner.firstTokenNanos() : 0;
-  }
-
 
   static Buffer errorEvent(String message) {
     JsonObject error = new JsonObject()
