@@ -187,7 +187,14 @@ func oneStream(client *http.Client, url string, body []byte, headers http.Header
 		io.Copy(io.Discard, resp.Body)
 		return result{err: true, errText: fmt.Sprintf("status %d", resp.StatusCode), total: time.Since(start)}
 	}
-	br := bufio.NewReaderSize(resp.Body, 16<<10)
+	readEvents(bufio.NewReaderSize(resp.Body, 16<<10), start, &r)
+	r.total = time.Since(start)
+	return r
+}
+
+// readEvents reads an SSE body line by line into r: time to the first data event, the event
+// count, whether [DONE] came, and how the body ended (EOF, the slow mode's errCut, or an error).
+func readEvents(br *bufio.Reader, start time.Time, r *result) {
 	for {
 		line, err := br.ReadSlice('\n')
 		if err == bufio.ErrBufferFull {
@@ -203,21 +210,20 @@ func oneStream(client *http.Client, url string, body []byte, headers http.Header
 				r.ttfe = time.Since(start)
 			}
 			r.events++
-			payload := bytes.TrimSpace(line[5:])
-			if bytes.Equal(payload, []byte("[DONE]")) {
+			if bytes.Equal(bytes.TrimSpace(line[5:]), []byte("[DONE]")) {
 				r.done = true
 			}
 		}
 		if err != nil {
-			if err != io.EOF {
+			if errors.Is(err, errCut) {
+				r.cut = true
+			} else if err != io.EOF {
 				r.err = true
 				r.errText = err.Error()
 			}
-			break
+			return
 		}
 	}
-	r.total = time.Since(start)
-	return r
 }
 
 // errCut ends a slow stream's body at the deadline: the normal end of a slow-mode stream.
@@ -292,34 +298,7 @@ func oneSlowStream(client *http.Client, url string, body []byte, headers http.He
 		return result{err: true, errText: fmt.Sprintf("status %d", resp.StatusCode), total: time.Since(start)}
 	}
 	pr := &pacedReader{r: resp.Body, rate: rate, piece: piece, start: start, deadline: deadline}
-	br := bufio.NewReaderSize(pr, 16<<10)
-	for {
-		line, err := br.ReadSlice('\n')
-		if err == bufio.ErrBufferFull {
-			long := append([]byte{}, line...)
-			rest, e2 := br.ReadBytes('\n')
-			line = append(long, rest...)
-			err = e2
-		}
-		if len(line) > 0 && bytes.HasPrefix(line, []byte("data:")) {
-			if r.events == 0 {
-				r.ttfe = time.Since(start)
-			}
-			r.events++
-			if bytes.Equal(bytes.TrimSpace(line[5:]), []byte("[DONE]")) {
-				r.done = true
-			}
-		}
-		if err != nil {
-			if errors.Is(err, errCut) {
-				r.cut = true
-			} else if err != io.EOF {
-				r.err = true
-				r.errText = err.Error()
-			}
-			break
-		}
-	}
+	readEvents(bufio.NewReaderSize(pr, 16<<10), start, &r)
 	r.bytes = pr.n
 	r.total = time.Since(start)
 	return r
