@@ -54,29 +54,35 @@ class TestUpstreamTest {
     client.close().compose(v -> up.close()).onComplete(ctx.succeedingThenComplete());
   }
 
-  /**
-   * Requests are sent from one Vert.x context: Vert.x 5.0.8's client can lose the end of a
-   * response when called from the JUnit thread (eclipse-vertx/vert.x#6038).
-   */
   private Future<HttpClientRequest> request(String uri) {
-    if (Vertx.currentContext() != context) {
-      io.vertx.core.Promise<HttpClientRequest> p = io.vertx.core.Promise.promise();
-      context.runOnContext(v -> request(uri).onComplete(p));
-      return p.future();
-    }
     return client.request(new RequestOptions().setMethod(HttpMethod.POST)
         .setHost("127.0.0.1").setPort(up.port()).setURI(uri));
   }
 
+  /**
+   * Runs a whole client exchange (request, send, attaching handlers) on one Vert.x context:
+   * Vert.x 5.0.8's client can lose response data or its end when any of those steps runs on the
+   * JUnit thread (eclipse-vertx/vert.x#6038). Moving only the first step is not enough: a
+   * continuation registered after its future completed runs on the registering thread.
+   */
+  private <T> Future<T> onContext(java.util.function.Supplier<Future<T>> exchange) {
+    if (Vertx.currentContext() == context) {
+      return exchange.get();
+    }
+    io.vertx.core.Promise<T> p = io.vertx.core.Promise.promise();
+    context.runOnContext(v -> exchange.get().onComplete(p));
+    return p.future();
+  }
+
   /** POST + full body; the response is buffered into a String. */
   private Future<Map.Entry<HttpClientResponse, String>> post(String body) {
-    return request(CHAT).compose(r -> r.send(body))
-        .compose(resp -> resp.body().map(b -> Map.entry(resp, b.toString())));
+    return onContext(() -> request(CHAT).compose(r -> r.send(body))
+        .compose(resp -> resp.body().map(b -> Map.entry(resp, b.toString()))));
   }
 
   /** POST and record the SSE stream. */
   private Future<SseCapture> stream() {
-    return request(CHAT).compose(r -> r.send("{}")).map(SseCapture::attach);
+    return onContext(() -> request(CHAT).compose(r -> r.send("{}")).map(SseCapture::attach));
   }
 
   private static long ms(long nanos) {
@@ -183,10 +189,10 @@ class TestUpstreamTest {
   void hangThenClientResetIsObserved(VertxTestContext ctx) {
     up.respond(Behaviour.hang());
     Future<Long> closed = up.nextClientClose();
-    request(CHAT).onComplete(ctx.succeeding(req -> {
+    context.runOnContext(v -> request(CHAT).onComplete(ctx.succeeding(req -> {
       req.send("{}"); // never answered
       up.awaitRequests(1).onComplete(ctx.succeeding(r -> req.reset()));
-    }));
+    })));
     closed.onComplete(ctx.succeeding(at -> ctx.verify(() -> {
       assertEquals(1, up.clientClosedCount());
       assertTrue(at > up.received().get(0).arrivedNanos());
@@ -219,11 +225,11 @@ class TestUpstreamTest {
   void receivedCapturesHeadersAndBody(VertxTestContext ctx) {
     byte[] body = "{\"model\":\"m\",\"x\":\"\u00e9\u6f22\"}".getBytes(StandardCharsets.UTF_8);
     long before = System.nanoTime();
-    request(CHAT + "?trace=1").compose(r -> {
+    onContext(() -> request(CHAT + "?trace=1").compose(r -> {
       r.putHeader("Authorization", "Bearer sk-test").putHeader("Content-Type", "application/json");
       r.headers().add("X-Multi", "a").add("X-Multi", "b");
       return r.send(Buffer.buffer(body));
-    }).compose(HttpClientResponse::body).onComplete(ctx.succeeding(b -> ctx.verify(() -> {
+    }).compose(HttpClientResponse::body)).onComplete(ctx.succeeding(b -> ctx.verify(() -> {
       List<TestUpstream.Received> all = up.received();
       assertEquals(1, all.size());
       TestUpstream.Received r = all.get(0);
@@ -243,7 +249,7 @@ class TestUpstreamTest {
   @Test
   void resetBeforeHeadersFailsTheRequest(VertxTestContext ctx) {
     up.respond(Behaviour.resetBeforeHeaders());
-    request(CHAT).compose(r -> r.send("{}")).onComplete(ctx.failing(t -> ctx.verify(() -> {
+    onContext(() -> request(CHAT).compose(r -> r.send("{}"))).onComplete(ctx.failing(t -> ctx.verify(() -> {
       assertEquals(1, up.requestCount());
       assertEquals(0, up.clientClosedCount());
       ctx.completeNow();
@@ -254,7 +260,7 @@ class TestUpstreamTest {
   void delayHeadersWaitsBeforeResponding(VertxTestContext ctx) {
     up.respond(Behaviour.delayHeaders(300, Behaviour.chat("late")));
     long t0 = System.nanoTime();
-    request(CHAT).compose(r -> r.send("{}")).onComplete(ctx.succeeding(resp -> ctx.verify(() -> {
+    onContext(() -> request(CHAT).compose(r -> r.send("{}"))).onComplete(ctx.succeeding(resp -> ctx.verify(() -> {
       assertTrue(ms(System.nanoTime() - t0) >= 240);
       assertEquals(200, resp.statusCode());
       ctx.completeNow();
