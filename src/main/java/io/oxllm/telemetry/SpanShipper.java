@@ -1,8 +1,6 @@
 package io.oxllm.telemetry;
 
 import io.opentelemetry.sdk.common.CompletableResultCode;
-import io.opentelemetry.sdk.trace.data.SpanData;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,65 +9,109 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
- * Ships spans to an OTLP {@link SpanExporter} in batches of at most {@value #BATCH}, with at most
- * {@value #MAX_IN_FLIGHT} exports outstanding and at most {@value #MAX_PENDING} spans waiting.
- * Nothing here waits: a slow or dead collector fills the pending buffer, after which new spans are
- * dropped and counted, and a failed batch is dropped (the exporter does not retry). Only the
- * telemetry worker thread calls {@link #add} and {@link #ship}; an export's completion comes back
- * on that thread through {@code onWorker} to ship the next batch without waiting for a tick.
+ * Ships request records' spans to the collector: encodes them ({@link OtlpTraceEncoder}) into
+ * export requests of at most {@value #BATCH} spans and sends those with at most
+ * {@value #MAX_IN_FLIGHT} outstanding and at most {@value #MAX_PENDING} spans waiting. Nothing here
+ * waits: a slow collector fills the pending buffer, after which records are dropped unencoded and
+ * their spans counted; a failed export is dropped (never retried) and starts a backoff during which
+ * nothing is sent (doubling from {@code backoffMinMs} to {@code backoffMaxMs}, reset by a success),
+ * so a dead collector costs at most one full buffer's encoding per backoff period.
+ *
+ * <p>Only the telemetry worker thread calls {@link #add}, {@link #ship} and {@link #flush}; an
+ * export's completion comes back on the sender's thread and hands the next {@link #ship} to the
+ * worker through {@code onWorker}.
  */
 final class SpanShipper {
   static final int BATCH = 512;
   static final int MAX_IN_FLIGHT = 4;
   static final int MAX_PENDING = 4096;
 
-  private final SpanExporter exporter;
+  /** Sends one encoded export request holding {@code spans} spans. */
+  interface Sender {
+    CompletableResultCode send(byte[] request, int spans);
+  }
+
+  private record Batch(byte[] request, int spans) {}
+
+  private final OtlpTraceEncoder encoder;
+  private final Sender sender;
   private final ExportFailures failures;
   private final Executor onWorker;
-  private final ArrayDeque<SpanData> pending = new ArrayDeque<>();
+  private final LongSupplier nanoClock;
+  private final long backoffMinNanos;
+  private final long backoffMaxNanos;
+  private final ArrayDeque<Batch> pending = new ArrayDeque<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Set<CompletableResultCode> outstanding = ConcurrentHashMap.newKeySet();
   private final AtomicLong exported = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
+  private int pendingSpans;
+  private boolean encoding;
+  // written by export completions (any sender thread), read by the worker
+  private long backoffNanos;
+  private volatile long sendAfterNanos;
+  private volatile boolean backingOff;
 
-  SpanShipper(SpanExporter exporter, ExportFailures failures, Executor onWorker) {
-    this.exporter = exporter;
+  SpanShipper(OtlpTraceEncoder encoder, Sender sender, ExportFailures failures, Executor onWorker,
+      LongSupplier nanoClock, long backoffMinMs, long backoffMaxMs) {
+    this.encoder = encoder;
+    this.sender = sender;
     this.failures = failures;
     this.onWorker = onWorker;
+    this.nanoClock = nanoClock;
+    this.backoffMinNanos = backoffMinMs * 1_000_000;
+    this.backoffMaxNanos = backoffMaxMs * 1_000_000;
   }
 
-  /** Queues one request's spans, or drops them all when the buffer is full (a trace stays whole or absent). */
-  void add(List<SpanData> spans) {
-    if (pending.size() + spans.size() > MAX_PENDING) {
-      dropped.addAndGet(spans.size());
+  /** Encodes one record's spans, or drops them all when the buffer is full (a trace stays whole or absent). */
+  void add(RequestRecord r) {
+    int n = OtlpTraceEncoder.maxSpans(r);
+    if (pendingSpans + encoder.spans() + n > MAX_PENDING) {
+      dropped.addAndGet(n);
       return;
     }
-    pending.addAll(spans);
+    if (!encoding) {
+      encoder.start();
+      encoding = true;
+    }
+    encoder.append(r);
+    if (encoder.spans() >= BATCH) {
+      seal();
+    }
   }
 
-  /** Starts exports while there are spans and free slots. */
+  /** Starts exports while there are spans, free slots and no backoff. */
   void ship() {
+    seal();
+    if (backingOff && nanoClock.getAsLong() - sendAfterNanos < 0) {
+      return;
+    }
     while (!pending.isEmpty() && inFlight.get() < MAX_IN_FLIGHT) {
-      send(nextBatch(), true);
+      send(poll(), true);
     }
   }
 
   /**
    * Exports everything pending now, ignoring the in-flight limit (shutdown only); completes when
-   * these and the exports already under way have.
+   * these and the exports already under way have. During a backoff the collector has just failed:
+   * what is pending is dropped and counted rather than tried, so shutdown does not wait on it.
    */
   CompletableResultCode flush() {
+    seal();
     List<CompletableResultCode> results = new ArrayList<>(outstanding);
+    boolean failing = backingOff && nanoClock.getAsLong() - sendAfterNanos < 0;
     while (!pending.isEmpty()) {
-      results.add(send(nextBatch(), false));
+      Batch b = poll();
+      if (failing) {
+        dropped.addAndGet(b.spans());
+      } else {
+        results.add(send(b, false));
+      }
     }
     return CompletableResultCode.ofAll(results);
-  }
-
-  CompletableResultCode shutdown() {
-    return exporter.shutdown();
   }
 
   long exported() {
@@ -80,20 +122,34 @@ final class SpanShipper {
     return dropped.get();
   }
 
-  private List<SpanData> nextBatch() {
-    int n = Math.min(BATCH, pending.size());
-    List<SpanData> batch = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      batch.add(pending.poll());
-    }
-    return batch;
+  /** Spans encoded or sealed and not yet handed to the sender. */
+  int pendingSpans() {
+    return pendingSpans + encoder.spans();
   }
 
-  private CompletableResultCode send(List<SpanData> batch, boolean continueAfter) {
+  private void seal() {
+    if (encoding) {
+      int n = encoder.spans();
+      byte[] request = encoder.finish();
+      encoding = false;
+      if (n > 0) {
+        pending.add(new Batch(request, n));
+        pendingSpans += n;
+      }
+    }
+  }
+
+  private Batch poll() {
+    Batch b = pending.poll();
+    pendingSpans -= b.spans();
+    return b;
+  }
+
+  private CompletableResultCode send(Batch batch, boolean continueAfter) {
     inFlight.incrementAndGet();
     CompletableResultCode result;
     try {
-      result = exporter.export(batch);
+      result = sender.send(batch.request(), batch.spans());
     } catch (RuntimeException e) {
       result = CompletableResultCode.ofExceptionalFailure(e);
     }
@@ -101,7 +157,8 @@ final class SpanShipper {
     outstanding.add(done);
     done.whenComplete(() -> {
       outstanding.remove(done);
-      (done.isSuccess() ? exported : dropped).addAndGet(batch.size());
+      (done.isSuccess() ? exported : dropped).addAndGet(batch.spans());
+      exportEnded(done.isSuccess());
       failures.record("spans", done.isSuccess(), done.getFailureThrowable());
       inFlight.decrementAndGet();
       if (continueAfter) {
@@ -113,5 +170,16 @@ final class SpanShipper {
       }
     });
     return done;
+  }
+
+  private synchronized void exportEnded(boolean ok) {
+    if (ok) {
+      backoffNanos = 0;
+      backingOff = false;
+      return;
+    }
+    backoffNanos = backoffNanos == 0 ? backoffMinNanos : Math.min(backoffMaxNanos, backoffNanos * 2);
+    sendAfterNanos = nanoClock.getAsLong() + backoffNanos;
+    backingOff = true;
   }
 }

@@ -2,9 +2,7 @@ package io.oxllm.telemetry;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporter;
-import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
@@ -44,8 +42,8 @@ final class TelemetryVerticle extends VerticleBase {
   private final List<RequestRecord> batch = new ArrayList<>(BATCH);
   private ExportFailures failures;
   private GenAiMetrics metrics;
+  private OtlpTraceSender traceSender;
   private SpanShipper shipper;
-  private Spans spans;
   private RequestLog log;
   private long drainTimer = -1;
   private long stateTimer = -1;
@@ -68,15 +66,14 @@ final class TelemetryVerticle extends VerticleBase {
     MetricExporter otlpMetrics = null;
     if (!endpoint.isEmpty()) {
       OTEL_HTTP_EXPORTER_LOG.setLevel(java.util.logging.Level.OFF);
-      // no retries (a failed batch is dropped), a short timeout, and no exporter self-metrics
-      OtlpHttpSpanExporter spanExporter = OtlpHttpSpanExporter.builder().setEndpoint(endpoint + "/v1/traces")
-          .setTimeout(t.exportTimeout()).setConnectTimeout(t.exportTimeout()).setRetryPolicy(null)
-          .setMeterProvider(MeterProvider.noop()).build();
+      traceSender = new OtlpTraceSender(endpoint + "/v1/traces", t.exportTimeout());
       otlpMetrics = new ObservedMetricExporter(OtlpHttpMetricExporter.builder().setEndpoint(endpoint + "/v1/metrics")
           .setTimeout(t.exportTimeout()).setConnectTimeout(t.exportTimeout()).setRetryPolicy(null).build(),
           failures);
-      shipper = new SpanShipper(spanExporter, failures, task -> context.runOnContext(v -> task.run()));
-      spans = new Spans(resource, InstrumentationScopeInfo.builder("io.oxllm.telemetry").setVersion(Version.VALUE).build());
+      OtlpTraceEncoder encoder = new OtlpTraceEncoder(resource,
+          InstrumentationScopeInfo.builder("io.oxllm.telemetry").setVersion(Version.VALUE).build());
+      shipper = new SpanShipper(encoder, traceSender, failures, task -> context.runOnContext(v -> task.run()),
+          System::nanoTime, t.exportBackoffMinMs(), t.exportBackoffMaxMs());
       stateTimer = vertx.setPeriodic(0, t.statePollMs(), id -> pollProviderStates());
     }
     metrics = new GenAiMetrics(resource, otlpMetrics, t.metricInterval(), telemetry::providerStates, telemetry::dropped);
@@ -131,7 +128,7 @@ final class TelemetryVerticle extends VerticleBase {
         log.write(r);
       }
       if (shipper != null) {
-        shipper.add(spans.of(r));
+        shipper.add(r);
       }
     } catch (RuntimeException e) {
       // a malformed record must not stop the worker; report the first of each kind only
@@ -174,7 +171,7 @@ final class TelemetryVerticle extends VerticleBase {
     metrics.shutdown().join(remainingMs(deadline), TimeUnit.MILLISECONDS);
     spansDone.join(remainingMs(deadline), TimeUnit.MILLISECONDS);
     if (shipper != null) {
-      shipper.shutdown().join(remainingMs(deadline), TimeUnit.MILLISECONDS);
+      traceSender.shutdown().join(remainingMs(deadline), TimeUnit.MILLISECONDS);
     }
     return Future.succeededFuture();
   }

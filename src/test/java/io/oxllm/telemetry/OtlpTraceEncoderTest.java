@@ -1,0 +1,220 @@
+package io.oxllm.telemetry;
+
+import static io.oxllm.telemetry.TelemetryFixtures.MS;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.exporter.internal.otlp.traces.TraceRequestMarshaler;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.ArrayValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.resource.v1.Resource;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
+import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The hand-written OTLP trace encoding against the SDK's own marshaler as the oracle: the same
+ * records through {@link Spans} (SDK {@code SpanData}) and {@code TraceRequestMarshaler} must
+ * decode to the same message, up to four differences that are ours on purpose and normalized
+ * away: attribute order (the SDK sorts by key), an UNSET status (the SDK writes an empty one), an
+ * empty string value (the SDK leaves the AnyValue empty; we write {@code string_value: ""}), and the
+ * "parent is remote" flag on a span without a parent (the SDK keeps it for an invalid client parent).
+ */
+class OtlpTraceEncoderTest {
+  private static final io.opentelemetry.sdk.resources.Resource RESOURCE = io.opentelemetry.sdk.resources.Resource
+      .getDefault().merge(io.opentelemetry.sdk.resources.Resource.create(Attributes.of(
+          AttributeKey.stringKey("service.name"), "oxllm-test", AttributeKey.longKey("n"), 3L,
+          AttributeKey.booleanKey("b"), true, AttributeKey.doubleKey("d"), 1.5,
+          AttributeKey.stringArrayKey("list"), List.of("x", "y"))));
+  private static final InstrumentationScopeInfo SCOPE = InstrumentationScopeInfo.builder("io.oxllm.telemetry")
+      .setVersion("9.9.9").build();
+
+  private final OtlpTraceEncoder encoder = new OtlpTraceEncoder(RESOURCE, SCOPE);
+  private final Spans oracle = new Spans(RESOURCE, SCOPE);
+
+  private ExportTraceServiceRequest ours(List<RequestRecord> records) {
+    encoder.start();
+    for (RequestRecord r : records) {
+      encoder.append(r);
+    }
+    return parse(encoder.finish());
+  }
+
+  private ExportTraceServiceRequest sdk(List<RequestRecord> records) {
+    List<SpanData> spans = new ArrayList<>();
+    records.forEach(r -> spans.addAll(oracle.of(r)));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      TraceRequestMarshaler.create(spans).writeBinaryTo(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return parse(out.toByteArray());
+  }
+
+  private static ExportTraceServiceRequest parse(byte[] bytes) {
+    try {
+      return ExportTraceServiceRequest.parseFrom(bytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Attributes sorted by key everywhere; an UNSET status the same as none; see the class comment. */
+  private static ExportTraceServiceRequest normalized(ExportTraceServiceRequest request) {
+    ExportTraceServiceRequest.Builder b = request.toBuilder();
+    for (ResourceSpans.Builder rs : b.getResourceSpansBuilderList()) {
+      Resource.Builder resource = rs.getResourceBuilder();
+      List<KeyValue> attrs = sorted(resource.getAttributesList());
+      resource.clearAttributes().addAllAttributes(attrs);
+      for (ScopeSpans.Builder ss : rs.getScopeSpansBuilderList()) {
+        for (Span.Builder span : ss.getSpansBuilderList()) {
+          List<KeyValue> spanAttrs = sorted(span.getAttributesList()).stream().map(OtlpTraceEncoderTest::emptyString).toList();
+          if (span.getParentSpanId().isEmpty()) {
+            span.setFlags(span.getFlags() & ~0x200);
+          }
+          span.clearAttributes().addAllAttributes(spanAttrs);
+          if (span.getStatus().getCode() == Status.StatusCode.STATUS_CODE_UNSET && span.getStatus().getMessage().isEmpty()) {
+            span.clearStatus();
+          }
+        }
+      }
+    }
+    return b.build();
+  }
+
+  private static KeyValue emptyString(KeyValue kv) {
+    KeyValue.Builder b = kv.toBuilder();
+    AnyValue v = kv.getValue();
+    if (v.hasStringValue() && v.getStringValue().isEmpty()) {
+      b.setValue(AnyValue.getDefaultInstance());
+    } else if (v.hasArrayValue()) {
+      ArrayValue.Builder array = ArrayValue.newBuilder();
+      for (AnyValue item : v.getArrayValue().getValuesList()) {
+        array.addValues(item.hasStringValue() && item.getStringValue().isEmpty() ? AnyValue.getDefaultInstance() : item);
+      }
+      b.setValue(AnyValue.newBuilder().setArrayValue(array));
+    }
+    return b.build();
+  }
+
+  private static List<KeyValue> sorted(List<KeyValue> attrs) {
+    return attrs.stream().sorted(Comparator.comparing(KeyValue::getKey)).toList();
+  }
+
+  private void assertSameAsSdk(List<RequestRecord> records) {
+    ExportTraceServiceRequest expected = normalized(sdk(records));
+    ExportTraceServiceRequest actual = normalized(ours(records));
+    assertEquals(expected, actual);
+  }
+
+  @Test
+  void theFixturesEncodeAsTheSdkWouldEncodeThem() {
+    long t = Telemetry.epochNanos();
+    assertSameAsSdk(List.of(TelemetryFixtures.ok("r-ok", t)));
+    assertSameAsSdk(List.of(TelemetryFixtures.failover("r-fo", t, TraceIds.newTraceId(), TraceIds.newSpanId())));
+    assertSameAsSdk(List.of(TelemetryFixtures.failed("r-failed", t)));
+    assertSameAsSdk(List.of(TelemetryFixtures.ok("a", t), TelemetryFixtures.failed("b", t),
+        TelemetryFixtures.failover("c", t, TraceIds.newTraceId(), null)));
+  }
+
+  @Test
+  void oddRecordsToo() {
+    long t = Telemetry.epochNanos();
+    String longModel = "m".repeat(20_000) + "é"; // lengths that need 3-byte varints
+    AttemptRecord badId = new AttemptRecord("A", "m", 200, null, t, t + MS, "0000000000000000");
+    AttemptRecord upper = new AttemptRecord("A", "m", 429, null, t, t + MS, "ABCDEF0123456789");
+    AttemptRecord good = new AttemptRecord("Ω-provider", "", 0, "connect_error", t + 2 * MS, t + MS, TraceIds.newSpanId());
+    List<RequestRecord> records = List.of(
+        // end before start (clamped), empty and unicode strings, an unpaired surrogate, invalid attempt ids
+        new RequestRecord("", "/v1/embeddings", "embeddings", longModel, "Ω-provider", "", "\uD83D\uDE00 \uD800x",
+            0, Outcome.CLIENT_CLOSED, true, List.of(badId, upper, good), t, t - 5, 3 * MS, 0, 0,
+            List.of("", "stop"), 0, TraceIds.newTraceId(), TraceIds.newSpanId(), "not-hex-parent-id", null),
+        // no model at all; a client parent; a huge token count
+        new RequestRecord("rid", "/v1/completions", "text_completion", null, null, null, null, 400, Outcome.REJECTED,
+            false, List.of(), t, t + MS, -1, Long.MAX_VALUE, -1, List.of(), 12, TraceIds.newTraceId(),
+            TraceIds.newSpanId(), TraceIds.newSpanId(), "invalid_request"));
+    assertSameAsSdk(records);
+  }
+
+  @Test
+  void recordsWithoutUsableIdsMakeNoSpans() {
+    long t = Telemetry.epochNanos();
+    RequestRecord ok = TelemetryFixtures.ok("r", t);
+    for (String[] ids : new String[][] {{null, ok.spanId()}, {"0".repeat(32), ok.spanId()},
+        {ok.traceId(), "0".repeat(16)}, {ok.traceId().toUpperCase(), ok.spanId()}, {ok.traceId() + "0", ok.spanId()}}) {
+      RequestRecord r = new RequestRecord("r", ok.path(), ok.operation(), ok.requestedModel(), ok.provider(),
+          ok.upstreamModel(), ok.responseModel(), 200, Outcome.OK, false, ok.attempts(), t, t + MS, -1, 1, 1,
+          List.of(), 1, ids[0], ids[1], null, null);
+      encoder.start();
+      assertEquals(0, encoder.append(r));
+      assertEquals(2, encoder.append(ok), "a good record after a bad one still encodes (request + attempt)");
+      ExportTraceServiceRequest req = parse(encoder.finish());
+      assertEquals(2, req.getResourceSpans(0).getScopeSpans(0).getSpansCount());
+    }
+  }
+
+  @Test
+  void randomRecordsInFullBatches() {
+    Random random = new Random(42);
+    for (int round = 0; round < 20; round++) {
+      List<RequestRecord> records = new ArrayList<>();
+      for (int i = 0; i < 1 + random.nextInt(300); i++) {
+        records.add(randomRecord(random));
+      }
+      assertSameAsSdk(records);
+    }
+  }
+
+  private static RequestRecord randomRecord(Random random) {
+    long t = Math.abs(random.nextLong() >>> 2);
+    List<AttemptRecord> attempts = new ArrayList<>();
+    for (int i = random.nextInt(4); i > 0; i--) {
+      attempts.add(new AttemptRecord(text(random), text(random), random.nextInt(3) * 250, random.nextBoolean() ? null : text(random),
+          t + random.nextInt(1000), t + random.nextInt(1_000_000), TraceIds.newSpanId()));
+    }
+    Outcome[] outcomes = Outcome.values();
+    return new RequestRecord(text(random), "/v1/chat/completions", random.nextBoolean() ? "chat" : "embeddings",
+        text(random), text(random), text(random), text(random), random.nextInt(600), outcomes[random.nextInt(outcomes.length)],
+        random.nextBoolean(), attempts, t, t + random.nextInt(10_000_000), random.nextInt(5) - 1,
+        random.nextInt(5) - 1, random.nextLong(), random.nextBoolean() ? List.of() : List.of(String.valueOf(text(random)), "stop"),
+        random.nextInt(100_000), TraceIds.newTraceId(), TraceIds.newSpanId(),
+        random.nextBoolean() ? null : TraceIds.newSpanId(), random.nextBoolean() ? null : text(random));
+  }
+
+  /** Null, empty, ASCII, or a mix of code points including controls, astral ones and lone surrogates. */
+  private static String text(Random random) {
+    int kind = random.nextInt(6);
+    if (kind == 0) {
+      return null;
+    }
+    if (kind == 1) {
+      return "";
+    }
+    StringBuilder b = new StringBuilder();
+    for (int i = random.nextInt(kind == 2 ? 40 : 200); i >= 0; i--) {
+      switch (random.nextInt(kind == 2 ? 1 : 5)) {
+        case 0 -> b.append((char) ('a' + random.nextInt(26)));
+        case 1 -> b.append((char) random.nextInt(0x20));
+        case 2 -> b.append((char) (0x80 + random.nextInt(0x780)));
+        case 3 -> b.appendCodePoint(0x10000 + random.nextInt(0x1000));
+        default -> b.append((char) (0xD800 + random.nextInt(0x800)));
+      }
+    }
+    return b.toString();
+  }
+}

@@ -1,0 +1,156 @@
+package io.oxllm.telemetry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
+import io.opentelemetry.sdk.resources.Resource;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The span shipper without a network: a sender that records each export and completes it when the
+ * test says, a clock the test moves. Batching, the in-flight and pending bounds, drops that are
+ * counted and never encoded, and the backoff after a failed export.
+ */
+class SpanShipperTest {
+  private static final long MS = 1_000_000;
+
+  private record Sent(ExportTraceServiceRequest request, int spans, CompletableResultCode result) {}
+
+  private final List<Sent> sent = new ArrayList<>();
+  private final List<Runnable> onWorker = new ArrayList<>();
+  private long now = 1_000 * MS;
+  private final SpanShipper shipper = new SpanShipper(
+      new OtlpTraceEncoder(Resource.getDefault(), InstrumentationScopeInfo.create("test")),
+      (bytes, spans) -> {
+        CompletableResultCode result = new CompletableResultCode();
+        try {
+          sent.add(new Sent(ExportTraceServiceRequest.parseFrom(bytes), spans, result));
+        } catch (Exception e) {
+          throw new AssertionError(e);
+        }
+        return result;
+      },
+      new ExportFailures("http://collector", 60_000, () -> now / MS), onWorker::add, () -> now, 100, 400);
+
+  private static RequestRecord record(int i) {
+    return TelemetryFixtures.ok("r-" + i, Telemetry.epochNanos()); // two spans: the request's and one attempt's
+  }
+
+  private static int spansIn(Sent s) {
+    return s.request().getResourceSpans(0).getScopeSpans(0).getSpansCount();
+  }
+
+  @Test
+  void batchesHoldAtMostBatchSpansAndAtMostFourAreInFlight() {
+    for (int i = 0; i < 1500; i++) { // 3000 spans
+      shipper.add(record(i));
+    }
+    shipper.ship();
+    assertEquals(SpanShipper.MAX_IN_FLIGHT, sent.size(), "four exports at once, the rest wait");
+    for (Sent s : sent) {
+      assertEquals(SpanShipper.BATCH, s.spans());
+      assertEquals(SpanShipper.BATCH, spansIn(s), "the count matches what the request holds");
+    }
+    assertEquals(3000 - 4 * SpanShipper.BATCH, shipper.pendingSpans());
+    sent.get(0).result().succeed();
+    assertEquals(1, onWorker.size(), "a finished export asks the worker to ship more");
+    onWorker.remove(0).run();
+    assertEquals(5, sent.size());
+    sent.forEach(s -> s.result().succeed());
+    onWorker.forEach(Runnable::run);
+    assertEquals(6, sent.size());
+    assertEquals(3000 - 5 * SpanShipper.BATCH, spansIn(sent.get(5)), "the partial last batch");
+    sent.get(5).result().succeed();
+    assertEquals(3000, shipper.exported());
+    assertEquals(0, shipper.dropped());
+  }
+
+  @Test
+  void aFullBufferDropsWholeRecordsAndCountsTheirSpans() {
+    int records = SpanShipper.MAX_PENDING / 2 + 100; // 200 spans more than the buffer holds
+    for (int i = 0; i < records; i++) {
+      shipper.add(record(i));
+    }
+    assertEquals(SpanShipper.MAX_PENDING, shipper.pendingSpans());
+    assertEquals(200, shipper.dropped());
+    assertTrue(sent.isEmpty(), "nothing leaves before ship()");
+  }
+
+  @Test
+  void aFailedExportIsDroppedAndNothingIsSentUntilTheBackoffHasPassed() {
+    shipper.add(record(0));
+    shipper.ship();
+    sent.get(0).result().fail();
+    assertEquals(2, shipper.dropped(), "the failed batch is dropped, not retried");
+    onWorker.clear();
+
+    shipper.add(record(1));
+    shipper.ship();
+    assertEquals(1, sent.size(), "backing off: nothing sent");
+    now += 99 * MS;
+    shipper.ship();
+    assertEquals(1, sent.size(), "still backing off at 99 ms");
+    now += 1 * MS;
+    shipper.ship();
+    assertEquals(2, sent.size(), "sent once 100 ms have passed");
+    assertEquals(2, sent.get(1).spans(), "the record kept while backing off");
+
+    sent.get(1).result().fail(); // the second failure in a row doubles the pause
+    shipper.add(record(2));
+    now += 199 * MS;
+    shipper.ship();
+    assertEquals(2, sent.size());
+    now += 1 * MS;
+    shipper.ship();
+    assertEquals(3, sent.size());
+    sent.get(2).result().fail();
+    sent.clear();
+    for (int i = 0; i < 3; i++) { // 400, then capped at 400
+      shipper.add(record(10 + i));
+      now += 400 * MS;
+      shipper.ship();
+      assertEquals(1, sent.size());
+      sent.remove(0).result().fail();
+    }
+
+    now += 400 * MS;
+    shipper.add(record(20));
+    shipper.ship();
+    sent.remove(0).result().succeed();
+    shipper.add(record(21));
+    shipper.ship();
+    assertEquals(1, sent.size(), "a success ends the backoff: the next batch goes at once");
+  }
+
+  @Test
+  void flushWhileBackingOffDropsWhatIsPendingInsteadOfWaitingOnACollectorThatJustFailed() {
+    shipper.add(record(0));
+    shipper.ship();
+    sent.get(0).result().fail();
+    shipper.add(record(1));
+    shipper.add(record(2));
+    CompletableResultCode flushed = shipper.flush();
+    assertTrue(flushed.isDone());
+    assertEquals(1, sent.size(), "nothing sent at shutdown");
+    assertEquals(6, shipper.dropped());
+    assertEquals(0, shipper.pendingSpans());
+  }
+
+  @Test
+  void flushSendsEverythingPendingIgnoringTheInFlightLimit() {
+    for (int i = 0; i < 1500; i++) {
+      shipper.add(record(i));
+    }
+    CompletableResultCode flushed = shipper.flush();
+    assertEquals(6, sent.size());
+    assertTrue(!flushed.isDone(), "done when the exports are");
+    sent.forEach(s -> s.result().succeed());
+    assertTrue(flushed.isSuccess());
+    assertEquals(3000, shipper.exported());
+  }
+}
