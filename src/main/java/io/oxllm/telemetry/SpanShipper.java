@@ -13,8 +13,10 @@ import java.util.function.LongSupplier;
 
 /**
  * Ships request records' spans to the collector: encodes them ({@link OtlpTraceEncoder}) into
- * export requests of at most {@value #BATCH} spans and sends those with at most
- * {@value #MAX_IN_FLIGHT} outstanding and at most {@value #MAX_PENDING} spans waiting. Nothing here
+ * export requests of at most {@value #BATCH} spans, each sent when full or when its first span has
+ * waited {@code lingerMs}, with at most {@value #MAX_IN_FLIGHT} outstanding and at most
+ * {@value #MAX_PENDING} spans waiting. Few large exports rather than many small ones: an export's
+ * fixed cost (the JDK HTTP client's threads and buffers) was most of what spans cost. Nothing here
  * waits: a slow collector fills the pending buffer, after which records are dropped unencoded and
  * their spans counted; a failed export is dropped (never retried) and starts a backoff during which
  * nothing is sent (doubling from {@code backoffMinMs} to {@code backoffMaxMs}, reset by a success),
@@ -25,9 +27,9 @@ import java.util.function.LongSupplier;
  * worker through {@code onWorker}.
  */
 final class SpanShipper {
-  static final int BATCH = 512;
+  static final int BATCH = 2048;
   static final int MAX_IN_FLIGHT = 4;
-  static final int MAX_PENDING = 4096;
+  static final int MAX_PENDING = 8192;
 
   /** Sends one encoded export request holding {@code spans} spans. */
   interface Sender {
@@ -43,6 +45,7 @@ final class SpanShipper {
   private final LongSupplier nanoClock;
   private final long backoffMinNanos;
   private final long backoffMaxNanos;
+  private final long lingerNanos;
   private final ArrayDeque<Batch> pending = new ArrayDeque<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Set<CompletableResultCode> outstanding = ConcurrentHashMap.newKeySet();
@@ -50,13 +53,14 @@ final class SpanShipper {
   private final AtomicLong dropped = new AtomicLong();
   private int pendingSpans;
   private boolean encoding;
+  private long encodingSinceNanos;
   // written by export completions (any sender thread), read by the worker
   private long backoffNanos;
   private volatile long sendAfterNanos;
   private volatile boolean backingOff;
 
   SpanShipper(OtlpTraceEncoder encoder, Sender sender, ExportFailures failures, Executor onWorker,
-      LongSupplier nanoClock, long backoffMinMs, long backoffMaxMs) {
+      LongSupplier nanoClock, long lingerMs, long backoffMinMs, long backoffMaxMs) {
     this.encoder = encoder;
     this.sender = sender;
     this.failures = failures;
@@ -64,6 +68,7 @@ final class SpanShipper {
     this.nanoClock = nanoClock;
     this.backoffMinNanos = backoffMinMs * 1_000_000;
     this.backoffMaxNanos = backoffMaxMs * 1_000_000;
+    this.lingerNanos = lingerMs * 1_000_000;
   }
 
   /** Encodes one record's spans, or drops them all when the buffer is full (a trace stays whole or absent). */
@@ -76,6 +81,7 @@ final class SpanShipper {
     if (!encoding) {
       encoder.start();
       encoding = true;
+      encodingSinceNanos = nanoClock.getAsLong();
     }
     encoder.append(r);
     if (encoder.spans() >= BATCH) {
@@ -83,9 +89,11 @@ final class SpanShipper {
     }
   }
 
-  /** Starts exports while there are spans, free slots and no backoff. */
+  /** Starts exports while there are sealed batches, free slots and no backoff; seals a batch that has lingered. */
   void ship() {
-    seal();
+    if (encoding && nanoClock.getAsLong() - encodingSinceNanos >= lingerNanos) {
+      seal();
+    }
     if (backingOff && nanoClock.getAsLong() - sendAfterNanos < 0) {
       return;
     }

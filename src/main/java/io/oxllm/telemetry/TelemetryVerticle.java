@@ -73,7 +73,7 @@ final class TelemetryVerticle extends VerticleBase {
       OtlpTraceEncoder encoder = new OtlpTraceEncoder(resource,
           InstrumentationScopeInfo.builder("io.oxllm.telemetry").setVersion(Version.VALUE).build());
       shipper = new SpanShipper(encoder, traceSender, failures, task -> context.runOnContext(v -> task.run()),
-          System::nanoTime, t.exportBackoffMinMs(), t.exportBackoffMaxMs());
+          System::nanoTime, t.spanLingerMs(), t.exportBackoffMinMs(), t.exportBackoffMaxMs());
       stateTimer = vertx.setPeriodic(0, t.statePollMs(), id -> pollProviderStates());
     }
     metrics = new GenAiMetrics(resource, otlpMetrics, t.metricInterval(), telemetry::providerStates, telemetry::dropped);

@@ -16,31 +16,32 @@ import java.time.Duration;
  * @param failureReportMs how often a failure streak is logged at most
  * @param shutdownMs the most the final flush may take
  * @param statePollMs how often the worker asks the routing verticle for provider states
+ * @param spanLingerMs the longest a span waits for its export request to fill before it is sent
  * @param exportBackoffMinMs after a failed span export nothing is sent for this long, doubling
  *     with each further failure up to {@code exportBackoffMaxMs}; a success resets it
  * @param exportBackoffMaxMs the longest such pause
  */
 record Tuning(long idleDrainMs, long busyDrainMs, Duration metricInterval, long logMaxBytes,
     Duration exportTimeout, long failureReportMs, long shutdownMs, long statePollMs,
-    long exportBackoffMinMs, long exportBackoffMaxMs) {
+    long spanLingerMs, long exportBackoffMinMs, long exportBackoffMaxMs) {
 
   static Tuning of(TelemetryConfig c) {
     return new Tuning(50, 5, Duration.ofSeconds(c.metricsIntervalSecs()), c.requestLogMaxMb() * 1024 * 1024,
-        Duration.ofSeconds(2), 60_000, 3_000, 1_000, 100, 5_000);
+        Duration.ofSeconds(2), 60_000, 3_000, 1_000, 1_000, 100, 5_000);
   }
 
   Tuning withMetricInterval(Duration d) {
     return new Tuning(idleDrainMs, busyDrainMs, d, logMaxBytes, exportTimeout, failureReportMs, shutdownMs, statePollMs,
-        exportBackoffMinMs, exportBackoffMaxMs);
+        spanLingerMs, exportBackoffMinMs, exportBackoffMaxMs);
   }
 
   Tuning withLogMaxBytes(long bytes) {
     return new Tuning(idleDrainMs, busyDrainMs, metricInterval, bytes, exportTimeout, failureReportMs, shutdownMs, statePollMs,
-        exportBackoffMinMs, exportBackoffMaxMs);
+        spanLingerMs, exportBackoffMinMs, exportBackoffMaxMs);
   }
 
   Tuning withFailureReportMs(long ms) {
     return new Tuning(idleDrainMs, busyDrainMs, metricInterval, logMaxBytes, exportTimeout, ms, shutdownMs, statePollMs,
-        exportBackoffMinMs, exportBackoffMaxMs);
+        spanLingerMs, exportBackoffMinMs, exportBackoffMaxMs);
   }
 }

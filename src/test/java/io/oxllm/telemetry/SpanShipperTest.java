@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The span shipper without a network: a sender that records each export and completes it when the
  * test says, a clock the test moves. Batching, the in-flight and pending bounds, drops that are
- * counted and never encoded, and the backoff after a failed export.
+ * counted and never encoded, the linger of a partial batch, and the backoff after a failed export.
  */
 class SpanShipperTest {
   private static final long MS = 1_000_000;
@@ -35,7 +35,7 @@ class SpanShipperTest {
         }
         return result;
       },
-      new ExportFailures("http://collector", 60_000, () -> now / MS), onWorker::add, () -> now, 100, 400);
+      new ExportFailures("http://collector", 60_000, () -> now / MS), onWorker::add, () -> now, 50, 100, 400);
 
   private static RequestRecord record(int i) {
     return TelemetryFixtures.ok("r-" + i, Telemetry.epochNanos()); // two spans: the request's and one attempt's
@@ -45,28 +45,39 @@ class SpanShipperTest {
     return s.request().getResourceSpans(0).getScopeSpans(0).getSpansCount();
   }
 
-  @Test
-  void batchesHoldAtMostBatchSpansAndAtMostFourAreInFlight() {
-    for (int i = 0; i < 1500; i++) { // 3000 spans
+  private void addSpans(int spans) {
+    for (int i = 0; i < spans / 2; i++) {
       shipper.add(record(i));
     }
+  }
+
+  @Test
+  void batchesHoldAtMostBatchSpansAndAtMostFourAreInFlight() {
+    int batch = SpanShipper.BATCH;
+    addSpans(4 * batch);
     shipper.ship();
-    assertEquals(SpanShipper.MAX_IN_FLIGHT, sent.size(), "four exports at once, the rest wait");
+    assertEquals(SpanShipper.MAX_IN_FLIGHT, sent.size(), "full batches go at once");
     for (Sent s : sent) {
-      assertEquals(SpanShipper.BATCH, s.spans());
-      assertEquals(SpanShipper.BATCH, spansIn(s), "the count matches what the request holds");
+      assertEquals(batch, s.spans());
+      assertEquals(batch, spansIn(s), "the count matches what the request holds");
     }
-    assertEquals(3000 - 4 * SpanShipper.BATCH, shipper.pendingSpans());
+    addSpans(batch + batch / 2);
+    shipper.ship();
+    assertEquals(4, sent.size(), "four exports at once, the rest wait");
+    assertEquals(batch + batch / 2, shipper.pendingSpans());
     sent.get(0).result().succeed();
     assertEquals(1, onWorker.size(), "a finished export asks the worker to ship more");
     onWorker.remove(0).run();
     assertEquals(5, sent.size());
     sent.forEach(s -> s.result().succeed());
     onWorker.forEach(Runnable::run);
+    assertEquals(5, sent.size(), "the partial last batch waits for its linger");
+    now += 50 * MS;
+    shipper.ship();
     assertEquals(6, sent.size());
-    assertEquals(3000 - 5 * SpanShipper.BATCH, spansIn(sent.get(5)), "the partial last batch");
+    assertEquals(batch / 2, spansIn(sent.get(5)), "the partial last batch");
     sent.get(5).result().succeed();
-    assertEquals(3000, shipper.exported());
+    assertEquals(5 * batch + batch / 2, shipper.exported());
     assertEquals(0, shipper.dropped());
   }
 
@@ -82,17 +93,37 @@ class SpanShipperTest {
   }
 
   @Test
+  void aPartialBatchIsSentOnceItsFirstSpanHasLingered() {
+    shipper.add(record(0));
+    shipper.ship();
+    now += 30 * MS;
+    shipper.add(record(1));
+    shipper.ship();
+    assertEquals(0, sent.size());
+    now += 20 * MS;
+    shipper.ship();
+    assertEquals(1, sent.size(), "50 ms after the first span");
+    assertEquals(4, sent.get(0).spans());
+    shipper.add(record(2));
+    now += 49 * MS;
+    shipper.ship();
+    assertEquals(1, sent.size(), "the next batch's linger starts with its own first span");
+  }
+
+  @Test
   void aFailedExportIsDroppedAndNothingIsSentUntilTheBackoffHasPassed() {
     shipper.add(record(0));
+    now += 50 * MS;
     shipper.ship();
     sent.get(0).result().fail();
     assertEquals(2, shipper.dropped(), "the failed batch is dropped, not retried");
     onWorker.clear();
 
     shipper.add(record(1));
+    now += 50 * MS;
     shipper.ship();
     assertEquals(1, sent.size(), "backing off: nothing sent");
-    now += 99 * MS;
+    now += 49 * MS;
     shipper.ship();
     assertEquals(1, sent.size(), "still backing off at 99 ms");
     now += 1 * MS;
@@ -102,7 +133,9 @@ class SpanShipperTest {
 
     sent.get(1).result().fail(); // the second failure in a row doubles the pause
     shipper.add(record(2));
-    now += 199 * MS;
+    now += 50 * MS;
+    shipper.ship();
+    now += 149 * MS;
     shipper.ship();
     assertEquals(2, sent.size());
     now += 1 * MS;
@@ -112,7 +145,10 @@ class SpanShipperTest {
     sent.clear();
     for (int i = 0; i < 3; i++) { // 400, then capped at 400
       shipper.add(record(10 + i));
-      now += 400 * MS;
+      now += 399 * MS;
+      shipper.ship();
+      assertEquals(0, sent.size(), "backing off for 400 ms");
+      now += 1 * MS;
       shipper.ship();
       assertEquals(1, sent.size());
       sent.remove(0).result().fail();
@@ -120,9 +156,11 @@ class SpanShipperTest {
 
     now += 400 * MS;
     shipper.add(record(20));
+    now += 50 * MS;
     shipper.ship();
     sent.remove(0).result().succeed();
     shipper.add(record(21));
+    now += 50 * MS;
     shipper.ship();
     assertEquals(1, sent.size(), "a success ends the backoff: the next batch goes at once");
   }
@@ -130,6 +168,7 @@ class SpanShipperTest {
   @Test
   void flushWhileBackingOffDropsWhatIsPendingInsteadOfWaitingOnACollectorThatJustFailed() {
     shipper.add(record(0));
+    now += 50 * MS;
     shipper.ship();
     sent.get(0).result().fail();
     shipper.add(record(1));
@@ -143,14 +182,14 @@ class SpanShipperTest {
 
   @Test
   void flushSendsEverythingPendingIgnoringTheInFlightLimit() {
-    for (int i = 0; i < 1500; i++) {
-      shipper.add(record(i));
-    }
+    addSpans(4 * SpanShipper.BATCH);
+    shipper.ship();
+    addSpans(SpanShipper.BATCH + 2);
     CompletableResultCode flushed = shipper.flush();
-    assertEquals(6, sent.size());
+    assertEquals(6, sent.size(), "four in flight, one more full batch and a partial one");
     assertTrue(!flushed.isDone(), "done when the exports are");
     sent.forEach(s -> s.result().succeed());
     assertTrue(flushed.isSuccess());
-    assertEquals(3000, shipper.exported());
+    assertEquals(5 * SpanShipper.BATCH + 2, shipper.exported());
   }
 }
