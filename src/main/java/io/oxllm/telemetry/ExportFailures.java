@@ -81,6 +81,9 @@ final class ExportFailures {
     if (cause instanceof FailedExportException.HttpExportException h && h.getResponse() != null) {
       return "the collector answered HTTP " + h.getResponse().statusCode();
     }
+    if (cause instanceof OtlpTraceSender.CollectorStatusException s) {
+      return s.getMessage();
+    }
     StringBuilder out = new StringBuilder();
     int depth = 0;
     for (Throwable t = cause; t != null && depth < 5; t = t.getCause() == t ? null : t.getCause(), depth++) {

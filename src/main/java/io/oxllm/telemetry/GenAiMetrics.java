@@ -120,7 +120,10 @@ final class GenAiMetrics {
     return pull.collect();
   }
 
-  /** Final OTLP export and shutdown of both readers; blocks the caller up to the exporter's timeout. */
+  /**
+   * Final OTLP export and shutdown of both readers; blocks the caller up to the exporter's timeout
+   * (the worker calls it on a thread of its own).
+   */
   CompletableResultCode shutdown() {
     return provider.shutdown();
   }

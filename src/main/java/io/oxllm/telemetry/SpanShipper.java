@@ -16,7 +16,7 @@ import java.util.function.LongSupplier;
  * export requests of at most {@value #BATCH} spans, each sent when full or when its first span has
  * waited {@code lingerMs}, with at most {@value #MAX_IN_FLIGHT} outstanding and at most
  * {@value #MAX_PENDING} spans waiting. Few large exports rather than many small ones: an export's
- * fixed cost (the JDK HTTP client's threads and buffers) was most of what spans cost. Nothing here
+ * fixed cost was most of what spans cost. Nothing here
  * waits: a slow collector fills the pending buffer, after which records are dropped unencoded and
  * their spans counted; a failed export is dropped (never retried) and starts a backoff during which
  * nothing is sent (doubling from {@code backoffMinMs} to {@code backoffMaxMs}, reset by a success),
@@ -27,9 +27,9 @@ import java.util.function.LongSupplier;
  * worker through {@code onWorker}.
  */
 final class SpanShipper {
-  static final int BATCH = 2048;
+  static final int BATCH = 4096;
   static final int MAX_IN_FLIGHT = 4;
-  static final int MAX_PENDING = 8192;
+  static final int MAX_PENDING = 16384;
 
   /** Sends one encoded export request holding {@code spans} spans. */
   interface Sender {

@@ -11,6 +11,7 @@ import io.oxllm.Version;
 import io.oxllm.config.TelemetryConfig;
 import io.oxllm.routing.RoutingVerticle;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
@@ -66,7 +67,7 @@ final class TelemetryVerticle extends VerticleBase {
     MetricExporter otlpMetrics = null;
     if (!endpoint.isEmpty()) {
       OTEL_HTTP_EXPORTER_LOG.setLevel(java.util.logging.Level.OFF);
-      traceSender = new OtlpTraceSender(endpoint + "/v1/traces", t.exportTimeout());
+      traceSender = new OtlpTraceSender(vertx, endpoint + "/v1/traces", t.exportTimeout(), SpanShipper.MAX_IN_FLIGHT);
       otlpMetrics = new ObservedMetricExporter(OtlpHttpMetricExporter.builder().setEndpoint(endpoint + "/v1/metrics")
           .setTimeout(t.exportTimeout()).setConnectTimeout(t.exportTimeout()).setRetryPolicy(null).build(),
           failures);
@@ -155,10 +156,13 @@ final class TelemetryVerticle extends VerticleBase {
         }); // no routing verticle (yet, or any more): keep the last states
   }
 
-  /** Final flush, bounded: drain once, close the log, last span and metric exports, then stop the exporters. */
+  /**
+   * Final flush, bounded by {@code shutdownMs}: drain once, close the log, the last span and metric
+   * exports, then close the span client. Nothing blocks this worker thread: the span exports'
+   * answers are delivered on it.
+   */
   @Override
   public Future<?> stop() {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(telemetry.tuning().shutdownMs());
     stopped = true;
     vertx.cancelTimer(drainTimer);
     vertx.cancelTimer(stateTimer);
@@ -166,18 +170,26 @@ final class TelemetryVerticle extends VerticleBase {
     if (log != null) {
       log.close();
     }
-    CompletableResultCode spansDone = shipper == null ? CompletableResultCode.ofSuccess() : shipper.flush();
-    // blocks this worker thread for the final metric export: at most the export timeout
-    metrics.shutdown().join(remainingMs(deadline), TimeUnit.MILLISECONDS);
-    spansDone.join(remainingMs(deadline), TimeUnit.MILLISECONDS);
-    if (shipper != null) {
-      traceSender.shutdown().join(remainingMs(deadline), TimeUnit.MILLISECONDS);
-    }
-    return Future.succeededFuture();
+    long boundMs = telemetry.tuning().shutdownMs();
+    Future<Void> spansDone = shipper == null ? Future.succeededFuture() : future(shipper.flush());
+    // the SDK's metric shutdown blocks its caller for the final export: give it its own thread
+    Promise<Void> metricsDone = Promise.promise();
+    Thread metricsShutdown = new Thread(() -> {
+      metrics.shutdown().join(boundMs, TimeUnit.MILLISECONDS);
+      metricsDone.tryComplete();
+    }, "oxllm-telemetry-shutdown");
+    metricsShutdown.setDaemon(true);
+    metricsShutdown.start();
+    Future<Void> flushed = Future.join(spansDone, metricsDone.future()).<Void>mapEmpty()
+        .timeout(boundMs, TimeUnit.MILLISECONDS);
+    return flushed.eventually(() -> traceSender == null ? Future.succeededFuture() : traceSender.shutdown())
+        .otherwiseEmpty();
   }
 
-  private static long remainingMs(long deadlineNanos) {
-    return Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+  private static Future<Void> future(CompletableResultCode code) {
+    Promise<Void> done = Promise.promise();
+    code.whenComplete(() -> done.tryComplete());
+    return done.future();
   }
 
   ExportFailures failures() {

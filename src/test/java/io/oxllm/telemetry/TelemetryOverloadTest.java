@@ -113,17 +113,21 @@ class TelemetryOverloadTest {
 
   @Test
   void aCollectorAnsweringErrorsCountsFailuresAndDropsBatches(Vertx vertx) {
-    OtlpReceiver failing = await(OtlpReceiver.start(vertx, OtlpReceiver.Mode.FAIL_503));
-    TelemetryConfig c = TelemetryFixtures.config(failing.endpoint(), 1024, "");
-    TelemetryFixtures.Running running = TelemetryFixtures.start(vertx, c, TelemetryFixtures.fast(c));
-    Telemetry t = running.telemetry();
-    t.offer(TelemetryFixtures.ok("e-1", Telemetry.epochNanos()));
-    until(SOON, t::spansDropped, n -> n == 2, "the request and attempt spans are dropped, not retried");
-    int requests = failing.requests();
-    assertTrue(t.exportFailures() >= 1);
-    // no retry: the failed span batch is not sent again (only the periodic metric exports continue)
-    until(SOON, failing::requests, n -> n > requests + 2, "metric exports go on");
-    assertEquals(2, t.spansDropped());
-    assertTrue(running.stop() < SHUTDOWN_BOUND_MS);
+    try (LogCapture log = LogCapture.start()) {
+      OtlpReceiver failing = await(OtlpReceiver.start(vertx, OtlpReceiver.Mode.FAIL_503));
+      TelemetryConfig c = TelemetryFixtures.config(failing.endpoint(), 1024, "");
+      TelemetryFixtures.Running running = TelemetryFixtures.start(vertx, c, TelemetryFixtures.fast(c));
+      Telemetry t = running.telemetry();
+      t.offer(TelemetryFixtures.ok("e-1", Telemetry.epochNanos()));
+      until(SOON, t::spansDropped, n -> n == 2, "the request and attempt spans are dropped, not retried");
+      int requests = failing.requests();
+      assertTrue(t.exportFailures() >= 1);
+      // no retry: the failed span batch is not sent again (only the periodic metric exports continue)
+      until(SOON, failing::requests, n -> n > requests + 2, "metric exports go on");
+      assertEquals(2, t.spansDropped());
+      assertTrue(running.stop() < SHUTDOWN_BOUND_MS);
+      List<String> ours = log.records().stream().filter(l -> l.contains("oxllm.telemetry")).toList();
+      assertTrue(ours.stream().anyMatch(l -> l.contains("the collector answered HTTP 503")), ours.toString());
+    }
   }
 }
