@@ -16,11 +16,11 @@ import java.util.function.LongSupplier;
  * export requests of at most {@value #BATCH} spans, each sent when full or when its first span has
  * waited {@code lingerMs}, with at most {@value #MAX_IN_FLIGHT} outstanding and at most
  * {@value #MAX_PENDING} spans waiting. Few large exports rather than many small ones: an export's
- * fixed cost was most of what spans cost. Nothing here
- * waits: a slow collector fills the pending buffer, after which records are dropped unencoded and
- * their spans counted; a failed export is dropped (never retried) and starts a backoff during which
- * nothing is sent (doubling from {@code backoffMinMs} to {@code backoffMaxMs}, reset by a success),
- * so a dead collector costs at most one full buffer's encoding per backoff period.
+ * fixed cost was most of what spans cost. Nothing here waits: a slow collector fills the pending
+ * buffer, after which records are dropped unencoded and their spans counted; a failed export is
+ * dropped (never retried) and starts a backoff during which nothing is sent (doubling from
+ * {@code backoffMinMs} to {@code backoffMaxMs}, reset by a success), so a dead collector costs at
+ * most one full buffer's encoding per backoff period.
  *
  * <p>Only the telemetry worker thread calls {@link #add}, {@link #ship} and {@link #flush}; an
  * export's completion comes back on the sender's thread and hands the next {@link #ship} to the

@@ -26,10 +26,10 @@ import java.util.logging.Logger;
 
 /**
  * The telemetry worker: deployed with worker threading on its own one-thread pool, it drains the
- * {@link Telemetry} queue on a timer (every {@code idleDrainMs}, every {@code busyDrainMs} while
- * records pour in) into metrics, the request log and OTLP spans. Exports are asynchronous and
- * bounded ({@link SpanShipper}); nothing here waits on the collector except the final flush at
- * undeploy, which is bounded by {@code shutdownMs}.
+ * {@link Telemetry} queue on a timer paced by the rate records arrive at ({@link DrainPace}) into
+ * metrics, the request log and OTLP spans. Exports are asynchronous and bounded
+ * ({@link SpanShipper}); nothing here waits on the collector, and the final flush at undeploy is
+ * bounded by {@code shutdownMs}.
  */
 final class TelemetryVerticle extends VerticleBase {
   private static final int BATCH = 512;
@@ -46,6 +46,8 @@ final class TelemetryVerticle extends VerticleBase {
   private OtlpTraceSender traceSender;
   private SpanShipper shipper;
   private RequestLog log;
+  private DrainPace pace;
+  private long lastDrainNanos;
   private long drainTimer = -1;
   private long stateTimer = -1;
   private boolean stopped;
@@ -82,17 +84,19 @@ final class TelemetryVerticle extends VerticleBase {
       log = new RequestLog(Path.of(c.requestLog()), t.logMaxBytes());
     }
     telemetry.attach(this);
-    drainTimer = vertx.setTimer(t.idleDrainMs(), id -> tick());
+    pace = new DrainPace(c.queueCapacity(), t.minDrainMs(), t.maxDrainMs());
+    lastDrainNanos = System.nanoTime();
+    drainTimer = vertx.setTimer(t.maxDrainMs(), id -> tick());
     return Future.succeededFuture();
   }
 
   private void tick() {
+    long now = System.nanoTime();
     int drained = drain(Integer.MAX_VALUE);
+    long since = now - lastDrainNanos;
+    lastDrainNanos = now;
     if (!stopped) {
-      Tuning t = telemetry.tuning();
-      // a quarter of the queue in one period: drain faster, so a burst is not dropped at the door
-      boolean busy = drained >= Math.max(1, telemetry.config().queueCapacity() / 4);
-      drainTimer = vertx.setTimer(busy ? t.busyDrainMs() : t.idleDrainMs(), id -> tick());
+      drainTimer = vertx.setTimer(pace.nextDelayMs(drained, since), id -> tick());
     }
   }
 

@@ -7,9 +7,8 @@ import java.time.Duration;
  * The worker's timings and limits. Production values come from the config and fixed defaults;
  * tests shrink them (a metric interval below one second, a rotation size below one megabyte).
  *
- * @param idleDrainMs drain period while the queue is quiet
- * @param busyDrainMs drain period after a drain that found a quarter of the queue's capacity or
- *     more: under load the worker keeps up without a fast timer at idle
+ * @param minDrainMs the shortest wait between two drains ({@link DrainPace})
+ * @param maxDrainMs the longest, while the queue is quiet
  * @param metricInterval OTLP metric export period ({@code metrics_interval_secs})
  * @param logMaxBytes request log rotation size ({@code request_log_max_mb})
  * @param exportTimeout one OTLP export's limit (connect, send and answer)
@@ -21,27 +20,27 @@ import java.time.Duration;
  *     with each further failure up to {@code exportBackoffMaxMs}; a success resets it
  * @param exportBackoffMaxMs the longest such pause
  */
-record Tuning(long idleDrainMs, long busyDrainMs, Duration metricInterval, long logMaxBytes,
+record Tuning(long minDrainMs, long maxDrainMs, Duration metricInterval, long logMaxBytes,
     Duration exportTimeout, long failureReportMs, long shutdownMs, long statePollMs,
     long spanLingerMs, long exportBackoffMinMs, long exportBackoffMaxMs) {
 
   static Tuning of(TelemetryConfig c) {
-    return new Tuning(50, 5, Duration.ofSeconds(c.metricsIntervalSecs()), c.requestLogMaxMb() * 1024 * 1024,
+    return new Tuning(1, 50, Duration.ofSeconds(c.metricsIntervalSecs()), c.requestLogMaxMb() * 1024 * 1024,
         Duration.ofSeconds(2), 60_000, 3_000, 1_000, 1_000, 100, 5_000);
   }
 
   Tuning withMetricInterval(Duration d) {
-    return new Tuning(idleDrainMs, busyDrainMs, d, logMaxBytes, exportTimeout, failureReportMs, shutdownMs, statePollMs,
+    return new Tuning(minDrainMs, maxDrainMs, d, logMaxBytes, exportTimeout, failureReportMs, shutdownMs, statePollMs,
         spanLingerMs, exportBackoffMinMs, exportBackoffMaxMs);
   }
 
   Tuning withLogMaxBytes(long bytes) {
-    return new Tuning(idleDrainMs, busyDrainMs, metricInterval, bytes, exportTimeout, failureReportMs, shutdownMs, statePollMs,
+    return new Tuning(minDrainMs, maxDrainMs, metricInterval, bytes, exportTimeout, failureReportMs, shutdownMs, statePollMs,
         spanLingerMs, exportBackoffMinMs, exportBackoffMaxMs);
   }
 
   Tuning withFailureReportMs(long ms) {
-    return new Tuning(idleDrainMs, busyDrainMs, metricInterval, logMaxBytes, exportTimeout, ms, shutdownMs, statePollMs,
+    return new Tuning(minDrainMs, maxDrainMs, metricInterval, logMaxBytes, exportTimeout, ms, shutdownMs, statePollMs,
         spanLingerMs, exportBackoffMinMs, exportBackoffMaxMs);
   }
 }
