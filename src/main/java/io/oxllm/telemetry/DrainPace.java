@@ -15,18 +15,23 @@ final class DrainPace {
   private final double quarter;
   private final long minMs;
   private final long maxMs;
+  private long lastDrainNanos;
 
-  DrainPace(int queueCapacity, long minMs, long maxMs) {
+  /** A pace whose first interval starts at {@code startNanos} ({@link System#nanoTime()}). */
+  DrainPace(int queueCapacity, long minMs, long maxMs, long startNanos) {
     this.quarter = Math.max(1, queueCapacity / 4.0);
     this.minMs = minMs;
     this.maxMs = maxMs;
+    this.lastDrainNanos = startNanos;
   }
 
   /**
-   * The delay before the next drain, after one that took {@code drained} records
-   * {@code sinceNanos} after the one before.
+   * The delay before the next drain, after one that began at {@code nowNanos} and took
+   * {@code drained} records: those that arrived since the drain before.
    */
-  long nextDelayMs(int drained, long sinceNanos) {
+  long nextDelayMs(int drained, long nowNanos) {
+    long sinceNanos = nowNanos - lastDrainNanos;
+    lastDrainNanos = nowNanos;
     if (drained <= 0) {
       return maxMs;
     }

@@ -1,16 +1,17 @@
 package io.oxllm.telemetry;
 
 import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.netty.buffer.Unpooled;
 import io.oxllm.Version;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.internal.buffer.BufferInternal;
 import java.time.Duration;
 
 /**
@@ -50,7 +51,8 @@ final class OtlpTraceSender implements SpanShipper.Sender {
   public CompletableResultCode send(byte[] request, int spans) {
     CompletableResultCode result = new CompletableResultCode();
     client.request(post)
-        .compose(req -> req.send(Buffer.buffer(request)))
+        // wrapped, not copied (Buffer.buffer(byte[]) copies): the encoder hands over a fresh array
+        .compose(req -> req.send(BufferInternal.buffer(Unpooled.wrappedBuffer(request))))
         .compose(OtlpTraceSender::answer)
         .onComplete(ar -> {
           if (ar.succeeded()) {

@@ -47,7 +47,6 @@ final class TelemetryVerticle extends VerticleBase {
   private SpanShipper shipper;
   private RequestLog log;
   private DrainPace pace;
-  private long lastDrainNanos;
   private long drainTimer = -1;
   private long stateTimer = -1;
   private boolean stopped;
@@ -84,19 +83,16 @@ final class TelemetryVerticle extends VerticleBase {
       log = new RequestLog(Path.of(c.requestLog()), t.logMaxBytes());
     }
     telemetry.attach(this);
-    pace = new DrainPace(c.queueCapacity(), t.minDrainMs(), t.maxDrainMs());
-    lastDrainNanos = System.nanoTime();
+    pace = new DrainPace(c.queueCapacity(), t.minDrainMs(), t.maxDrainMs(), System.nanoTime());
     drainTimer = vertx.setTimer(t.maxDrainMs(), id -> tick());
     return Future.succeededFuture();
   }
 
   private void tick() {
-    long now = System.nanoTime();
+    long began = System.nanoTime();
     int drained = drain(Integer.MAX_VALUE);
-    long since = now - lastDrainNanos;
-    lastDrainNanos = now;
     if (!stopped) {
-      drainTimer = vertx.setTimer(pace.nextDelayMs(drained, since), id -> tick());
+      drainTimer = vertx.setTimer(pace.nextDelayMs(drained, began), id -> tick());
     }
   }
 
