@@ -303,10 +303,15 @@ final class JsonLineEncoder {
     buf[pos++] = b;
   }
 
+  // small enough to be inlined everywhere; the rare growth is a call
   private void ensure(int n) {
     if (buf.length - pos < n) {
-      buf = Arrays.copyOf(buf, Math.max(buf.length * 2, pos + n));
+      grow(n);
     }
+  }
+
+  private void grow(int n) {
+    buf = Arrays.copyOf(buf, Math.max(buf.length * 2, pos + n));
   }
 
   private static byte[] ascii(String s) {

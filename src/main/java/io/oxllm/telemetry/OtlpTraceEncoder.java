@@ -1,10 +1,7 @@
 package io.oxllm.telemetry;
 
-import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.resources.Resource;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
 
 /**
  * Writes request records straight into an OTLP {@code ExportTraceServiceRequest} (protobuf, the
@@ -22,6 +19,9 @@ import java.util.List;
  * <p>Use: {@link #start}, {@link #append} records, {@link #finish}; then again. Worker thread only.
  */
 final class OtlpTraceEncoder {
+  /** An export request: the first {@code length} bytes of {@code buffer}. */
+  record Encoded(byte[] buffer, int length) {}
+
   // ExportTraceServiceRequest.resource_spans; ResourceSpans.resource/scope_spans/schema_url;
   // ScopeSpans.scope/spans; InstrumentationScope.name/version; Resource.attributes
   private static final int RESOURCE_SPANS = 1;
@@ -38,7 +38,6 @@ final class OtlpTraceEncoder {
   private static final int KIND = 6;
   private static final int START = 7;
   private static final int END = 8;
-  private static final int ATTRIBUTES = 9;
   private static final int STATUS = 15;
   private static final int FLAGS = 16;
   private static final int KIND_SERVER = 2;
@@ -48,35 +47,40 @@ final class OtlpTraceEncoder {
   // Span.flags: the W3C sampled flag, plus "whether the parent is remote" is known, and its answer
   private static final int FLAGS_LOCAL_PARENT = 0x101;
   private static final int FLAGS_REMOTE_PARENT = 0x301;
-  // KeyValue.key/value; AnyValue.string/bool/int/double/array; ArrayValue.values
-  private static final int KV_KEY = 1;
-  private static final int KV_VALUE = 2;
-  private static final int ANY_STRING = 1;
-  private static final int ANY_BOOL = 2;
-  private static final int ANY_INT = 3;
-  private static final int ANY_DOUBLE = 4;
-  private static final int ANY_ARRAY = 5;
-  private static final int ARRAY_VALUES = 1;
+  // length bytes left for a span (128 B to 16 KB) and for a whole export (16 KB to 2 MB)
+  private static final int SPAN_LENGTH_BYTES = 2;
+  private static final int EXPORT_LENGTH_BYTES = 3;
 
-  private static final byte[] OPERATION = key(SemConv.OPERATION);
-  private static final byte[] PROVIDER = key(SemConv.PROVIDER);
-  private static final byte[] REQUEST_MODEL = key(SemConv.REQUEST_MODEL);
-  private static final byte[] RESPONSE_MODEL = key(SemConv.RESPONSE_MODEL);
-  private static final byte[] INPUT_TOKENS = key(SemConv.INPUT_TOKENS);
-  private static final byte[] OUTPUT_TOKENS = key(SemConv.OUTPUT_TOKENS);
-  private static final byte[] FINISH_REASONS = key(SemConv.FINISH_REASONS);
-  private static final byte[] ERROR_TYPE = key(SemConv.ERROR_TYPE);
-  private static final byte[] HTTP_STATUS = key(SemConv.HTTP_STATUS);
-  private static final byte[] HTTP_METHOD = key(SemConv.HTTP_METHOD);
-  private static final byte[] URL_PATH = key(SemConv.URL_PATH);
-  private static final byte[] ATTEMPTS = key(SemConv.ATTEMPTS);
-  private static final byte[] REQUEST_ID = key(SemConv.REQUEST_ID);
-  private static final byte[] OUTCOME = key(SemConv.OUTCOME);
-  private static final byte[] STREAM = key(SemConv.STREAM);
+  private static final byte[] OPERATION = OtlpAttributes.key(SemConv.OPERATION);
+  private static final byte[] PROVIDER = OtlpAttributes.key(SemConv.PROVIDER);
+  private static final byte[] REQUEST_MODEL = OtlpAttributes.key(SemConv.REQUEST_MODEL);
+  private static final byte[] RESPONSE_MODEL = OtlpAttributes.key(SemConv.RESPONSE_MODEL);
+  private static final byte[] INPUT_TOKENS = OtlpAttributes.key(SemConv.INPUT_TOKENS);
+  private static final byte[] OUTPUT_TOKENS = OtlpAttributes.key(SemConv.OUTPUT_TOKENS);
+  private static final byte[] FINISH_REASONS = OtlpAttributes.key(SemConv.FINISH_REASONS);
+  private static final byte[] ERROR_TYPE = OtlpAttributes.key(SemConv.ERROR_TYPE);
+  private static final byte[] HTTP_STATUS = OtlpAttributes.key(SemConv.HTTP_STATUS);
+  private static final byte[] HTTP_METHOD = OtlpAttributes.key(SemConv.HTTP_METHOD);
+  private static final byte[] URL_PATH = OtlpAttributes.key(SemConv.URL_PATH);
+  private static final byte[] ATTEMPTS = OtlpAttributes.key(SemConv.ATTEMPTS);
+  private static final byte[] REQUEST_ID = OtlpAttributes.key(SemConv.REQUEST_ID);
+  private static final byte[] OUTCOME = OtlpAttributes.key(SemConv.OUTCOME);
+  private static final byte[] STREAM = OtlpAttributes.key(SemConv.STREAM);
+  // whole attributes whose value never varies, encoded once
+  private static final byte[] METHOD_POST = OtlpAttributes.constant(HTTP_METHOD, "POST");
+  private static final byte[] STREAM_TRUE = OtlpAttributes.constant(STREAM, true);
+  private static final byte[] STREAM_FALSE = OtlpAttributes.constant(STREAM, false);
+  private static final byte[][] OUTCOMES = outcomes();
 
   private final byte[] header;
   private final byte[] scopeHeader;
   private final ProtoWriter out = new ProtoWriter(256 * 1024);
+  private final OtlpAttributes attributes = new OtlpAttributes(out);
+  // one record's ids, decoded once from hex (the request's are in every one of its spans)
+  private final byte[] traceId = new byte[16];
+  private final byte[] spanId = new byte[8];
+  private final byte[] parentId = new byte[8];
+  private final byte[] attemptId = new byte[8];
   private int resourceSpans;
   private int scopeSpans;
   private int spans;
@@ -84,7 +88,7 @@ final class OtlpTraceEncoder {
   OtlpTraceEncoder(Resource resource, InstrumentationScopeInfo scope) {
     ProtoWriter h = new ProtoWriter(512);
     int r = h.begin(RS_RESOURCE);
-    resource.getAttributes().forEach((k, v) -> attribute(h, 1, k, v));
+    resource.getAttributes().forEach((k, v) -> OtlpAttributes.attribute(h, 1, k, v));
     h.end(r);
     h.string(RS_SCHEMA_URL, resource.getSchemaUrl());
     this.header = h.toByteArray();
@@ -104,9 +108,9 @@ final class OtlpTraceEncoder {
   /** Starts a new request message (forgetting any unfinished one). */
   void start() {
     out.reset();
-    resourceSpans = out.begin(RESOURCE_SPANS);
+    resourceSpans = out.begin(RESOURCE_SPANS, EXPORT_LENGTH_BYTES);
     out.raw(header);
-    scopeSpans = out.begin(RS_SCOPE_SPANS);
+    scopeSpans = out.begin(RS_SCOPE_SPANS, EXPORT_LENGTH_BYTES);
     out.raw(scopeHeader);
     spans = 0;
   }
@@ -121,26 +125,29 @@ final class OtlpTraceEncoder {
 
   /** Appends one record's spans; returns how many (0 when its ids are unusable). */
   int append(RequestRecord r) {
-    int before = spans;
-    int mark = out.size();
-    int span = out.begin(SS_SPANS);
-    if (!out.hexId(TRACE_ID, r.traceId(), 32) || !out.hexId(SPAN_ID, r.spanId(), 16)) {
-      out.truncate(mark);
+    if (!TraceIds.decode(r.traceId(), 32, traceId) || !TraceIds.decode(r.spanId(), 16, spanId)) {
       return 0; // a record without ids cannot be placed in any trace
     }
-    boolean remoteParent = out.hexId(PARENT_SPAN_ID, r.parentSpanId(), 16);
+    int before = spans;
+    boolean remoteParent = TraceIds.decode(r.parentSpanId(), 16, parentId);
+    int span = out.begin(SS_SPANS, SPAN_LENGTH_BYTES);
+    out.bytes(TRACE_ID, traceId, 16);
+    out.bytes(SPAN_ID, spanId, 8);
+    if (remoteParent) {
+      out.bytes(PARENT_SPAN_ID, parentId, 8);
+    }
     spanBody(KIND_SERVER, r.operation(), r.requestedModel(), r.startEpochNanos(), r.endEpochNanos());
     requestAttributes(r);
     endSpan(span, r.errorType() != null || r.outcome() == Outcome.UPSTREAM_ERROR,
         remoteParent ? FLAGS_REMOTE_PARENT : FLAGS_LOCAL_PARENT);
     for (AttemptRecord a : r.attempts()) {
-      mark = out.size();
-      span = out.begin(SS_SPANS);
-      if (!out.hexId(TRACE_ID, r.traceId(), 32) || !out.hexId(SPAN_ID, a.spanId(), 16)) {
-        out.truncate(mark);
+      if (!TraceIds.decode(a.spanId(), 16, attemptId)) {
         continue;
       }
-      out.hexId(PARENT_SPAN_ID, r.spanId(), 16);
+      span = out.begin(SS_SPANS, SPAN_LENGTH_BYTES);
+      out.bytes(TRACE_ID, traceId, 16);
+      out.bytes(SPAN_ID, attemptId, 8);
+      out.bytes(PARENT_SPAN_ID, spanId, 8);
       spanBody(KIND_CLIENT, r.operation(), a.upstreamModel(), a.startEpochNanos(), a.endEpochNanos());
       attemptAttributes(r, a);
       endSpan(span, a.error() != null || a.status() >= 400, FLAGS_LOCAL_PARENT);
@@ -148,12 +155,16 @@ final class OtlpTraceEncoder {
     return spans - before;
   }
 
-  /** Ends the message; the bytes are an exact-size copy, so the encoder can start the next one. */
-  byte[] finish() {
-    out.end(scopeSpans);
-    out.end(resourceSpans);
+  /**
+   * Ends the message and hands over the buffer holding it (not a copy: an export is a megabyte)
+   * and goes on in {@code next}: a buffer an earlier export gave back, or null for a new one.
+   */
+  Encoded finish(byte[] next) {
+    out.end(scopeSpans, EXPORT_LENGTH_BYTES);
+    out.end(resourceSpans, EXPORT_LENGTH_BYTES);
     spans = 0;
-    return out.toByteArray();
+    int length = out.size();
+    return new Encoded(out.handOver(next), length);
   }
 
   /** Name ("operation model"), kind and times. */
@@ -161,7 +172,7 @@ final class OtlpTraceEncoder {
     if (model == null || model.isEmpty()) {
       out.stringAlways(NAME, operation);
     } else {
-      out.joined(NAME, operation.getBytes(StandardCharsets.UTF_8), ' ', model.getBytes(StandardCharsets.UTF_8));
+      out.joined(NAME, operation, ' ', model);
     }
     out.varintField(KIND, kind);
     out.fixed64(START, start);
@@ -175,128 +186,58 @@ final class OtlpTraceEncoder {
       out.end(status);
     }
     out.fixed32(FLAGS, flags);
-    out.end(span);
+    out.end(span, SPAN_LENGTH_BYTES);
     spans++;
   }
 
   private void requestAttributes(RequestRecord r) {
-    string(OPERATION, r.operation());
-    string(HTTP_METHOD, "POST");
-    integer(ATTEMPTS, r.attempts().size());
-    string(OUTCOME, r.outcome().jsonName());
-    int kv = out.begin(ATTRIBUTES);
-    out.raw(STREAM);
-    int v = out.begin(KV_VALUE);
-    out.varintAlways(ANY_BOOL, r.stream() ? 1 : 0);
-    out.end(v);
-    out.end(kv);
-    string(REQUEST_ID, r.requestId());
-    string(URL_PATH, r.path());
-    string(PROVIDER, r.provider());
-    string(REQUEST_MODEL, r.requestedModel());
-    string(RESPONSE_MODEL, r.responseModel());
-    string(ERROR_TYPE, r.errorType());
+    attributes.string(OPERATION, r.operation());
+    out.raw(METHOD_POST);
+    attributes.integer(ATTEMPTS, r.attempts().size());
+    out.raw(OUTCOMES[r.outcome().ordinal()]);
+    out.raw(r.stream() ? STREAM_TRUE : STREAM_FALSE);
+    attributes.string(REQUEST_ID, r.requestId());
+    attributes.string(URL_PATH, r.path());
+    attributes.string(PROVIDER, r.provider());
+    attributes.string(REQUEST_MODEL, r.requestedModel());
+    attributes.string(RESPONSE_MODEL, r.responseModel());
+    attributes.string(ERROR_TYPE, r.errorType());
     if (r.inputTokens() >= 0) {
-      integer(INPUT_TOKENS, r.inputTokens());
+      attributes.integer(INPUT_TOKENS, r.inputTokens());
     }
     if (r.outputTokens() >= 0) {
-      integer(OUTPUT_TOKENS, r.outputTokens());
+      attributes.integer(OUTPUT_TOKENS, r.outputTokens());
     }
     if (!r.finishReasons().isEmpty()) {
-      strings(FINISH_REASONS, r.finishReasons());
+      attributes.strings(FINISH_REASONS, r.finishReasons());
     }
     if (r.status() > 0) {
-      integer(HTTP_STATUS, r.status());
+      attributes.integer(HTTP_STATUS, r.status());
     }
   }
 
   private void attemptAttributes(RequestRecord r, AttemptRecord a) {
-    string(OPERATION, r.operation());
-    string(REQUEST_ID, r.requestId());
-    string(PROVIDER, a.provider());
-    string(REQUEST_MODEL, a.upstreamModel());
+    attributes.string(OPERATION, r.operation());
+    attributes.string(REQUEST_ID, r.requestId());
+    attributes.string(PROVIDER, a.provider());
+    attributes.string(REQUEST_MODEL, a.upstreamModel());
     if (a.status() > 0) {
-      integer(HTTP_STATUS, a.status());
+      attributes.integer(HTTP_STATUS, a.status());
     }
     // error.type: the failure kind, or the status code for an HTTP error (the conventions' rule)
     if (a.error() != null) {
-      string(ERROR_TYPE, a.error());
+      attributes.string(ERROR_TYPE, a.error());
     } else if (a.status() >= 400) {
-      string(ERROR_TYPE, Integer.toString(a.status()));
+      attributes.string(ERROR_TYPE, Integer.toString(a.status()));
     }
   }
 
-  /** A string attribute; none when the value is null. */
-  private void string(byte[] key, String value) {
-    if (value == null) {
-      return;
+  private static byte[][] outcomes() {
+    Outcome[] all = Outcome.values();
+    byte[][] encoded = new byte[all.length][];
+    for (Outcome o : all) {
+      encoded[o.ordinal()] = OtlpAttributes.constant(OUTCOME, o.jsonName());
     }
-    int kv = out.begin(ATTRIBUTES);
-    out.raw(key);
-    int v = out.begin(KV_VALUE);
-    out.stringAlways(ANY_STRING, value);
-    out.end(v);
-    out.end(kv);
-  }
-
-  private void integer(byte[] key, long value) {
-    int kv = out.begin(ATTRIBUTES);
-    out.raw(key);
-    int v = out.begin(KV_VALUE);
-    out.varintAlways(ANY_INT, value);
-    out.end(v);
-    out.end(kv);
-  }
-
-  private void strings(byte[] key, List<String> values) {
-    int kv = out.begin(ATTRIBUTES);
-    out.raw(key);
-    int v = out.begin(KV_VALUE);
-    int array = out.begin(ANY_ARRAY);
-    for (String s : values) {
-      int item = out.begin(ARRAY_VALUES);
-      out.stringAlways(ANY_STRING, s == null ? "" : s);
-      out.end(item);
-    }
-    out.end(array);
-    out.end(v);
-    out.end(kv);
-  }
-
-  /** The {@code key} field of a KeyValue, encoded once. */
-  private static byte[] key(AttributeKey<?> key) {
-    ProtoWriter w = new ProtoWriter(64);
-    w.stringAlways(KV_KEY, key.getKey());
-    return w.toByteArray();
-  }
-
-  /** Any attribute (the resource's): strings, booleans, longs, doubles and arrays of them. */
-  private static void attribute(ProtoWriter w, int field, AttributeKey<?> key, Object value) {
-    int kv = w.begin(field);
-    w.stringAlways(KV_KEY, key.getKey());
-    int v = w.begin(KV_VALUE);
-    anyValue(w, value);
-    w.end(v);
-    w.end(kv);
-  }
-
-  private static void anyValue(ProtoWriter w, Object value) {
-    if (value instanceof Boolean b) {
-      w.varintAlways(ANY_BOOL, b ? 1 : 0);
-    } else if (value instanceof Long l) {
-      w.varintAlways(ANY_INT, l);
-    } else if (value instanceof Double d) {
-      w.doubleAlways(ANY_DOUBLE, d);
-    } else if (value instanceof List<?> list) {
-      int array = w.begin(ANY_ARRAY);
-      for (Object item : list) {
-        int i = w.begin(ARRAY_VALUES);
-        anyValue(w, item);
-        w.end(i);
-      }
-      w.end(array);
-    } else {
-      w.stringAlways(ANY_STRING, String.valueOf(value));
-    }
+    return encoded;
   }
 }

@@ -46,14 +46,21 @@ final class OtlpTraceSender implements SpanShipper.Sender {
         .putHeader("user-agent", "oxllm/" + Version.VALUE);
   }
 
-  /** Completes (on the calling context) when the collector answered 2xx; fails otherwise. */
+  /**
+   * Completes (on the calling context) when the collector answered 2xx, fails otherwise; either
+   * way only once the request's bytes are written or abandoned, so the shipper may reuse them.
+   */
   @Override
-  public CompletableResultCode send(byte[] request, int spans) {
+  public CompletableResultCode send(byte[] request, int length, int spans) {
     CompletableResultCode result = new CompletableResultCode();
     client.request(post)
-        // wrapped, not copied (Buffer.buffer(byte[]) copies): the encoder hands over a fresh array
-        .compose(req -> req.send(BufferInternal.buffer(Unpooled.wrappedBuffer(request))))
-        .compose(OtlpTraceSender::answer)
+        .compose(req -> {
+          // wrapped, not copied (Buffer.buffer(byte[]) copies)
+          Future<Void> written = req.end(BufferInternal.buffer(Unpooled.wrappedBuffer(request, 0, length)));
+          Future<Void> answered = req.response().compose(OtlpTraceSender::answer);
+          // join, not all: a collector may answer (or time out) before the body is out of our hands
+          return Future.join(written, answered).transform(ar -> answered);
+        })
         .onComplete(ar -> {
           if (ar.succeeded()) {
             result.succeed();

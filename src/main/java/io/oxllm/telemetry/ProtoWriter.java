@@ -8,32 +8,18 @@ import java.util.Arrays;
 
 /**
  * A growable protobuf wire-format writer, just what the OTLP trace encoding needs: varints,
- * fixed64/fixed32, UTF-8 strings, hex ids as bytes, and nested messages whose length is written
+ * fixed64/fixed32, UTF-8 strings, bytes, and nested messages whose length is written
  * after their body ({@link #begin}/{@link #end}) so no size pass is needed. One per batch being
  * built; reset and reused. Not thread-safe.
  */
 final class ProtoWriter {
-  private static final int VARINT = 0;
+  static final int VARINT = 0;
   private static final int FIXED64 = 1;
-  private static final int LENGTH_DELIMITED = 2;
+  static final int LENGTH_DELIMITED = 2;
   private static final int FIXED32 = 5;
   private static final VarHandle LITTLE_ENDIAN_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final VarHandle LITTLE_ENDIAN_INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
-  // hex digit values by character; -1 for anything else (uppercase included: ids are lowercase)
-  private static final int[] NIBBLES = new int[256];
-
-  static {
-    Arrays.fill(NIBBLES, -1);
-    for (int c = '0'; c <= '9'; c++) {
-      NIBBLES[c] = c - '0';
-    }
-    for (int c = 'a'; c <= 'f'; c++) {
-      NIBBLES[c] = c - 'a' + 10;
-    }
-  }
-
-  private final byte[] scratch = new byte[16];
   private byte[] buf;
   private int pos;
 
@@ -55,26 +41,50 @@ final class ProtoWriter {
   }
 
   /**
+   * Hands over the buffer, whose first {@link #size} bytes are what was written, and goes on empty
+   * in {@code next}, or, when that is null, in a new buffer as large as the one handed over.
+   */
+  byte[] handOver(byte[] next) {
+    byte[] full = buf;
+    buf = next != null ? next : new byte[full.length];
+    pos = 0;
+    return full;
+  }
+
+  /**
    * Starts a nested message (or any length-delimited field): writes the tag and leaves one byte
    * for the length, which {@link #end} fills in, moving the body when the length needs more bytes.
    * Returns the handle {@link #end} takes.
    */
   int begin(int field) {
-    tag(field, LENGTH_DELIMITED);
-    ensure(1);
-    pos++;
-    return pos;
+    return begin(field, 1);
   }
 
   void end(int bodyStart) {
+    end(bodyStart, 1);
+  }
+
+  /**
+   * {@link #begin} leaving {@code reserve} bytes for the length: a message whose size is usually
+   * known to need that many (a span: 2; a whole export: 3), so {@link #end} need not move its body.
+   */
+  int begin(int field, int reserve) {
+    tag(field, LENGTH_DELIMITED);
+    ensure(reserve);
+    pos += reserve;
+    return pos;
+  }
+
+  /** Ends what {@code begin(field, reserve)} started, moving the body only when the guess was wrong. */
+  void end(int bodyStart, int reserve) {
     int length = pos - bodyStart;
-    int extra = varintSize(length) - 1;
-    if (extra > 0) {
-      ensure(extra);
-      System.arraycopy(buf, bodyStart, buf, bodyStart + extra, length);
-      pos += extra;
+    int shift = varintSize(length) - reserve;
+    if (shift != 0) {
+      ensure(Math.max(0, shift));
+      System.arraycopy(buf, bodyStart, buf, bodyStart + shift, length);
+      pos += shift;
     }
-    int at = bodyStart - 1;
+    int at = bodyStart - reserve;
     long v = length;
     while (v >= 0x80) {
       buf[at++] = (byte) ((v & 0x7F) | 0x80);
@@ -91,22 +101,58 @@ final class ProtoWriter {
   }
 
   /**
-   * A string field written even when empty: a oneof member, whose presence is its meaning. An
-   * unpaired surrogate becomes '?' ({@link String#getBytes}, whose Latin-1 fast path beats any
-   * char loop here).
+   * A string field written even when empty: a oneof member, whose presence is its meaning. ASCII
+   * (nearly every value: names, ids, paths) is written straight from the chars; anything else goes
+   * through {@link String#getBytes}, where an unpaired surrogate becomes '?'.
    */
   void stringAlways(int field, String s) {
-    bytes(field, s.getBytes(StandardCharsets.UTF_8));
+    int mark = pos;
+    tag(field, LENGTH_DELIMITED);
+    varint(s.length());
+    if (!ascii(s)) {
+      pos = mark;
+      bytes(field, s.getBytes(StandardCharsets.UTF_8));
+    }
   }
 
-  /** A string field {@code first + separator + second}, both already UTF-8. */
-  void joined(int field, byte[] first, char separator, byte[] second) {
+  /** A string field {@code first + separator + second}; the separator is ASCII. */
+  void joined(int field, String first, char separator, String second) {
+    int mark = pos;
     tag(field, LENGTH_DELIMITED);
-    varint(first.length + 1 + second.length);
-    raw(first);
+    varint(first.length() + 1 + second.length());
+    if (ascii(first)) {
+      ensure(1);
+      buf[pos++] = (byte) separator;
+      if (ascii(second)) {
+        return;
+      }
+    }
+    pos = mark;
+    byte[] a = first.getBytes(StandardCharsets.UTF_8);
+    byte[] b = second.getBytes(StandardCharsets.UTF_8);
+    tag(field, LENGTH_DELIMITED);
+    varint(a.length + 1 + b.length);
+    raw(a);
     ensure(1);
     buf[pos++] = (byte) separator;
-    raw(second);
+    raw(b);
+  }
+
+  /** Writes {@code s} as one byte per char when it is all ASCII; false (pos unchanged) when not. */
+  private boolean ascii(String s) {
+    int n = s.length();
+    ensure(n);
+    byte[] b = buf;
+    int p = pos;
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      if (c >= 0x80) {
+        return false;
+      }
+      b[p++] = (byte) c;
+    }
+    pos = p;
+    return true;
   }
 
   void bytes(int field, byte[] value) {
@@ -115,37 +161,13 @@ final class ProtoWriter {
     raw(value);
   }
 
-  /**
-   * A bytes field holding the value of a trace or span id given as {@code length} lowercase hex
-   * digits. Writes nothing and answers false when the id is not one: null, another length, other
-   * characters, or all zeros (W3C: invalid).
-   */
-  boolean hexId(int field, String hex, int length) {
-    if (hex == null || hex.length() != length) {
-      return false;
-    }
-    byte[] digits = hex.getBytes(StandardCharsets.ISO_8859_1);
-    int n = length / 2;
-    byte[] id = scratch;
-    int any = 0;
-    for (int i = 0; i < n; i++) {
-      int hi = NIBBLES[digits[2 * i] & 0xFF];
-      int lo = NIBBLES[digits[2 * i + 1] & 0xFF];
-      if ((hi | lo) < 0) {
-        return false;
-      }
-      id[i] = (byte) (hi << 4 | lo);
-      any |= hi | lo;
-    }
-    if (any == 0) {
-      return false;
-    }
+  /** A bytes field of the first {@code length} bytes of {@code value}. */
+  void bytes(int field, byte[] value, int length) {
     tag(field, LENGTH_DELIMITED);
-    varint(n);
-    ensure(n);
-    System.arraycopy(id, 0, buf, pos, n);
-    pos += n;
-    return true;
+    varint(length);
+    ensure(length);
+    System.arraycopy(value, 0, buf, pos, length);
+    pos += length;
   }
 
   /** A varint field (int64/uint32/enum/bool); nothing when 0. */
@@ -182,9 +204,29 @@ final class ProtoWriter {
     fixed64(field, bits);
   }
 
-  /** Goes back to {@code size}, forgetting what was written after it (an abandoned message). */
-  void truncate(int size) {
+  /**
+   * The buffer, with room for {@code n} more bytes from {@link #size}: for a caller that writes a
+   * field whose length it computed into local variables ({@link #putVarint}) and then
+   * {@link #moveTo}s its end, rather than paying a bounds check and a field store per byte.
+   */
+  byte[] room(int n) {
+    ensure(n);
+    return buf;
+  }
+
+  /** Ends what was written into {@link #room} at {@code size}. */
+  void moveTo(int size) {
     pos = size;
+  }
+
+  /** Writes a varint into {@code b} at {@code p}; returns the position after it. */
+  static int putVarint(byte[] b, int p, long v) {
+    while ((v & ~0x7FL) != 0) {
+      b[p++] = (byte) ((v & 0x7F) | 0x80);
+      v >>>= 7;
+    }
+    b[p++] = (byte) v;
+    return p;
   }
 
   /** Raw bytes already in wire format (a message encoded once and reused). */
@@ -194,23 +236,22 @@ final class ProtoWriter {
     pos += bytes.length;
   }
 
+  /** A tag that fits one byte (field numbers up to 15), for a field written into {@link #room}. */
+  static byte tagByte(int field, int wireType) {
+    return (byte) (field << 3 | wireType);
+  }
+
   private void tag(int field, int wireType) {
     varint((long) field << 3 | wireType);
   }
 
-  private void varint(long v) {
+  /** A bare varint: a length computed up front, or the value after a {@link #raw(int)} tag. */
+  void varint(long v) {
     ensure(10);
-    byte[] b = buf;
-    int p = pos;
-    while ((v & ~0x7FL) != 0) {
-      b[p++] = (byte) ((v & 0x7F) | 0x80);
-      v >>>= 7;
-    }
-    b[p++] = (byte) v;
-    pos = p;
+    pos = putVarint(buf, pos, v);
   }
 
-  private static int varintSize(long v) {
+  static int varintSize(long v) {
     int n = 1;
     while ((v & ~0x7FL) != 0) {
       v >>>= 7;
@@ -219,9 +260,14 @@ final class ProtoWriter {
     return n;
   }
 
+  // small enough to be inlined everywhere; the rare growth is a call
   private void ensure(int more) {
-    if (pos + more > buf.length) {
-      buf = Arrays.copyOf(buf, Math.max(buf.length * 2, pos + more));
+    if (buf.length - pos < more) {
+      grow(more);
     }
+  }
+
+  private void grow(int more) {
+    buf = Arrays.copyOf(buf, Math.max(buf.length * 2, pos + more));
   }
 }

@@ -1,16 +1,30 @@
 package io.oxllm.telemetry;
 
+import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * W3C trace context ids: new random trace and span ids, parsing a client's {@code traceparent}, and
- * formatting the one sent upstream. Ids are lowercase hex and never all zeros (both are invalid
- * per the W3C spec). Random, not secret: {@link ThreadLocalRandom} like the OTel SDK's own
- * generator, so making ids costs the request path no lock and no entropy pool.
+ * W3C trace context ids: new random trace and span ids, parsing a client's {@code traceparent},
+ * formatting the one sent upstream, and decoding ids to the bytes OTLP carries. Ids are lowercase
+ * hex and never all zeros (both are invalid per the W3C spec). Random, not secret:
+ * {@link ThreadLocalRandom} like the OTel SDK's own generator, so making ids costs the request
+ * path no lock and no entropy pool.
  */
 public final class TraceIds {
   private static final char[] HEX = "0123456789abcdef".toCharArray();
   private static final int TRACEPARENT_LENGTH = 55; // "00-" + 32 + "-" + 16 + "-" + 2
+  // hex digit values by character; -1 for anything else (uppercase included: ids are lowercase)
+  private static final int[] NIBBLES = new int[256];
+
+  static {
+    Arrays.fill(NIBBLES, -1);
+    for (int c = '0'; c <= '9'; c++) {
+      NIBBLES[c] = c - '0';
+    }
+    for (int c = 'a'; c <= 'f'; c++) {
+      NIBBLES[c] = c - 'a' + 10;
+    }
+  }
 
   /** A client's parent from its {@code traceparent}. */
   public record Parent(String traceId, String spanId, boolean sampled) {}
@@ -77,6 +91,33 @@ public final class TraceIds {
   /** The {@code traceparent} to send upstream: {@code 00-<traceId>-<spanId>-01} (sampled). */
   public static String traceparent(String traceId, String spanId) {
     return "00-" + traceId + "-" + spanId + "-01";
+  }
+
+  /**
+   * Decodes a trace or span id given as {@code length} lowercase hex digits into the first
+   * {@code length / 2} bytes of {@code id}. False when it is not one: null, another length, other
+   * characters, or all zeros (W3C: invalid); {@code id} then holds garbage.
+   */
+  static boolean decode(String hex, int length, byte[] id) {
+    if (hex == null || hex.length() != length) {
+      return false;
+    }
+    int any = 0;
+    for (int i = 0; i < length; i += 2) {
+      char a = hex.charAt(i);
+      char b = hex.charAt(i + 1);
+      if ((a | b) > 0xFF) {
+        return false;
+      }
+      int hi = NIBBLES[a];
+      int lo = NIBBLES[b];
+      if ((hi | lo) < 0) {
+        return false;
+      }
+      id[i >> 1] = (byte) (hi << 4 | lo);
+      any |= hi | lo;
+    }
+    return any != 0;
   }
 
   private static void hex(long v, char[] out, int at) {

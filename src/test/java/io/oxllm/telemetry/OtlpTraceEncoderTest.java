@@ -51,7 +51,7 @@ class OtlpTraceEncoderTest {
     for (RequestRecord r : records) {
       encoder.append(r);
     }
-    return parse(encoder.finish());
+    return parse(encoder.finish(null));
   }
 
   private ExportTraceServiceRequest sdk(List<RequestRecord> records) {
@@ -64,6 +64,14 @@ class OtlpTraceEncoderTest {
       throw new UncheckedIOException(e);
     }
     return parse(out.toByteArray());
+  }
+
+  private static ExportTraceServiceRequest parse(OtlpTraceEncoder.Encoded encoded) {
+    try {
+      return ExportTraceServiceRequest.parser().parseFrom(encoded.buffer(), 0, encoded.length());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private static ExportTraceServiceRequest parse(byte[] bytes) {
@@ -163,7 +171,7 @@ class OtlpTraceEncoderTest {
       encoder.start();
       assertEquals(0, encoder.append(r));
       assertEquals(2, encoder.append(ok), "a good record after a bad one still encodes (request + attempt)");
-      ExportTraceServiceRequest req = parse(encoder.finish());
+      ExportTraceServiceRequest req = parse(encoder.finish(null));
       assertEquals(2, req.getResourceSpans(0).getScopeSpans(0).getSpansCount());
     }
   }

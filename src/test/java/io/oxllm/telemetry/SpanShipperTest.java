@@ -19,17 +19,17 @@ import org.junit.jupiter.api.Test;
 class SpanShipperTest {
   private static final long MS = 1_000_000;
 
-  private record Sent(ExportTraceServiceRequest request, int spans, CompletableResultCode result) {}
+  private record Sent(ExportTraceServiceRequest request, byte[] buffer, int spans, CompletableResultCode result) {}
 
   private final List<Sent> sent = new ArrayList<>();
   private final List<Runnable> onWorker = new ArrayList<>();
   private long now = 1_000 * MS;
   private final SpanShipper shipper = new SpanShipper(
       new OtlpTraceEncoder(Resource.getDefault(), InstrumentationScopeInfo.create("test")),
-      (bytes, spans) -> {
+      (bytes, length, spans) -> {
         CompletableResultCode result = new CompletableResultCode();
         try {
-          sent.add(new Sent(ExportTraceServiceRequest.parseFrom(bytes), spans, result));
+          sent.add(new Sent(ExportTraceServiceRequest.parser().parseFrom(bytes, 0, length), bytes, spans, result));
         } catch (Exception e) {
           throw new AssertionError(e);
         }
@@ -191,5 +191,25 @@ class SpanShipperTest {
     sent.forEach(s -> s.result().succeed());
     assertTrue(flushed.isSuccess());
     assertEquals(5 * SpanShipper.BATCH + 2, shipper.exported());
+  }
+
+  @Test
+  void anExportsBufferIsReusedOnlyOnceThatExportHasEnded() {
+    for (int i = 0; i < 4; i++) { // each batch is sealed, and the encoder goes on in its next buffer
+      shipper.add(record(i));
+      now += 50 * MS;
+      shipper.ship();
+      if (i == 1) {
+        sent.get(0).result().succeed(); // the first export ends; the second stays in flight
+      }
+    }
+    assertEquals(4, sent.size());
+    assertTrue(sent.get(1).buffer() != sent.get(0).buffer() && sent.get(2).buffer() != sent.get(0).buffer(),
+        "not reused while its export was in flight");
+    assertTrue(sent.get(3).buffer() == sent.get(0).buffer(), "the ended export's buffer is reused");
+    for (int i = 1; i < 3; i++) {
+      assertTrue(sent.get(3).buffer() != sent.get(i).buffer(), "never one still in flight");
+    }
+    assertEquals(2, spansIn(sent.get(3)), "a reused buffer carries the new batch alone");
   }
 }

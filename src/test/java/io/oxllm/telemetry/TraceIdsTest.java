@@ -58,4 +58,18 @@ class TraceIdsTest {
   void formatsTheUpstreamTraceparentAsSampled() {
     assertEquals("00-" + TRACE + "-" + SPAN + "-01", TraceIds.traceparent(TRACE, SPAN));
   }
+
+  @Test
+  void decodesIdsToTheirBytesAndRefusesWhatIsNotAnId() {
+    byte[] id = new byte[16];
+    assertTrue(TraceIds.decode(TRACE, 32, id));
+    assertEquals(TRACE, java.util.HexFormat.of().formatHex(id));
+    assertTrue(TraceIds.decode(SPAN, 16, id));
+    assertEquals(SPAN, java.util.HexFormat.of().formatHex(id, 0, 8));
+    String[] bad = {null, "", SPAN, TRACE.toUpperCase(), "0".repeat(32), TRACE.substring(1) + "g",
+        TRACE.substring(1) + "\u0130", TRACE.substring(1) + "\u0161"}; // İ, š: past 0xFF, their low bytes are "0" and "a"
+    for (String s : bad) {
+      assertFalse(TraceIds.decode(s, 32, id), () -> "decoded " + s);
+    }
+  }
 }
