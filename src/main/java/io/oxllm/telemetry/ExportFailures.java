@@ -1,6 +1,5 @@
 package io.oxllm.telemetry;
 
-import io.opentelemetry.exporter.internal.FailedExportException;
 import java.lang.System.Logger.Level;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -69,25 +68,18 @@ final class ExportFailures {
     return reports.get();
   }
 
-  /**
-   * The collector's status, or the cause chain's classes and messages (a refused connect has no
-   * message). {@code HttpExportException} is exporter-common's internal type: the pinned SDK version
-   * makes it safe, and a version that drops it fails the build, not the log line.
-   */
+  /** The collector's status, or the cause chain's classes and messages (a refused connect has no message). */
   static String describe(Throwable cause) {
     if (cause == null) {
       return "no detail";
     }
-    if (cause instanceof FailedExportException.HttpExportException h && h.getResponse() != null) {
-      return "the collector answered HTTP " + h.getResponse().statusCode();
-    }
-    if (cause instanceof OtlpTraceSender.CollectorStatusException s) {
+    if (cause instanceof OtlpHttpSender.CollectorStatusException s) {
       return s.getMessage();
     }
     StringBuilder out = new StringBuilder();
     int depth = 0;
     for (Throwable t = cause; t != null && depth < 5; t = t.getCause() == t ? null : t.getCause(), depth++) {
-      if (t instanceof FailedExportException || t instanceof java.io.UncheckedIOException) {
+      if (t instanceof java.io.UncheckedIOException) {
         continue; // wrappers that only repeat their cause
       }
       out.append(out.length() == 0 ? "" : " <- ").append(t.getClass().getSimpleName());

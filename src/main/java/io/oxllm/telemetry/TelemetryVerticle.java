@@ -2,7 +2,6 @@ package io.oxllm.telemetry;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporter;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
@@ -22,7 +21,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
 
 /**
  * The telemetry worker: deployed with worker threading on its own one-thread pool, it drains the
@@ -33,17 +31,13 @@ import java.util.logging.Logger;
  */
 final class TelemetryVerticle extends VerticleBase {
   private static final int BATCH = 512;
-  // The SDK's HTTP exporter logs every failed batch (SEVERE, throttled to a few per minute):
-  // ExportFailures reports them instead, once per streak and interval. JUL holds loggers weakly,
-  // so the configured logger is kept here.
-  private static final Logger OTEL_HTTP_EXPORTER_LOG = Logger.getLogger("io.opentelemetry.exporter.internal.http.HttpExporter");
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true).setSendTimeout(1_000);
 
   private final Telemetry telemetry;
   private final List<RequestRecord> batch = new ArrayList<>(BATCH);
   private ExportFailures failures;
   private GenAiMetrics metrics;
-  private OtlpTraceSender traceSender;
+  private OtlpHttpSender sender;
   private SpanShipper shipper;
   private RequestLog log;
   private DrainPace pace;
@@ -67,14 +61,11 @@ final class TelemetryVerticle extends VerticleBase {
     failures = new ExportFailures(endpoint, t.failureReportMs(), System::currentTimeMillis);
     MetricExporter otlpMetrics = null;
     if (!endpoint.isEmpty()) {
-      OTEL_HTTP_EXPORTER_LOG.setLevel(java.util.logging.Level.OFF);
-      traceSender = new OtlpTraceSender(vertx, endpoint + "/v1/traces", t.exportTimeout(), SpanShipper.MAX_IN_FLIGHT);
-      otlpMetrics = new ObservedMetricExporter(OtlpHttpMetricExporter.builder().setEndpoint(endpoint + "/v1/metrics")
-          .setTimeout(t.exportTimeout()).setConnectTimeout(t.exportTimeout()).setRetryPolicy(null).build(),
-          failures);
+      sender = new OtlpHttpSender(vertx, endpoint, t.exportTimeout(), SpanShipper.MAX_IN_FLIGHT);
+      otlpMetrics = new OtlpMetricExporter(sender, failures);
       OtlpTraceEncoder encoder = new OtlpTraceEncoder(resource,
           InstrumentationScopeInfo.builder("io.oxllm.telemetry").setVersion(Version.VALUE).build());
-      shipper = new SpanShipper(encoder, traceSender, failures, task -> context.runOnContext(v -> task.run()),
+      shipper = new SpanShipper(encoder, sender, failures, task -> context.runOnContext(v -> task.run()),
           System::nanoTime, t.spanLingerMs(), t.exportBackoffMinMs(), t.exportBackoffMaxMs());
       stateTimer = vertx.setPeriodic(0, t.statePollMs(), id -> pollProviderStates());
     }
@@ -182,7 +173,7 @@ final class TelemetryVerticle extends VerticleBase {
     metricsShutdown.start();
     Future<Void> flushed = Future.join(spansDone, metricsDone.future()).<Void>mapEmpty()
         .timeout(boundMs, TimeUnit.MILLISECONDS);
-    return flushed.eventually(() -> traceSender == null ? Future.succeededFuture() : traceSender.shutdown())
+    return flushed.eventually(() -> sender == null ? Future.succeededFuture() : sender.shutdown())
         .otherwiseEmpty();
   }
 

@@ -15,49 +15,71 @@ import io.vertx.core.internal.buffer.BufferInternal;
 import java.time.Duration;
 
 /**
- * POSTs export requests that {@link OtlpTraceEncoder} wrote to {@code /v1/traces} (OTLP/HTTP,
- * binary protobuf) over Vert.x's HTTP/1.1 client: keep-alive, at most {@code maxConnections}
- * connections, connect and idle timeouts of {@code timeout}, never retried.
+ * POSTs OTLP/HTTP export requests (binary protobuf) to the collector's {@code /v1/traces} and
+ * {@code /v1/metrics} over Vert.x's HTTP/1.1 client: keep-alive, at most {@code maxConnections}
+ * connections, connect and idle timeouts of {@code timeout}, never retried. Spans come encoded by
+ * {@link OtlpTraceEncoder}, metrics by {@link OtlpMetricExporter}.
  *
- * <p>Why not the SDK's exporter and its JDK sender (which metrics keep, one export per interval):
- * measured on one core, each span export through it cost about 0.5 ms of CPU before its first
- * byte (a fixed pool of five threads handing the request to the JDK client's own executor and
- * selector threads, whose code stays in the interpreter at a few exports a second), plus about
- * 1.4 µs per KB through its h2c upgrade and 16 KB HTTP/2 frames: at 25 exports a second that was
- * 5 % of the gateway's CPU. This client's code is the gateway's own upstream path, already
- * compiled; an export is one write of one buffer on an event loop.
+ * <p>Why not the SDK's exporters and their JDK sender: measured on one core, each span export
+ * through it cost about 0.5 ms of CPU before its first byte (a fixed pool of five threads handing
+ * the request to the JDK client's own executor and selector threads, whose code stays in the
+ * interpreter at a few exports a second), plus about 1.4 µs per KB through its h2c upgrade and
+ * 16 KB HTTP/2 frames: at 25 exports a second that was 5 % of the gateway's CPU. For metrics, one
+ * export a minute, the cost was elsewhere: the JDK client loads some 600 classes (its HTTP stack
+ * and an SSL context), every young collection then scans more roots, and with the same heap the
+ * gateway's collections took longer (docs/performance.md). This client's code is the gateway's
+ * own upstream path, already loaded and compiled; an export is one write of one buffer on an
+ * event loop.
  */
-final class OtlpTraceSender implements SpanShipper.Sender {
+final class OtlpHttpSender implements SpanShipper.Sender {
   private final HttpClient client;
-  private final RequestOptions post;
+  private final RequestOptions traces;
+  private final RequestOptions metrics;
 
-  OtlpTraceSender(Vertx vertx, String tracesUrl, Duration timeout, int maxConnections) {
+  /** @param endpoint the collector's base URL ({@code otlp_endpoint}, no trailing slash) */
+  OtlpHttpSender(Vertx vertx, String endpoint, Duration timeout, int maxConnections) {
     this.client = vertx.createHttpClient(new HttpClientOptions()
         .setKeepAlive(true)
         .setKeepAliveTimeout(30)
         .setConnectTimeout((int) timeout.toMillis()),
         new PoolOptions().setHttp1MaxSize(maxConnections));
-    this.post = new RequestOptions()
+    this.traces = post(endpoint + "/v1/traces", timeout);
+    this.metrics = post(endpoint + "/v1/metrics", timeout);
+  }
+
+  private static RequestOptions post(String url, Duration timeout) {
+    return new RequestOptions()
         .setMethod(HttpMethod.POST)
-        .setAbsoluteURI(tracesUrl)
+        .setAbsoluteURI(url)
         .setConnectTimeout(timeout.toMillis())
         .setIdleTimeout(timeout.toMillis())
         .putHeader("content-type", "application/x-protobuf")
         .putHeader("user-agent", "oxllm/" + Version.VALUE);
   }
 
-  /**
-   * Completes (on the calling context) when the collector answered 2xx, fails otherwise; either
-   * way only once the request's bytes are written or abandoned, so the shipper may reuse them.
-   */
+  /** Spans: see {@link #post}. */
   @Override
   public CompletableResultCode send(byte[] request, int length, int spans) {
+    return post(traces, request, length);
+  }
+
+  /** Metrics: see {@link #post}. */
+  CompletableResultCode sendMetrics(byte[] request) {
+    return post(metrics, request, request.length);
+  }
+
+  /**
+   * Sends the first {@code length} bytes of {@code request}. Completes (on the calling context, or
+   * an event loop when called from elsewhere) when the collector answered 2xx, fails otherwise;
+   * either way only once the bytes are written or abandoned, so the caller may reuse them.
+   */
+  private CompletableResultCode post(RequestOptions target, byte[] request, int length) {
     CompletableResultCode result = new CompletableResultCode();
-    client.request(post)
+    client.request(target)
         .compose(req -> {
           // wrapped, not copied (Buffer.buffer(byte[]) copies)
           Future<Void> written = req.end(BufferInternal.buffer(Unpooled.wrappedBuffer(request, 0, length)));
-          Future<Void> answered = req.response().compose(OtlpTraceSender::answer);
+          Future<Void> answered = req.response().compose(OtlpHttpSender::answer);
           // join, not all: a collector may answer (or time out) before the body is out of our hands
           return Future.join(written, answered).transform(ar -> answered);
         })
