@@ -225,11 +225,13 @@ final class JsonLineEncoder {
       digits++;
     }
     ensure(digits);
-    pos += digits;
-    for (int i = pos - 1; i >= pos - digits; i--) {
-      buf[i] = (byte) ('0' + v % 10);
+    byte[] b = buf;
+    int end = pos + digits;
+    for (int i = end - 1; i >= pos; i--) {
+      b[i] = (byte) ('0' + v % 10);
       v /= 10;
     }
+    pos = end;
   }
 
   /** A JSON string or null, escaped as Jackson does, UTF-8 as {@code String.getBytes} makes it. */
@@ -240,12 +242,16 @@ final class JsonLineEncoder {
     }
     int n = s.length();
     ensure(n + 2);
-    buf[pos++] = '"';
+    byte[] b = buf;
+    int p = pos;
+    b[p++] = '"';
     int i = 0;
-    // the usual case, plain ASCII, needs no escaping and fits the room ensured above
+    // the usual case, plain ASCII, needs no escaping and fits the room ensured above (in locals:
+    // a field store per byte was most of what a line cost)
     for (char c; i < n && (c = s.charAt(i)) < 0x80 && ESCAPES[c] == 0; i++) {
-      buf[pos++] = (byte) c;
+      b[p++] = (byte) c;
     }
+    pos = p;
     for (; i < n; i++) {
       char c = s.charAt(i);
       if (c < 0x80) {
