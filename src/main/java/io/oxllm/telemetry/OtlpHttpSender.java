@@ -24,12 +24,11 @@ import java.time.Duration;
  * through it cost about 0.5 ms of CPU before its first byte (a fixed pool of five threads handing
  * the request to the JDK client's own executor and selector threads, whose code stays in the
  * interpreter at a few exports a second), plus about 1.4 µs per KB through its h2c upgrade and
- * 16 KB HTTP/2 frames: at 25 exports a second that was 5 % of the gateway's CPU. For metrics, one
- * export a minute, the cost was elsewhere: the JDK client loads some 600 classes (its HTTP stack
- * and an SSL context), every young collection then scans more roots, and with the same heap the
- * gateway's collections took longer (docs/performance.md). This client's code is the gateway's
- * own upstream path, already loaded and compiled; an export is one write of one buffer on an
- * event loop.
+ * 16 KB HTTP/2 frames: at 25 exports a second that was 5 % of the gateway's CPU. For metrics, an
+ * export every 10 s, the cost was elsewhere: the JDK client loads some 600 classes (its HTTP stack
+ * and an SSL context), and with them loaded the gateway's young collections took longer
+ * (docs/performance.md). This client's code is the gateway's own upstream path, already loaded
+ * and compiled; an export is one write of one buffer on an event loop.
  */
 final class OtlpHttpSender implements SpanShipper.Sender {
   private final HttpClient client;
