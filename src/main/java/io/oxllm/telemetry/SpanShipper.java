@@ -56,9 +56,9 @@ final class SpanShipper {
   private final ArrayDeque<Batch> pending = new ArrayDeque<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Set<CompletableResultCode> outstanding = ConcurrentHashMap.newKeySet();
-  // buffers of finished exports, for the encoder's next batches: reused, a megabyte each is not
-  // garbage every second that young collections copy and promote (measured: a full collection
-  // every few seconds at 30k requests/s). Guarded by itself; exports may end on any thread.
+  // buffers of finished exports, for the encoder's next batches. A fresh megabyte per export was
+  // copied and promoted by young collections until the old generation filled (measured: a full
+  // collection every few seconds at 30k requests/s). Guarded by itself: exports end on any thread.
   private final ArrayDeque<byte[]> spare = new ArrayDeque<>();
   private final AtomicLong exported = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();

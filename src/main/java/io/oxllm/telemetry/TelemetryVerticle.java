@@ -61,7 +61,8 @@ final class TelemetryVerticle extends VerticleBase {
     failures = new ExportFailures(endpoint, t.failureReportMs(), System::currentTimeMillis);
     MetricExporter otlpMetrics = null;
     if (!endpoint.isEmpty()) {
-      sender = new OtlpHttpSender(vertx, endpoint, t.exportTimeout(), SpanShipper.MAX_IN_FLIGHT);
+      // one connection more than span exports may hold, so a metric export never waits behind them
+      sender = new OtlpHttpSender(vertx, endpoint, t.exportTimeout(), SpanShipper.MAX_IN_FLIGHT + 1);
       otlpMetrics = new OtlpMetricExporter(sender, failures);
       OtlpTraceEncoder encoder = new OtlpTraceEncoder(resource,
           InstrumentationScopeInfo.builder("io.oxllm.telemetry").setVersion(Version.VALUE).build());
