@@ -79,14 +79,11 @@ final class ExportFailures {
     StringBuilder out = new StringBuilder();
     int depth = 0;
     for (Throwable t = cause; t != null && depth < 5; t = t.getCause() == t ? null : t.getCause(), depth++) {
-      if (t instanceof java.io.UncheckedIOException) {
-        continue; // wrappers that only repeat their cause
-      }
       out.append(out.length() == 0 ? "" : " <- ").append(t.getClass().getSimpleName());
       if (t.getMessage() != null) {
         out.append(": ").append(t.getMessage());
       }
     }
-    return out.length() == 0 ? cause.getClass().getSimpleName() : out.toString();
+    return out.toString();
   }
 }

@@ -44,20 +44,15 @@ final class OtlpAttributes {
     }
     int n = value.length();
     byte[] b = out.room(attributeRoom(key, n));
-    int p = stringHead(b, out.size(), key, n);
-    for (int i = 0; i < n; i++) {
-      char c = value.charAt(i);
-      if (c >= 0x80) {
-        byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
-        b = out.room(attributeRoom(key, utf8.length));
-        p = stringHead(b, out.size(), key, utf8.length);
-        System.arraycopy(utf8, 0, b, p, utf8.length);
-        out.moveTo(p + utf8.length);
-        return;
-      }
-      b[p++] = (byte) c;
+    int end = ProtoWriter.putAscii(b, stringHead(b, out.size(), key, n), value);
+    if (end < 0) { // not ASCII: written again over what was, with the UTF-8 length
+      byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
+      b = out.room(attributeRoom(key, utf8.length));
+      end = stringHead(b, out.size(), key, utf8.length);
+      System.arraycopy(utf8, 0, b, end, utf8.length);
+      end += utf8.length;
     }
-    out.moveTo(p);
+    out.moveTo(end);
   }
 
   void integer(byte[] key, long value) {
@@ -107,12 +102,7 @@ final class OtlpAttributes {
   /** A whole span attribute whose value never varies, encoded once. */
   static byte[] constant(byte[] key, Object value) {
     ProtoWriter w = new ProtoWriter(64);
-    int kv = w.begin(ATTRIBUTES);
-    w.raw(key);
-    int v = w.begin(KV_VALUE);
-    anyValue(w, value);
-    w.end(v);
-    w.end(kv);
+    keyValue(w, ATTRIBUTES, key, value);
     return w.toByteArray();
   }
 
@@ -125,8 +115,13 @@ final class OtlpAttributes {
 
   /** Any attribute (the resource's): strings, booleans, longs, doubles and arrays of them. */
   static void attribute(ProtoWriter w, int field, AttributeKey<?> key, Object value) {
+    keyValue(w, field, key(key), value);
+  }
+
+  /** A KeyValue as field {@code field}: the encoded {@code key}, then any value. */
+  private static void keyValue(ProtoWriter w, int field, byte[] key, Object value) {
     int kv = w.begin(field);
-    w.stringAlways(KV_KEY, key.getKey());
+    w.raw(key);
     int v = w.begin(KV_VALUE);
     anyValue(w, value);
     w.end(v);

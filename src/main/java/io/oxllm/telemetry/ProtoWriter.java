@@ -140,19 +140,27 @@ final class ProtoWriter {
 
   /** Writes {@code s} as one byte per char when it is all ASCII; false (pos unchanged) when not. */
   private boolean ascii(String s) {
-    int n = s.length();
-    ensure(n);
-    byte[] b = buf;
-    int p = pos;
-    for (int i = 0; i < n; i++) {
+    int end = putAscii(room(s.length()), pos, s);
+    if (end < 0) {
+      return false;
+    }
+    pos = end;
+    return true;
+  }
+
+  /**
+   * Writes {@code s} into {@code b} at {@code p}, one byte per char, when it is all ASCII (then
+   * those bytes are its UTF-8); returns the position after it, or -1 at its first other char.
+   */
+  static int putAscii(byte[] b, int p, String s) {
+    for (int i = 0, n = s.length(); i < n; i++) {
       char c = s.charAt(i);
       if (c >= 0x80) {
-        return false;
+        return -1;
       }
       b[p++] = (byte) c;
     }
-    pos = p;
-    return true;
+    return p;
   }
 
   void bytes(int field, byte[] value) {

@@ -43,7 +43,7 @@ final class SpanShipper {
     CompletableResultCode send(byte[] request, int length, int spans);
   }
 
-  private record Batch(byte[] request, int length, int spans) {}
+  private record Batch(OtlpTraceEncoder.Encoded request, int spans) {}
 
   private final OtlpTraceEncoder encoder;
   private final Sender sender;
@@ -126,7 +126,7 @@ final class SpanShipper {
       Batch b = poll();
       if (failing) {
         dropped.addAndGet(b.spans());
-        giveBack(b.request());
+        giveBack(b.request().buffer());
       } else {
         results.add(send(b, false));
       }
@@ -153,7 +153,7 @@ final class SpanShipper {
       OtlpTraceEncoder.Encoded request = encoder.finish(takeSpare());
       encoding = false;
       if (n > 0) {
-        pending.add(new Batch(request.buffer(), request.length(), n));
+        pending.add(new Batch(request, n));
         pendingSpans += n;
       } else {
         giveBack(request.buffer());
@@ -171,7 +171,7 @@ final class SpanShipper {
     inFlight.incrementAndGet();
     CompletableResultCode result;
     try {
-      result = sender.send(batch.request(), batch.length(), batch.spans());
+      result = sender.send(batch.request().buffer(), batch.request().length(), batch.spans());
     } catch (RuntimeException e) {
       result = CompletableResultCode.ofExceptionalFailure(e);
     }
@@ -179,7 +179,7 @@ final class SpanShipper {
     outstanding.add(done);
     done.whenComplete(() -> {
       outstanding.remove(done);
-      giveBack(batch.request());
+      giveBack(batch.request().buffer());
       (done.isSuccess() ? exported : dropped).addAndGet(batch.spans());
       exportEnded(done.isSuccess());
       failures.record("spans", done.isSuccess(), done.getFailureThrowable());

@@ -11,8 +11,8 @@ import java.time.Duration;
  * @param maxDrainMs the longest, while the queue is quiet
  * @param metricInterval OTLP metric export period ({@code metrics_interval_secs})
  * @param logMaxBytes request log rotation size ({@code request_log_max_mb})
- * @param exportTimeout one OTLP export's limits: to connect, and the longest silence while sending
- *     or awaiting the answer (the SDK's metric exporter: connect and the whole export)
+ * @param exportTimeout one OTLP export's limits, spans and metrics alike: to connect, and the
+ *     longest silence while sending or awaiting the answer
  * @param failureReportMs how often a failure streak is logged at most
  * @param shutdownMs the most the final flush may take
  * @param statePollMs how often the worker asks the routing verticle for provider states
