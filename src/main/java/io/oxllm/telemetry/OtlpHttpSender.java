@@ -11,6 +11,8 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.internal.buffer.BufferInternal;
 import java.time.Duration;
 
@@ -29,9 +31,16 @@ import java.time.Duration;
  * and an SSL context), and with them loaded the gateway's young collections took longer
  * (docs/performance.md). This client's code is the gateway's own upstream path, already loaded
  * and compiled; an export is one write of one buffer on an event loop.
+ *
+ * <p>Exports run on an event-loop context of their own, whatever thread asks, and complete there.
+ * Issued from the telemetry worker's context, each step of an export (connection, write progress,
+ * answer, end) was a task handed to the worker thread: ~1000 wake-ups a second at 14 exports a
+ * second, against ~230 with no exporter (measured: voluntary context switches of the worker
+ * thread, 64 connections). On the event loop those steps are plain calls.
  */
 final class OtlpHttpSender implements SpanShipper.Sender {
   private final HttpClient client;
+  private final ContextInternal io;
   private final RequestOptions traces;
   private final RequestOptions metrics;
 
@@ -42,6 +51,7 @@ final class OtlpHttpSender implements SpanShipper.Sender {
         .setKeepAliveTimeout(30)
         .setConnectTimeout((int) timeout.toMillis()),
         new PoolOptions().setHttp1MaxSize(maxConnections));
+    this.io = ((VertxInternal) vertx).createEventLoopContext();
     this.traces = post(endpoint + "/v1/traces", timeout);
     this.metrics = post(endpoint + "/v1/metrics", timeout);
   }
@@ -68,12 +78,17 @@ final class OtlpHttpSender implements SpanShipper.Sender {
   }
 
   /**
-   * Sends the first {@code length} bytes of {@code request}. Completes (on the calling context, or
-   * an event loop when called from elsewhere) when the collector answered 2xx, fails otherwise;
-   * either way only once the bytes are written or abandoned, so the caller may reuse them.
+   * Sends the first {@code length} bytes of {@code request}. Completes on this sender's event loop
+   * when the collector answered 2xx, fails otherwise; either way only once the bytes are written or
+   * abandoned, so the caller may reuse them.
    */
   private CompletableResultCode post(RequestOptions target, byte[] request, int length) {
     CompletableResultCode result = new CompletableResultCode();
+    io.runOnContext(v -> exchange(target, request, length, result));
+    return result;
+  }
+
+  private void exchange(RequestOptions target, byte[] request, int length, CompletableResultCode result) {
     client.request(target)
         .compose(req -> {
           // wrapped, not copied (Buffer.buffer(byte[]) copies)
@@ -89,7 +104,6 @@ final class OtlpHttpSender implements SpanShipper.Sender {
             result.failExceptionally(ar.cause());
           }
         });
-    return result;
   }
 
   /** Reads the answer to its end (so the connection is reused); a non-2xx status is a failure. */

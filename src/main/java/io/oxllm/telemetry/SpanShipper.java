@@ -23,8 +23,8 @@ import java.util.function.LongSupplier;
  * most one full buffer's encoding per backoff period.
  *
  * <p>Only the telemetry worker thread calls {@link #add}, {@link #ship} and {@link #flush}; an
- * export may complete on any thread (a {@link Sender}'s choice; {@link OtlpHttpSender}'s is the
- * worker's) and hands the next {@link #ship} to the worker through {@code onWorker}.
+ * export may complete on any thread (a {@link Sender}'s choice; {@link OtlpHttpSender}'s is its own
+ * event loop) and hands the next {@link #ship} to the worker through {@code onWorker}.
  */
 final class SpanShipper {
   static final int BATCH = 4096;

@@ -151,7 +151,7 @@ final class TelemetryVerticle extends VerticleBase {
   /**
    * Final flush, bounded by {@code shutdownMs}: drain once, close the log, the last span and metric
    * exports, then close the span client. Nothing blocks this worker thread: the span exports'
-   * answers are delivered on it.
+   * answers arrive on the sender's event loop.
    */
   @Override
   public Future<?> stop() {
