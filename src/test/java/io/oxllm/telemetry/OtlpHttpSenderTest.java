@@ -1,0 +1,93 @@
+package io.oxllm.telemetry;
+
+import static io.oxllm.testing.Polling.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
+import io.opentelemetry.sdk.resources.Resource;
+import io.oxllm.testing.OtlpReceiver;
+import io.vertx.core.Context;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.junit5.VertxExtension;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The span and metric client against a real OTLP/HTTP receiver: it sends exactly the bytes it is
+ * given, and an export asked for on the telemetry worker runs and ends on the sender's own event
+ * loop, so its steps never wake the worker (only its end is handed back, by the shipper).
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class OtlpHttpSenderTest {
+  private record Ended(boolean success, Throwable failure, String thread, boolean onEventLoop) {}
+
+  @Test
+  void anExportAskedForOnTheWorkerSendsItsBytesAndEndsOnTheSendersEventLoop(Vertx vertx) {
+    OtlpReceiver collector = await(OtlpReceiver.start(vertx));
+    OtlpHttpSender sender = new OtlpHttpSender(vertx, collector.endpoint(), Duration.ofSeconds(2), 2);
+    byte[] request = twoSpansThenGarbage();
+    int length = request.length - 64;
+
+    String[] worker = new String[1];
+    Ended ended = await(sendFromAWorker(vertx, sender, request, length, worker));
+
+    assertTrue(ended.success(), () -> "export failed: " + ended.failure());
+    assertEquals(0, collector.rejected(), "only the first length bytes were sent (the rest does not parse)");
+    assertEquals(2, collector.spans().size(), "the request's and the attempt's span, decoded by the receiver");
+    assertTrue(ended.onEventLoop(), "ended on " + ended.thread());
+    assertNotEquals(worker[0], ended.thread(), "the export's steps ran off the worker thread");
+    await(sender.shutdown());
+  }
+
+  @Test
+  void aCollectorAnsweringAnErrorFailsTheExportWithItsStatus(Vertx vertx) {
+    OtlpReceiver collector = await(OtlpReceiver.start(vertx, OtlpReceiver.Mode.FAIL_503));
+    OtlpHttpSender sender = new OtlpHttpSender(vertx, collector.endpoint(), Duration.ofSeconds(2), 2);
+    byte[] request = twoSpansThenGarbage();
+
+    Ended ended = await(sendFromAWorker(vertx, sender, request, request.length - 64, new String[1]));
+
+    assertFalse(ended.success());
+    OtlpHttpSender.CollectorStatusException e =
+        assertInstanceOf(OtlpHttpSender.CollectorStatusException.class, ended.failure());
+    assertEquals(503, e.status);
+    assertTrue(ended.onEventLoop(), "ended on " + ended.thread());
+    await(sender.shutdown());
+  }
+
+  /** An encoded export of one record's two spans, followed by 64 bytes that must not be sent. */
+  private static byte[] twoSpansThenGarbage() {
+    OtlpTraceEncoder encoder = new OtlpTraceEncoder(Resource.getDefault(),
+        InstrumentationScopeInfo.create("io.oxllm.telemetry"));
+    encoder.start();
+    assertEquals(2, encoder.append(TelemetryFixtures.ok("r-1", Telemetry.epochNanos())));
+    OtlpTraceEncoder.Encoded encoded = encoder.finish(null);
+    byte[] request = Arrays.copyOf(encoded.buffer(), encoded.length() + 64);
+    Arrays.fill(request, encoded.length(), request.length, (byte) 0xFF); // not a valid protobuf tail
+    return request;
+  }
+
+  private static io.vertx.core.Future<Ended> sendFromAWorker(Vertx vertx, OtlpHttpSender sender, byte[] request,
+      int length, String[] workerThread) {
+    Promise<Ended> ended = Promise.promise();
+    ((VertxInternal) vertx).createWorkerContext().runOnContext(v -> {
+      workerThread[0] = Thread.currentThread().getName();
+      CompletableResultCode result = sender.send(request, length, 2);
+      result.whenComplete(() -> ended.complete(new Ended(result.isSuccess(), result.getFailureThrowable(),
+          Thread.currentThread().getName(), Context.isOnEventLoopThread())));
+    });
+    return ended.future();
+  }
+}
