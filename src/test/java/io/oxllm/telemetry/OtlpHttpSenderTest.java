@@ -12,6 +12,7 @@ import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.resources.Resource;
 import io.oxllm.testing.OtlpReceiver;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
@@ -79,7 +80,7 @@ class OtlpHttpSenderTest {
     return request;
   }
 
-  private static io.vertx.core.Future<Ended> sendFromAWorker(Vertx vertx, OtlpHttpSender sender, byte[] request,
+  private static Future<Ended> sendFromAWorker(Vertx vertx, OtlpHttpSender sender, byte[] request,
       int length, String[] workerThread) {
     Promise<Ended> ended = Promise.promise();
     ((VertxInternal) vertx).createWorkerContext().runOnContext(v -> {
