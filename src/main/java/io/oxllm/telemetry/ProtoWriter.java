@@ -253,8 +253,7 @@ final class ProtoWriter {
     varint((long) field << 3 | wireType);
   }
 
-  /** A bare varint: a length computed up front, or the value after a {@link #raw(int)} tag. */
-  void varint(long v) {
+  private void varint(long v) {
     ensure(10);
     pos = putVarint(buf, pos, v);
   }
