@@ -27,6 +27,8 @@ final class RequestTrace {
   private final String traceId;
   private final String spanId = TraceIds.newSpanId();
   private final String parentSpanId;
+  // the client's sampling decision; a request without a (valid) traceparent starts a sampled trace
+  private final boolean sampled;
   private final List<AttemptRecord> attempts = new ArrayList<>(2);
   private Target attemptTarget;
   private String attemptSpan;
@@ -45,6 +47,7 @@ final class RequestTrace {
     TraceIds.Parent parent = TraceIds.parse(traceparent);
     this.traceId = parent != null ? parent.traceId() : TraceIds.newTraceId();
     this.parentSpanId = parent != null ? parent.spanId() : null;
+    this.sampled = parent == null || parent.sampled();
   }
 
   /** A request refused before any routing (400, 401, 404, 413, 415, …): one record, no attempts. */
@@ -60,7 +63,7 @@ final class RequestTrace {
     attemptTarget = target;
     attemptSpan = TraceIds.newSpanId();
     attemptStart = Telemetry.epochNanos();
-    return TraceIds.traceparent(traceId, attemptSpan);
+    return TraceIds.traceparent(traceId, attemptSpan, sampled);
   }
 
   /** The current attempt ended: its upstream status (0 when none came back) and error (null when none). */
@@ -106,7 +109,7 @@ final class RequestTrace {
         attempts, startEpochNanos, Telemetry.epochNanos(), firstToken == 0 ? -1 : firstToken - startNanos,
         facts == null ? -1 : facts.inputTokens(), facts == null ? -1 : facts.outputTokens(),
         facts == null ? List.of() : facts.finishReasons(), facts == null ? 0 : facts.bytesOut(),
-        traceId, spanId, parentSpanId, errorType));
+        traceId, spanId, parentSpanId, sampled, errorType));
   }
 
   boolean failed() {

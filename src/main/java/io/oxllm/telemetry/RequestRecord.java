@@ -29,6 +29,8 @@ import java.util.List;
  *     else a new one ({@link TraceIds})
  * @param spanId 16 lowercase hex: the request's own span
  * @param parentSpanId the client's parent span id; null when the client sent no valid traceparent
+ * @param sampled false when the client's {@code traceparent} said its trace is not sampled: the
+ *     request then has no spans (it is still in the metrics and the request log)
  * @param errorType {@code error.type} when the request failed (the error code the client got, or
  *     the last attempt's error); null on success
  */
@@ -54,6 +56,7 @@ public record RequestRecord(
     String traceId,
     String spanId,
     String parentSpanId,
+    boolean sampled,
     String errorType) {
 
   public RequestRecord {

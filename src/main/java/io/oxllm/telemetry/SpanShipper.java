@@ -82,8 +82,15 @@ final class SpanShipper {
     this.lingerNanos = lingerMs * 1_000_000;
   }
 
-  /** Encodes one record's spans, or drops them all when the buffer is full (a trace stays whole or absent). */
+  /**
+   * Encodes one record's spans, or drops them all when the buffer is full (a trace stays whole or
+   * absent). A record whose client did not sample its trace has none: exporting them anyway would
+   * override the client's sampling (what an OpenTelemetry SDK's default parent-based sampler does).
+   */
   void add(RequestRecord r) {
+    if (!r.sampled()) {
+      return;
+    }
     int n = OtlpTraceEncoder.maxSpans(r);
     if (pendingSpans + encoder.spans() + n > MAX_PENDING) {
       dropped.addAndGet(n);

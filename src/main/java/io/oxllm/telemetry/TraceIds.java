@@ -88,9 +88,12 @@ public final class TraceIds {
     return new Parent(traceId, spanId, (flags & 1) == 1);
   }
 
-  /** The {@code traceparent} to send upstream: {@code 00-<traceId>-<spanId>-01} (sampled). */
-  public static String traceparent(String traceId, String spanId) {
-    return "00-" + traceId + "-" + spanId + "-01";
+  /**
+   * The {@code traceparent} to send upstream: {@code 00-<traceId>-<spanId>-01}, or {@code -00} when
+   * the trace is not sampled (the client's decision, passed on as the W3C spec asks).
+   */
+  public static String traceparent(String traceId, String spanId, boolean sampled) {
+    return "00-" + traceId + "-" + spanId + (sampled ? "-01" : "-00");
   }
 
   /**

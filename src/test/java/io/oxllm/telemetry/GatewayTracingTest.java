@@ -101,6 +101,29 @@ class GatewayTracingTest {
   }
 
   @Test
+  void aTraceTheClientDidNotSampleHasNoSpansAndTheUpstreamIsToldSo(Vertx vertx) {
+    e = E2eGateway.start(vertx, dir, "");
+    String clientTrace = TraceIds.newTraceId();
+    String clientSpan = TraceIds.newSpanId();
+    Response r = e.chat(SOLO, Map.of("traceparent", "00-" + clientTrace + "-" + clientSpan + "-00"));
+    assertEquals(200, r.status(), r::bodyAsString);
+
+    String header = e.a.lastReceived().header("traceparent");
+    Matcher up = Pattern.compile("00-([0-9a-f]{32})-([0-9a-f]{16})-00").matcher(String.valueOf(header));
+    assertTrue(up.matches(), "the upstream is in the client's trace and told it is not sampled: " + header);
+    assertEquals(clientTrace, up.group(1));
+    assertNotEquals(clientSpan, up.group(2), "the upstream's parent is the gateway's attempt, as when sampled");
+
+    // a sampled request after it: its spans arriving shows the worker has been past the first record
+    Response next = e.chat(SOLO, Map.of());
+    e.requestSpan(next.header("x-request-id"));
+    assertTrue(e.receiver.spans().stream().noneMatch(s -> clientTrace.equals(hex(s.getTraceId()))),
+        "no span of the unsampled trace reached the collector");
+    JsonObject line = e.logLine(r.header("x-request-id"));
+    assertEquals(200, line.getInteger("status"), "the request log still has the request: " + line.encode());
+  }
+
+  @Test
   void withoutAClientTraceparentTheRequestStartsAFreshTrace(Vertx vertx) {
     e = E2eGateway.start(vertx, dir, "");
     Response r = e.chat(SOLO, Map.of());

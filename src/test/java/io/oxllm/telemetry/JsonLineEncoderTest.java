@@ -80,7 +80,7 @@ class JsonLineEncoderTest {
   private static RequestRecord record(String id, String model, int status, boolean stream, List<AttemptRecord> attempts,
       long start, long end, long ttft, long in, long out, long bytesOut) {
     return new RequestRecord(id, "/v1/chat/completions", "chat", model, "A", model, null, status, Outcome.OK, stream,
-        attempts, start, end, ttft, in, out, List.of(), bytesOut, "t", "s", null, null);
+        attempts, start, end, ttft, in, out, List.of(), bytesOut, "t", "s", null, true, null);
   }
 
   private static AttemptRecord attempt(String provider, int status, String error, long start, long end) {
@@ -102,7 +102,7 @@ class JsonLineEncoderTest {
     table.add(record(null, null, 0, false, List.of(), t, t, -1, -1, -1, 0)); // nulls, no attempts
     table.add(new RequestRecord(null, null, null, null, null, null, null, -5, Outcome.CLIENT_CLOSED, true,
         List.of(attempt(null, -1, null, t, t - SEC)), t, t - 1, -1, Long.MIN_VALUE, Long.MAX_VALUE, null,
-        Long.MIN_VALUE, null, null, null, null));
+        Long.MIN_VALUE, null, null, null, true, null));
     table.add(record(NASTY, NASTY, 200, true, List.of(attempt(NASTY, 599, NASTY, t, t + 1)), t, t + 999, 999, 0, 0,
         Long.MAX_VALUE));
     table.add(record("", "", Integer.MAX_VALUE, true, List.of(), t, t + 1000, 0, 1, 1, -1));
@@ -135,7 +135,7 @@ class JsonLineEncoderTest {
     table.add(record("small again", "m", 200, false, List.of(), t, t, -1, 1, 2, 3)); // after the buffer is dropped
     for (Outcome o : Outcome.values()) {
       table.add(new RequestRecord("o", "/p", "chat", "m", "A", "m", null, 200, o, false, List.of(), t, t, -1, 1, 2,
-          List.of(), 3, "t", "s", null, null));
+          List.of(), 3, "t", "s", null, true, null));
     }
     table.forEach(this::assertEncodesAsBefore);
   }
@@ -174,7 +174,7 @@ class JsonLineEncoderTest {
     return new RequestRecord(string(r), string(r), "chat", string(r), string(r), string(r), string(r), status(r),
         Outcome.values()[r.nextInt(Outcome.values().length)], r.nextBoolean(), attempts, start,
         start + duration(r), r.nextInt(4) == 0 ? -1 : duration(r), count(r), count(r), List.of(), count(r), "t", "s",
-        null, null);
+        null, true, null);
   }
 
   private static long duration(Random r) {

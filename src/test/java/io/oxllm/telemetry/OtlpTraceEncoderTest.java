@@ -151,11 +151,11 @@ class OtlpTraceEncoderTest {
         // end before start (clamped), empty and unicode strings, an unpaired surrogate, invalid attempt ids
         new RequestRecord("", "/v1/embeddings", "embeddings", longModel, "Ω-provider", "", "\uD83D\uDE00 \uD800x",
             0, Outcome.CLIENT_CLOSED, true, List.of(badId, upper, good), t, t - 5, 3 * MS, 0, 0,
-            List.of("", "stop"), 0, TraceIds.newTraceId(), TraceIds.newSpanId(), "not-hex-parent-id", null),
+            List.of("", "stop"), 0, TraceIds.newTraceId(), TraceIds.newSpanId(), "not-hex-parent-id", true, null),
         // no model at all; a client parent; a huge token count
         new RequestRecord("rid", "/v1/completions", "text_completion", null, null, null, null, 400, Outcome.REJECTED,
             false, List.of(), t, t + MS, -1, Long.MAX_VALUE, -1, List.of(), 12, TraceIds.newTraceId(),
-            TraceIds.newSpanId(), TraceIds.newSpanId(), "invalid_request"));
+            TraceIds.newSpanId(), TraceIds.newSpanId(), true, "invalid_request"));
     assertSameAsSdk(records);
   }
 
@@ -167,7 +167,7 @@ class OtlpTraceEncoderTest {
         {ok.traceId(), "0".repeat(16)}, {ok.traceId().toUpperCase(), ok.spanId()}, {ok.traceId() + "0", ok.spanId()}}) {
       RequestRecord r = new RequestRecord("r", ok.path(), ok.operation(), ok.requestedModel(), ok.provider(),
           ok.upstreamModel(), ok.responseModel(), 200, Outcome.OK, false, ok.attempts(), t, t + MS, -1, 1, 1,
-          List.of(), 1, ids[0], ids[1], null, null);
+          List.of(), 1, ids[0], ids[1], null, true, null);
       encoder.start();
       assertEquals(0, encoder.append(r));
       assertEquals(2, encoder.append(ok), "a good record after a bad one still encodes (request + attempt)");
@@ -201,7 +201,7 @@ class OtlpTraceEncoderTest {
         random.nextBoolean(), attempts, t, t + random.nextInt(10_000_000), random.nextInt(5) - 1,
         random.nextInt(5) - 1, random.nextLong(), random.nextBoolean() ? List.of() : List.of(String.valueOf(text(random)), "stop"),
         random.nextInt(100_000), TraceIds.newTraceId(), TraceIds.newSpanId(),
-        random.nextBoolean() ? null : TraceIds.newSpanId(), random.nextBoolean() ? null : text(random));
+        random.nextBoolean() ? null : TraceIds.newSpanId(), true, random.nextBoolean() ? null : text(random));
   }
 
   /** Null, empty, ASCII, or a mix of code points including controls, astral ones and lone surrogates. */

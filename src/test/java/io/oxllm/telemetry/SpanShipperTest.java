@@ -93,6 +93,18 @@ class SpanShipperTest {
   }
 
   @Test
+  void aRecordWhoseClientDidNotSampleItsTraceHasNoSpans() {
+    shipper.add(TelemetryFixtures.ok("unsampled", Telemetry.epochNanos(), false));
+    assertEquals(0, shipper.pendingSpans());
+    shipper.add(record(1));
+    now += 50 * MS;
+    shipper.ship();
+    assertEquals(1, sent.size());
+    assertEquals(2, spansIn(sent.get(0)), "only the sampled record's request and attempt spans");
+    assertEquals(0, shipper.dropped(), "not sampling is not dropping");
+  }
+
+  @Test
   void aPartialBatchIsSentOnceItsFirstSpanHasLingered() {
     shipper.add(record(0));
     shipper.ship();

@@ -39,11 +39,16 @@ final class TelemetryFixtures {
 
   /** A successful non-stream chat through provider A, one attempt, with tokens. */
   static RequestRecord ok(String requestId, long startEpochNanos) {
+    return ok(requestId, startEpochNanos, true);
+  }
+
+  /** {@link #ok}, in a trace that is sampled or, as its client said in its traceparent, not. */
+  static RequestRecord ok(String requestId, long startEpochNanos, boolean sampled) {
     AttemptRecord a = new AttemptRecord("A", "m-a", 200, null, startEpochNanos + MS, startEpochNanos + 9 * MS,
         TraceIds.newSpanId());
     return new RequestRecord(requestId, "/v1/chat/completions", "chat", "v", "A", "m-a", "m-a-0613", 200, Outcome.OK,
         false, List.of(a), startEpochNanos, startEpochNanos + 10 * MS, -1, 11, 22, List.of("stop"), 345,
-        TraceIds.newTraceId(), TraceIds.newSpanId(), null, null);
+        TraceIds.newTraceId(), TraceIds.newSpanId(), null, sampled, null);
   }
 
   /** A stream that failed over from A (503) to B, with a time to first token and a client's parent span. */
@@ -52,7 +57,7 @@ final class TelemetryFixtures {
     AttemptRecord b = new AttemptRecord("B", "m-b", 200, null, start + 6 * MS, start + 40 * MS, TraceIds.newSpanId());
     return new RequestRecord(requestId, "/v1/chat/completions", "chat", "v", "B", "m-b", "m-b", 200, Outcome.OK,
         true, List.of(a, b), start, start + 42 * MS, 12 * MS, 7, 30, List.of("stop", "length"), 2048,
-        traceId, TraceIds.newSpanId(), parentSpanId, null);
+        traceId, TraceIds.newSpanId(), parentSpanId, true, null);
   }
 
   /** Every attempt failed: a 504 for the client after a timeout on A. */
@@ -60,6 +65,6 @@ final class TelemetryFixtures {
     AttemptRecord a = new AttemptRecord("A", "m-a", 0, "timeout", start + MS, start + 30 * MS, TraceIds.newSpanId());
     return new RequestRecord(requestId, "/v1/chat/completions", "chat", "v", "A", "m-a", null, 504,
         Outcome.UPSTREAM_ERROR, false, List.of(a), start, start + 31 * MS, -1, -1, -1, List.of(), 180,
-        TraceIds.newTraceId(), TraceIds.newSpanId(), null, "upstream_timeout");
+        TraceIds.newTraceId(), TraceIds.newSpanId(), null, true, "upstream_timeout");
   }
 }

@@ -133,7 +133,7 @@ class TelemetrySpansTest {
     for (int i = 0; i < r.attempts().size(); i++) {
       AttemptRecord a = r.attempts().get(i);
       // what the upstream receives for this attempt, and what it would read back from it
-      TraceIds.Parent upstreamSaw = TraceIds.parse(TraceIds.traceparent(r.traceId(), a.spanId()));
+      TraceIds.Parent upstreamSaw = TraceIds.parse(TraceIds.traceparent(r.traceId(), a.spanId(), true));
       assertEquals(client.traceId(), upstreamSaw.traceId(), "one trace from client to upstream");
       assertEquals(spans.get(i + 1).getSpanId(), upstreamSaw.spanId(), "the upstream's parent is the attempt span");
       assertTrue(upstreamSaw.sampled());

@@ -55,8 +55,10 @@ class TraceIdsTest {
   }
 
   @Test
-  void formatsTheUpstreamTraceparentAsSampled() {
-    assertEquals("00-" + TRACE + "-" + SPAN + "-01", TraceIds.traceparent(TRACE, SPAN));
+  void formatsTheUpstreamTraceparentWithTheSamplingDecision() {
+    assertEquals("00-" + TRACE + "-" + SPAN + "-01", TraceIds.traceparent(TRACE, SPAN, true));
+    assertEquals("00-" + TRACE + "-" + SPAN + "-00", TraceIds.traceparent(TRACE, SPAN, false));
+    assertFalse(TraceIds.parse(TraceIds.traceparent(TRACE, SPAN, false)).sampled());
   }
 
   @Test
