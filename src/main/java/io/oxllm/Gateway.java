@@ -47,7 +47,7 @@ public final class Gateway {
   /** A gateway whose config came from {@code source}: the file is watched and re-read on reload. */
   public static Future<Gateway> deploy(Vertx vertx, GatewayConfig config, ConfigSource source) {
     LocalCodec.registerAll(vertx);
-    // telemetry settings are read once, here: a reload does not change them
+    // one telemetry per gateway: a reload reconfigures its exports (the routing verticle tells it)
     Telemetry telemetry = Telemetry.create(config.telemetry());
     GatewayState state = new GatewayState(config, telemetry);
     String[] telemetryId = new String[1];

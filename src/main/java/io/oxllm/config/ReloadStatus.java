@@ -49,8 +49,18 @@ public record ReloadStatus(long atMs, String trigger, boolean ok, boolean change
     if (a.configScanMs() != b.configScanMs()) {
       out.add("server.config_scan_ms");
     }
-    if (!running.telemetry().equals(next.telemetry())) {
-      out.add("telemetry");  // the exporters and the request log are set up once, at start
+    // the queue is the request path's and the resource and reader are the metrics' own, made
+    // once; the endpoint and the request log follow a reload (Telemetry.reconfigure)
+    TelemetryConfig t = running.telemetry();
+    TelemetryConfig u = next.telemetry();
+    if (t.queueCapacity() != u.queueCapacity()) {
+      out.add("telemetry.queue_capacity");
+    }
+    if (!t.serviceName().equals(u.serviceName())) {
+      out.add("telemetry.service_name");
+    }
+    if (t.metricsIntervalSecs() != u.metricsIntervalSecs()) {
+      out.add("telemetry.metrics_interval_secs");
     }
     return out;
   }

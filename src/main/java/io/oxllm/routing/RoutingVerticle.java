@@ -127,6 +127,9 @@ public final class RoutingVerticle extends VerticleBase {
     List<String> restart = ReloadStatus.restartRequired(running, next);
     selector.swap(RouteTable.build(next));
     state.publish(next, selector.anyUsable());
+    if (state.telemetry() != null && !next.telemetry().equals(running.telemetry())) {
+      state.telemetry().reconfigure(next.telemetry());
+    }
     lastReload = new ReloadStatus(now, trigger, true, true, List.of(), restart);
     LOG.log(Level.INFO, "config reloaded (" + trigger + ")"
         + (restart.isEmpty() ? "" : "; needs a restart to take effect: " + String.join(", ", restart)));

@@ -10,40 +10,42 @@ import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Collection;
+import java.util.function.Supplier;
 
 /**
  * The OTLP metric exporter the {@code PeriodicMetricReader} pushes through: the SDK's own
  * marshaler writes the request ({@code MetricsRequestMarshaler}, exporter-common's internal type:
- * the pinned SDK version makes it safe, a version that drops it fails the build), and
- * {@link OtlpHttpSender} posts it, so metrics need neither the JDK HTTP client nor its classes
- * (why: {@link OtlpHttpSender}). Cumulative temporality and the default aggregations, as the SDK's
- * {@code OtlpHttpMetricExporter}. Each export's outcome goes to {@link ExportFailures}: the reader
- * only logs a failure at FINE, so without this a dead collector would go unnoticed for metrics.
+ * the pinned SDK version makes it safe, a version that drops it fails the build), and the current
+ * {@link OtlpExport} posts it, so metrics need neither the JDK HTTP client nor its classes (why:
+ * {@link OtlpHttpSender}). With no {@code otlp_endpoint} an export does nothing and succeeds; the
+ * endpoint may come and go with a reload, the reader and its instruments stay. Cumulative
+ * temporality and the default aggregations, as the SDK's {@code OtlpHttpMetricExporter}. Each
+ * export's outcome is counted and reported ({@link ExportFailures}): the reader only logs a
+ * failure at FINE, so without this a dead collector would go unnoticed for metrics.
  */
 final class OtlpMetricExporter implements MetricExporter {
-  private final OtlpHttpSender sender;
-  private final ExportFailures failures;
+  private final Supplier<OtlpExport> target;
 
-  OtlpMetricExporter(OtlpHttpSender sender, ExportFailures failures) {
-    this.sender = sender;
-    this.failures = failures;
+  /** @param target the export metrics go to now; null while there is no {@code otlp_endpoint} */
+  OtlpMetricExporter(Supplier<OtlpExport> target) {
+    this.target = target;
   }
 
   /** Called on the reader's thread (or the shutdown's), never an event loop: marshalling may take a while. */
   @Override
   public CompletableResultCode export(Collection<MetricData> metrics) {
-    CompletableResultCode result;
+    OtlpExport export = target.get();
+    if (export == null) {
+      return CompletableResultCode.ofSuccess();
+    }
     try {
       MetricsRequestMarshaler request = MetricsRequestMarshaler.create(metrics);
       ByteArrayOutputStream out = new ByteArrayOutputStream(request.getBinarySerializedSize());
       request.writeBinaryTo(out);
-      result = sender.sendMetrics(out.toByteArray());
+      return export.sendMetrics(out.toByteArray());
     } catch (IOException | RuntimeException e) {
-      result = CompletableResultCode.ofExceptionalFailure(e);
+      return export.metricsFailed(e);
     }
-    CompletableResultCode done = result;
-    done.whenComplete(() -> failures.record("metrics", done.isSuccess(), done.getFailureThrowable()));
-    return done;
   }
 
   @Override
@@ -61,7 +63,7 @@ final class OtlpMetricExporter implements MetricExporter {
     return CompletableResultCode.ofSuccess(); // nothing is held: each export is sent at once
   }
 
-  /** The sender belongs to the telemetry worker, which closes it after the final export. */
+  /** The exports belong to the telemetry worker, which closes them after the final export. */
   @Override
   public CompletableResultCode shutdown() {
     return CompletableResultCode.ofSuccess();

@@ -103,9 +103,18 @@ public final class Telemetry {
     return true;
   }
 
-  /** Whether records leave the process: an OTLP endpoint or a request log is configured. */
-  public boolean exporting() {
-    return !config.otlpEndpoint().isEmpty() || !config.requestLog().isEmpty();
+  /**
+   * A reload's {@code [telemetry]} table: the worker sends what it holds to where it was headed,
+   * then exports to the new {@code otlp_endpoint} and writes the new {@code request_log}. The
+   * queue, the metrics and the counters stay; {@code queue_capacity}, {@code service_name} and
+   * {@code metrics_interval_secs} keep their start values until a restart
+   * ({@code ReloadStatus.restartRequired} says so). Returns at once; any thread.
+   */
+  public void reconfigure(TelemetryConfig next) {
+    TelemetryVerticle w = worker;
+    if (w != null) {
+      w.reconfigure(next);
+    }
   }
 
   /**
@@ -129,10 +138,10 @@ public final class Telemetry {
     return t == null ? 0 : t.output().get();
   }
 
-  /** Failed OTLP exports (spans and metrics) since start. */
+  /** Failed OTLP exports (spans and metrics) since start, to every endpoint it has had. */
   public long exportFailures() {
     TelemetryVerticle w = worker;
-    return w == null ? 0 : w.failures().failures();
+    return w == null ? 0 : w.exportFailures();
   }
 
   /** Spans dropped: their export failed, or the collector was too slow and the span buffer full. */
@@ -166,6 +175,7 @@ public final class Telemetry {
     return out.toString();
   }
 
+  /** The {@code [telemetry]} table at start (a reload's goes to {@link #reconfigure}). */
   TelemetryConfig config() {
     return config;
   }

@@ -2,9 +2,6 @@ package io.oxllm.telemetry;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.sdk.common.CompletableResultCode;
-import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
-import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import io.opentelemetry.sdk.resources.Resource;
 import io.oxllm.Version;
 import io.oxllm.config.TelemetryConfig;
@@ -26,8 +23,9 @@ import java.util.concurrent.TimeUnit;
  * The telemetry worker: deployed with worker threading on its own one-thread pool, it drains the
  * {@link Telemetry} queue on a timer paced by the rate records arrive at ({@link DrainPace}) into
  * metrics, the request log and OTLP spans. Exports are asynchronous and bounded
- * ({@link SpanShipper}); nothing here waits on the collector, and the final flush at undeploy is
- * bounded by {@code shutdownMs}.
+ * ({@link OtlpExport}); nothing here waits on the collector, and the final flush at undeploy is
+ * bounded by {@code shutdownMs}. A reload may change the endpoint and the log
+ * ({@link #reconfigure}); the metrics and the queue stay.
  */
 final class TelemetryVerticle extends VerticleBase {
   private static final int BATCH = 512;
@@ -35,11 +33,17 @@ final class TelemetryVerticle extends VerticleBase {
 
   private final Telemetry telemetry;
   private final List<RequestRecord> batch = new ArrayList<>(BATCH);
-  private ExportFailures failures;
+  private Tuning tuning;
+  private Resource resource;
   private GenAiMetrics metrics;
-  private OtlpHttpSender sender;
-  private SpanShipper shipper;
+  // the export to the current endpoint (null: none); read by the metric exporter's thread
+  private volatile OtlpExport otlp;
+  // exports a reload replaced, still sending what they held; guarded by this, as are the totals
+  private final List<OtlpExport> retiring = new ArrayList<>();
+  private long retiredFailures;
+  private long retiredSpansDropped;
   private RequestLog log;
+  private TelemetryConfig applied;
   private DrainPace pace;
   private long drainTimer = -1;
   private long stateTimer = -1;
@@ -53,31 +57,70 @@ final class TelemetryVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     TelemetryConfig c = telemetry.config();
-    Tuning t = telemetry.tuning();
-    Resource resource = Resource.getDefault().merge(Resource.create(Attributes.of(
+    tuning = telemetry.tuning();
+    resource = Resource.getDefault().merge(Resource.create(Attributes.of(
         AttributeKey.stringKey("service.name"), c.serviceName(),
         AttributeKey.stringKey("service.version"), Version.VALUE)));
-    String endpoint = c.otlpEndpoint().replaceAll("/+$", "");
-    failures = new ExportFailures(endpoint, t.failureReportMs(), System::currentTimeMillis);
-    MetricExporter otlpMetrics = null;
-    if (!endpoint.isEmpty()) {
-      // one connection more than span exports may hold, so a metric export never waits behind them
-      sender = new OtlpHttpSender(vertx, endpoint, t.exportTimeout(), SpanShipper.MAX_IN_FLIGHT + 1);
-      otlpMetrics = new OtlpMetricExporter(sender, failures);
-      OtlpTraceEncoder encoder = new OtlpTraceEncoder(resource,
-          InstrumentationScopeInfo.builder("io.oxllm.telemetry").setVersion(Version.VALUE).build());
-      shipper = new SpanShipper(encoder, sender, failures, task -> context.runOnContext(v -> task.run()),
-          System::nanoTime, t.spanLingerMs(), t.exportBackoffMinMs(), t.exportBackoffMaxMs());
-      stateTimer = vertx.setPeriodic(0, t.statePollMs(), id -> pollProviderStates());
-    }
-    metrics = new GenAiMetrics(resource, otlpMetrics, t.metricInterval(), telemetry::providerStates, telemetry::dropped);
-    if (!c.requestLog().isEmpty()) {
-      log = new RequestLog(Path.of(c.requestLog()), t.logMaxBytes());
-    }
+    // always there, exporting nothing while there is no endpoint: a reload may add one
+    metrics = new GenAiMetrics(resource, new OtlpMetricExporter(() -> otlp), tuning.metricInterval(),
+        telemetry::providerStates, telemetry::dropped);
+    apply(c);
     telemetry.attach(this);
-    pace = new DrainPace(c.queueCapacity(), t.minDrainMs(), t.maxDrainMs(), System.nanoTime());
-    drainTimer = vertx.setTimer(t.maxDrainMs(), id -> tick());
+    stateTimer = vertx.setPeriodic(0, tuning.statePollMs(), id -> pollProviderStates());
+    pace = new DrainPace(c.queueCapacity(), tuning.minDrainMs(), tuning.maxDrainMs(), System.nanoTime());
+    drainTimer = vertx.setTimer(tuning.maxDrainMs(), id -> tick());
     return Future.succeededFuture();
+  }
+
+  /** A reload's {@code [telemetry]} table; applied on this worker's thread, in order with the drains. */
+  void reconfigure(TelemetryConfig next) {
+    context.runOnContext(v -> {
+      if (!stopped) {
+        drain(Integer.MAX_VALUE); // what was offered before the reload goes where it was headed
+        apply(next);
+      }
+    });
+  }
+
+  /** Opens the log and the export {@code c} names, closing those it no longer does. */
+  private void apply(TelemetryConfig c) {
+    boolean sameLog = applied != null && applied.requestLog().equals(c.requestLog())
+        && applied.requestLogMaxMb() == c.requestLogMaxMb();
+    if (!sameLog) {
+      if (log != null) {
+        log.close();
+      }
+      log = c.requestLog().isEmpty() ? null : new RequestLog(Path.of(c.requestLog()), logMaxBytes(c));
+    }
+    String endpoint = c.otlpEndpoint().replaceAll("/+$", "");
+    OtlpExport current = otlp;
+    if (current == null ? !endpoint.isEmpty() : !current.endpoint().equals(endpoint)) {
+      OtlpExport next = endpoint.isEmpty() ? null
+          : OtlpExport.open(vertx, endpoint, resource, tuning, task -> context.runOnContext(v -> task.run()));
+      synchronized (this) {
+        if (current != null) {
+          retiring.add(current);
+        }
+        otlp = next;
+      }
+      if (current != null) {
+        current.close(tuning.shutdownMs()).onComplete(v -> retired(current));
+      }
+    }
+    applied = c;
+  }
+
+  /** The rotation size: the tuning's (tests shrink it) until a reload changes {@code request_log_max_mb}. */
+  private long logMaxBytes(TelemetryConfig c) {
+    return c.requestLogMaxMb() == telemetry.config().requestLogMaxMb() ? tuning.logMaxBytes()
+        : c.requestLogMaxMb() * 1024 * 1024;
+  }
+
+  private synchronized void retired(OtlpExport export) {
+    if (retiring.remove(export)) {
+      retiredFailures += export.failures();
+      retiredSpansDropped += export.spansDropped();
+    }
   }
 
   private void tick() {
@@ -107,8 +150,9 @@ final class TelemetryVerticle extends VerticleBase {
     if (log != null) {
       log.flush();
     }
-    if (shipper != null) {
-      shipper.ship();
+    OtlpExport export = otlp;
+    if (export != null) {
+      export.ship();
     }
     return total;
   }
@@ -120,8 +164,9 @@ final class TelemetryVerticle extends VerticleBase {
       if (log != null) {
         log.write(r);
       }
-      if (shipper != null) {
-        shipper.add(r);
+      OtlpExport export = otlp;
+      if (export != null) {
+        export.add(r);
       }
     } catch (RuntimeException e) {
       // a malformed record must not stop the worker; report the first of each kind only
@@ -133,6 +178,9 @@ final class TelemetryVerticle extends VerticleBase {
 
   /** The routing verticle owns circuit states: ask it (cheap, local) for the gauge's values. */
   private void pollProviderStates() {
+    if (otlp == null) {
+      return; // only OTLP needs them from here: /metrics asks the routing verticle itself
+    }
     vertx.eventBus().<JsonObject>request(RoutingVerticle.ADMIN, new JsonObject().put("op", "status"), LOCAL)
         .onSuccess(reply -> {
           Map<String, Integer> states = new HashMap<>();
@@ -162,8 +210,9 @@ final class TelemetryVerticle extends VerticleBase {
     if (log != null) {
       log.close();
     }
-    long boundMs = telemetry.tuning().shutdownMs();
-    Future<Void> spansDone = shipper == null ? Future.succeededFuture() : future(shipper.flush());
+    long boundMs = tuning.shutdownMs();
+    OtlpExport last = otlp;
+    Future<Void> spansDone = last == null ? Future.succeededFuture() : last.flush();
     // the SDK's metric shutdown blocks its caller for the final export: give it its own thread
     Promise<Void> metricsDone = Promise.promise();
     Thread metricsShutdown = new Thread(() -> {
@@ -174,25 +223,30 @@ final class TelemetryVerticle extends VerticleBase {
     metricsShutdown.start();
     Future<Void> flushed = Future.join(spansDone, metricsDone.future()).<Void>mapEmpty()
         .timeout(boundMs, TimeUnit.MILLISECONDS);
-    return flushed.eventually(() -> sender == null ? Future.succeededFuture() : sender.shutdown())
+    return flushed.eventually(() -> last == null ? Future.succeededFuture() : last.shutdown())
         .otherwiseEmpty();
   }
 
-  private static Future<Void> future(CompletableResultCode code) {
-    Promise<Void> done = Promise.promise();
-    code.whenComplete(() -> done.tryComplete());
-    return done.future();
-  }
-
-  ExportFailures failures() {
-    return failures;
+  /** Failed exports to every endpoint this worker has had. */
+  synchronized long exportFailures() {
+    long n = retiredFailures;
+    for (OtlpExport e : retiring) {
+      n += e.failures();
+    }
+    OtlpExport current = otlp;
+    return current == null ? n : n + current.failures();
   }
 
   GenAiMetrics metrics() {
     return metrics;
   }
 
-  long spansDropped() {
-    return shipper == null ? 0 : shipper.dropped();
+  synchronized long spansDropped() {
+    long n = retiredSpansDropped;
+    for (OtlpExport e : retiring) {
+      n += e.spansDropped();
+    }
+    OtlpExport current = otlp;
+    return current == null ? n : n + current.spansDropped();
   }
 }

@@ -1,0 +1,100 @@
+package io.oxllm.telemetry;
+
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
+import io.opentelemetry.sdk.resources.Resource;
+import io.oxllm.Version;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Everything that sends to one {@code otlp_endpoint}: its HTTP sender, its span shipper and its
+ * failure reports. A reload that changes the endpoint retires this one ({@link #close}: what it
+ * holds is still sent, bounded) and opens another, so the worker never mixes two collectors in
+ * one shipper. The worker thread calls {@link #add} and {@link #ship}; the metric exporter may
+ * call {@link #sendMetrics} from the SDK's reader thread.
+ */
+final class OtlpExport {
+  private final String endpoint;
+  private final ExportFailures failures;
+  private final OtlpHttpSender sender;
+  private final SpanShipper shipper;
+
+  private OtlpExport(String endpoint, ExportFailures failures, OtlpHttpSender sender, SpanShipper shipper) {
+    this.endpoint = endpoint;
+    this.failures = failures;
+    this.sender = sender;
+    this.shipper = shipper;
+  }
+
+  /**
+   * An export to {@code endpoint} (no trailing slash) whose spans carry {@code resource}; the
+   * shipper's export completions go back to the worker through {@code onWorker}.
+   */
+  static OtlpExport open(Vertx vertx, String endpoint, Resource resource, Tuning t, Executor onWorker) {
+    ExportFailures failures = new ExportFailures(endpoint, t.failureReportMs(), System::currentTimeMillis);
+    // one connection more than span exports may hold, so a metric export never waits behind them
+    OtlpHttpSender sender = new OtlpHttpSender(vertx, endpoint, t.exportTimeout(), SpanShipper.MAX_IN_FLIGHT + 1);
+    OtlpTraceEncoder encoder = new OtlpTraceEncoder(resource,
+        InstrumentationScopeInfo.builder("io.oxllm.telemetry").setVersion(Version.VALUE).build());
+    SpanShipper shipper = new SpanShipper(encoder, sender, failures, onWorker, System::nanoTime, t.spanLingerMs(),
+        t.exportBackoffMinMs(), t.exportBackoffMaxMs());
+    return new OtlpExport(endpoint, failures, sender, shipper);
+  }
+
+  String endpoint() {
+    return endpoint;
+  }
+
+  void add(RequestRecord r) {
+    shipper.add(r);
+  }
+
+  void ship() {
+    shipper.ship();
+  }
+
+  /** Posts one metrics export request; its outcome is counted and reported with the spans'. */
+  CompletableResultCode sendMetrics(byte[] request) {
+    CompletableResultCode done = sender.sendMetrics(request);
+    done.whenComplete(() -> failures.record("metrics", done.isSuccess(), done.getFailureThrowable()));
+    return done;
+  }
+
+  /** A metrics export that failed before it could be sent (marshalling); counted like any other. */
+  CompletableResultCode metricsFailed(Throwable cause) {
+    failures.record("metrics", false, cause);
+    return CompletableResultCode.ofExceptionalFailure(cause);
+  }
+
+  long failures() {
+    return failures.failures();
+  }
+
+  long spansDropped() {
+    return shipper.dropped();
+  }
+
+  /** Sends every span pending now (shutdown and retirement); completes when those exports have ended. */
+  Future<Void> flush() {
+    Promise<Void> done = Promise.promise();
+    shipper.flush().whenComplete(done::tryComplete);
+    return done.future();
+  }
+
+  /** Closes the connections; any export still under way fails. */
+  Future<Void> shutdown() {
+    return sender.shutdown();
+  }
+
+  /**
+   * {@link #flush}, then {@link #shutdown} once that is done or after {@code boundMs} at most.
+   * Worker thread; nothing here blocks it (the exports end on the sender's event loop).
+   */
+  Future<Void> close(long boundMs) {
+    return flush().timeout(boundMs, TimeUnit.MILLISECONDS).eventually(this::shutdown).otherwiseEmpty();
+  }
+}
