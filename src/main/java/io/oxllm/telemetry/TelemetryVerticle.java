@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToLongFunction;
 
 /**
  * The telemetry worker: deployed with worker threading on its own one-thread pool, it drains the
@@ -229,24 +230,25 @@ final class TelemetryVerticle extends VerticleBase {
 
   /** Failed exports to every endpoint this worker has had. */
   synchronized long exportFailures() {
-    long n = retiredFailures;
-    for (OtlpExport e : retiring) {
-      n += e.failures();
-    }
-    OtlpExport current = otlp;
-    return current == null ? n : n + current.failures();
+    return retiredFailures + live(OtlpExport::failures);
   }
 
   GenAiMetrics metrics() {
     return metrics;
   }
 
+  /** Spans dropped, by every endpoint this worker has had. */
   synchronized long spansDropped() {
-    long n = retiredSpansDropped;
+    return retiredSpansDropped + live(OtlpExport::spansDropped);
+  }
+
+  /** {@code count} summed over the exports not yet folded into the totals: retiring and current. */
+  private long live(ToLongFunction<OtlpExport> count) {
+    long n = 0;
     for (OtlpExport e : retiring) {
-      n += e.spansDropped();
+      n += count.applyAsLong(e);
     }
     OtlpExport current = otlp;
-    return current == null ? n : n + current.spansDropped();
+    return current == null ? n : n + count.applyAsLong(current);
   }
 }
