@@ -16,14 +16,16 @@ final class ExportFailures {
   private final String endpoint;
   private final long intervalMs;
   private final LongSupplier clockMs;
-  private final AtomicLong failures = new AtomicLong();
+  private final AtomicLong failures;
   private final AtomicLong reports = new AtomicLong();
   private boolean failing;
   private long lastReportMs;
   private long sinceReport;
 
-  ExportFailures(String endpoint, long intervalMs, LongSupplier clockMs) {
+  /** @param failures where failed exports are counted (the worker's total, across endpoints) */
+  ExportFailures(String endpoint, long intervalMs, LongSupplier clockMs, AtomicLong failures) {
     this.endpoint = endpoint;
+    this.failures = failures;
     this.intervalMs = intervalMs;
     this.clockMs = clockMs;
   }
@@ -58,7 +60,7 @@ final class ExportFailures {
     LOG.log(level, message);
   }
 
-  /** Failed export calls since start. */
+  /** Failed export calls, as counted where the constructor was told. */
   long failures() {
     return failures.get();
   }

@@ -9,6 +9,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Everything that sends to one {@code otlp_endpoint}: its HTTP sender, its span shipper and its
@@ -32,16 +33,19 @@ final class OtlpExport {
 
   /**
    * An export to {@code endpoint} (no trailing slash) whose spans carry {@code resource}; the
-   * shipper's export completions go back to the worker through {@code onWorker}.
+   * shipper's export completions go back to the worker through {@code onWorker}. Failed exports
+   * and dropped spans are counted into {@code failed} and {@code dropped}, the worker's totals,
+   * which outlive this export.
    */
-  static OtlpExport open(Vertx vertx, String endpoint, Resource resource, Tuning t, Executor onWorker) {
-    ExportFailures failures = new ExportFailures(endpoint, t.failureReportMs(), System::currentTimeMillis);
+  static OtlpExport open(Vertx vertx, String endpoint, Resource resource, Tuning t, Executor onWorker,
+      AtomicLong failed, AtomicLong dropped) {
+    ExportFailures failures = new ExportFailures(endpoint, t.failureReportMs(), System::currentTimeMillis, failed);
     // one connection more than span exports may hold, so a metric export never waits behind them
     OtlpHttpSender sender = new OtlpHttpSender(vertx, endpoint, t.exportTimeout(), SpanShipper.MAX_IN_FLIGHT + 1);
     OtlpTraceEncoder encoder = new OtlpTraceEncoder(resource,
         InstrumentationScopeInfo.builder("io.oxllm.telemetry").setVersion(Version.VALUE).build());
-    SpanShipper shipper = new SpanShipper(encoder, sender, failures, onWorker, System::nanoTime, t.spanLingerMs(),
-        t.exportBackoffMinMs(), t.exportBackoffMaxMs());
+    SpanShipper shipper = new SpanShipper(encoder, sender, failures, dropped, onWorker, System::nanoTime,
+        t.spanLingerMs(), t.exportBackoffMinMs(), t.exportBackoffMaxMs());
     return new OtlpExport(endpoint, failures, sender, shipper);
   }
 
@@ -68,14 +72,6 @@ final class OtlpExport {
   CompletableResultCode metricsFailed(Throwable cause) {
     failures.record("metrics", false, cause);
     return CompletableResultCode.ofExceptionalFailure(cause);
-  }
-
-  long failures() {
-    return failures.failures();
-  }
-
-  long spansDropped() {
-    return shipper.dropped();
   }
 
   /** Sends every span pending now (shutdown and retirement); completes when those exports have ended. */

@@ -61,7 +61,7 @@ final class SpanShipper {
   // collection every few seconds at 30k requests/s). Guarded by itself: exports end on any thread.
   private final ArrayDeque<byte[]> spare = new ArrayDeque<>();
   private final AtomicLong exported = new AtomicLong();
-  private final AtomicLong dropped = new AtomicLong();
+  private final AtomicLong dropped;
   private int pendingSpans;
   private boolean encoding;
   private long encodingSinceNanos;
@@ -70,9 +70,11 @@ final class SpanShipper {
   private volatile long sendAfterNanos;
   private volatile boolean backingOff;
 
-  SpanShipper(OtlpTraceEncoder encoder, Sender sender, ExportFailures failures, Executor onWorker,
+  /** @param dropped where dropped spans are counted (the worker's total, across endpoints) */
+  SpanShipper(OtlpTraceEncoder encoder, Sender sender, ExportFailures failures, AtomicLong dropped, Executor onWorker,
       LongSupplier nanoClock, long lingerMs, long backoffMinMs, long backoffMaxMs) {
     this.encoder = encoder;
+    this.dropped = dropped;
     this.sender = sender;
     this.failures = failures;
     this.onWorker = onWorker;
@@ -145,6 +147,7 @@ final class SpanShipper {
     return exported.get();
   }
 
+  /** Spans dropped, as counted where the constructor was told. */
   long dropped() {
     return dropped.get();
   }

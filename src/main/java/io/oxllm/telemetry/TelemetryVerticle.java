@@ -18,7 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.ToLongFunction;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The telemetry worker: deployed with worker threading on its own one-thread pool, it drains the
@@ -39,10 +39,9 @@ final class TelemetryVerticle extends VerticleBase {
   private GenAiMetrics metrics;
   // the export to the current endpoint (null: none); read by the metric exporter's thread
   private volatile OtlpExport otlp;
-  // exports a reload replaced, still sending what they held; guarded by this, as are the totals
-  private final List<OtlpExport> retiring = new ArrayList<>();
-  private long retiredFailures;
-  private long retiredSpansDropped;
+  // counted by every export this worker has had, a reload's retired ones included
+  private final AtomicLong exportFailures = new AtomicLong();
+  private final AtomicLong spansDropped = new AtomicLong();
   private RequestLog log;
   private TelemetryConfig applied;
   private DrainPace pace;
@@ -91,37 +90,18 @@ final class TelemetryVerticle extends VerticleBase {
       if (log != null) {
         log.close();
       }
-      log = c.requestLog().isEmpty() ? null : new RequestLog(Path.of(c.requestLog()), logMaxBytes(c));
+      log = c.requestLog().isEmpty() ? null : new RequestLog(Path.of(c.requestLog()), tuning.logMaxBytes(c));
     }
     String endpoint = c.otlpEndpoint().replaceAll("/+$", "");
     OtlpExport current = otlp;
     if (current == null ? !endpoint.isEmpty() : !current.endpoint().equals(endpoint)) {
-      OtlpExport next = endpoint.isEmpty() ? null
-          : OtlpExport.open(vertx, endpoint, resource, tuning, task -> context.runOnContext(v -> task.run()));
-      synchronized (this) {
-        if (current != null) {
-          retiring.add(current);
-        }
-        otlp = next;
-      }
+      otlp = endpoint.isEmpty() ? null : OtlpExport.open(vertx, endpoint, resource, tuning,
+          task -> context.runOnContext(v -> task.run()), exportFailures, spansDropped);
       if (current != null) {
-        current.close(tuning.shutdownMs()).onComplete(v -> retired(current));
+        current.close(tuning.shutdownMs()); // sends what it held, on its own; bounded
       }
     }
     applied = c;
-  }
-
-  /** The rotation size: the tuning's (tests shrink it) until a reload changes {@code request_log_max_mb}. */
-  private long logMaxBytes(TelemetryConfig c) {
-    return c.requestLogMaxMb() == telemetry.config().requestLogMaxMb() ? tuning.logMaxBytes()
-        : c.requestLogMaxMb() * 1024 * 1024;
-  }
-
-  private synchronized void retired(OtlpExport export) {
-    if (retiring.remove(export)) {
-      retiredFailures += export.failures();
-      retiredSpansDropped += export.spansDropped();
-    }
   }
 
   private void tick() {
@@ -229,8 +209,8 @@ final class TelemetryVerticle extends VerticleBase {
   }
 
   /** Failed exports to every endpoint this worker has had. */
-  synchronized long exportFailures() {
-    return retiredFailures + live(OtlpExport::failures);
+  long exportFailures() {
+    return exportFailures.get();
   }
 
   GenAiMetrics metrics() {
@@ -238,17 +218,7 @@ final class TelemetryVerticle extends VerticleBase {
   }
 
   /** Spans dropped, by every endpoint this worker has had. */
-  synchronized long spansDropped() {
-    return retiredSpansDropped + live(OtlpExport::spansDropped);
-  }
-
-  /** {@code count} summed over the exports not yet folded into the totals: retiring and current. */
-  private long live(ToLongFunction<OtlpExport> count) {
-    long n = 0;
-    for (OtlpExport e : retiring) {
-      n += count.applyAsLong(e);
-    }
-    OtlpExport current = otlp;
-    return current == null ? n : n + count.applyAsLong(current);
+  long spansDropped() {
+    return spansDropped.get();
   }
 }

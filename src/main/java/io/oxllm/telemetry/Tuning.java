@@ -10,7 +10,8 @@ import java.time.Duration;
  * @param minDrainMs the shortest wait between two drains ({@link DrainPace})
  * @param maxDrainMs the longest, while the queue is quiet
  * @param metricInterval OTLP metric export period ({@code metrics_interval_secs})
- * @param logMaxBytes request log rotation size ({@code request_log_max_mb})
+ * @param logMaxBytes request log rotation size; 0: {@code request_log_max_mb} of the config in
+ *     force (a reload may change it), which is what production uses
  * @param exportTimeout one OTLP export's limits, spans and metrics alike: to connect, and the
  *     longest silence while sending or awaiting the answer
  * @param failureReportMs how often a failure streak is logged at most
@@ -26,8 +27,13 @@ record Tuning(long minDrainMs, long maxDrainMs, Duration metricInterval, long lo
     long spanLingerMs, long exportBackoffMinMs, long exportBackoffMaxMs) {
 
   static Tuning of(TelemetryConfig c) {
-    return new Tuning(1, 50, Duration.ofSeconds(c.metricsIntervalSecs()), c.requestLogMaxMb() * 1024 * 1024,
+    return new Tuning(1, 50, Duration.ofSeconds(c.metricsIntervalSecs()), 0,
         Duration.ofSeconds(2), 60_000, 3_000, 1_000, 1_000, 100, 5_000);
+  }
+
+  /** The request log's rotation size under config {@code c}. */
+  long logMaxBytes(TelemetryConfig c) {
+    return logMaxBytes > 0 ? logMaxBytes : c.requestLogMaxMb() * 1024 * 1024;
   }
 
   Tuning withMetricInterval(Duration d) {

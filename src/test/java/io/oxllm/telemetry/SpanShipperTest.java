@@ -9,6 +9,7 @@ import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.resources.Resource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,7 +36,8 @@ class SpanShipperTest {
         }
         return result;
       },
-      new ExportFailures("http://collector", 60_000, () -> now / MS), onWorker::add, () -> now, 50, 100, 400);
+      new ExportFailures("http://collector", 60_000, () -> now / MS, new AtomicLong()), new AtomicLong(), onWorker::add,
+      () -> now, 50, 100, 400);
 
   private static RequestRecord record(int i) {
     return TelemetryFixtures.ok("r-" + i, Telemetry.epochNanos()); // two spans: the request's and one attempt's

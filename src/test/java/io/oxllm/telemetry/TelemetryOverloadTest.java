@@ -13,6 +13,7 @@ import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -95,7 +96,7 @@ class TelemetryOverloadTest {
   @Test
   void aStreakIsReportedAtMostOncePerIntervalAndRecoveryOnce() {
     long[] clock = {0};
-    ExportFailures f = new ExportFailures("http://collector", 60_000, () -> clock[0]);
+    ExportFailures f = new ExportFailures("http://collector", 60_000, () -> clock[0], new AtomicLong());
     RuntimeException refused = new RuntimeException("Connection refused");
     for (int i = 0; i < 100; i++) {
       clock[0] += 100; // 100 failures over 10 s
