@@ -44,8 +44,15 @@ public final class ChildGateway {
 
   /** Starts {@code java -cp <this classpath> io.oxllm.cli.Main args...}. */
   public static ChildGateway start(String... args) {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", classpath(), "io.oxllm.cli.Main"));
+    return start(List.of(), args);
+  }
+
+  /** Starts {@code java <jvmOptions> -cp <this classpath> io.oxllm.cli.Main args...}. */
+  public static ChildGateway start(List<String> jvmOptions, String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-cp", classpath(), "io.oxllm.cli.Main"));
     cmd.addAll(List.of(args));
     try {
       return new ChildGateway(new ProcessBuilder(cmd).start());

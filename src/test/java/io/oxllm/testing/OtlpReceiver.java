@@ -12,6 +12,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -48,8 +49,13 @@ public final class OtlpReceiver {
   }
 
   public static Future<OtlpReceiver> start(Vertx vertx, Mode mode) {
+    return start(vertx, mode, new HttpServerOptions());
+  }
+
+  /** A receiver with these server options (TLS, say). */
+  public static Future<OtlpReceiver> start(Vertx vertx, Mode mode, HttpServerOptions options) {
     OtlpReceiver r = new OtlpReceiver(mode);
-    return vertx.createHttpServer().requestHandler(r::handle).listen(0, "127.0.0.1").map(s -> {
+    return vertx.createHttpServer(options).requestHandler(r::handle).listen(0, "127.0.0.1").map(s -> {
       r.server = s;
       return r;
     });
@@ -97,6 +103,10 @@ public final class OtlpReceiver {
         req.response().setStatusCode(400).end();
       }
     });
+  }
+
+  public int port() {
+    return server.actualPort();
   }
 
   /** The base URL to configure as {@code otlp_endpoint}. */

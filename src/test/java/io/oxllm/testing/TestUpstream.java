@@ -6,6 +6,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
@@ -76,8 +77,13 @@ public final class TestUpstream {
 
   /** Starts listening on 127.0.0.1 with an ephemeral port. */
   public static Future<TestUpstream> start(Vertx vertx) {
+    return start(vertx, new HttpServerOptions());
+  }
+
+  /** {@link #start(Vertx)} with these server options (TLS, say). */
+  public static Future<TestUpstream> start(Vertx vertx, HttpServerOptions options) {
     TestUpstream up = new TestUpstream(vertx);
-    return vertx.createHttpServer()
+    return vertx.createHttpServer(options)
         .requestHandler(up::handle)
         .listen(0, "127.0.0.1")
         .map(s -> {
