@@ -14,6 +14,7 @@ import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
 import io.opentelemetry.sdk.resources.Resource;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -22,21 +23,23 @@ import java.util.function.Supplier;
  * The one metrics model (SPEC section 7), in an SDK {@link SdkMeterProvider} with two readers: a
  * {@link PullMetricReader} that {@code /metrics} renders, and, when an OTLP exporter is given, a
  * {@link PeriodicMetricReader} pushing the same instruments every interval (and once more at
- * shutdown). The worker thread records; collection may happen on any thread.
+ * shutdown; the worker always gives one, which sends nowhere while there is no endpoint). The
+ * worker thread records; collection may happen on any thread.
  */
 final class GenAiMetrics {
   private static final Attributes INPUT = Attributes.of(SemConv.TOKEN_TYPE, "input");
   private static final Attributes OUTPUT = Attributes.of(SemConv.TOKEN_TYPE, "output");
-  private final java.util.Map<AttributeKey, AttributeSets> attributeCache = new java.util.HashMap<>();
 
   private final SdkMeterProvider provider;
   private final PullMetricReader pull = new PullMetricReader();
   private final LongHistogram tokenUsage;
   private final DoubleHistogram duration;
   private final DoubleHistogram timeToFirstToken;
+  // see attributeSets
+  private final Map<AttributeKey, AttributeSets> attributeCache = new HashMap<>();
 
   /**
-   * @param otlp the OTLP metric exporter, or null when {@code otlp_endpoint} is off
+   * @param otlp the OTLP metric exporter, or null for none
    * @param providerStates circuit state per provider (0 closed, 1 half open, 2 open), read at each collection
    * @param dropped the records the queue refused so far
    */
@@ -113,7 +116,6 @@ final class GenAiMetrics {
     }
     return sets;
   }
-
 
   /** What the pull reader sees now (cumulative since start). */
   Collection<MetricData> collect() {
