@@ -4,10 +4,12 @@ import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.netty.buffer.Unpooled;
 import io.oxllm.Version;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
@@ -15,6 +17,7 @@ import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.internal.buffer.BufferInternal;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * POSTs OTLP/HTTP export requests (binary protobuf) to the collector's {@code /v1/traces} and
@@ -44,26 +47,32 @@ final class OtlpHttpSender implements SpanShipper.Sender {
   private final RequestOptions traces;
   private final RequestOptions metrics;
 
-  /** @param endpoint the collector's base URL ({@code otlp_endpoint}, no trailing slash) */
-  OtlpHttpSender(Vertx vertx, String endpoint, Duration timeout, int maxConnections) {
+  /**
+   * @param endpoint the collector's base URL ({@code otlp_endpoint}, no trailing slash)
+   * @param headers sent with every export ({@link OtlpHeaders}: a hosted collector's API key, say)
+   */
+  OtlpHttpSender(Vertx vertx, String endpoint, Map<String, String> headers, Duration timeout, int maxConnections) {
     this.client = vertx.createHttpClient(new HttpClientOptions()
         .setKeepAlive(true)
         .setKeepAliveTimeout(30)
         .setConnectTimeout((int) timeout.toMillis()),
         new PoolOptions().setHttp1MaxSize(maxConnections));
     this.io = ((VertxInternal) vertx).createEventLoopContext();
-    this.traces = post(endpoint + "/v1/traces", timeout);
-    this.metrics = post(endpoint + "/v1/metrics", timeout);
+    this.traces = post(endpoint + "/v1/traces", headers, timeout);
+    this.metrics = post(endpoint + "/v1/metrics", headers, timeout);
   }
 
-  private static RequestOptions post(String url, Duration timeout) {
+  private static RequestOptions post(String url, Map<String, String> extra, Duration timeout) {
+    MultiMap headers = HttpHeaders.headers()
+        .set("content-type", "application/x-protobuf")
+        .set("user-agent", "oxllm/" + Version.VALUE);
+    extra.forEach(headers::set);
     return new RequestOptions()
         .setMethod(HttpMethod.POST)
         .setAbsoluteURI(url)
         .setConnectTimeout(timeout.toMillis())
         .setIdleTimeout(timeout.toMillis())
-        .putHeader("content-type", "application/x-protobuf")
-        .putHeader("user-agent", "oxllm/" + Version.VALUE);
+        .setHeaders(headers);
   }
 
   /** Spans: see {@link #post}. */

@@ -36,6 +36,7 @@ public final class Telemetry {
 
   private final TelemetryConfig config;
   private final Tuning tuning;
+  private final OtlpHeaders.Parsed otlpHeaders;
   private final ArrayBlockingQueue<RequestRecord> queue;
   private final LongAdder dropped = new LongAdder();
   private final AtomicLong exported = new AtomicLong();
@@ -44,14 +45,19 @@ public final class Telemetry {
   private volatile TelemetryVerticle worker;
 
   Telemetry(TelemetryConfig config, Tuning tuning) {
+    this(config, tuning, OtlpHeaders.parse(""));
+  }
+
+  Telemetry(TelemetryConfig config, Tuning tuning, OtlpHeaders.Parsed otlpHeaders) {
     this.config = config;
     this.tuning = tuning;
+    this.otlpHeaders = otlpHeaders;
     this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
   }
 
   /** The telemetry of a gateway with this {@code [telemetry]} table; nothing runs until {@link #deploy}. */
   public static Telemetry create(TelemetryConfig config) {
-    return new Telemetry(config, Tuning.of(config));
+    return new Telemetry(config, Tuning.of(config), OtlpHeaders.fromEnvironment(System::getenv));
   }
 
   /**
@@ -182,6 +188,11 @@ public final class Telemetry {
 
   Tuning tuning() {
     return tuning;
+  }
+
+  /** Headers for every OTLP export ({@code OTEL_EXPORTER_OTLP_HEADERS}, read at start). */
+  OtlpHeaders.Parsed otlpHeaders() {
+    return otlpHeaders;
   }
 
   /** Moves up to {@code max} records into {@code into}; the worker thread only. */

@@ -64,6 +64,11 @@ final class TelemetryVerticle extends VerticleBase {
     // always there, exporting nothing while there is no endpoint: a reload may add one
     metrics = new GenAiMetrics(resource, new OtlpMetricExporter(() -> otlp), tuning.metricInterval(),
         telemetry::providerStates, telemetry::dropped);
+    List<String> skipped = telemetry.otlpHeaders().skipped();
+    if (!skipped.isEmpty()) {
+      ExportFailures.LOG.log(Level.WARNING, OtlpHeaders.VARIABLE + ": left out, not valid headers for an export: "
+          + String.join(", ", skipped));
+    }
     apply(c);
     telemetry.attach(this);
     stateTimer = vertx.setPeriodic(0, tuning.statePollMs(), id -> pollProviderStates());
@@ -95,8 +100,8 @@ final class TelemetryVerticle extends VerticleBase {
     String endpoint = c.otlpEndpoint().replaceAll("/+$", "");
     OtlpExport current = otlp;
     if (current == null ? !endpoint.isEmpty() : !current.endpoint().equals(endpoint)) {
-      otlp = endpoint.isEmpty() ? null : OtlpExport.open(vertx, endpoint, resource, tuning,
-          task -> context.runOnContext(v -> task.run()), exportFailures, spansDropped);
+      otlp = endpoint.isEmpty() ? null : OtlpExport.open(vertx, endpoint, telemetry.otlpHeaders().headers(), resource,
+          tuning, task -> context.runOnContext(v -> task.run()), exportFailures, spansDropped);
       if (current != null) {
         current.close(tuning.shutdownMs()); // sends what it held, on its own; bounded
       }

@@ -19,6 +19,8 @@ import io.vertx.core.internal.VertxInternal;
 import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -37,7 +39,7 @@ class OtlpHttpSenderTest {
   @Test
   void anExportAskedForOnTheWorkerSendsItsBytesAndEndsOnTheSendersEventLoop(Vertx vertx) {
     OtlpReceiver collector = await(OtlpReceiver.start(vertx));
-    OtlpHttpSender sender = new OtlpHttpSender(vertx, collector.endpoint(), Duration.ofSeconds(2), 2);
+    OtlpHttpSender sender = new OtlpHttpSender(vertx, collector.endpoint(), Map.of(), Duration.ofSeconds(2), 2);
     byte[] request = twoSpansThenGarbage();
     int length = request.length - 64;
 
@@ -53,9 +55,27 @@ class OtlpHttpSenderTest {
   }
 
   @Test
+  void theHeadersFromTheEnvironmentGoWithEveryExport(Vertx vertx) {
+    OtlpReceiver collector = await(OtlpReceiver.start(vertx));
+    Map<String, String> headers = OtlpHeaders.parse("x-api-key = s3cret%2Cpart , user-agent=custom").headers();
+    OtlpHttpSender sender = new OtlpHttpSender(vertx, collector.endpoint(), headers, Duration.ofSeconds(2), 2);
+    byte[] request = twoSpansThenGarbage();
+    CompletableResultCode spans = sender.send(request, request.length - 64, 2);
+    CompletableResultCode metrics = sender.sendMetrics(new byte[0]); // an empty ExportMetricsServiceRequest
+    assertTrue(spans.join(5, TimeUnit.SECONDS).isSuccess() && metrics.join(5, TimeUnit.SECONDS).isSuccess());
+    assertEquals(2, collector.headers().size());
+    for (io.vertx.core.MultiMap h : collector.headers()) {
+      assertEquals(List.of("s3cret,part"), h.getAll("x-api-key"), h::toString);
+      assertEquals(List.of("custom"), h.getAll("user-agent"), "replaces ours, once");
+      assertEquals("application/x-protobuf", h.get("content-type"));
+    }
+    await(sender.shutdown());
+  }
+
+  @Test
   void aCollectorAnsweringAnErrorFailsTheExportWithItsStatus(Vertx vertx) {
     OtlpReceiver collector = await(OtlpReceiver.start(vertx, OtlpReceiver.Mode.FAIL_503));
-    OtlpHttpSender sender = new OtlpHttpSender(vertx, collector.endpoint(), Duration.ofSeconds(2), 2);
+    OtlpHttpSender sender = new OtlpHttpSender(vertx, collector.endpoint(), Map.of(), Duration.ofSeconds(2), 2);
     byte[] request = twoSpansThenGarbage();
 
     Ended ended = await(sendFromAWorker(vertx, sender, request, request.length - 64, new String[1]));

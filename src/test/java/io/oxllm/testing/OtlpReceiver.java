@@ -9,6 +9,7 @@ import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.Metric;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -35,6 +36,7 @@ public final class OtlpReceiver {
 
   private final List<ExportTraceServiceRequest> traces = new CopyOnWriteArrayList<>();
   private final List<ExportMetricsServiceRequest> metrics = new CopyOnWriteArrayList<>();
+  private final List<MultiMap> headers = new CopyOnWriteArrayList<>();
   private final AtomicInteger requests = new AtomicInteger();
   private final AtomicInteger rejected = new AtomicInteger();
   private volatile Mode mode;
@@ -72,6 +74,7 @@ public final class OtlpReceiver {
 
   private void handle(HttpServerRequest req) {
     requests.incrementAndGet();
+    headers.add(MultiMap.caseInsensitiveMultiMap().addAll(req.headers()));
     String type = req.getHeader("content-type");
     boolean traces = req.path().equals("/v1/traces");
     if (!req.method().name().equals("POST") || !(traces || req.path().equals("/v1/metrics"))
@@ -103,6 +106,11 @@ public final class OtlpReceiver {
         req.response().setStatusCode(400).end();
       }
     });
+  }
+
+  /** The headers of every request received, in order. */
+  public List<MultiMap> headers() {
+    return List.copyOf(headers);
   }
 
   public int port() {
