@@ -102,17 +102,21 @@ public final class RoutingVerticle extends VerticleBase {
           List.of("file: this gateway was started without a config file"));
       return Future.succeededFuture(s);
     }
-    return ConfigLoader.load(vertx, source.path(), source.env()).map(result -> apply(result, trigger));
+    return ConfigLoader.load(vertx, source.path(), source.env()).compose(result -> apply(result, trigger));
   }
 
-  private ReloadStatus apply(ConfigResult result, String trigger) {
+  /**
+   * Validates and swaps in {@code result}; completes once the whole new config is in force, the
+   * telemetry worker's part included, so a request sent after the answer sees all of it.
+   */
+  private Future<ReloadStatus> apply(ConfigResult result, String trigger) {
     long now = System.currentTimeMillis();
     if (!result.ok()) {
       List<String> errors = result.problems().stream().map(ConfigProblem::toString).toList();
       lastReload = ReloadStatus.rejected(now, trigger, errors);
       LOG.log(Level.WARNING, "config reload (" + trigger + ") rejected, still serving the running config:\n  "
           + String.join("\n  ", errors));
-      return lastReload;
+      return Future.succeededFuture(lastReload);
     }
     GatewayConfig running = state.config();
     GatewayConfig next = result.config();
@@ -122,18 +126,19 @@ public final class RoutingVerticle extends VerticleBase {
       if (!trigger.equals("file change") || !lastReload.ok()) {
         lastReload = unchanged;
       }
-      return unchanged;
+      return Future.succeededFuture(unchanged);
     }
     List<String> restart = ReloadStatus.restartRequired(running, next);
     selector.swap(RouteTable.build(next));
     state.publish(next, selector.anyUsable());
-    if (state.telemetry() != null && !next.telemetry().equals(running.telemetry())) {
-      state.telemetry().reconfigure(next.telemetry());
-    }
     lastReload = new ReloadStatus(now, trigger, true, true, List.of(), restart);
     LOG.log(Level.INFO, "config reloaded (" + trigger + ")"
         + (restart.isEmpty() ? "" : "; needs a restart to take effect: " + String.join(", ", restart)));
-    return lastReload;
+    ReloadStatus applied = lastReload;
+    if (state.telemetry() == null || next.telemetry().equals(running.telemetry())) {
+      return Future.succeededFuture(applied);
+    }
+    return state.telemetry().reconfigure(next.telemetry()).map(v -> applied);
   }
 
   @Override

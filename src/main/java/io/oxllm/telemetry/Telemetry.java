@@ -114,13 +114,13 @@ public final class Telemetry {
    * then exports to the new {@code otlp_endpoint} and writes the new {@code request_log}. The
    * queue, the metrics and the counters stay; {@code queue_capacity}, {@code service_name} and
    * {@code metrics_interval_secs} keep their start values until a restart
-   * ({@code ReloadStatus.restartRequired} says so). Returns at once; any thread.
+   * ({@code ReloadStatus.restartRequired} says so). Any thread; the future completes, on the
+   * caller's context, once the worker has switched (records offered after that go to the new
+   * sinks), at once when there is no worker.
    */
-  public void reconfigure(TelemetryConfig next) {
+  public Future<Void> reconfigure(TelemetryConfig next) {
     TelemetryVerticle w = worker;
-    if (w != null) {
-      w.reconfigure(next);
-    }
+    return w == null ? Future.succeededFuture() : w.reconfigure(next);
   }
 
   /**

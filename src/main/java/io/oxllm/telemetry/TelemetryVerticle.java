@@ -10,6 +10,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
@@ -77,14 +78,25 @@ final class TelemetryVerticle extends VerticleBase {
     return Future.succeededFuture();
   }
 
-  /** A reload's {@code [telemetry]} table; applied on this worker's thread, in order with the drains. */
-  void reconfigure(TelemetryConfig next) {
+  /**
+   * A reload's {@code [telemetry]} table, applied on this worker's thread in order with the
+   * drains; the future completes on the caller's context once it is.
+   */
+  Future<Void> reconfigure(TelemetryConfig next) {
+    Promise<Void> applied = ((ContextInternal) vertx.getOrCreateContext()).promise();
     context.runOnContext(v -> {
-      if (!stopped) {
-        drain(Integer.MAX_VALUE); // what was offered before the reload goes where it was headed
-        apply(next);
+      try {
+        if (!stopped) {
+          drain(Integer.MAX_VALUE); // what was offered before goes where it was headed
+          apply(next);
+        }
+      } catch (RuntimeException e) {
+        ExportFailures.LOG.log(Level.WARNING, "telemetry: the reloaded [telemetry] table could not be applied", e);
+      } finally {
+        applied.complete();
       }
     });
+    return applied.future();
   }
 
   /** Opens the log and the export {@code c} names, closing those it no longer does. */
