@@ -19,8 +19,6 @@ import java.util.regex.Pattern;
  */
 final class ProviderParser {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]+");
-  // RFC 9110 token: what a header field name may contain.
-  private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
   private ProviderParser() {}
 
@@ -136,11 +134,11 @@ final class ProviderParser {
     for (Map.Entry<String, Object> e : r.json()) {
       String key = e.getKey();
       Object v = e.getValue();
-      if (!HEADER_NAME.matcher(key).matches()) {
+      if (!HeaderSyntax.validName(key)) {
         r.problem(key, "is not a valid HTTP header name");
       } else if (!(v instanceof String s)) {
         r.problem(key, "must be a string, got " + ConfigReader.describe(v));
-      } else if (s.indexOf('\r') >= 0 || s.indexOf('\n') >= 0 || s.indexOf('\0') >= 0) {
+      } else if (!HeaderSyntax.validValue(s)) {
         r.problem(key, "must not contain CR, LF or NUL");
       } else {
         out.put(key, s);

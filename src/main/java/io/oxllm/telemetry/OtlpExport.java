@@ -34,10 +34,9 @@ final class OtlpExport {
 
   /**
    * An export to {@code endpoint} (no trailing slash), sending {@code headers} with each request,
-   * whose spans carry {@code resource}; the
-   * shipper's export completions go back to the worker through {@code onWorker}. Failed exports
-   * and dropped spans are counted into {@code failed} and {@code dropped}, the worker's totals,
-   * which outlive this export.
+   * whose spans carry {@code resource}; the shipper's export completions go back to the worker
+   * through {@code onWorker}. Failed exports and dropped spans are counted into {@code failed} and
+   * {@code dropped}, the worker's totals, which outlive this export.
    */
   static OtlpExport open(Vertx vertx, String endpoint, Map<String, String> headers, Resource resource, Tuning t,
       Executor onWorker, AtomicLong failed, AtomicLong dropped) {

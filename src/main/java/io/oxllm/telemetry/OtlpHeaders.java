@@ -1,5 +1,6 @@
 package io.oxllm.telemetry;
 
+import io.oxllm.config.HeaderSyntax;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -48,9 +49,9 @@ final class OtlpHeaders {
       int eq = pair.indexOf('=');
       String name = eq < 0 ? "" : pair.substring(0, eq).strip();
       String decoded = eq < 0 ? null : decode(pair.substring(eq + 1).strip());
-      if (!validName(name) || decoded == null || decoded.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)
-          || OWNED.contains(name.toLowerCase(Locale.ROOT))) {
-        skipped.add(validName(name) ? name : "entry " + (i + 1));
+      boolean named = HeaderSyntax.validName(name);
+      if (!named || decoded == null || !HeaderSyntax.validValue(decoded) || OWNED.contains(name.toLowerCase(Locale.ROOT))) {
+        skipped.add(named ? name : "entry " + (i + 1));
         continue;
       }
       headers.put(name, decoded);
@@ -65,19 +66,5 @@ final class OtlpHeaders {
     } catch (IllegalArgumentException e) {
       return null;
     }
-  }
-
-  /** An HTTP token (RFC 9110): visible ASCII but for separators. */
-  private static boolean validName(String name) {
-    if (name.isEmpty()) {
-      return false;
-    }
-    for (int i = 0; i < name.length(); i++) {
-      char c = name.charAt(i);
-      if (c <= 0x20 || c >= 0x7F || "\"(),/:;<=>?@[\\]{}".indexOf(c) >= 0) {
-        return false;
-      }
-    }
-    return true;
   }
 }
