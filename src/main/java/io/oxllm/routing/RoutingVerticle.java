@@ -131,10 +131,10 @@ public final class RoutingVerticle extends VerticleBase {
     List<String> restart = ReloadStatus.restartRequired(running, next);
     selector.swap(RouteTable.build(next));
     state.publish(next, selector.anyUsable());
-    lastReload = new ReloadStatus(now, trigger, true, true, List.of(), restart);
+    ReloadStatus applied = new ReloadStatus(now, trigger, true, true, List.of(), restart);
+    lastReload = applied;
     LOG.log(Level.INFO, "config reloaded (" + trigger + ")"
         + (restart.isEmpty() ? "" : "; needs a restart to take effect: " + String.join(", ", restart)));
-    ReloadStatus applied = lastReload;
     if (state.telemetry() == null || next.telemetry().equals(running.telemetry())) {
       return Future.succeededFuture(applied);
     }

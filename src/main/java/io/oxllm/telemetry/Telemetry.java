@@ -101,15 +101,6 @@ public final class Telemetry {
   }
 
   /**
-   * Whether offered records are consumed: always true for a created telemetry, even with no OTLP
-   * endpoint and no request log, because {@code /metrics} and the {@code /status} token totals
-   * are fed from the same records. So the request path always builds and offers its record.
-   */
-  public boolean enabled() {
-    return true;
-  }
-
-  /**
    * A reload's {@code [telemetry]} table: the worker sends what it holds to where it was headed,
    * then exports to the new {@code otlp_endpoint} and writes the new {@code request_log}. The
    * queue, the metrics and the counters stay; {@code queue_capacity}, {@code service_name} and
