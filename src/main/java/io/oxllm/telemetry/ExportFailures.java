@@ -60,11 +60,6 @@ final class ExportFailures {
     LOG.log(level, message);
   }
 
-  /** Failed export calls, as counted where the constructor was told. */
-  long failures() {
-    return failures.get();
-  }
-
   /** Log lines written about failures (and recoveries) since start. */
   long reports() {
     return reports.get();

@@ -147,11 +147,6 @@ final class SpanShipper {
     return exported.get();
   }
 
-  /** Spans dropped, as counted where the constructor was told. */
-  long dropped() {
-    return dropped.get();
-  }
-
   /** Spans encoded or sealed and not yet handed to the sender. */
   int pendingSpans() {
     return pendingSpans + encoder.spans();
