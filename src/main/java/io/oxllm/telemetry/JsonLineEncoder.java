@@ -79,6 +79,10 @@ final class JsonLineEncoder {
   private int pos;
   // "yyyy-MM-ddT" of the day last written: it changes once a day
   private final byte[] dayPrefix = new byte[11];
+  // path, model, provider, upstream model; status, outcome, stream
+  private final RunCache requestRuns = new RunCache(4, 3);
+  // provider, error; status
+  private final RunCache attemptRuns = new RunCache(2, 1);
   private long day = -1;
 
   /** Replaces the buffer's content with the line of {@code r} and a newline; returns its length. */
@@ -91,34 +95,14 @@ final class JsonLineEncoder {
     timestamp(r.startEpochNanos() / 1_000_000);
     raw(REQUEST_ID);
     string(r.requestId());
-    raw(PATH);
-    string(r.path());
-    raw(MODEL);
-    string(r.requestedModel());
-    raw(PROVIDER);
-    string(r.provider());
-    raw(UPSTREAM_MODEL);
-    string(r.upstreamModel());
-    raw(STATUS);
-    numberOrNull(r.status(), r.status() > 0);
-    raw(OUTCOME);
-    string(r.outcome().jsonName());
-    raw(STREAM);
-    raw(r.stream() ? TRUE : FALSE);
-    raw(ATTEMPTS);
+    requestRun(r);
     boolean first = true;
     for (AttemptRecord a : r.attempts()) {
       if (!first) {
         raw((byte) ',');
       }
       first = false;
-      raw(ATTEMPT_PROVIDER);
-      string(a.provider());
-      raw(STATUS);
-      numberOrNull(a.status(), a.status() > 0);
-      raw(ERROR);
-      string(a.error());
-      raw(MS);
+      attemptRun(a);
       millis(a.endEpochNanos() - a.startEpochNanos());
       raw((byte) '}');
     }
@@ -139,6 +123,65 @@ final class JsonLineEncoder {
     raw((byte) '}');
     raw((byte) '\n');
     return pos;
+  }
+
+  /**
+   * From {@code ,"path":} to the {@code [} that opens the attempts: the fields that repeat between
+   * requests, from {@link #requestRuns} when one of the last few requests had the same values.
+   */
+  private void requestRun(RequestRecord r) {
+    RunCache c = requestRuns;
+    c.set(0, r.path());
+    c.set(1, r.requestedModel());
+    c.set(2, r.provider());
+    c.set(3, r.upstreamModel());
+    c.set(0, r.status());
+    c.set(1, r.outcome().ordinal());
+    c.set(2, r.stream() ? 1 : 0);
+    byte[] run = c.find();
+    if (run != null) {
+      raw(run);
+      return;
+    }
+    int from = pos;
+    raw(PATH);
+    string(r.path());
+    raw(MODEL);
+    string(r.requestedModel());
+    raw(PROVIDER);
+    string(r.provider());
+    raw(UPSTREAM_MODEL);
+    string(r.upstreamModel());
+    raw(STATUS);
+    numberOrNull(r.status(), r.status() > 0);
+    raw(OUTCOME);
+    string(r.outcome().jsonName());
+    raw(STREAM);
+    raw(r.stream() ? TRUE : FALSE);
+    raw(ATTEMPTS);
+    c.put(Arrays.copyOfRange(buf, from, pos));
+  }
+
+  /** An attempt from its {@code {} to {@code "ms":}; see {@link #requestRun}. */
+  private void attemptRun(AttemptRecord a) {
+    RunCache c = attemptRuns;
+    c.set(0, a.provider());
+    c.set(1, a.error());
+    c.set(0, a.status());
+    byte[] run = c.find();
+    if (run != null) {
+      raw(run);
+      return;
+    }
+    int from = pos;
+    raw(ATTEMPT_PROVIDER);
+    string(a.provider());
+    raw(STATUS);
+    numberOrNull(a.status(), a.status() > 0);
+    raw(ERROR);
+    string(a.error());
+    raw(MS);
+    c.put(Arrays.copyOfRange(buf, from, pos));
   }
 
   void writeTo(OutputStream out) throws IOException {

@@ -2,6 +2,7 @@ package io.oxllm.telemetry;
 
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.resources.Resource;
+import java.util.List;
 
 /**
  * Writes request records straight into an OTLP {@code ExportTraceServiceRequest} (protobuf, the
@@ -76,6 +77,11 @@ final class OtlpTraceEncoder {
   private final byte[] scopeHeader;
   private final ProtoWriter out = new ProtoWriter(256 * 1024);
   private final OtlpAttributes attributes = new OtlpAttributes(out);
+  // operation, path, provider, requested and response model, error type, the finish reason when
+  // there is one at most; attempts, outcome, stream, status
+  private final RunCache requestRuns = new RunCache(7, 4);
+  // operation, provider, upstream model, error; status
+  private final RunCache attemptRuns = new RunCache(4, 1);
   // one record's ids, decoded once from hex (the request's are in every one of its spans)
   private final byte[] traceId = new byte[16];
   private final byte[] spanId = new byte[8];
@@ -136,8 +142,15 @@ final class OtlpTraceEncoder {
     if (remoteParent) {
       out.bytes(PARENT_SPAN_ID, parentId, 8);
     }
-    spanBody(KIND_SERVER, r.operation(), r.requestedModel(), r.startEpochNanos(), r.endEpochNanos());
-    requestAttributes(r);
+    times(r.startEpochNanos(), r.endEpochNanos());
+    requestRun(r);
+    attributes.string(REQUEST_ID, r.requestId());
+    if (r.inputTokens() >= 0) {
+      attributes.integer(INPUT_TOKENS, r.inputTokens());
+    }
+    if (r.outputTokens() >= 0) {
+      attributes.integer(OUTPUT_TOKENS, r.outputTokens());
+    }
     endSpan(span, r.errorType() != null || r.outcome() == Outcome.UPSTREAM_ERROR,
         remoteParent ? FLAGS_REMOTE_PARENT : FLAGS_LOCAL_PARENT);
     for (AttemptRecord a : r.attempts()) {
@@ -148,8 +161,9 @@ final class OtlpTraceEncoder {
       out.bytes(TRACE_ID, traceId, 16);
       out.bytes(SPAN_ID, attemptId, 8);
       out.bytes(PARENT_SPAN_ID, spanId, 8);
-      spanBody(KIND_CLIENT, r.operation(), a.upstreamModel(), a.startEpochNanos(), a.endEpochNanos());
-      attemptAttributes(r, a);
+      times(a.startEpochNanos(), a.endEpochNanos());
+      attemptRun(r, a);
+      attributes.string(REQUEST_ID, r.requestId());
       endSpan(span, a.error() != null || a.status() >= 400, FLAGS_LOCAL_PARENT);
     }
     return spans - before;
@@ -167,16 +181,19 @@ final class OtlpTraceEncoder {
     return new Encoded(out.handOver(next), length);
   }
 
-  /** Name ("operation model"), kind and times. */
-  private void spanBody(int kind, String operation, String model, long start, long end) {
+  private void times(long start, long end) {
+    out.fixed64(START, start);
+    out.fixed64(END, Math.max(start, end));
+  }
+
+  /** Name ("operation model") and kind. Field order does not matter to a decoder: these follow the times. */
+  private void nameAndKind(int kind, String operation, String model) {
     if (model == null || model.isEmpty()) {
       out.stringAlways(NAME, operation);
     } else {
       out.joined(NAME, operation, ' ', model);
     }
     out.varintField(KIND, kind);
-    out.fixed64(START, start);
-    out.fixed64(END, Math.max(start, end));
   }
 
   private void endSpan(int span, boolean error, int flags) {
@@ -190,35 +207,70 @@ final class OtlpTraceEncoder {
     spans++;
   }
 
-  private void requestAttributes(RequestRecord r) {
+  /**
+   * The request span's name, kind and the attributes that repeat between requests: from
+   * {@link #requestRuns} when one of the last few requests had the same values, else encoded and
+   * kept there; not kept with several finish reasons (rare: the key holds one).
+   */
+  private void requestRun(RequestRecord r) {
+    List<String> reasons = r.finishReasons();
+    boolean keep = reasons.size() <= 1;
+    RunCache c = requestRuns;
+    c.set(6, reasons.isEmpty() ? null : reasons.get(0));
+    c.set(0, r.operation());
+    c.set(1, r.path());
+    c.set(2, r.provider());
+    c.set(3, r.requestedModel());
+    c.set(4, r.responseModel());
+    c.set(5, r.errorType());
+    c.set(0, r.attempts().size());
+    c.set(1, r.outcome().ordinal());
+    c.set(2, r.stream() ? 1 : 0);
+    c.set(3, r.status());
+    byte[] run = keep ? c.find() : null;
+    if (run != null) {
+      out.raw(run);
+      return;
+    }
+    int from = out.size();
+    nameAndKind(KIND_SERVER, r.operation(), r.requestedModel());
     attributes.string(OPERATION, r.operation());
     out.raw(METHOD_POST);
     attributes.integer(ATTEMPTS, r.attempts().size());
     out.raw(OUTCOMES[r.outcome().ordinal()]);
     out.raw(r.stream() ? STREAM_TRUE : STREAM_FALSE);
-    attributes.string(REQUEST_ID, r.requestId());
     attributes.string(URL_PATH, r.path());
     attributes.string(PROVIDER, r.provider());
     attributes.string(REQUEST_MODEL, r.requestedModel());
     attributes.string(RESPONSE_MODEL, r.responseModel());
     attributes.string(ERROR_TYPE, r.errorType());
-    if (r.inputTokens() >= 0) {
-      attributes.integer(INPUT_TOKENS, r.inputTokens());
-    }
-    if (r.outputTokens() >= 0) {
-      attributes.integer(OUTPUT_TOKENS, r.outputTokens());
-    }
-    if (!r.finishReasons().isEmpty()) {
-      attributes.strings(FINISH_REASONS, r.finishReasons());
-    }
     if (r.status() > 0) {
       attributes.integer(HTTP_STATUS, r.status());
     }
+    if (!reasons.isEmpty()) {
+      attributes.strings(FINISH_REASONS, reasons);
+    }
+    if (keep) {
+      c.put(out.copySince(from));
+    }
   }
 
-  private void attemptAttributes(RequestRecord r, AttemptRecord a) {
+  /** An attempt span's name, kind and attributes but the request id; see {@link #requestRun}. */
+  private void attemptRun(RequestRecord r, AttemptRecord a) {
+    RunCache c = attemptRuns;
+    c.set(0, r.operation());
+    c.set(1, a.provider());
+    c.set(2, a.upstreamModel());
+    c.set(3, a.error());
+    c.set(0, a.status());
+    byte[] run = c.find();
+    if (run != null) {
+      out.raw(run);
+      return;
+    }
+    int from = out.size();
+    nameAndKind(KIND_CLIENT, r.operation(), a.upstreamModel());
     attributes.string(OPERATION, r.operation());
-    attributes.string(REQUEST_ID, r.requestId());
     attributes.string(PROVIDER, a.provider());
     attributes.string(REQUEST_MODEL, a.upstreamModel());
     if (a.status() > 0) {
@@ -230,6 +282,7 @@ final class OtlpTraceEncoder {
     } else if (a.status() >= 400) {
       attributes.string(ERROR_TYPE, Integer.toString(a.status()));
     }
+    c.put(out.copySince(from));
   }
 
   private static byte[][] outcomes() {

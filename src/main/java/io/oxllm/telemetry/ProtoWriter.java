@@ -40,6 +40,11 @@ final class ProtoWriter {
     return Arrays.copyOf(buf, pos);
   }
 
+  /** A copy of the bytes written since {@code from} (a {@link #size} taken earlier). */
+  byte[] copySince(int from) {
+    return Arrays.copyOfRange(buf, from, pos);
+  }
+
   /**
    * Hands over the buffer, whose first {@link #size} bytes are what was written, and goes on empty
    * in {@code next}, or, when that is null, in a new buffer as large as the one handed over.

@@ -148,6 +148,36 @@ class JsonLineEncoderTest {
     }
   }
 
+  /**
+   * Values from small pools: most lines repeat a run of one of the last few ({@link RunCache}),
+   * equal strings come in new instances, and more than {@value RunCache#ENTRIES} distinct runs evict
+   * one another.
+   */
+  @Test
+  void repeatedValuesMatch() {
+    Random random = new Random(5);
+    String[] models = {"bench", "gpt-4o", null, "", "modèle", "a\"b"};
+    String[] providers = {"mock", "openai", null, "Ω"};
+    String[] errors = {null, null, "timeout", "rate_limited"};
+    int[] statuses = {200, 200, 429, 503, 0};
+    Outcome[] outcomes = Outcome.values();
+    long t = 1_700_000_000L * SEC;
+    for (int i = 0; i < 5_000; i++) {
+      String model = models[random.nextInt(models.length)];
+      String upstream = model == null || random.nextBoolean() ? model : new String(model.toCharArray());
+      List<AttemptRecord> attempts = new ArrayList<>();
+      for (int a = random.nextInt(3); a > 0; a--) {
+        attempts.add(new AttemptRecord(providers[random.nextInt(providers.length)], upstream,
+            statuses[random.nextInt(statuses.length)], errors[random.nextInt(errors.length)], t, t + random.nextInt(5000) * 1000L,
+            "0000000000000001"));
+      }
+      assertEncodesAsBefore(new RequestRecord("r" + i, random.nextBoolean() ? "/v1/chat/completions" : "/v1/embeddings",
+          "chat", model, providers[random.nextInt(providers.length)], upstream, null, statuses[random.nextInt(statuses.length)],
+          outcomes[random.nextInt(outcomes.length)], random.nextBoolean(), attempts, t, t + random.nextInt(9000) * 1000L,
+          random.nextInt(3) - 1, random.nextInt(3) - 1, 16, List.of(), 10, "t", "s", null, true, null));
+    }
+  }
+
   @Test
   void everyMillisecondFractionMatches() {
     long t = 1_700_000_000L * SEC;

@@ -188,6 +188,47 @@ class OtlpTraceEncoderTest {
     }
   }
 
+  /**
+   * Values drawn from small pools, so that most records repeat one of the last few requests' runs
+   * (found in the encoder's {@link RunCache}s), some differ from the one before in a single value
+   * (equal strings in new instances included), and more than {@value RunCache#ENTRIES} distinct runs
+   * evict one another.
+   */
+  @Test
+  void repeatedValuesEncodeAsTheSdkWouldEncodeThem() {
+    Random random = new Random(7);
+    String[] models = {"bench", "gpt-4o", "llama3", null, "", "modèle"};
+    String[] providers = {"mock", "openai", "Ω-provider", null};
+    String[] errors = {null, null, null, "timeout", "rate_limited"};
+    int[] statuses = {200, 200, 200, 429, 503, 0};
+    List<List<String>> reasons = List.of(List.of(), List.of("stop"), List.of("stop"), List.of("length"),
+        List.of("stop", "length"));
+    Outcome[] outcomes = Outcome.values();
+    for (int round = 0; round < 10; round++) {
+      List<RequestRecord> records = new ArrayList<>();
+      for (int i = 0; i < 400; i++) {
+        long t = 1_000_000_000L * (1 + random.nextInt(1000));
+        String provider = providers[random.nextInt(providers.length)];
+        String model = models[random.nextInt(models.length)];
+        // a new instance now and then: a hit must not depend on identity
+        String upstream = model == null || random.nextBoolean() ? model : new String(model.toCharArray());
+        List<AttemptRecord> attempts = new ArrayList<>();
+        for (int a = random.nextInt(3); a > 0; a--) {
+          attempts.add(new AttemptRecord(providers[random.nextInt(providers.length)], upstream,
+              statuses[random.nextInt(statuses.length)], errors[random.nextInt(errors.length)], t, t + MS,
+              TraceIds.newSpanId()));
+        }
+        records.add(new RequestRecord("req-" + i, random.nextBoolean() ? "/v1/chat/completions" : "/v1/embeddings",
+            random.nextBoolean() ? "chat" : "embeddings", model, provider, upstream, models[random.nextInt(models.length)],
+            statuses[random.nextInt(statuses.length)], outcomes[random.nextInt(outcomes.length)], random.nextBoolean(),
+            attempts, t, t + 2 * MS, -1, random.nextInt(3) - 1, random.nextInt(100),
+            reasons.get(random.nextInt(reasons.size())), 10,
+            TraceIds.newTraceId(), TraceIds.newSpanId(), null, true, errors[random.nextInt(errors.length)]));
+      }
+      assertSameAsSdk(records);
+    }
+  }
+
   private static RequestRecord randomRecord(Random random) {
     long t = Math.abs(random.nextLong() >>> 2);
     List<AttemptRecord> attempts = new ArrayList<>();
