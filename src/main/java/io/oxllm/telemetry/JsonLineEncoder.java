@@ -2,127 +2,82 @@ package io.oxllm.telemetry;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.time.LocalDate;
-import java.util.Arrays;
 
 /**
- * Writes one request log line ({@link RequestLog}) as UTF-8 straight into a reused byte buffer.
+ * Lays out one request log line ({@link RequestLog}): the documented fields in order, values
+ * written by {@link JsonBytes} (byte for byte what the {@code JsonObject} encoding it replaced
+ * made). The fields that repeat between requests come from {@link RunCache}s.
  *
  * <p>Why not a Vert.x {@code JsonObject}: building one per record, encoding it with Jackson to a
  * String and that to bytes cost well over a microsecond per line, the largest single cost of
- * telemetry; this takes a fifth of that. The bytes are exactly what {@code JsonObject.encode() +
- * "\n"} made, then turned to UTF-8 (the test suite compares the two on nasty and random records):
- * <ul>
- *   <li>strings: {@code "} and {@code \} escaped, {@code \b \t \n \f \r} short, other chars
- *       below 0x20 as a backslash, {@code u00} and two uppercase hex digits, everything else raw
- *       (0x7F and non-ASCII included); a lone surrogate becomes {@code ?}, as
- *       {@code String.getBytes(UTF_8)} made it;
- *   <li>milliseconds: {@code Double.toString} of whole microseconds / 1000, written from the
- *       integer (below 10⁷ ms that is {@code int.frac}, trailing zeros trimmed, one digit at
- *       least);
- *   <li>{@code ts}: {@code Instant.toString} of the start's millisecond, {@code .SSS} only when
- *       not zero.
- * </ul>
- * Worker thread only; not thread-safe.
+ * telemetry; this takes a tenth of that. Worker thread only; not thread-safe.
  */
 final class JsonLineEncoder {
-  private static final int INITIAL = 1024;
-  /** A line longer than this (a huge model name) leaves a buffer that {@link #encode} drops. */
-  private static final int RETAINED = 64 * 1024;
-  /** Past this many microseconds (10⁷ ms) {@code Double.toString} switches to E notation. */
-  private static final long PLAIN_MICROS = 10_000_000_000L;
-  private static final long DAY_MILLIS = 86_400_000L;
-  private static final byte[] HEX = ascii("0123456789ABCDEF");
-  private static final byte[] NULL = ascii("null");
-  private static final byte[] TRUE = ascii("true");
-  private static final byte[] FALSE = ascii("false");
-  private static final byte[] LONG_MIN = ascii(Long.toString(Long.MIN_VALUE));
-  /** Per ASCII char: 0 written as is, 'u' as backslash-u00XX, else the letter after a backslash. */
-  private static final byte[] ESCAPES = new byte[128];
-
-  static {
-    for (int c = 0; c < 0x20; c++) {
-      ESCAPES[c] = 'u';
-    }
-    ESCAPES['\b'] = 'b';
-    ESCAPES['\t'] = 't';
-    ESCAPES['\n'] = 'n';
-    ESCAPES['\f'] = 'f';
-    ESCAPES['\r'] = 'r';
-    ESCAPES['"'] = '"';
-    ESCAPES['\\'] = '\\';
-  }
+  private static final byte[] NULL = JsonBytes.ascii("null");
+  private static final byte[] TRUE = JsonBytes.ascii("true");
+  private static final byte[] FALSE = JsonBytes.ascii("false");
 
   // the fields in the documented order, each with what comes before its value
-  private static final byte[] TS = ascii("{\"ts\":\"");
-  private static final byte[] REQUEST_ID = ascii("\",\"request_id\":");
-  private static final byte[] PATH = ascii(",\"path\":");
-  private static final byte[] MODEL = ascii(",\"model\":");
-  private static final byte[] PROVIDER = ascii(",\"provider\":");
-  private static final byte[] UPSTREAM_MODEL = ascii(",\"upstream_model\":");
-  private static final byte[] STATUS = ascii(",\"status\":");
-  private static final byte[] OUTCOME = ascii(",\"outcome\":");
-  private static final byte[] STREAM = ascii(",\"stream\":");
-  private static final byte[] ATTEMPTS = ascii(",\"attempts\":[");
-  private static final byte[] ATTEMPT_PROVIDER = ascii("{\"provider\":");
-  private static final byte[] ERROR = ascii(",\"error\":");
-  private static final byte[] MS = ascii(",\"ms\":");
-  private static final byte[] TTFT_MS = ascii("],\"ttft_ms\":");
-  private static final byte[] DURATION_MS = ascii(",\"duration_ms\":");
-  private static final byte[] INPUT_TOKENS = ascii(",\"input_tokens\":");
-  private static final byte[] OUTPUT_TOKENS = ascii(",\"output_tokens\":");
-  private static final byte[] BYTES_OUT = ascii(",\"bytes_out\":");
+  private static final byte[] TS = JsonBytes.ascii("{\"ts\":\"");
+  private static final byte[] REQUEST_ID = JsonBytes.ascii("\",\"request_id\":");
+  private static final byte[] PATH = JsonBytes.ascii(",\"path\":");
+  private static final byte[] MODEL = JsonBytes.ascii(",\"model\":");
+  private static final byte[] PROVIDER = JsonBytes.ascii(",\"provider\":");
+  private static final byte[] UPSTREAM_MODEL = JsonBytes.ascii(",\"upstream_model\":");
+  private static final byte[] STATUS = JsonBytes.ascii(",\"status\":");
+  private static final byte[] OUTCOME = JsonBytes.ascii(",\"outcome\":");
+  private static final byte[] STREAM = JsonBytes.ascii(",\"stream\":");
+  private static final byte[] ATTEMPTS = JsonBytes.ascii(",\"attempts\":[");
+  private static final byte[] ATTEMPT_PROVIDER = JsonBytes.ascii("{\"provider\":");
+  private static final byte[] ERROR = JsonBytes.ascii(",\"error\":");
+  private static final byte[] MS = JsonBytes.ascii(",\"ms\":");
+  private static final byte[] TTFT_MS = JsonBytes.ascii("],\"ttft_ms\":");
+  private static final byte[] DURATION_MS = JsonBytes.ascii(",\"duration_ms\":");
+  private static final byte[] INPUT_TOKENS = JsonBytes.ascii(",\"input_tokens\":");
+  private static final byte[] OUTPUT_TOKENS = JsonBytes.ascii(",\"output_tokens\":");
+  private static final byte[] BYTES_OUT = JsonBytes.ascii(",\"bytes_out\":");
 
-  private byte[] buf = new byte[INITIAL];
-  private int pos;
-  // "yyyy-MM-ddT" of the day last written: it changes once a day
-  private final byte[] dayPrefix = new byte[11];
+  private final JsonBytes out = new JsonBytes();
   // path, model, provider, upstream model; status, outcome, stream
   private final RunCache requestRuns = new RunCache(4, 3);
   // provider, error; status
   private final RunCache attemptRuns = new RunCache(2, 1);
-  private long day = -1;
 
   /** Replaces the buffer's content with the line of {@code r} and a newline; returns its length. */
   int encode(RequestRecord r) {
-    if (buf.length > RETAINED) {
-      buf = new byte[INITIAL];
-    }
-    pos = 0;
-    raw(TS);
-    timestamp(r.startEpochNanos() / 1_000_000);
-    raw(REQUEST_ID);
-    string(r.requestId());
+    out.reset();
+    out.raw(TS);
+    out.timestamp(r.startEpochNanos() / 1_000_000);
+    out.raw(REQUEST_ID);
+    out.string(r.requestId());
     requestRun(r);
     boolean first = true;
     for (AttemptRecord a : r.attempts()) {
       if (!first) {
-        raw((byte) ',');
+        out.raw((byte) ',');
       }
       first = false;
       attemptRun(a);
-      millis(a.endEpochNanos() - a.startEpochNanos());
-      raw((byte) '}');
+      out.millis(a.endEpochNanos() - a.startEpochNanos());
+      out.raw((byte) '}');
     }
-    raw(TTFT_MS);
+    out.raw(TTFT_MS);
     if (r.stream() && r.ttftNanos() >= 0) {
-      millis(r.ttftNanos());
+      out.millis(r.ttftNanos());
     } else {
-      raw(NULL);
+      out.raw(NULL);
     }
-    raw(DURATION_MS);
-    millis(r.endEpochNanos() - r.startEpochNanos());
-    raw(INPUT_TOKENS);
-    numberOrNull(r.inputTokens(), r.inputTokens() >= 0);
-    raw(OUTPUT_TOKENS);
-    numberOrNull(r.outputTokens(), r.outputTokens() >= 0);
-    raw(BYTES_OUT);
-    number(r.bytesOut());
-    raw((byte) '}');
-    raw((byte) '\n');
-    return pos;
+    out.raw(DURATION_MS);
+    out.millis(r.endEpochNanos() - r.startEpochNanos());
+    out.raw(INPUT_TOKENS);
+    out.numberOrNull(r.inputTokens(), r.inputTokens() >= 0);
+    out.raw(OUTPUT_TOKENS);
+    out.numberOrNull(r.outputTokens(), r.outputTokens() >= 0);
+    out.raw(BYTES_OUT);
+    out.number(r.bytesOut());
+    out.raw((byte) '}');
+    out.raw((byte) '\n');
+    return out.size();
   }
 
   /**
@@ -140,26 +95,26 @@ final class JsonLineEncoder {
     c.set(2, r.stream() ? 1 : 0);
     byte[] run = c.find();
     if (run != null) {
-      raw(run);
+      out.raw(run);
       return;
     }
-    int from = pos;
-    raw(PATH);
-    string(r.path());
-    raw(MODEL);
-    string(r.requestedModel());
-    raw(PROVIDER);
-    string(r.provider());
-    raw(UPSTREAM_MODEL);
-    string(r.upstreamModel());
-    raw(STATUS);
-    numberOrNull(r.status(), r.status() > 0);
-    raw(OUTCOME);
-    string(r.outcome().jsonName());
-    raw(STREAM);
-    raw(r.stream() ? TRUE : FALSE);
-    raw(ATTEMPTS);
-    c.put(Arrays.copyOfRange(buf, from, pos));
+    int from = out.size();
+    out.raw(PATH);
+    out.string(r.path());
+    out.raw(MODEL);
+    out.string(r.requestedModel());
+    out.raw(PROVIDER);
+    out.string(r.provider());
+    out.raw(UPSTREAM_MODEL);
+    out.string(r.upstreamModel());
+    out.raw(STATUS);
+    out.numberOrNull(r.status(), r.status() > 0);
+    out.raw(OUTCOME);
+    out.string(r.outcome().jsonName());
+    out.raw(STREAM);
+    out.raw(r.stream() ? TRUE : FALSE);
+    out.raw(ATTEMPTS);
+    c.put(out.copySince(from));
   }
 
   /** An attempt from its {@code {} to {@code "ms":}; see {@link #requestRun}. */
@@ -170,200 +125,21 @@ final class JsonLineEncoder {
     c.set(0, a.status());
     byte[] run = c.find();
     if (run != null) {
-      raw(run);
+      out.raw(run);
       return;
     }
-    int from = pos;
-    raw(ATTEMPT_PROVIDER);
-    string(a.provider());
-    raw(STATUS);
-    numberOrNull(a.status(), a.status() > 0);
-    raw(ERROR);
-    string(a.error());
-    raw(MS);
-    c.put(Arrays.copyOfRange(buf, from, pos));
+    int from = out.size();
+    out.raw(ATTEMPT_PROVIDER);
+    out.string(a.provider());
+    out.raw(STATUS);
+    out.numberOrNull(a.status(), a.status() > 0);
+    out.raw(ERROR);
+    out.string(a.error());
+    out.raw(MS);
+    c.put(out.copySince(from));
   }
 
-  void writeTo(OutputStream out) throws IOException {
-    out.write(buf, 0, pos);
-  }
-
-  private void timestamp(long epochMillis) {
-    // before 1970 (never from a sane clock) the date arithmetic below would need floor division;
-    // long nanos end in 2262, so the 4-digit years of the fast path always suffice
-    if (epochMillis < 0) {
-      raw(ascii(Instant.ofEpochMilli(epochMillis).toString()));
-      return;
-    }
-    long d = epochMillis / DAY_MILLIS;
-    if (d != day) {
-      day = d;
-      System.arraycopy(ascii(LocalDate.ofEpochDay(d) + "T"), 0, dayPrefix, 0, dayPrefix.length);
-    }
-    raw(dayPrefix);
-    int ms = (int) (epochMillis - d * DAY_MILLIS);
-    ensure(14);
-    twoDigits(ms / 3_600_000);
-    buf[pos++] = ':';
-    twoDigits(ms / 60_000 % 60);
-    buf[pos++] = ':';
-    twoDigits(ms / 1000 % 60);
-    int milli = ms % 1000;
-    if (milli != 0) {
-      buf[pos++] = '.';
-      buf[pos++] = (byte) ('0' + milli / 100);
-      twoDigits(milli % 100);
-    }
-    buf[pos++] = 'Z';
-  }
-
-  private void twoDigits(int v) {
-    buf[pos++] = (byte) ('0' + v / 10);
-    buf[pos++] = (byte) ('0' + v % 10);
-  }
-
-  /**
-   * Milliseconds with microsecond precision (a local echo answers in well under one): the double
-   * {@code Math.max(0, nanos / 1000) / 1000.0} as Jackson wrote it.
-   */
-  private void millis(long nanos) {
-    long micros = Math.max(0, nanos / 1000);
-    if (micros >= PLAIN_MICROS) {
-      raw(ascii(Double.toString(micros / 1000.0)));
-      return;
-    }
-    number(micros / 1000);
-    int frac = (int) (micros % 1000);
-    ensure(4);
-    buf[pos++] = '.';
-    buf[pos++] = (byte) ('0' + frac / 100);
-    if (frac % 100 != 0) {
-      buf[pos++] = (byte) ('0' + frac / 10 % 10);
-      if (frac % 10 != 0) {
-        buf[pos++] = (byte) ('0' + frac % 10);
-      }
-    }
-  }
-
-  /** A number, or null when it is a sentinel (status 0: none came; tokens -1: unknown). */
-  private void numberOrNull(long v, boolean known) {
-    if (known) {
-      number(v);
-    } else {
-      raw(NULL);
-    }
-  }
-
-  private void number(long v) {
-    if (v < 0) {
-      if (v == Long.MIN_VALUE) { // has no positive counterpart
-        raw(LONG_MIN);
-        return;
-      }
-      raw((byte) '-');
-      v = -v;
-    }
-    int digits = 1;
-    for (long t = v; t >= 10; t /= 10) {
-      digits++;
-    }
-    ensure(digits);
-    byte[] b = buf;
-    int end = pos + digits;
-    for (int i = end - 1; i >= pos; i--) {
-      b[i] = (byte) ('0' + v % 10);
-      v /= 10;
-    }
-    pos = end;
-  }
-
-  /** A JSON string or null, escaped as Jackson does, UTF-8 as {@code String.getBytes} makes it. */
-  private void string(String s) {
-    if (s == null) {
-      raw(NULL);
-      return;
-    }
-    int n = s.length();
-    ensure(n + 2);
-    byte[] b = buf;
-    int p = pos;
-    b[p++] = '"';
-    int i = 0;
-    // the usual case, plain ASCII, needs no escaping and fits the room ensured above (in locals:
-    // a field store per byte was most of what a line cost)
-    for (char c; i < n && (c = s.charAt(i)) < 0x80 && ESCAPES[c] == 0; i++) {
-      b[p++] = (byte) c;
-    }
-    pos = p;
-    for (; i < n; i++) {
-      char c = s.charAt(i);
-      if (c < 0x80) {
-        byte e = ESCAPES[c];
-        if (e == 0) {
-          ensure(1);
-          buf[pos++] = (byte) c;
-        } else if (e == 'u') {
-          ensure(6);
-          buf[pos++] = '\\';
-          buf[pos++] = 'u';
-          buf[pos++] = '0';
-          buf[pos++] = '0';
-          buf[pos++] = HEX[c >> 4];
-          buf[pos++] = HEX[c & 0xF];
-        } else {
-          ensure(2);
-          buf[pos++] = '\\';
-          buf[pos++] = e;
-        }
-      } else if (c < 0x800) {
-        ensure(2);
-        buf[pos++] = (byte) (0xC0 | c >> 6);
-        buf[pos++] = (byte) (0x80 | c & 0x3F);
-      } else if (!Character.isSurrogate(c)) {
-        ensure(3);
-        buf[pos++] = (byte) (0xE0 | c >> 12);
-        buf[pos++] = (byte) (0x80 | c >> 6 & 0x3F);
-        buf[pos++] = (byte) (0x80 | c & 0x3F);
-      } else if (Character.isHighSurrogate(c) && i + 1 < n
-          && Character.isLowSurrogate(s.charAt(i + 1))) {
-        int cp = Character.toCodePoint(c, s.charAt(++i));
-        ensure(4);
-        buf[pos++] = (byte) (0xF0 | cp >> 18);
-        buf[pos++] = (byte) (0x80 | cp >> 12 & 0x3F);
-        buf[pos++] = (byte) (0x80 | cp >> 6 & 0x3F);
-        buf[pos++] = (byte) (0x80 | cp & 0x3F);
-      } else {
-        ensure(1);
-        buf[pos++] = '?'; // a lone surrogate: what String.getBytes(UTF_8) wrote for it
-      }
-    }
-    ensure(1);
-    buf[pos++] = '"';
-  }
-
-  private void raw(byte[] b) {
-    ensure(b.length);
-    System.arraycopy(b, 0, buf, pos, b.length);
-    pos += b.length;
-  }
-
-  private void raw(byte b) {
-    ensure(1);
-    buf[pos++] = b;
-  }
-
-  // small enough to be inlined everywhere; the rare growth is a call
-  private void ensure(int n) {
-    if (buf.length - pos < n) {
-      grow(n);
-    }
-  }
-
-  private void grow(int n) {
-    buf = Arrays.copyOf(buf, Math.max(buf.length * 2, pos + n));
-  }
-
-  private static byte[] ascii(String s) {
-    return s.getBytes(StandardCharsets.US_ASCII);
+  void writeTo(OutputStream sink) throws IOException {
+    out.writeTo(sink);
   }
 }
