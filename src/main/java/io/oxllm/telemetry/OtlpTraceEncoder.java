@@ -14,8 +14,10 @@ import java.util.List;
  * <p>Why not {@code SpanData} and the SDK's marshaler: building two {@code SpanData} with sorted
  * {@code Attributes} and marshalling them cost ~2.7 µs per request on the worker, more than half of
  * telemetry's whole cost; this writes the same message in a fraction of that (docs/architecture.md).
- * The SDK still sends it ({@link SpanShipper}). The test suite decodes the result with the
- * {@code opentelemetry-proto} classes and compares it with what the SDK's marshaler makes.
+ * A span's name, kind and the attributes that repeat between requests are encoded once per
+ * distinct set of values and copied after that ({@link RunCache}). {@link SpanShipper} sends the
+ * result. The test suite decodes it with the {@code opentelemetry-proto} classes and compares it
+ * with what the SDK's marshaler makes.
  *
  * <p>Use: {@link #start}, {@link #append} records, {@link #finish}; then again. Worker thread only.
  */
@@ -186,7 +188,7 @@ final class OtlpTraceEncoder {
     out.fixed64(END, Math.max(start, end));
   }
 
-  /** Name ("operation model") and kind. Field order does not matter to a decoder: these follow the times. */
+  /** Name ("operation model") and kind; after the times, which a decoder does not mind. */
   private void nameAndKind(int kind, String operation, String model) {
     if (model == null || model.isEmpty()) {
       out.stringAlways(NAME, operation);
