@@ -23,7 +23,7 @@ import java.util.Arrays;
  * </ul>
  * {@link JsonLineEncoder} lays a line out with it. Not thread-safe.
  */
-final class JsonBytes {
+final class JsonBytes implements RunCache.Target {
   private static final int INITIAL = 1024;
   /** A line longer than this (a huge model name) leaves a buffer that {@link #reset} drops. */
   private static final int RETAINED = 64 * 1024;
@@ -63,12 +63,14 @@ final class JsonBytes {
     pos = 0;
   }
 
-  int size() {
+  @Override
+  public int size() {
     return pos;
   }
 
   /** A copy of what was written since {@code from} (a {@link #size} taken earlier). */
-  byte[] copySince(int from) {
+  @Override
+  public byte[] copySince(int from) {
     return Arrays.copyOfRange(buf, from, pos);
   }
 
@@ -229,7 +231,8 @@ final class JsonBytes {
     buf[pos++] = '"';
   }
 
-  void raw(byte[] b) {
+  @Override
+  public void raw(byte[] b) {
     ensure(b.length);
     System.arraycopy(b, 0, buf, pos, b.length);
     pos += b.length;

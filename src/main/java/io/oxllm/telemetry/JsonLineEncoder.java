@@ -93,9 +93,7 @@ final class JsonLineEncoder {
     c.set(0, r.status());
     c.set(1, r.outcome().ordinal());
     c.set(2, r.stream() ? 1 : 0);
-    byte[] run = c.find();
-    if (run != null) {
-      out.raw(run);
+    if (c.copyKept(out)) {
       return;
     }
     int from = out.size();
@@ -114,7 +112,7 @@ final class JsonLineEncoder {
     out.raw(STREAM);
     out.raw(r.stream() ? TRUE : FALSE);
     out.raw(ATTEMPTS);
-    c.put(out.copySince(from));
+    c.keep(out, from);
   }
 
   /** An attempt from its {@code {} to {@code "ms":}; see {@link #requestRun}. */
@@ -123,9 +121,7 @@ final class JsonLineEncoder {
     c.set(0, a.provider());
     c.set(1, a.error());
     c.set(0, a.status());
-    byte[] run = c.find();
-    if (run != null) {
-      out.raw(run);
+    if (c.copyKept(out)) {
       return;
     }
     int from = out.size();
@@ -136,7 +132,7 @@ final class JsonLineEncoder {
     out.raw(ERROR);
     out.string(a.error());
     out.raw(MS);
-    c.put(out.copySince(from));
+    c.keep(out, from);
   }
 
   void writeTo(OutputStream sink) throws IOException {

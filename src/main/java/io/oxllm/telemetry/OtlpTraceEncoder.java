@@ -229,9 +229,7 @@ final class OtlpTraceEncoder {
     c.set(1, r.outcome().ordinal());
     c.set(2, r.stream() ? 1 : 0);
     c.set(3, r.status());
-    byte[] run = keep ? c.find() : null;
-    if (run != null) {
-      out.raw(run);
+    if (keep && c.copyKept(out)) {
       return;
     }
     int from = out.size();
@@ -253,7 +251,7 @@ final class OtlpTraceEncoder {
       attributes.strings(FINISH_REASONS, reasons);
     }
     if (keep) {
-      c.put(out.copySince(from));
+      c.keep(out, from);
     }
   }
 
@@ -265,9 +263,7 @@ final class OtlpTraceEncoder {
     c.set(2, a.upstreamModel());
     c.set(3, a.error());
     c.set(0, a.status());
-    byte[] run = c.find();
-    if (run != null) {
-      out.raw(run);
+    if (c.copyKept(out)) {
       return;
     }
     int from = out.size();
@@ -284,7 +280,7 @@ final class OtlpTraceEncoder {
     } else if (a.status() >= 400) {
       attributes.string(ERROR_TYPE, Integer.toString(a.status()));
     }
-    c.put(out.copySince(from));
+    c.keep(out, from);
   }
 
   private static byte[][] outcomes() {

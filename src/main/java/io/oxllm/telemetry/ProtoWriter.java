@@ -12,7 +12,7 @@ import java.util.Arrays;
  * after their body ({@link #begin}/{@link #end}) so no size pass is needed. One per batch being
  * built; reset and reused. Not thread-safe.
  */
-final class ProtoWriter {
+final class ProtoWriter implements RunCache.Target {
   static final int VARINT = 0;
   private static final int FIXED64 = 1;
   static final int LENGTH_DELIMITED = 2;
@@ -27,7 +27,8 @@ final class ProtoWriter {
     buf = new byte[Math.max(64, initialCapacity)];
   }
 
-  int size() {
+  @Override
+  public int size() {
     return pos;
   }
 
@@ -41,7 +42,8 @@ final class ProtoWriter {
   }
 
   /** A copy of the bytes written since {@code from} (a {@link #size} taken earlier). */
-  byte[] copySince(int from) {
+  @Override
+  public byte[] copySince(int from) {
     return Arrays.copyOfRange(buf, from, pos);
   }
 
@@ -243,7 +245,8 @@ final class ProtoWriter {
   }
 
   /** Raw bytes already in wire format (a message encoded once and reused). */
-  void raw(byte[] bytes) {
+  @Override
+  public void raw(byte[] bytes) {
     ensure(bytes.length);
     System.arraycopy(bytes, 0, buf, pos, bytes.length);
     pos += bytes.length;

@@ -9,8 +9,8 @@ import java.util.Arrays;
  * requests share those values with one of the last few, and then the run is a few comparisons and
  * one copy instead of encoding field by field (docs/architecture.md, "Telemetry").
  *
- * <p>Use: {@link #set} every value of the key, {@link #find}; on a miss encode the run and
- * {@link #put} its bytes, which keeps them with the values last set. At most {@value #ENTRIES}
+ * <p>Use: {@link #set} every value of the key, then {@link #copyKept}; when that finds nothing,
+ * encode the run into the same {@link Target} and {@link #keep} it, with the values last set. At most {@value #ENTRIES}
  * entries of at most {@value #MAX_RUN} bytes (a longer run, say a huge model name, is not kept).
  * Strings are compared with {@code equals}, so a hit is exactly what encoding would have made.
  * Worker thread only, like the encoders.
@@ -28,6 +28,16 @@ final class RunCache {
   private int next; // the entry the next put replaces once all are used
   private int last; // the last entry found or put: the one most likely to match again
 
+  /** Where runs are written: the encoders' buffers. */
+  interface Target {
+    void raw(byte[] bytes);
+
+    int size();
+
+    /** A copy of what was written since {@code from} (a {@link #size} taken earlier). */
+    byte[] copySince(int from);
+  }
+
   RunCache(int stringValues, int numberValues) {
     probeStrings = new String[stringValues];
     probeNumbers = new long[numberValues];
@@ -39,6 +49,21 @@ final class RunCache {
 
   void set(int i, long value) {
     probeNumbers[i] = value;
+  }
+
+  /** Writes the run kept for the values now set into {@code out}; false when none is. */
+  boolean copyKept(Target out) {
+    byte[] run = find();
+    if (run == null) {
+      return false;
+    }
+    out.raw(run);
+    return true;
+  }
+
+  /** Keeps what {@code out} holds since {@code from}: the run of the values now set. */
+  void keep(Target out, int from) {
+    put(out.copySince(from));
   }
 
   /** The run encoded from the values now set; null when it is not kept. */
