@@ -10,8 +10,9 @@ import java.util.Arrays;
  * one copy instead of encoding field by field (docs/architecture.md, "Telemetry").
  *
  * <p>Use: {@link #set} every value of the key, then {@link #copyKept}; when that finds nothing,
- * encode the run into the same {@link Target} and {@link #keep} it, with the values last set. At most {@value #ENTRIES}
- * entries of at most {@value #MAX_RUN} bytes (a longer run, say a huge model name, is not kept).
+ * encode the run into the same {@link Target} and {@link #keep} it, with the values last set. At
+ * most {@value #ENTRIES} entries of at most {@value #MAX_RUN} bytes (a longer run, say a huge
+ * model name, is not kept).
  * Strings are compared with {@code equals}, so a hit is exactly what encoding would have made.
  * Worker thread only, like the encoders.
  */
