@@ -44,7 +44,7 @@ class OtlpHttpSenderTest {
     int length = request.length - 64;
 
     String[] worker = new String[1];
-    Ended ended = await(sendFromAWorker(vertx, sender, request, length, worker));
+    Ended ended = await(sendFromAWorker(vertx, collector, sender, request, length, worker));
 
     assertTrue(ended.success(), () -> "export failed: " + ended.failure());
     assertEquals(0, collector.rejected(), "only the first length bytes were sent (the rest does not parse)");
@@ -78,7 +78,7 @@ class OtlpHttpSenderTest {
     OtlpHttpSender sender = new OtlpHttpSender(vertx, collector.endpoint(), Map.of(), Duration.ofSeconds(2), 2);
     byte[] request = twoSpansThenGarbage();
 
-    Ended ended = await(sendFromAWorker(vertx, sender, request, request.length - 64, new String[1]));
+    Ended ended = await(sendFromAWorker(vertx, collector, sender, request, request.length - 64, new String[1]));
 
     assertFalse(ended.success());
     OtlpHttpSender.CollectorStatusException e =
@@ -100,14 +100,22 @@ class OtlpHttpSenderTest {
     return request;
   }
 
-  private static Future<Ended> sendFromAWorker(Vertx vertx, OtlpHttpSender sender, byte[] request,
-      int length, String[] workerThread) {
+  /**
+   * Sends from a worker context and reports where the export ended. The collector answers only
+   * once the completion callback is registered: a result already complete when the callback is
+   * added runs it on the adding thread (the worker), which would say nothing about the sender.
+   */
+  private static Future<Ended> sendFromAWorker(Vertx vertx, OtlpReceiver collector, OtlpHttpSender sender,
+      byte[] request, int length, String[] workerThread) {
     Promise<Ended> ended = Promise.promise();
+    Promise<Void> registered = Promise.promise();
+    collector.holdAnswersUntil(registered.future());
     ((VertxInternal) vertx).createWorkerContext().runOnContext(v -> {
       workerThread[0] = Thread.currentThread().getName();
       CompletableResultCode result = sender.send(request, length, 2);
       result.whenComplete(() -> ended.complete(new Ended(result.isSuccess(), result.getFailureThrowable(),
           Thread.currentThread().getName(), Context.isOnEventLoopThread())));
+      registered.complete();
     });
     return ended.future();
   }

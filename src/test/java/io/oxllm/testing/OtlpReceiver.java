@@ -40,6 +40,8 @@ public final class OtlpReceiver {
   private final AtomicInteger requests = new AtomicInteger();
   private final AtomicInteger rejected = new AtomicInteger();
   private volatile Mode mode;
+  // answers wait for this (read at each request)
+  private volatile Future<Void> answersAfter = Future.succeededFuture();
   private HttpServer server;
 
   private OtlpReceiver(Mode mode) {
@@ -63,6 +65,14 @@ public final class OtlpReceiver {
     });
   }
 
+  /**
+   * Holds every answer (a body read in full) until {@code release} completes: for a test that must
+   * do something before the exporter can possibly have its answer.
+   */
+  public void holdAnswersUntil(Future<Void> release) {
+    answersAfter = release;
+  }
+
   /** A loopback port nothing listens on (bound, then released): a dead collector. */
   public static int deadPort() {
     try (ServerSocket s = new ServerSocket(0)) {
@@ -83,7 +93,8 @@ public final class OtlpReceiver {
       req.response().setStatusCode(traces ? 415 : 404).end();
       return;
     }
-    req.body().onSuccess(body -> {
+    Future<Void> gate = answersAfter;
+    req.body().compose(body -> gate.map(body)).onSuccess(body -> {
       if (mode == Mode.STALL) {
         return; // read it all, answer never: the exporter must time out on its own
       }
