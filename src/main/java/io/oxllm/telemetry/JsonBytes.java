@@ -31,7 +31,7 @@ final class JsonBytes implements RunCache.Target {
   private static final long PLAIN_MICROS = 10_000_000_000L;
   private static final long DAY_MILLIS = 86_400_000L;
   private static final byte[] HEX = ascii("0123456789ABCDEF");
-  private static final byte[] NULL = ascii("null");
+  static final byte[] NULL = ascii("null");
   private static final byte[] LONG_MIN = ascii(Long.toString(Long.MIN_VALUE));
   /** Per ASCII char: 0 written as is, 'u' as backslash-u00XX, else the letter after a backslash. */
   private static final byte[] ESCAPES = new byte[128];
