@@ -12,9 +12,8 @@ import java.util.Arrays;
  * <p>Use: {@link #set} every value of the key, then {@link #copyKept}; when that finds nothing,
  * encode the run into the same {@link Target} and {@link #keep} it, with the values last set. At
  * most {@value #ENTRIES} entries of at most {@value #MAX_RUN} bytes (a longer run, say a huge
- * model name, is not kept).
- * Strings are compared with {@code equals}, so a hit is exactly what encoding would have made.
- * Worker thread only, like the encoders.
+ * model name, is not kept). Strings are compared with {@code equals}, so a hit is exactly what
+ * encoding would have made. Worker thread only, like the encoders.
  */
 final class RunCache {
   static final int ENTRIES = 16;
@@ -68,7 +67,7 @@ final class RunCache {
   }
 
   /** The run encoded from the values now set; null when it is not kept. */
-  byte[] find() {
+  private byte[] find() {
     if (size == 0) {
       return null;
     }
@@ -85,7 +84,7 @@ final class RunCache {
   }
 
   /** Keeps {@code run}, encoded from the values now set, in place of the oldest entry. */
-  void put(byte[] run) {
+  private void put(byte[] run) {
     if (run.length > MAX_RUN) {
       return;
     }

@@ -2,32 +2,65 @@ package io.oxllm.telemetry;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
 
+import java.io.ByteArrayOutputStream;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class RunCacheTest {
   private final RunCache cache = new RunCache(2, 1);
 
-  private byte[] find(String a, String b, long n) {
+  /** An encoder's buffer, as far as the cache sees it. */
+  private static final class Bytes implements RunCache.Target {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+    @Override
+    public void raw(byte[] bytes) {
+      out.writeBytes(bytes);
+    }
+
+    @Override
+    public int size() {
+      return out.size();
+    }
+
+    @Override
+    public byte[] copySince(int from) {
+      byte[] all = out.toByteArray();
+      return Arrays.copyOfRange(all, from, all.length);
+    }
+  }
+
+  private void set(String a, String b, long n) {
     cache.set(0, a);
     cache.set(1, b);
     cache.set(0, n);
-    return cache.find();
   }
 
+  /** The run kept for these values, as copied into a buffer; null when none is. */
+  private byte[] find(String a, String b, long n) {
+    set(a, b, n);
+    Bytes out = new Bytes();
+    return cache.copyKept(out) ? out.copySince(0) : null;
+  }
+
+  /** Encodes a run for these values after some other bytes, and keeps it. */
   private byte[] put(String a, String b, long n) {
     byte[] run = (a + "|" + b + "|" + n).getBytes();
     assertNull(find(a, b, n), "not kept before");
-    cache.put(run);
+    Bytes out = new Bytes();
+    out.raw("before the run".getBytes());
+    int from = out.size();
+    out.raw(run);
+    cache.keep(out, from);
     return run;
   }
 
   @Test
   void findsARunOnlyForEqualValues() {
     byte[] run = put("chat", null, 200);
-    assertSame(run, find("chat", null, 200));
-    assertSame(run, find(new String("chat".toCharArray()), null, 200), "equal, not the same instance");
+    assertArrayEquals(run, find("chat", null, 200));
+    assertArrayEquals(run, find(new String("chat".toCharArray()), null, 200), "equal, not the same instance");
     assertNull(find("chat", null, 429));
     assertNull(find("chat", "", 200), "null is not the empty string");
     assertNull(find("chat ", null, 200));
@@ -48,10 +81,10 @@ class RunCacheTest {
 
   @Test
   void doesNotKeepALongRun() {
-    cache.set(0, "huge");
-    cache.set(1, "x");
-    cache.set(0, 1);
-    cache.put(new byte[RunCache.MAX_RUN + 1]);
-    assertNull(cache.find());
+    set("huge", "x", 1);
+    Bytes out = new Bytes();
+    out.raw(new byte[RunCache.MAX_RUN + 1]);
+    cache.keep(out, 0);
+    assertNull(find("huge", "x", 1));
   }
 }
