@@ -29,12 +29,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * The span and metric client against a real OTLP/HTTP receiver: it sends exactly the bytes it is
  * given, and an export asked for on the telemetry worker runs and ends on the sender's own event
- * loop, so its steps never wake the worker (only its end is handed back, by the shipper).
+ * loop, so its steps never wake the worker (only its end is handed back, by the shipper) and never
+ * take a request path's event loop; that loop's thread ends with the sender.
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class OtlpHttpSenderTest {
-  private record Ended(boolean success, Throwable failure, String thread, boolean onEventLoop) {}
+  private record Ended(boolean success, Throwable failure, Thread thread, boolean onEventLoop) {}
 
   @Test
   void anExportAskedForOnTheWorkerSendsItsBytesAndEndsOnTheSendersEventLoop(Vertx vertx) {
@@ -50,8 +51,20 @@ class OtlpHttpSenderTest {
     assertEquals(0, collector.rejected(), "only the first length bytes were sent (the rest does not parse)");
     assertEquals(2, collector.spans().size(), "the request's and the attempt's span, decoded by the receiver");
     assertTrue(ended.onEventLoop(), "ended on " + ended.thread());
-    assertNotEquals(worker[0], ended.thread(), "the export's steps ran off the worker thread");
+    assertNotEquals(worker[0], ended.thread().getName(), "the export's steps ran off the worker thread");
+    assertEquals(OtlpHttpSender.THREAD, ended.thread().getName(), "not one of Vert.x's (request) event loops");
+    assertTrue(ended.thread().isAlive());
     await(sender.shutdown());
+    assertThreadEnds(ended.thread());
+  }
+
+  private static void assertThreadEnds(Thread t) {
+    try {
+      t.join(5_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    assertFalse(t.isAlive(), t + " outlived the sender");
   }
 
   @Test
@@ -114,7 +127,7 @@ class OtlpHttpSenderTest {
       workerThread[0] = Thread.currentThread().getName();
       CompletableResultCode result = sender.send(request, length, 2);
       result.whenComplete(() -> ended.complete(new Ended(result.isSuccess(), result.getFailureThrowable(),
-          Thread.currentThread().getName(), Context.isOnEventLoopThread())));
+          Thread.currentThread(), Context.isOnEventLoopThread())));
       registered.complete();
     });
     return ended.future();
