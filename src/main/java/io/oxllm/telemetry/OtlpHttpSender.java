@@ -2,11 +2,9 @@ package io.oxllm.telemetry;
 
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.EventLoopGroup;
 import io.oxllm.Version;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -16,13 +14,9 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.internal.ContextInternal;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.internal.buffer.BufferInternal;
-import io.vertx.core.spi.VertxThreadFactory;
-import io.vertx.core.spi.transport.Transport;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * POSTs OTLP/HTTP export requests (binary protobuf) to the collector's {@code /v1/traces} and
@@ -40,38 +34,31 @@ import java.util.concurrent.TimeUnit;
  * (docs/performance.md). This client's code is the gateway's own upstream path, already loaded
  * and compiled; an export is one write of one buffer on an event loop.
  *
- * <p>Exports run on an event loop of their own, a thread named {@value #THREAD}, whatever thread
- * asks, and complete there. Issued from the telemetry worker's context, each step of an export
- * (connection, write progress, answer, end) was a task handed to the worker thread: ~1200
- * wake-ups a second at 14 exports a second, against ~220 with no exporter (measured: voluntary
- * context switches of the worker thread, 64 connections). On an event loop those steps are plain
- * calls. Not one of Vert.x's event loops: the gateway sizes that pool to its HTTP instances, so
- * any of them is a request path's, and sending ~20 MB/s of spans there took ~1 % of its samples
- * (async-profiler, 64 connections, live collector).
+ * <p>Exports run on telemetry's own event loop ({@link TelemetryLoop}), whatever thread asks, and
+ * complete there. Issued from the telemetry worker's context, each step of an export (connection,
+ * write progress, answer, end) was a task handed to the worker thread: ~1200 wake-ups a second at
+ * 14 exports a second, against ~220 with no exporter (measured: voluntary context switches of the
+ * worker thread, 64 connections). On an event loop those steps are plain calls.
  */
 final class OtlpHttpSender implements SpanShipper.Sender {
-  static final String THREAD = "oxllm-telemetry-io";
-
   private final HttpClient client;
-  private final EventLoopGroup loop;
   private final ContextInternal io;
   private final RequestOptions traces;
   private final RequestOptions metrics;
 
   /**
+   * @param io the context exports run on ({@link TelemetryLoop#context})
    * @param endpoint the collector's base URL ({@code otlp_endpoint}, no trailing slash)
    * @param headers sent with every export ({@link OtlpHeaders}: a hosted collector's API key, say)
    */
-  OtlpHttpSender(Vertx vertx, String endpoint, Map<String, String> headers, Duration timeout, int maxConnections) {
+  OtlpHttpSender(Vertx vertx, ContextInternal io, String endpoint, Map<String, String> headers, Duration timeout,
+      int maxConnections) {
     this.client = vertx.createHttpClient(new HttpClientOptions()
         .setKeepAlive(true)
         .setKeepAliveTimeout(30)
         .setConnectTimeout((int) timeout.toMillis()),
         new PoolOptions().setHttp1MaxSize(maxConnections));
-    VertxInternal internal = (VertxInternal) vertx;
-    // the transport's own kind of loop (epoll where the gateway uses it), for its kind of channels
-    this.loop = internal.transport().eventLoopGroup(Transport.IO_EVENT_LOOP_GROUP, 1, OtlpHttpSender::ioThread, 50);
-    this.io = internal.contextBuilder().withEventLoop(loop.next()).build();
+    this.io = io;
     this.traces = post(endpoint + "/v1/traces", headers, timeout);
     this.metrics = post(endpoint + "/v1/metrics", headers, timeout);
   }
@@ -137,23 +124,9 @@ final class OtlpHttpSender implements SpanShipper.Sender {
         : Future.failedFuture(new CollectorStatusException(status)));
   }
 
-  private static Thread ioThread(Runnable r) {
-    Thread t = VertxThreadFactory.INSTANCE.newVertxThread(r, THREAD, false, 2, TimeUnit.SECONDS);
-    t.setDaemon(true); // never what keeps the JVM up
-    return t;
-  }
-
-  /**
-   * Closes the connections (an export still under way fails), then ends the sender's thread; the
-   * future completes once it has, on a thread of Netty's.
-   */
+  /** Closes the connections; an export still under way fails. */
   Future<Void> shutdown() {
-    // not bound to the caller's context: that may be this sender's own, which is about to end
-    Promise<Void> ended = Promise.promise();
-    return client.close().transform(ar -> {
-      loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).addListener(f -> ended.complete());
-      return ended.future();
-    });
+    return client.close();
   }
 
   /** The collector answered, with a status that is not a success. */

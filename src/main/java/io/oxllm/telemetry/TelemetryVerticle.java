@@ -18,15 +18,17 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The telemetry worker: deployed with worker threading on its own one-thread pool, it drains the
  * {@link Telemetry} queue on a timer paced by the rate records arrive at ({@link DrainPace}) into
- * metrics, the request log and OTLP spans. Exports are asynchronous and bounded
- * ({@link OtlpExport}); nothing here waits on the collector, and the final flush at undeploy is
- * bounded by {@code shutdownMs}. A reload may change the endpoint and the log
+ * metrics, the request log and OTLP spans. The timer and the exports' I/O run on telemetry's own
+ * event loop ({@link TelemetryLoop}), not on a request path's. Exports are asynchronous and
+ * bounded ({@link OtlpExport}); nothing here waits on the collector, and the final flush at
+ * undeploy is bounded by {@code shutdownMs}. A reload may change the endpoint and the log
  * ({@link #reconfigure}); the metrics and the queue stay.
  */
 final class TelemetryVerticle extends VerticleBase {
@@ -46,7 +48,8 @@ final class TelemetryVerticle extends VerticleBase {
   private RequestLog log;
   private TelemetryConfig applied;
   private DrainPace pace;
-  private long drainTimer = -1;
+  private TelemetryLoop loop;
+  private ScheduledFuture<?> drainTimer;
   private long stateTimer = -1;
   private boolean stopped;
   private long processingErrors;
@@ -70,11 +73,12 @@ final class TelemetryVerticle extends VerticleBase {
       ExportFailures.LOG.log(Level.WARNING, OtlpHeaders.VARIABLE + ": left out, not valid headers for an export: "
           + String.join(", ", skipped));
     }
+    loop = new TelemetryLoop(vertx);
     apply(c);
     telemetry.attach(this);
     stateTimer = vertx.setPeriodic(0, tuning.statePollMs(), id -> pollProviderStates());
     pace = new DrainPace(c.queueCapacity(), tuning.minDrainMs(), tuning.maxDrainMs(), System.nanoTime());
-    drainTimer = vertx.setTimer(tuning.maxDrainMs(), id -> tick());
+    scheduleDrain(tuning.maxDrainMs());
     return Future.succeededFuture();
   }
 
@@ -112,8 +116,9 @@ final class TelemetryVerticle extends VerticleBase {
     String endpoint = c.otlpEndpoint().replaceAll("/+$", "");
     OtlpExport current = otlp;
     if (current == null ? !endpoint.isEmpty() : !current.endpoint().equals(endpoint)) {
-      otlp = endpoint.isEmpty() ? null : OtlpExport.open(vertx, endpoint, telemetry.otlpHeaders().headers(), resource,
-          tuning, task -> context.runOnContext(v -> task.run()), exportFailures, spansDropped);
+      otlp = endpoint.isEmpty() ? null : OtlpExport.open(vertx, loop.context(), endpoint,
+          telemetry.otlpHeaders().headers(), resource, tuning, task -> context.runOnContext(v -> task.run()),
+          exportFailures, spansDropped);
       if (current != null) {
         current.close(tuning.shutdownMs()); // sends what it held, on its own; bounded
       }
@@ -125,8 +130,17 @@ final class TelemetryVerticle extends VerticleBase {
     long began = System.nanoTime();
     int drained = drain(Integer.MAX_VALUE);
     if (!stopped) {
-      drainTimer = vertx.setTimer(pace.nextDelayMs(drained, began), id -> tick());
+      scheduleDrain(pace.nextDelayMs(drained, began));
     }
+  }
+
+  /** The next {@link #tick}, on this worker's thread, timed by telemetry's loop. */
+  private void scheduleDrain(long delayMs) {
+    drainTimer = loop.schedule(() -> context.runOnContext(v -> {
+      if (!stopped) {
+        tick();
+      }
+    }), delayMs);
   }
 
   /** Takes up to {@code max} records off the queue and hands each to every sink; returns how many. */
@@ -196,13 +210,13 @@ final class TelemetryVerticle extends VerticleBase {
 
   /**
    * Final flush, bounded by {@code shutdownMs}: drain once, close the log, the last span and metric
-   * exports, then close the span client. Nothing blocks this worker thread: the span exports'
-   * answers arrive on the sender's event loop.
+   * exports, then close the span client and end telemetry's loop. Nothing blocks this worker
+   * thread: the span exports' answers arrive on telemetry's loop.
    */
   @Override
   public Future<?> stop() {
     stopped = true;
-    vertx.cancelTimer(drainTimer);
+    drainTimer.cancel(false);
     vertx.cancelTimer(stateTimer);
     drain(telemetry.config().queueCapacity());
     if (log != null) {
@@ -222,6 +236,7 @@ final class TelemetryVerticle extends VerticleBase {
     Future<Void> flushed = Future.join(spansDone, metricsDone.future()).<Void>mapEmpty()
         .timeout(boundMs, TimeUnit.MILLISECONDS);
     return flushed.eventually(() -> last == null ? Future.succeededFuture() : last.shutdown())
+        .eventually(loop::shutdown)
         .otherwiseEmpty();
   }
 

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * The span and metric client against a real OTLP/HTTP receiver: it sends exactly the bytes it is
  * given, and an export asked for on the telemetry worker runs and ends on the sender's own event
  * loop, so its steps never wake the worker (only its end is handed back, by the shipper) and never
- * take a request path's event loop; that loop's thread ends with the sender.
+ * take a request path's event loop; that loop's thread ends with its shutdown.
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
@@ -40,7 +40,9 @@ class OtlpHttpSenderTest {
   @Test
   void anExportAskedForOnTheWorkerSendsItsBytesAndEndsOnTheSendersEventLoop(Vertx vertx) {
     OtlpReceiver collector = await(OtlpReceiver.start(vertx));
-    OtlpHttpSender sender = new OtlpHttpSender(vertx, collector.endpoint(), Map.of(), Duration.ofSeconds(2), 2);
+    TelemetryLoop loop = new TelemetryLoop(vertx);
+    OtlpHttpSender sender = new OtlpHttpSender(vertx, loop.context(), collector.endpoint(), Map.of(),
+        Duration.ofSeconds(2), 2);
     byte[] request = twoSpansThenGarbage();
     int length = request.length - 64;
 
@@ -52,9 +54,10 @@ class OtlpHttpSenderTest {
     assertEquals(2, collector.spans().size(), "the request's and the attempt's span, decoded by the receiver");
     assertTrue(ended.onEventLoop(), "ended on " + ended.thread());
     assertNotEquals(worker[0], ended.thread().getName(), "the export's steps ran off the worker thread");
-    assertEquals(OtlpHttpSender.THREAD, ended.thread().getName(), "not one of Vert.x's (request) event loops");
+    assertEquals(TelemetryLoop.THREAD, ended.thread().getName(), "telemetry's loop, not a request path's");
     assertTrue(ended.thread().isAlive());
     await(sender.shutdown());
+    await(loop.shutdown());
     assertThreadEnds(ended.thread());
   }
 
@@ -64,14 +67,16 @@ class OtlpHttpSenderTest {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    assertFalse(t.isAlive(), t + " outlived the sender");
+    assertFalse(t.isAlive(), t + " outlived its shutdown");
   }
 
   @Test
   void theHeadersFromTheEnvironmentGoWithEveryExport(Vertx vertx) {
     OtlpReceiver collector = await(OtlpReceiver.start(vertx));
     Map<String, String> headers = OtlpHeaders.parse("x-api-key = s3cret%2Cpart , user-agent=custom").headers();
-    OtlpHttpSender sender = new OtlpHttpSender(vertx, collector.endpoint(), headers, Duration.ofSeconds(2), 2);
+    TelemetryLoop loop = new TelemetryLoop(vertx);
+    OtlpHttpSender sender = new OtlpHttpSender(vertx, loop.context(), collector.endpoint(), headers,
+        Duration.ofSeconds(2), 2);
     byte[] request = twoSpansThenGarbage();
     CompletableResultCode spans = sender.send(request, request.length - 64, 2);
     CompletableResultCode metrics = sender.sendMetrics(new byte[0]); // an empty ExportMetricsServiceRequest
@@ -83,12 +88,15 @@ class OtlpHttpSenderTest {
       assertEquals("application/x-protobuf", h.get("content-type"));
     }
     await(sender.shutdown());
+    await(loop.shutdown());
   }
 
   @Test
   void aCollectorAnsweringAnErrorFailsTheExportWithItsStatus(Vertx vertx) {
     OtlpReceiver collector = await(OtlpReceiver.start(vertx, OtlpReceiver.Mode.FAIL_503));
-    OtlpHttpSender sender = new OtlpHttpSender(vertx, collector.endpoint(), Map.of(), Duration.ofSeconds(2), 2);
+    TelemetryLoop loop = new TelemetryLoop(vertx);
+    OtlpHttpSender sender = new OtlpHttpSender(vertx, loop.context(), collector.endpoint(), Map.of(),
+        Duration.ofSeconds(2), 2);
     byte[] request = twoSpansThenGarbage();
 
     Ended ended = await(sendFromAWorker(vertx, collector, sender, request, request.length - 64, new String[1]));
@@ -99,6 +107,7 @@ class OtlpHttpSenderTest {
     assertEquals(503, e.status);
     assertTrue(ended.onEventLoop(), "ended on " + ended.thread());
     await(sender.shutdown());
+    await(loop.shutdown());
   }
 
   /** An encoded export of one record's two spans, followed by 64 bytes that must not be sent. */
