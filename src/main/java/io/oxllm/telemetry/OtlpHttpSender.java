@@ -17,6 +17,7 @@ import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.buffer.BufferInternal;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * POSTs OTLP/HTTP export requests (binary protobuf) to the collector's {@code /v1/traces} and
@@ -88,13 +89,18 @@ final class OtlpHttpSender implements SpanShipper.Sender {
   }
 
   /**
-   * Sends the first {@code length} bytes of {@code request}. Completes on this sender's event loop
-   * when the collector answered 2xx, fails otherwise; either way only once the bytes are written or
-   * abandoned, so the caller may reuse them.
+   * Sends the first {@code length} bytes of {@code request}. Completes on telemetry's loop when the
+   * collector answered 2xx, fails otherwise; either way only once the bytes are written or
+   * abandoned, so the caller may reuse them. Once that loop has ended it fails at once, never
+   * throws.
    */
   private CompletableResultCode post(RequestOptions target, byte[] request, int length) {
     CompletableResultCode result = new CompletableResultCode();
-    io.runOnContext(v -> exchange(target, request, length, result));
+    try {
+      io.runOnContext(v -> exchange(target, request, length, result));
+    } catch (RejectedExecutionException e) {
+      result.failExceptionally(e); // telemetry's loop has ended: a last metric export after shutdown
+    }
     return result;
   }
 

@@ -59,6 +59,8 @@ class OtlpHttpSenderTest {
     await(sender.shutdown());
     await(loop.shutdown());
     assertThreadEnds(ended.thread());
+    CompletableResultCode late = sender.send(request, length, 2); // the SDK's reader may still ask
+    assertTrue(late.isDone() && !late.isSuccess(), "after the loop ended, an export fails at once");
   }
 
   private static void assertThreadEnds(Thread t) {
