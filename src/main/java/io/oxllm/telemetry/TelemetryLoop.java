@@ -31,7 +31,8 @@ final class TelemetryLoop {
 
   TelemetryLoop(Vertx vertx) {
     VertxInternal internal = (VertxInternal) vertx;
-    // the transport's own kind of loop (epoll where the gateway uses it), for its kind of channels
+    // the transport's own kind of loop (epoll where the gateway uses it), for its kind of channels;
+    // 50: the I/O ratio Vert.x passes for its own loops (its transports ignore it)
     this.group = internal.transport().eventLoopGroup(Transport.IO_EVENT_LOOP_GROUP, 1, TelemetryLoop::thread, 50);
     this.loop = group.next();
     this.context = internal.contextBuilder().withEventLoop(loop).build();

@@ -58,18 +58,9 @@ class OtlpHttpSenderTest {
     assertTrue(ended.thread().isAlive());
     await(sender.shutdown());
     await(loop.shutdown());
-    assertThreadEnds(ended.thread());
+    assertTrue(TelemetryFixtures.ends(ended.thread()), ended.thread() + " outlived its shutdown");
     CompletableResultCode late = sender.send(request, length, 2); // the SDK's reader may still ask
     assertTrue(late.isDone() && !late.isSuccess(), "after the loop ended, an export fails at once");
-  }
-
-  private static void assertThreadEnds(Thread t) {
-    try {
-      t.join(5_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    assertFalse(t.isAlive(), t + " outlived its shutdown");
   }
 
   @Test

@@ -67,4 +67,14 @@ final class TelemetryFixtures {
         Outcome.UPSTREAM_ERROR, false, List.of(a), start, start + 31 * MS, -1, -1, -1, List.of(), 180,
         TraceIds.newTraceId(), TraceIds.newSpanId(), null, true, "upstream_timeout");
   }
+
+  /** Waits up to 5 s for {@code t} to end; true if it has (a thread that outlives its owner fails a test). */
+  static boolean ends(Thread t) {
+    try {
+      t.join(5_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return !t.isAlive();
+  }
 }
