@@ -6,7 +6,6 @@ import io.opentelemetry.sdk.resources.Resource;
 import io.oxllm.Version;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
 import java.util.Map;
 import java.util.concurrent.Executor;
@@ -40,11 +39,11 @@ final class OtlpExport {
    * {@code onWorker}. Failed exports and dropped spans are counted into {@code failed} and
    * {@code dropped}, the worker's totals, which outlive this export.
    */
-  static OtlpExport open(Vertx vertx, ContextInternal io, String endpoint, Map<String, String> headers,
+  static OtlpExport open(ContextInternal io, String endpoint, Map<String, String> headers,
       Resource resource, Tuning t, Executor onWorker, AtomicLong failed, AtomicLong dropped) {
     ExportFailures failures = new ExportFailures(endpoint, t.failureReportMs(), System::currentTimeMillis, failed);
     // one connection more than span exports may hold, so a metric export never waits behind them
-    OtlpHttpSender sender = new OtlpHttpSender(vertx, io, endpoint, headers, t.exportTimeout(),
+    OtlpHttpSender sender = new OtlpHttpSender(io, endpoint, headers, t.exportTimeout(),
         SpanShipper.MAX_IN_FLIGHT + 1);
     OtlpTraceEncoder encoder = new OtlpTraceEncoder(resource,
         InstrumentationScopeInfo.builder("io.oxllm.telemetry").setVersion(Version.VALUE).build());

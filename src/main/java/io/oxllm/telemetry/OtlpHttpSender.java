@@ -5,7 +5,6 @@ import io.netty.buffer.Unpooled;
 import io.oxllm.Version;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
@@ -52,9 +51,9 @@ final class OtlpHttpSender implements SpanShipper.Sender {
    * @param endpoint the collector's base URL ({@code otlp_endpoint}, no trailing slash)
    * @param headers sent with every export ({@link OtlpHeaders}: a hosted collector's API key, say)
    */
-  OtlpHttpSender(Vertx vertx, ContextInternal io, String endpoint, Map<String, String> headers, Duration timeout,
+  OtlpHttpSender(ContextInternal io, String endpoint, Map<String, String> headers, Duration timeout,
       int maxConnections) {
-    this.client = vertx.createHttpClient(new HttpClientOptions()
+    this.client = io.owner().createHttpClient(new HttpClientOptions()
         .setKeepAlive(true)
         .setKeepAliveTimeout(30)
         .setConnectTimeout((int) timeout.toMillis()),

@@ -1,6 +1,5 @@
 package io.oxllm.telemetry;
 
-import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -19,14 +18,14 @@ import java.util.concurrent.TimeUnit;
  * <p>Why not one of Vert.x's event loops: {@code Main} sizes that pool to the HTTP instances, so
  * each is a request path's. The exports' I/O (~20 MB/s of spans at the bench's 64 connections)
  * took that loop's own time (docs/architecture.md has the A/B), and a worker's timer is a task on
- * its context's event loop, so each drain began with a task on a request loop. Here telemetry puts
- * nothing on a request loop but the record it offers.
+ * its context's event loop, so each drain began with a task on a request loop. With this loop,
+ * what telemetry puts on a request loop is the record it offers and, with an OTLP endpoint, a
+ * provider-state query to the routing verticle once a second.
  */
 final class TelemetryLoop {
   static final String THREAD = "oxllm-telemetry-io";
 
   private final EventLoopGroup group;
-  private final EventLoop loop;
   private final ContextInternal context;
 
   TelemetryLoop(Vertx vertx) {
@@ -34,8 +33,7 @@ final class TelemetryLoop {
     // the transport's own kind of loop (epoll where the gateway uses it), for its kind of channels;
     // 50: the I/O ratio Vert.x passes for its own loops (its transports ignore it)
     this.group = internal.transport().eventLoopGroup(Transport.IO_EVENT_LOOP_GROUP, 1, TelemetryLoop::thread, 50);
-    this.loop = group.next();
-    this.context = internal.contextBuilder().withEventLoop(loop).build();
+    this.context = internal.contextBuilder().withEventLoop(group.next()).build();
   }
 
   private static Thread thread(Runnable r) {
@@ -51,7 +49,12 @@ final class TelemetryLoop {
 
   /** Runs {@code task} on this loop after {@code delayMs}; cancel through the returned future. */
   ScheduledFuture<?> schedule(Runnable task, long delayMs) {
-    return loop.schedule(task, delayMs, TimeUnit.MILLISECONDS);
+    return context.nettyEventLoop().schedule(task, delayMs, TimeUnit.MILLISECONDS);
+  }
+
+  /** Runs {@code task} on this loop now and every {@code periodMs}; cancel through the returned future. */
+  ScheduledFuture<?> every(Runnable task, long periodMs) {
+    return context.nettyEventLoop().scheduleAtFixedRate(task, 0, periodMs, TimeUnit.MILLISECONDS);
   }
 
   /**

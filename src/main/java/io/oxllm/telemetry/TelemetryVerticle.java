@@ -50,7 +50,7 @@ final class TelemetryVerticle extends VerticleBase {
   private DrainPace pace;
   private TelemetryLoop loop;
   private ScheduledFuture<?> drainTimer;
-  private long stateTimer = -1;
+  private ScheduledFuture<?> stateTimer;
   private boolean stopped;
   private long processingErrors;
 
@@ -76,7 +76,7 @@ final class TelemetryVerticle extends VerticleBase {
     loop = new TelemetryLoop(vertx);
     apply(c);
     telemetry.attach(this);
-    stateTimer = vertx.setPeriodic(0, tuning.statePollMs(), id -> pollProviderStates());
+    stateTimer = loop.every(() -> onWorker(this::pollProviderStates), tuning.statePollMs());
     pace = new DrainPace(c.queueCapacity(), tuning.minDrainMs(), tuning.maxDrainMs(), System.nanoTime());
     scheduleDrain(tuning.maxDrainMs());
     return Future.succeededFuture();
@@ -116,9 +116,8 @@ final class TelemetryVerticle extends VerticleBase {
     String endpoint = c.otlpEndpoint().replaceAll("/+$", "");
     OtlpExport current = otlp;
     if (current == null ? !endpoint.isEmpty() : !current.endpoint().equals(endpoint)) {
-      otlp = endpoint.isEmpty() ? null : OtlpExport.open(vertx, loop.context(), endpoint,
-          telemetry.otlpHeaders().headers(), resource, tuning, task -> context.runOnContext(v -> task.run()),
-          exportFailures, spansDropped);
+      otlp = endpoint.isEmpty() ? null : OtlpExport.open(loop.context(), endpoint,
+          telemetry.otlpHeaders().headers(), resource, tuning, this::onWorker, exportFailures, spansDropped);
       if (current != null) {
         current.close(tuning.shutdownMs()); // sends what it held, on its own; bounded
       }
@@ -127,20 +126,22 @@ final class TelemetryVerticle extends VerticleBase {
   }
 
   private void tick() {
+    if (stopped) {
+      return; // a timer that fired as stop() began
+    }
     long began = System.nanoTime();
     int drained = drain(Integer.MAX_VALUE);
-    if (!stopped) {
-      scheduleDrain(pace.nextDelayMs(drained, began));
-    }
+    scheduleDrain(pace.nextDelayMs(drained, began));
   }
 
   /** The next {@link #tick}, on this worker's thread, timed by telemetry's loop. */
   private void scheduleDrain(long delayMs) {
-    drainTimer = loop.schedule(() -> context.runOnContext(v -> {
-      if (!stopped) {
-        tick();
-      }
-    }), delayMs);
+    drainTimer = loop.schedule(() -> onWorker(this::tick), delayMs);
+  }
+
+  /** Runs {@code task} on this worker's thread. */
+  private void onWorker(Runnable task) {
+    context.runOnContext(v -> task.run());
   }
 
   /** Takes up to {@code max} records off the queue and hands each to every sink; returns how many. */
@@ -190,8 +191,8 @@ final class TelemetryVerticle extends VerticleBase {
 
   /** The routing verticle owns circuit states: ask it (cheap, local) for the gauge's values. */
   private void pollProviderStates() {
-    if (otlp == null) {
-      return; // only OTLP needs them from here: /metrics asks the routing verticle itself
+    if (otlp == null || stopped) {
+      return; // only OTLP needs them from here (/metrics asks the routing verticle itself); or stopped
     }
     vertx.eventBus().<JsonObject>request(RoutingVerticle.ADMIN, new JsonObject().put("op", "status"), LOCAL)
         .onSuccess(reply -> {
@@ -217,7 +218,7 @@ final class TelemetryVerticle extends VerticleBase {
   public Future<?> stop() {
     stopped = true;
     drainTimer.cancel(false);
-    vertx.cancelTimer(stateTimer);
+    stateTimer.cancel(false);
     drain(telemetry.config().queueCapacity());
     if (log != null) {
       log.close();

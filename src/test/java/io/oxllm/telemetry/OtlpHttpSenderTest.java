@@ -41,7 +41,7 @@ class OtlpHttpSenderTest {
   void anExportAskedForOnTheWorkerSendsItsBytesAndEndsOnTheSendersEventLoop(Vertx vertx) {
     OtlpReceiver collector = await(OtlpReceiver.start(vertx));
     TelemetryLoop loop = new TelemetryLoop(vertx);
-    OtlpHttpSender sender = new OtlpHttpSender(vertx, loop.context(), collector.endpoint(), Map.of(),
+    OtlpHttpSender sender = new OtlpHttpSender(loop.context(), collector.endpoint(), Map.of(),
         Duration.ofSeconds(2), 2);
     byte[] request = twoSpansThenGarbage();
     int length = request.length - 64;
@@ -68,7 +68,7 @@ class OtlpHttpSenderTest {
     OtlpReceiver collector = await(OtlpReceiver.start(vertx));
     Map<String, String> headers = OtlpHeaders.parse("x-api-key = s3cret%2Cpart , user-agent=custom").headers();
     TelemetryLoop loop = new TelemetryLoop(vertx);
-    OtlpHttpSender sender = new OtlpHttpSender(vertx, loop.context(), collector.endpoint(), headers,
+    OtlpHttpSender sender = new OtlpHttpSender(loop.context(), collector.endpoint(), headers,
         Duration.ofSeconds(2), 2);
     byte[] request = twoSpansThenGarbage();
     CompletableResultCode spans = sender.send(request, request.length - 64, 2);
@@ -88,7 +88,7 @@ class OtlpHttpSenderTest {
   void aCollectorAnsweringAnErrorFailsTheExportWithItsStatus(Vertx vertx) {
     OtlpReceiver collector = await(OtlpReceiver.start(vertx, OtlpReceiver.Mode.FAIL_503));
     TelemetryLoop loop = new TelemetryLoop(vertx);
-    OtlpHttpSender sender = new OtlpHttpSender(vertx, loop.context(), collector.endpoint(), Map.of(),
+    OtlpHttpSender sender = new OtlpHttpSender(loop.context(), collector.endpoint(), Map.of(),
         Duration.ofSeconds(2), 2);
     byte[] request = twoSpansThenGarbage();
 
