@@ -10,6 +10,7 @@ import io.oxllm.testing.OtlpReceiver;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -51,6 +52,6 @@ class TelemetryShutdownTest {
   private static Set<Thread> loopThreads() {
     return Thread.getAllStackTraces().keySet().stream()
         .filter(t -> t.getName().equals(TelemetryLoop.THREAD))
-        .collect(Collectors.toCollection(java.util.HashSet::new));
+        .collect(Collectors.toCollection(HashSet::new));
   }
 }
