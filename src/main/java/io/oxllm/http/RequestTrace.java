@@ -24,14 +24,15 @@ final class RequestTrace {
   private final boolean stream;
   private final long startEpochNanos = Telemetry.epochNanos();
   private final long startNanos = System.nanoTime();
-  private final String traceId;
-  private final String spanId = TraceIds.newSpanId();
-  private final String parentSpanId;
+  private final long traceIdHigh;
+  private final long traceIdLow;
+  private final long spanId = TraceIds.newSpanId();
+  private final long parentSpanId; // 0: none
   // the client's sampling decision; a request without a (valid) traceparent starts a sampled trace
   private final boolean sampled;
   private final List<AttemptRecord> attempts = new ArrayList<>(2);
   private Target attemptTarget;
-  private String attemptSpan;
+  private long attemptSpan;
   private long attemptStart;
   private Outcome outcome;
   private String errorType;
@@ -45,8 +46,9 @@ final class RequestTrace {
     this.requestedModel = requestedModel;
     this.stream = stream;
     TraceIds.Parent parent = TraceIds.parse(traceparent);
-    this.traceId = parent != null ? parent.traceId() : TraceIds.newTraceId();
-    this.parentSpanId = parent != null ? parent.spanId() : null;
+    this.traceIdHigh = parent != null ? parent.traceIdHigh() : TraceIds.newTraceIdHigh();
+    this.traceIdLow = parent != null ? parent.traceIdLow() : TraceIds.newTraceIdLow();
+    this.parentSpanId = parent != null ? parent.spanId() : 0;
     this.sampled = parent == null || parent.sampled();
   }
 
@@ -63,7 +65,7 @@ final class RequestTrace {
     attemptTarget = target;
     attemptSpan = TraceIds.newSpanId();
     attemptStart = Telemetry.epochNanos();
-    return TraceIds.traceparent(traceId, attemptSpan, sampled);
+    return TraceIds.traceparent(traceIdHigh, traceIdLow, attemptSpan, sampled);
   }
 
   /** The current attempt ended: its upstream status (0 when none came back) and error (null when none). */
@@ -109,7 +111,7 @@ final class RequestTrace {
         attempts, startEpochNanos, Telemetry.epochNanos(), firstToken == 0 ? -1 : firstToken - startNanos,
         facts == null ? -1 : facts.inputTokens(), facts == null ? -1 : facts.outputTokens(),
         facts == null ? List.of() : facts.finishReasons(), facts == null ? 0 : facts.bytesOut(),
-        traceId, spanId, parentSpanId, sampled, errorType));
+        traceIdHigh, traceIdLow, spanId, parentSpanId, sampled, errorType));
   }
 
   boolean failed() {

@@ -9,8 +9,8 @@ package io.oxllm.telemetry;
  * @param error a short error kind ({@code timeout}, {@code connect_error}, …); null when none
  * @param startEpochNanos when the attempt started, from {@link Telemetry#epochNanos()}
  * @param endEpochNanos when it ended, from the same clock
- * @param spanId 16 lowercase hex: the attempt's span, which the upstream saw as parent in its
- *     {@code traceparent}
+ * @param spanId the attempt's span id, which the upstream saw as parent in its
+ *     {@code traceparent}; 0 when it has none (its span is left out)
  */
 public record AttemptRecord(
     String provider,
@@ -19,4 +19,4 @@ public record AttemptRecord(
     String error,
     long startEpochNanos,
     long endEpochNanos,
-    String spanId) {}
+    long spanId) {}

@@ -84,11 +84,6 @@ final class OtlpTraceEncoder {
   private final RunCache requestRuns = new RunCache(7, 4);
   // operation, provider, upstream model, error; status
   private final RunCache attemptRuns = new RunCache(4, 1);
-  // one record's ids, decoded once from hex (the request's are in every one of its spans)
-  private final byte[] traceId = new byte[16];
-  private final byte[] spanId = new byte[8];
-  private final byte[] parentId = new byte[8];
-  private final byte[] attemptId = new byte[8];
   private int resourceSpans;
   private int scopeSpans;
   private int spans;
@@ -133,16 +128,19 @@ final class OtlpTraceEncoder {
 
   /** Appends one record's spans; returns how many (0 when its ids are unusable). */
   int append(RequestRecord r) {
-    if (!TraceIds.decode(r.traceId(), 32, traceId) || !TraceIds.decode(r.spanId(), 16, spanId)) {
+    long traceHigh = r.traceIdHigh();
+    long traceLow = r.traceIdLow();
+    long spanId = r.spanId();
+    if ((traceHigh | traceLow) == 0 || spanId == 0) {
       return 0; // a record without ids cannot be placed in any trace
     }
     int before = spans;
-    boolean remoteParent = TraceIds.decode(r.parentSpanId(), 16, parentId);
+    boolean remoteParent = r.parentSpanId() != 0;
     int span = out.begin(SS_SPANS, SPAN_LENGTH_BYTES);
-    out.bytes(TRACE_ID, traceId, 16);
-    out.bytes(SPAN_ID, spanId, 8);
+    out.id(TRACE_ID, traceHigh, traceLow);
+    out.id(SPAN_ID, spanId);
     if (remoteParent) {
-      out.bytes(PARENT_SPAN_ID, parentId, 8);
+      out.id(PARENT_SPAN_ID, r.parentSpanId());
     }
     times(r.startEpochNanos(), r.endEpochNanos());
     requestRun(r);
@@ -156,13 +154,13 @@ final class OtlpTraceEncoder {
     endSpan(span, r.errorType() != null || r.outcome() == Outcome.UPSTREAM_ERROR,
         remoteParent ? FLAGS_REMOTE_PARENT : FLAGS_LOCAL_PARENT);
     for (AttemptRecord a : r.attempts()) {
-      if (!TraceIds.decode(a.spanId(), 16, attemptId)) {
+      if (a.spanId() == 0) {
         continue;
       }
       span = out.begin(SS_SPANS, SPAN_LENGTH_BYTES);
-      out.bytes(TRACE_ID, traceId, 16);
-      out.bytes(SPAN_ID, attemptId, 8);
-      out.bytes(PARENT_SPAN_ID, spanId, 8);
+      out.id(TRACE_ID, traceHigh, traceLow);
+      out.id(SPAN_ID, a.spanId());
+      out.id(PARENT_SPAN_ID, spanId);
       times(a.startEpochNanos(), a.endEpochNanos());
       attemptRun(r, a);
       attributes.string(REQUEST_ID, r.requestId());

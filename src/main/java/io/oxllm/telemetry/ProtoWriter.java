@@ -18,6 +18,7 @@ final class ProtoWriter implements RunCache.Target {
   static final int LENGTH_DELIMITED = 2;
   private static final int FIXED32 = 5;
   private static final VarHandle LITTLE_ENDIAN_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle BIG_ENDIAN_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
   private static final VarHandle LITTLE_ENDIAN_INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
   private byte[] buf;
@@ -183,6 +184,25 @@ final class ProtoWriter implements RunCache.Target {
     ensure(length);
     System.arraycopy(value, 0, buf, pos, length);
     pos += length;
+  }
+
+  /** A span id: an 8-byte bytes field, the id's bytes big-endian (the W3C and OTLP order). */
+  void id(int field, long id) {
+    ensure(10);
+    buf[pos++] = tagByte(field, LENGTH_DELIMITED);
+    buf[pos++] = 8;
+    BIG_ENDIAN_LONG.set(buf, pos, id);
+    pos += 8;
+  }
+
+  /** A trace id: a 16-byte bytes field, high half first. */
+  void id(int field, long high, long low) {
+    ensure(18);
+    buf[pos++] = tagByte(field, LENGTH_DELIMITED);
+    buf[pos++] = 16;
+    BIG_ENDIAN_LONG.set(buf, pos, high);
+    BIG_ENDIAN_LONG.set(buf, pos + 8, low);
+    pos += 16;
   }
 
   /** A varint field (int64/uint32/enum/bool); nothing when 0. */

@@ -25,10 +25,12 @@ import java.util.List;
  * @param outputTokens completion tokens; -1 when unknown
  * @param finishReasons distinct finish reasons in order of first appearance (may be empty)
  * @param bytesOut response body bytes written to the client
- * @param traceId 32 lowercase hex: the client's trace id when its {@code traceparent} was valid,
- *     else a new one ({@link TraceIds})
- * @param spanId 16 lowercase hex: the request's own span
- * @param parentSpanId the client's parent span id; null when the client sent no valid traceparent
+ * @param traceIdHigh the high 64 bits of the trace id: the client's trace when its
+ *     {@code traceparent} was valid, else a new one ({@link TraceIds})
+ * @param traceIdLow its low 64 bits (the id is never all zeros: a record whose id is cannot be
+ *     placed in a trace and has no spans)
+ * @param spanId the request's own span id; never 0 either
+ * @param parentSpanId the client's parent span id; 0 when the client sent no valid traceparent
  * @param sampled false when the client's {@code traceparent} said its trace is not sampled: the
  *     request then has no spans (it is still in the metrics and the request log)
  * @param errorType {@code error.type} when the request failed (the error code the client got, or
@@ -53,9 +55,10 @@ public record RequestRecord(
     long outputTokens,
     List<String> finishReasons,
     long bytesOut,
-    String traceId,
-    String spanId,
-    String parentSpanId,
+    long traceIdHigh,
+    long traceIdLow,
+    long spanId,
+    long parentSpanId,
     boolean sampled,
     String errorType) {
 

@@ -1,61 +1,45 @@
 package io.oxllm.telemetry;
 
-import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * W3C trace context ids: new random trace and span ids, parsing a client's {@code traceparent},
- * formatting the one sent upstream, and decoding ids to the bytes OTLP carries. Ids are lowercase
- * hex and never all zeros (both are invalid per the W3C spec). Random, not secret:
+ * W3C trace context ids: new random trace and span ids, parsing a client's {@code traceparent} and
+ * formatting the one sent upstream. Ids are longs, as OTLP carries them (a trace id is two: its
+ * high and low 64 bits), and written as lowercase hex only in a {@code traceparent}; 0 means none
+ * (all-zero ids are invalid per the W3C spec, so no valid id is 0). Why longs, not hex strings:
+ * the request path made hex strings that only the worker read, and the worker spent almost a third
+ * of its span encoding turning them back into bytes (measured alone: 243 ns a record before, 170
+ * after). Random, not secret:
  * {@link ThreadLocalRandom} like the OTel SDK's own generator, so making ids costs the request
  * path no lock and no entropy pool.
  */
 public final class TraceIds {
   private static final char[] HEX = "0123456789abcdef".toCharArray();
   private static final int TRACEPARENT_LENGTH = 55; // "00-" + 32 + "-" + 16 + "-" + 2
-  // hex digit values by character; -1 for anything else (uppercase included: ids are lowercase)
-  private static final int[] NIBBLES = new int[256];
 
-  static {
-    Arrays.fill(NIBBLES, -1);
-    for (int c = '0'; c <= '9'; c++) {
-      NIBBLES[c] = c - '0';
-    }
-    for (int c = 'a'; c <= 'f'; c++) {
-      NIBBLES[c] = c - 'a' + 10;
-    }
-  }
-
-  /** A client's parent from its {@code traceparent}. */
-  public record Parent(String traceId, String spanId, boolean sampled) {}
+  /** A client's parent from its {@code traceparent}: its trace id and span id, never 0. */
+  public record Parent(long traceIdHigh, long traceIdLow, long spanId, boolean sampled) {}
 
   private TraceIds() {}
 
-  /** A new random trace id: 32 lowercase hex, not all zeros. */
-  public static String newTraceId() {
-    ThreadLocalRandom r = ThreadLocalRandom.current();
-    long hi;
-    long lo;
-    do {
-      hi = r.nextLong();
-      lo = r.nextLong();
-    } while (hi == 0 && lo == 0);
-    char[] out = new char[32];
-    hex(hi, out, 0);
-    hex(lo, out, 16);
-    return new String(out);
+  /** The high half of a new random trace id: any value (the low half is never 0). */
+  public static long newTraceIdHigh() {
+    return ThreadLocalRandom.current().nextLong();
   }
 
-  /** A new random span id: 16 lowercase hex, not all zeros. */
-  public static String newSpanId() {
+  /** The low half of a new random trace id: never 0, so the id is never all zeros. */
+  public static long newTraceIdLow() {
+    return newSpanId();
+  }
+
+  /** A new random span id, never 0. */
+  public static long newSpanId() {
     ThreadLocalRandom r = ThreadLocalRandom.current();
     long id;
     do {
       id = r.nextLong();
     } while (id == 0);
-    char[] out = new char[16];
-    hex(id, out, 0);
-    return new String(out);
+    return id;
   }
 
   /**
@@ -79,48 +63,48 @@ public final class TraceIds {
     if (s.length() > TRACEPARENT_LENGTH && (version00 || s.charAt(TRACEPARENT_LENGTH) != '-')) {
       return null;
     }
-    String traceId = s.substring(3, 35);
-    String spanId = s.substring(36, 52);
-    if (allZeros(traceId) || allZeros(spanId)) {
+    long high = Long.parseUnsignedLong(s, 3, 19, 16);
+    long low = Long.parseUnsignedLong(s, 19, 35, 16);
+    long span = Long.parseUnsignedLong(s, 36, 52, 16);
+    if ((high | low) == 0 || span == 0) {
       return null;
     }
     int flags = Character.digit(s.charAt(54), 16);
-    return new Parent(traceId, spanId, (flags & 1) == 1);
+    return new Parent(high, low, span, (flags & 1) == 1);
   }
 
   /**
-   * The {@code traceparent} to send upstream: {@code 00-<traceId>-<spanId>-01}, or {@code -00} when
-   * the trace is not sampled (the client's decision, passed on as the W3C spec asks).
+   * The {@code traceparent} to send upstream: {@code 00-<trace id>-<span id>-01}, or {@code -00}
+   * when the trace is not sampled (the client's decision, passed on as the W3C spec asks).
    */
-  public static String traceparent(String traceId, String spanId, boolean sampled) {
-    return "00-" + traceId + "-" + spanId + (sampled ? "-01" : "-00");
+  public static String traceparent(long traceIdHigh, long traceIdLow, long spanId, boolean sampled) {
+    char[] out = new char[TRACEPARENT_LENGTH];
+    out[0] = '0';
+    out[1] = '0';
+    out[2] = '-';
+    hex(traceIdHigh, out, 3);
+    hex(traceIdLow, out, 19);
+    out[35] = '-';
+    hex(spanId, out, 36);
+    out[52] = '-';
+    out[53] = '0';
+    out[54] = sampled ? '1' : '0';
+    return new String(out);
   }
 
-  /**
-   * Decodes a trace or span id given as {@code length} lowercase hex digits into the first
-   * {@code length / 2} bytes of {@code id}. False when it is not one: null, another length, other
-   * characters, or all zeros (W3C: invalid); {@code id} then holds garbage.
-   */
-  static boolean decode(String hex, int length, byte[] id) {
-    if (hex == null || hex.length() != length) {
-      return false;
-    }
-    int any = 0;
-    for (int i = 0; i < length; i += 2) {
-      char a = hex.charAt(i);
-      char b = hex.charAt(i + 1);
-      if ((a | b) > 0xFF) {
-        return false;
-      }
-      int hi = NIBBLES[a];
-      int lo = NIBBLES[b];
-      if ((hi | lo) < 0) {
-        return false;
-      }
-      id[i >> 1] = (byte) (hi << 4 | lo);
-      any |= hi | lo;
-    }
-    return any != 0;
+  /** A trace id as its 32 lowercase hex digits. */
+  public static String traceIdHex(long high, long low) {
+    char[] out = new char[32];
+    hex(high, out, 0);
+    hex(low, out, 16);
+    return new String(out);
+  }
+
+  /** A span id as its 16 lowercase hex digits. */
+  public static String spanIdHex(long id) {
+    char[] out = new char[16];
+    hex(id, out, 0);
+    return new String(out);
   }
 
   private static void hex(long v, char[] out, int at) {
@@ -134,15 +118,6 @@ public final class TraceIds {
     for (int i = from; i < to; i++) {
       char c = s.charAt(i);
       if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static boolean allZeros(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      if (s.charAt(i) != '0') {
         return false;
       }
     }

@@ -134,28 +134,30 @@ class OtlpTraceEncoderTest {
   void theFixturesEncodeAsTheSdkWouldEncodeThem() {
     long t = Telemetry.epochNanos();
     assertSameAsSdk(List.of(TelemetryFixtures.ok("r-ok", t)));
-    assertSameAsSdk(List.of(TelemetryFixtures.failover("r-fo", t, TraceIds.newTraceId(), TraceIds.newSpanId())));
+    assertSameAsSdk(List.of(TelemetryFixtures.failover("r-fo", t, TraceIds.newTraceIdHigh(), TraceIds.newTraceIdLow(),
+        TraceIds.newSpanId())));
     assertSameAsSdk(List.of(TelemetryFixtures.failed("r-failed", t)));
     assertSameAsSdk(List.of(TelemetryFixtures.ok("a", t), TelemetryFixtures.failed("b", t),
-        TelemetryFixtures.failover("c", t, TraceIds.newTraceId(), null)));
+        TelemetryFixtures.failover("c", t)));
   }
 
   @Test
   void oddRecordsToo() {
     long t = Telemetry.epochNanos();
     String longModel = "m".repeat(20_000) + "é"; // lengths that need 3-byte varints
-    AttemptRecord badId = new AttemptRecord("A", "m", 200, null, t, t + MS, "0000000000000000");
-    AttemptRecord upper = new AttemptRecord("A", "m", 429, null, t, t + MS, "ABCDEF0123456789");
+    AttemptRecord noId = new AttemptRecord("A", "m", 200, null, t, t + MS, 0);
+    AttemptRecord highBit = new AttemptRecord("A", "m", 429, null, t, t + MS, 0xABCDEF0123456789L);
     AttemptRecord good = new AttemptRecord("Ω-provider", "", 0, "connect_error", t + 2 * MS, t + MS, TraceIds.newSpanId());
     List<RequestRecord> records = List.of(
-        // end before start (clamped), empty and unicode strings, an unpaired surrogate, invalid attempt ids
+        // end before start (clamped), empty and unicode strings, an unpaired surrogate, an attempt without an
+        // id, ids with the sign bit set
         new RequestRecord("", "/v1/embeddings", "embeddings", longModel, "Ω-provider", "", "\uD83D\uDE00 \uD800x",
-            0, Outcome.CLIENT_CLOSED, true, List.of(badId, upper, good), t, t - 5, 3 * MS, 0, 0,
-            List.of("", "stop"), 0, TraceIds.newTraceId(), TraceIds.newSpanId(), "not-hex-parent-id", true, null),
+            0, Outcome.CLIENT_CLOSED, true, List.of(noId, highBit, good), t, t - 5, 3 * MS, 0, 0,
+            List.of("", "stop"), 0, -1L, 0x8000000000000000L, -2L, 0, true, null),
         // no model at all; a client parent; a huge token count
         new RequestRecord("rid", "/v1/completions", "text_completion", null, null, null, null, 400, Outcome.REJECTED,
-            false, List.of(), t, t + MS, -1, Long.MAX_VALUE, -1, List.of(), 12, TraceIds.newTraceId(),
-            TraceIds.newSpanId(), TraceIds.newSpanId(), true, "invalid_request"));
+            false, List.of(), t, t + MS, -1, Long.MAX_VALUE, -1, List.of(), 12, TraceIds.newTraceIdHigh(),
+            TraceIds.newTraceIdLow(), TraceIds.newSpanId(), TraceIds.newSpanId(), true, "invalid_request"));
     assertSameAsSdk(records);
   }
 
@@ -163,11 +165,11 @@ class OtlpTraceEncoderTest {
   void recordsWithoutUsableIdsMakeNoSpans() {
     long t = Telemetry.epochNanos();
     RequestRecord ok = TelemetryFixtures.ok("r", t);
-    for (String[] ids : new String[][] {{null, ok.spanId()}, {"0".repeat(32), ok.spanId()},
-        {ok.traceId(), "0".repeat(16)}, {ok.traceId().toUpperCase(), ok.spanId()}, {ok.traceId() + "0", ok.spanId()}}) {
+    // an all-zero trace id, a zero span id (W3C: invalid; a trace id with one half zero is valid)
+    for (long[] ids : new long[][] {{0, 0, ok.spanId()}, {ok.traceIdHigh(), ok.traceIdLow(), 0}}) {
       RequestRecord r = new RequestRecord("r", ok.path(), ok.operation(), ok.requestedModel(), ok.provider(),
           ok.upstreamModel(), ok.responseModel(), 200, Outcome.OK, false, ok.attempts(), t, t + MS, -1, 1, 1,
-          List.of(), 1, ids[0], ids[1], null, true, null);
+          List.of(), 1, ids[0], ids[1], ids[2], 0, true, null);
       encoder.start();
       assertEquals(0, encoder.append(r));
       assertEquals(2, encoder.append(ok), "a good record after a bad one still encodes (request + attempt)");
@@ -223,7 +225,8 @@ class OtlpTraceEncoderTest {
             statuses[random.nextInt(statuses.length)], outcomes[random.nextInt(outcomes.length)], random.nextBoolean(),
             attempts, t, t + 2 * MS, -1, random.nextInt(3) - 1, random.nextInt(100),
             reasons.get(random.nextInt(reasons.size())), 10,
-            TraceIds.newTraceId(), TraceIds.newSpanId(), null, true, errors[random.nextInt(errors.length)]));
+            TraceIds.newTraceIdHigh(), TraceIds.newTraceIdLow(), TraceIds.newSpanId(), 0, true,
+            errors[random.nextInt(errors.length)]));
       }
       assertSameAsSdk(records);
     }
@@ -241,8 +244,9 @@ class OtlpTraceEncoderTest {
         text(random), text(random), text(random), text(random), random.nextInt(600), outcomes[random.nextInt(outcomes.length)],
         random.nextBoolean(), attempts, t, t + random.nextInt(10_000_000), random.nextInt(5) - 1,
         random.nextInt(5) - 1, random.nextLong(), random.nextBoolean() ? List.of() : List.of(String.valueOf(text(random)), "stop"),
-        random.nextInt(100_000), TraceIds.newTraceId(), TraceIds.newSpanId(),
-        random.nextBoolean() ? null : TraceIds.newSpanId(), true, random.nextBoolean() ? null : text(random));
+        random.nextInt(100_000), random.nextBoolean() ? 0 : random.nextLong(), TraceIds.newTraceIdLow(),
+        TraceIds.newSpanId(), random.nextBoolean() ? 0 : TraceIds.newSpanId(), true,
+        random.nextBoolean() ? null : text(random));
   }
 
   /** Null, empty, ASCII, or a mix of code points including controls, astral ones and lone surrogates. */

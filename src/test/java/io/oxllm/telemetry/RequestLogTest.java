@@ -69,7 +69,7 @@ class RequestLogTest {
     TelemetryFixtures.Running running = new TelemetryFixtures.Running(t, await(t.deploy(vertx)), vertx);
     long start = Telemetry.epochNanos();
     RequestRecord ok = TelemetryFixtures.ok("log-1", start);
-    RequestRecord stream = TelemetryFixtures.failover("log-2", start, TraceIds.newTraceId(), null);
+    RequestRecord stream = TelemetryFixtures.failover("log-2", start);
     RequestRecord failed = TelemetryFixtures.failed("log-3", start);
     for (RequestRecord r : List.of(ok, stream, failed)) {
       assertTrue(t.offer(r));

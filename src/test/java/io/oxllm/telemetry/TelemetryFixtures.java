@@ -48,16 +48,16 @@ final class TelemetryFixtures {
         TraceIds.newSpanId());
     return new RequestRecord(requestId, "/v1/chat/completions", "chat", "v", "A", "m-a", "m-a-0613", 200, Outcome.OK,
         false, List.of(a), startEpochNanos, startEpochNanos + 10 * MS, -1, 11, 22, List.of("stop"), 345,
-        TraceIds.newTraceId(), TraceIds.newSpanId(), null, sampled, null);
+        TraceIds.newTraceIdHigh(), TraceIds.newTraceIdLow(), TraceIds.newSpanId(), 0, sampled, null);
   }
 
-  /** A stream that failed over from A (503) to B, with a time to first token and a client's parent span. */
-  static RequestRecord failover(String requestId, long start, String traceId, String parentSpanId) {
+  /** A stream that failed over from A (503) to B, with a time to first token and a client's parent span (0: none). */
+  static RequestRecord failover(String requestId, long start, long traceIdHigh, long traceIdLow, long parentSpanId) {
     AttemptRecord a = new AttemptRecord("A", "m-a", 503, null, start + MS, start + 5 * MS, TraceIds.newSpanId());
     AttemptRecord b = new AttemptRecord("B", "m-b", 200, null, start + 6 * MS, start + 40 * MS, TraceIds.newSpanId());
     return new RequestRecord(requestId, "/v1/chat/completions", "chat", "v", "B", "m-b", "m-b", 200, Outcome.OK,
         true, List.of(a, b), start, start + 42 * MS, 12 * MS, 7, 30, List.of("stop", "length"), 2048,
-        traceId, TraceIds.newSpanId(), parentSpanId, true, null);
+        traceIdHigh, traceIdLow, TraceIds.newSpanId(), parentSpanId, true, null);
   }
 
   /** Every attempt failed: a 504 for the client after a timeout on A. */
@@ -65,7 +65,12 @@ final class TelemetryFixtures {
     AttemptRecord a = new AttemptRecord("A", "m-a", 0, "timeout", start + MS, start + 30 * MS, TraceIds.newSpanId());
     return new RequestRecord(requestId, "/v1/chat/completions", "chat", "v", "A", "m-a", null, 504,
         Outcome.UPSTREAM_ERROR, false, List.of(a), start, start + 31 * MS, -1, -1, -1, List.of(), 180,
-        TraceIds.newTraceId(), TraceIds.newSpanId(), null, true, "upstream_timeout");
+        TraceIds.newTraceIdHigh(), TraceIds.newTraceIdLow(), TraceIds.newSpanId(), 0, true, "upstream_timeout");
+  }
+
+  /** {@link #failover} in a new trace, without a client's parent. */
+  static RequestRecord failover(String requestId, long start) {
+    return failover(requestId, start, TraceIds.newTraceIdHigh(), TraceIds.newTraceIdLow(), 0);
   }
 
   /** Waits up to 5 s for {@code t} to end; true if it has (a thread that outlives its owner fails a test). */

@@ -67,7 +67,7 @@ class TelemetryMetricsTest {
     long now = Telemetry.epochNanos();
     assertTrue(running.telemetry().offer(TelemetryFixtures.ok("m-1", now)));
     assertTrue(running.telemetry().offer(TelemetryFixtures.ok("m-2", now)));
-    assertTrue(running.telemetry().offer(TelemetryFixtures.failover("m-3", now, TraceIds.newTraceId(), null)));
+    assertTrue(running.telemetry().offer(TelemetryFixtures.failover("m-3", now)));
 
     until(SOON, () -> latest(collector, "gen_ai.client.token.usage"), m -> m.isPresent()
         && m.get().getHistogram().getDataPointsList().stream().mapToLong(HistogramDataPoint::getCount).sum() == 6,
@@ -118,7 +118,7 @@ class TelemetryMetricsTest {
     Telemetry t = running.telemetry();
     long now = Telemetry.epochNanos();
     t.offer(TelemetryFixtures.ok("p-1", now));
-    t.offer(TelemetryFixtures.failover("p-2", now, TraceIds.newTraceId(), null));
+    t.offer(TelemetryFixtures.failover("p-2", now));
     t.offer(TelemetryFixtures.failed("p-3", now));
     until(SOON, t::exported, n -> n == 3, "records processed");
 

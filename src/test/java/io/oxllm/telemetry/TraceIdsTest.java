@@ -4,35 +4,39 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** W3C traceparent parsing and id generation. */
+/** W3C traceparent parsing and formatting, and id generation. */
 class TraceIdsTest {
   private static final String TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
   private static final String SPAN = "00f067aa0ba902b7";
+  private static final long TRACE_HIGH = 0x4bf92f3577b34da6L;
+  private static final long TRACE_LOW = 0xa3ce929d0e0e4736L; // the sign bit set: unsigned all through
+  private static final long SPAN_ID = 0x00f067aa0ba902b7L;
 
   @Test
-  void newIdsAreLowercaseHexOfTheRightLengthAndDiffer() {
-    String t = TraceIds.newTraceId();
-    String s = TraceIds.newSpanId();
-    assertTrue(t.matches("[0-9a-f]{32}"), t);
-    assertTrue(s.matches("[0-9a-f]{16}"), s);
-    assertNotEquals(t, TraceIds.newTraceId());
-    assertNotEquals(s, TraceIds.newSpanId());
+  void newIdsAreNeverZeroAndDiffer() {
+    for (int i = 0; i < 1000; i++) {
+      assertNotEquals(0, TraceIds.newSpanId());
+      assertNotEquals(0, TraceIds.newTraceIdLow());
+    }
+    assertNotEquals(TraceIds.newSpanId(), TraceIds.newSpanId());
+    assertNotEquals(TraceIds.newTraceIdHigh(), TraceIds.newTraceIdHigh());
   }
 
   @Test
   void parsesAValidTraceparent() {
     TraceIds.Parent p = TraceIds.parse("00-" + TRACE + "-" + SPAN + "-01");
-    assertEquals(new TraceIds.Parent(TRACE, SPAN, true), p);
+    assertEquals(new TraceIds.Parent(TRACE_HIGH, TRACE_LOW, SPAN_ID, true), p);
     assertFalse(TraceIds.parse("00-" + TRACE + "-" + SPAN + "-00").sampled());
+    // one half of a trace id may be zero, not both
+    assertEquals(0, TraceIds.parse("00-" + "0".repeat(16) + TRACE.substring(16) + "-" + SPAN + "-01").traceIdHigh());
   }
 
   @Test
   void aLaterVersionMayCarryMoreFields() {
-    assertEquals(TRACE, TraceIds.parse("01-" + TRACE + "-" + SPAN + "-01-extra").traceId());
+    assertEquals(TRACE_LOW, TraceIds.parse("01-" + TRACE + "-" + SPAN + "-01-extra").traceIdLow());
     assertNull(TraceIds.parse("01-" + TRACE + "-" + SPAN + "-01extra"));
   }
 
@@ -48,6 +52,8 @@ class TraceIdsTest {
       "00-" + TRACE.substring(1) + "-" + SPAN + "-01",       // short trace id
       "00_" + TRACE + "-" + SPAN + "-01",                    // bad separator
       "00-" + TRACE + "-" + SPAN + "-0g",                    // bad flags
+      "00-+" + TRACE.substring(1) + "-" + SPAN + "-01",      // a sign, which Long.parseUnsignedLong would take
+      "00-" + TRACE + "-" + SPAN.substring(1) + "\u0660-01", // a non-ASCII digit (Arabic-Indic zero), likewise
     };
     for (String s : bad) {
       assertNull(TraceIds.parse(s), () -> "accepted " + s);
@@ -56,22 +62,21 @@ class TraceIdsTest {
 
   @Test
   void formatsTheUpstreamTraceparentWithTheSamplingDecision() {
-    assertEquals("00-" + TRACE + "-" + SPAN + "-01", TraceIds.traceparent(TRACE, SPAN, true));
-    assertEquals("00-" + TRACE + "-" + SPAN + "-00", TraceIds.traceparent(TRACE, SPAN, false));
-    assertFalse(TraceIds.parse(TraceIds.traceparent(TRACE, SPAN, false)).sampled());
+    assertEquals("00-" + TRACE + "-" + SPAN + "-01", TraceIds.traceparent(TRACE_HIGH, TRACE_LOW, SPAN_ID, true));
+    assertEquals("00-" + TRACE + "-" + SPAN + "-00", TraceIds.traceparent(TRACE_HIGH, TRACE_LOW, SPAN_ID, false));
+    assertFalse(TraceIds.parse(TraceIds.traceparent(TRACE_HIGH, TRACE_LOW, SPAN_ID, false)).sampled());
   }
 
   @Test
-  void decodesIdsToTheirBytesAndRefusesWhatIsNotAnId() {
-    byte[] id = new byte[16];
-    assertTrue(TraceIds.decode(TRACE, 32, id));
-    assertEquals(TRACE, java.util.HexFormat.of().formatHex(id));
-    assertTrue(TraceIds.decode(SPAN, 16, id));
-    assertEquals(SPAN, java.util.HexFormat.of().formatHex(id, 0, 8));
-    String[] bad = {null, "", SPAN, TRACE.toUpperCase(), "0".repeat(32), TRACE.substring(1) + "g",
-        TRACE.substring(1) + "\u0130", TRACE.substring(1) + "\u0161"}; // İ, š: past 0xFF, their low bytes are "0" and "a"
-    for (String s : bad) {
-      assertFalse(TraceIds.decode(s, 32, id), () -> "decoded " + s);
+  void idsRoundTripThroughTheirHex() {
+    assertEquals(TRACE, TraceIds.traceIdHex(TRACE_HIGH, TRACE_LOW));
+    assertEquals(SPAN, TraceIds.spanIdHex(SPAN_ID));
+    for (int i = 0; i < 1000; i++) {
+      long high = TraceIds.newTraceIdHigh();
+      long low = TraceIds.newTraceIdLow();
+      long span = TraceIds.newSpanId();
+      assertEquals(new TraceIds.Parent(high, low, span, true),
+          TraceIds.parse(TraceIds.traceparent(high, low, span, true)));
     }
   }
 }
