@@ -13,6 +13,8 @@ public final class MockStats {
   final LongAdder injectedFailures = new LongAdder();
   final LongAdder faults = new LongAdder();
   final LongAdder clientCloses = new LongAdder();
+  final LongAdder otlpExports = new LongAdder();
+  final LongAdder otlpBytes = new LongAdder();
 
   /** Requests received, any path. */
   public long requests() {
@@ -39,8 +41,19 @@ public final class MockStats {
     return clientCloses.sum();
   }
 
+  /** OTLP export requests received ({@code POST /v1/traces} and {@code /v1/metrics}). */
+  public long otlpExports() {
+    return otlpExports.sum();
+  }
+
+  /** Their body bytes, counted as they arrived. */
+  public long otlpBytes() {
+    return otlpBytes.sum();
+  }
+
   String json() {
     return "{\"requests\":" + requests() + ",\"streams\":" + streams() + ",\"injected_failures\":"
-        + injectedFailures() + ",\"faults\":" + faults() + ",\"client_closes\":" + clientCloses() + "}";
+        + injectedFailures() + ",\"faults\":" + faults() + ",\"client_closes\":" + clientCloses()
+        + ",\"otlp_exports\":" + otlpExports() + ",\"otlp_bytes\":" + otlpBytes() + "}";
   }
 }

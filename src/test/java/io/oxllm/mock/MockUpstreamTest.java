@@ -67,6 +67,21 @@ class MockUpstreamTest {
   }
 
   @Test
+  void otlpExportsAreAnsweredCountedAndDropped() {
+    String body = "x".repeat(3 * 1024 * 1024); // several reads: counted as they arrive
+    Reply r = client.post("/v1/traces", body, "content-type", "application/x-protobuf");
+    assertEquals(200, r.status());
+    assertEquals("application/x-protobuf", r.headers().get("content-type"));
+    assertEquals(0, r.body().length(), "an empty ExportTraceServiceResponse");
+    assertEquals(200, client.post("/v1/metrics", "m", "content-type", "application/x-protobuf").status());
+    assertEquals(2, mock.stats().otlpExports());
+    assertEquals(body.length() + 1, mock.stats().otlpBytes());
+    JsonObject stats = client.get("/mock/stats").json();
+    assertEquals(2, stats.getLong("otlp_exports"));
+    assertEquals(body.length() + 1, stats.getLong("otlp_bytes"));
+  }
+
+  @Test
   void completionsAnswerTextCompletionsAndIdsDiffer() {
     JsonObject a = client.post("/v1/completions", "{\"prompt\":\"hi\"}").json();
     JsonObject b = client.post("/v1/completions", "{\"prompt\":\"hi\"}").json();
