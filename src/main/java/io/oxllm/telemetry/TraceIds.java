@@ -9,9 +9,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * (all-zero ids are invalid per the W3C spec, so no valid id is 0). Why longs, not hex strings:
  * the request path made hex strings that only the worker read, and the worker spent almost a third
  * of its span encoding turning them back into bytes (measured alone: 243 ns a record before, 170
- * after). Random, not secret:
- * {@link ThreadLocalRandom} like the OTel SDK's own generator, so making ids costs the request
- * path no lock and no entropy pool.
+ * after). Random, not secret: {@link ThreadLocalRandom} like the OTel SDK's own generator, so
+ * making ids costs the request path no lock and no entropy pool.
  */
 public final class TraceIds {
   private static final char[] HEX = "0123456789abcdef".toCharArray();
@@ -89,21 +88,6 @@ public final class TraceIds {
     out[52] = '-';
     out[53] = '0';
     out[54] = sampled ? '1' : '0';
-    return new String(out);
-  }
-
-  /** A trace id as its 32 lowercase hex digits. */
-  public static String traceIdHex(long high, long low) {
-    char[] out = new char[32];
-    hex(high, out, 0);
-    hex(low, out, 16);
-    return new String(out);
-  }
-
-  /** A span id as its 16 lowercase hex digits. */
-  public static String spanIdHex(long id) {
-    char[] out = new char[16];
-    hex(id, out, 0);
     return new String(out);
   }
 

@@ -67,8 +67,8 @@ class GatewayTracingTest {
   void theClientsTraceContinuesThroughTheGatewayToTheUpstream(Vertx vertx) {
     e = E2eGateway.start(vertx, dir, "");
     e.a.respond(Behaviour.delayHeaders(200, Behaviour.chat("one two three")));
-    String clientTrace = TraceIds.traceIdHex(TraceIds.newTraceIdHigh(), TraceIds.newTraceIdLow());
-    String clientSpan = TraceIds.spanIdHex(TraceIds.newSpanId());
+    String clientTrace = TelemetryFixtures.traceIdHex(TraceIds.newTraceIdHigh(), TraceIds.newTraceIdLow());
+    String clientSpan = TelemetryFixtures.spanIdHex(TraceIds.newSpanId());
     long before = System.currentTimeMillis();
     Response r = e.chat(SMART, Map.of("traceparent", "00-" + clientTrace + "-" + clientSpan + "-01"));
     long after = System.currentTimeMillis();
@@ -103,8 +103,8 @@ class GatewayTracingTest {
   @Test
   void aTraceTheClientDidNotSampleHasNoSpansAndTheUpstreamIsToldSo(Vertx vertx) {
     e = E2eGateway.start(vertx, dir, "");
-    String clientTrace = TraceIds.traceIdHex(TraceIds.newTraceIdHigh(), TraceIds.newTraceIdLow());
-    String clientSpan = TraceIds.spanIdHex(TraceIds.newSpanId());
+    String clientTrace = TelemetryFixtures.traceIdHex(TraceIds.newTraceIdHigh(), TraceIds.newTraceIdLow());
+    String clientSpan = TelemetryFixtures.spanIdHex(TraceIds.newSpanId());
     Response r = e.chat(SOLO, Map.of("traceparent", "00-" + clientTrace + "-" + clientSpan + "-00"));
     assertEquals(200, r.status(), r::bodyAsString);
 

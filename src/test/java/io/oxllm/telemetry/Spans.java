@@ -29,21 +29,21 @@ final class Spans {
 
   /** The request span first, then the attempts in order; empty when the record's ids are unusable. */
   List<SpanData> of(RequestRecord r) {
-    String traceId = TraceIds.traceIdHex(r.traceIdHigh(), r.traceIdLow());
-    SpanContext self = SpanContext.create(traceId, TraceIds.spanIdHex(r.spanId()), TraceFlags.getSampled(),
+    String traceId = TelemetryFixtures.traceIdHex(r.traceIdHigh(), r.traceIdLow());
+    SpanContext self = SpanContext.create(traceId, TelemetryFixtures.spanIdHex(r.spanId()), TraceFlags.getSampled(),
         TraceState.getDefault());
     if (!self.isValid()) {
       return List.of(); // a record without ids cannot be placed in any trace
     }
     SpanContext parent = r.parentSpanId() == 0 ? SpanContext.getInvalid()
-        : SpanContext.createFromRemoteParent(traceId, TraceIds.spanIdHex(r.parentSpanId()), TraceFlags.getSampled(),
-            TraceState.getDefault());
+        : SpanContext.createFromRemoteParent(traceId, TelemetryFixtures.spanIdHex(r.parentSpanId()),
+            TraceFlags.getSampled(), TraceState.getDefault());
     List<SpanData> out = new ArrayList<>(1 + r.attempts().size());
     out.add(new GatewaySpan(name(r.operation(), r.requestedModel()), SpanKind.SERVER, self, parent,
         r.errorType() != null || r.outcome() == Outcome.UPSTREAM_ERROR ? StatusData.error() : StatusData.unset(),
         r.startEpochNanos(), Math.max(r.startEpochNanos(), r.endEpochNanos()), requestAttributes(r), resource, scope));
     for (AttemptRecord a : r.attempts()) {
-      SpanContext ctx = SpanContext.create(traceId, TraceIds.spanIdHex(a.spanId()), TraceFlags.getSampled(),
+      SpanContext ctx = SpanContext.create(traceId, TelemetryFixtures.spanIdHex(a.spanId()), TraceFlags.getSampled(),
           TraceState.getDefault());
       if (!ctx.isValid()) {
         continue;

@@ -5,6 +5,7 @@ import static io.oxllm.testing.Polling.await;
 import io.oxllm.config.TelemetryConfig;
 import io.vertx.core.Vertx;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 
 /** Records, configs and a started worker for the telemetry tests (no gateway needed). */
@@ -71,6 +72,16 @@ final class TelemetryFixtures {
   /** {@link #failover} in a new trace, without a client's parent. */
   static RequestRecord failover(String requestId, long start) {
     return failover(requestId, start, TraceIds.newTraceIdHigh(), TraceIds.newTraceIdLow(), 0);
+  }
+
+  /** A trace id as its 32 lowercase hex digits, as in a traceparent or an OTLP export read as hex. */
+  static String traceIdHex(long high, long low) {
+    return HexFormat.of().toHexDigits(high) + HexFormat.of().toHexDigits(low);
+  }
+
+  /** A span id as its 16 lowercase hex digits. */
+  static String spanIdHex(long id) {
+    return HexFormat.of().toHexDigits(id);
   }
 
   /** Waits up to 5 s for {@code t} to end; true if it has (a thread that outlives its owner fails a test). */

@@ -44,8 +44,8 @@ class TelemetrySpansTest {
     OtlpReceiver collector = await(OtlpReceiver.start(vertx));
     TelemetryConfig c = TelemetryFixtures.config(collector.endpoint(), 1024, "");
     TelemetryFixtures.Running running = TelemetryFixtures.start(vertx, c, TelemetryFixtures.fast(c));
-    String clientTrace = TraceIds.traceIdHex(TraceIds.newTraceIdHigh(), TraceIds.newTraceIdLow());
-    String clientSpan = TraceIds.spanIdHex(TraceIds.newSpanId());
+    String clientTrace = TelemetryFixtures.traceIdHex(TraceIds.newTraceIdHigh(), TraceIds.newTraceIdLow());
+    String clientSpan = TelemetryFixtures.spanIdHex(TraceIds.newSpanId());
     TraceIds.Parent parent = TraceIds.parse("00-" + clientTrace + "-" + clientSpan + "-01");
     long start = Telemetry.epochNanos();
     RequestRecord r = TelemetryFixtures.failover("req-span-1", start, parent.traceIdHigh(), parent.traceIdLow(),
@@ -56,7 +56,7 @@ class TelemetrySpansTest {
     assertEquals(3, spans.size(), spans::toString);
     assertEquals(0, collector.rejected());
     Map<String, Span> byId = byId(spans);
-    Span server = byId.get(TraceIds.spanIdHex(r.spanId()));
+    Span server = byId.get(TelemetryFixtures.spanIdHex(r.spanId()));
     assertNotNull(server, "the request span has the record's span id");
     assertEquals(Span.SpanKind.SPAN_KIND_SERVER, server.getKind());
     assertEquals("chat v", server.getName());
@@ -78,12 +78,12 @@ class TelemetrySpansTest {
     assertFalse(attrs.containsKey("error.type"), attrs::toString);
 
     for (AttemptRecord a : r.attempts()) {
-      Span attempt = byId.get(TraceIds.spanIdHex(a.spanId()));
-      assertNotNull(attempt, "attempt span " + TraceIds.spanIdHex(a.spanId()));
+      Span attempt = byId.get(TelemetryFixtures.spanIdHex(a.spanId()));
+      assertNotNull(attempt, "attempt span " + TelemetryFixtures.spanIdHex(a.spanId()));
       assertEquals(Span.SpanKind.SPAN_KIND_CLIENT, attempt.getKind());
       assertEquals("chat " + a.upstreamModel(), attempt.getName());
       assertEquals(clientTrace, HEX.formatHex(attempt.getTraceId().toByteArray()));
-      assertEquals(TraceIds.spanIdHex(r.spanId()), HEX.formatHex(attempt.getParentSpanId().toByteArray()),
+      assertEquals(TelemetryFixtures.spanIdHex(r.spanId()), HEX.formatHex(attempt.getParentSpanId().toByteArray()),
           "child of the request span");
       assertEquals(a.startEpochNanos(), attempt.getStartTimeUnixNano());
       assertEquals(a.endEpochNanos(), attempt.getEndTimeUnixNano());
@@ -92,7 +92,7 @@ class TelemetrySpansTest {
       assertEquals(a.upstreamModel(), aa.get("gen_ai.request.model"));
       assertEquals(Integer.toString(a.status()), aa.get("http.response.status_code"));
     }
-    Span first = byId.get(TraceIds.spanIdHex(r.attempts().get(0).spanId()));
+    Span first = byId.get(TelemetryFixtures.spanIdHex(r.attempts().get(0).spanId()));
     assertEquals("503", OtlpReceiver.attributes(first.getAttributesList()).get("error.type"));
     assertEquals(Status.StatusCode.STATUS_CODE_ERROR, first.getStatus().getCode());
     assertEquals(4 * MS, first.getEndTimeUnixNano() - first.getStartTimeUnixNano(), "a real duration");
@@ -111,14 +111,14 @@ class TelemetrySpansTest {
 
     List<Span> spans = until(SOON, collector::spans, s -> s.size() >= 2, "request + attempt spans");
     Map<String, Span> byId = byId(spans);
-    Span server = byId.get(TraceIds.spanIdHex(r.spanId()));
+    Span server = byId.get(TelemetryFixtures.spanIdHex(r.spanId()));
     assertTrue(server.getParentSpanId().isEmpty(), "a root span when the client sent no traceparent");
     assertEquals(Status.StatusCode.STATUS_CODE_ERROR, server.getStatus().getCode());
     Map<String, String> attrs = OtlpReceiver.attributes(server.getAttributesList());
     assertEquals("upstream_timeout", attrs.get("error.type"));
     assertEquals("504", attrs.get("http.response.status_code"));
     assertFalse(attrs.containsKey("gen_ai.usage.input_tokens"), "unknown tokens are left out, not -1");
-    Span attempt = byId.get(TraceIds.spanIdHex(r.attempts().get(0).spanId()));
+    Span attempt = byId.get(TelemetryFixtures.spanIdHex(r.attempts().get(0).spanId()));
     Map<String, String> aa = OtlpReceiver.attributes(attempt.getAttributesList());
     assertEquals("timeout", aa.get("error.type"));
     assertFalse(aa.containsKey("http.response.status_code"), "no status came back");
@@ -127,8 +127,8 @@ class TelemetrySpansTest {
 
   @Test
   void traceContextContinuesFromClientThroughGatewayToUpstream() {
-    String clientHeader = "00-" + TraceIds.traceIdHex(TraceIds.newTraceIdHigh(), TraceIds.newTraceIdLow()) + "-"
-        + TraceIds.spanIdHex(TraceIds.newSpanId()) + "-01";
+    String clientHeader = "00-" + TelemetryFixtures.traceIdHex(TraceIds.newTraceIdHigh(), TraceIds.newTraceIdLow())
+        + "-" + TelemetryFixtures.spanIdHex(TraceIds.newSpanId()) + "-01";
     TraceIds.Parent client = TraceIds.parse(clientHeader);
     RequestRecord r = TelemetryFixtures.failover("req-span-3", Telemetry.epochNanos(), client.traceIdHigh(),
         client.traceIdLow(), client.spanId());
@@ -139,9 +139,10 @@ class TelemetrySpansTest {
       // what the upstream receives for this attempt, and what it would read back from it
       TraceIds.Parent upstreamSaw = TraceIds.parse(TraceIds.traceparent(r.traceIdHigh(), r.traceIdLow(), a.spanId(),
           true));
-      assertEquals(clientHeader.substring(3, 35), TraceIds.traceIdHex(upstreamSaw.traceIdHigh(), upstreamSaw.traceIdLow()),
+      assertEquals(clientHeader.substring(3, 35),
+          TelemetryFixtures.traceIdHex(upstreamSaw.traceIdHigh(), upstreamSaw.traceIdLow()),
           "one trace from client to upstream");
-      assertEquals(spans.get(i + 1).getSpanId(), TraceIds.spanIdHex(upstreamSaw.spanId()),
+      assertEquals(spans.get(i + 1).getSpanId(), TelemetryFixtures.spanIdHex(upstreamSaw.spanId()),
           "the upstream's parent is the attempt span");
       assertTrue(upstreamSaw.sampled());
     }

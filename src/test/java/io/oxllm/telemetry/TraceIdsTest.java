@@ -69,8 +69,8 @@ class TraceIdsTest {
 
   @Test
   void idsRoundTripThroughTheirHex() {
-    assertEquals(TRACE, TraceIds.traceIdHex(TRACE_HIGH, TRACE_LOW));
-    assertEquals(SPAN, TraceIds.spanIdHex(SPAN_ID));
+    assertEquals(TRACE, TelemetryFixtures.traceIdHex(TRACE_HIGH, TRACE_LOW));
+    assertEquals(SPAN, TelemetryFixtures.spanIdHex(SPAN_ID));
     for (int i = 0; i < 1000; i++) {
       long high = TraceIds.newTraceIdHigh();
       long low = TraceIds.newTraceIdLow();
