@@ -7,24 +7,24 @@ import io.opentelemetry.api.metrics.LongHistogram;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
-import io.opentelemetry.sdk.metrics.SdkMeterProviderBuilder;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
-import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
 import io.opentelemetry.sdk.resources.Resource;
-import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * The one metrics model (SPEC section 7), in an SDK {@link SdkMeterProvider} with two readers: a
- * {@link PullMetricReader} that {@code /metrics} renders, and, when an OTLP exporter is given, a
- * {@link PeriodicMetricReader} pushing the same instruments every interval (and once more at
- * shutdown; the worker always gives one, which sends nowhere while there is no endpoint). The
- * worker thread records; collection may happen on any thread.
+ * The one metrics model (SPEC section 7), in an SDK {@link SdkMeterProvider} with one reader, a
+ * cumulative {@link PullMetricReader}: {@code /metrics} renders what it collects, and
+ * {@link #exportNow} hands the same collection to the OTLP exporter (the worker calls it every
+ * interval, and {@link #shutdown} once more). Why not a second, periodic reader for OTLP: every
+ * reader keeps its own storage that each recorded value goes into, and with two readers recording
+ * cost twice as much (168 against 81 ns a record, microbenchmark), for the same cumulative numbers.
+ * The worker thread records and exports; collection for {@code /metrics} may happen on any thread.
  */
 final class GenAiMetrics {
   private static final Attributes INPUT = Attributes.of(SemConv.TOKEN_TYPE, "input");
@@ -32,6 +32,7 @@ final class GenAiMetrics {
 
   private final SdkMeterProvider provider;
   private final PullMetricReader pull = new PullMetricReader();
+  private final MetricExporter otlp;
   private final LongHistogram tokenUsage;
   private final DoubleHistogram duration;
   private final DoubleHistogram timeToFirstToken;
@@ -39,17 +40,14 @@ final class GenAiMetrics {
   private final Map<AttributeKey, AttributeSets> attributeCache = new HashMap<>();
 
   /**
-   * @param otlp the OTLP metric exporter, or null for none
+   * @param otlp the OTLP metric exporter {@link #exportNow} uses, or null for none
    * @param providerStates circuit state per provider (0 closed, 1 half open, 2 open), read at each collection
    * @param dropped the records the queue refused so far
    */
-  GenAiMetrics(Resource resource, MetricExporter otlp, Duration interval,
-      Supplier<Map<String, Integer>> providerStates, LongSupplier dropped) {
-    SdkMeterProviderBuilder builder = SdkMeterProvider.builder().setResource(resource).registerMetricReader(pull);
-    if (otlp != null) {
-      builder.registerMetricReader(PeriodicMetricReader.builder(otlp).setInterval(interval).build());
-    }
-    provider = builder.build();
+  GenAiMetrics(Resource resource, MetricExporter otlp, Supplier<Map<String, Integer>> providerStates,
+      LongSupplier dropped) {
+    this.otlp = otlp;
+    provider = SdkMeterProvider.builder().setResource(resource).registerMetricReader(pull).build();
     Meter meter = provider.meterBuilder("io.oxllm.telemetry").build();
     tokenUsage = meter.histogramBuilder(SemConv.TOKEN_USAGE).ofLongs().setUnit("{token}")
         .setDescription("Tokens used per request, by gen_ai.token.type (input or output).")
@@ -123,10 +121,23 @@ final class GenAiMetrics {
   }
 
   /**
-   * Final OTLP export and shutdown of both readers; blocks the caller up to the exporter's timeout
-   * (the worker calls it on a thread of its own).
+   * Sends what the reader holds now (cumulative since start) through the OTLP exporter; completes
+   * with the export. Marshals on the caller's thread: the worker's, never an event loop.
    */
+  CompletableResultCode exportNow() {
+    if (otlp == null) {
+      return CompletableResultCode.ofSuccess();
+    }
+    try {
+      return otlp.export(pull.collect());
+    } catch (RuntimeException e) {
+      return CompletableResultCode.ofExceptionalFailure(e);
+    }
+  }
+
+  /** The final OTLP export, then the provider's shutdown; completes when both have. */
   CompletableResultCode shutdown() {
-    return provider.shutdown();
+    CompletableResultCode last = exportNow();
+    return CompletableResultCode.ofAll(List.of(last, provider.shutdown()));
   }
 }

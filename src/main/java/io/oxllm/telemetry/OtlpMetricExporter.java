@@ -13,15 +13,14 @@ import java.util.Collection;
 import java.util.function.Supplier;
 
 /**
- * The OTLP metric exporter the {@code PeriodicMetricReader} pushes through: the SDK's own
+ * The OTLP metric exporter {@link GenAiMetrics#exportNow} pushes through: the SDK's own
  * marshaler writes the request ({@code MetricsRequestMarshaler}, exporter-common's internal type:
  * the pinned SDK version makes it safe, a version that drops it fails the build), and the current
  * {@link OtlpExport} posts it, so metrics need neither the JDK HTTP client nor its classes (why:
  * {@link OtlpHttpSender}). With no {@code otlp_endpoint} an export does nothing and succeeds; the
  * endpoint may come and go with a reload, the reader and its instruments stay. Cumulative
  * temporality and the default aggregations, as the SDK's {@code OtlpHttpMetricExporter}. Each
- * export's outcome is counted and reported ({@link ExportFailures}): the reader only logs a
- * failure at FINE, so without this a dead collector would go unnoticed for metrics.
+ * export's outcome is counted and reported with the spans' ({@link ExportFailures}).
  */
 final class OtlpMetricExporter implements MetricExporter {
   private final Supplier<OtlpExport> target;
@@ -31,7 +30,7 @@ final class OtlpMetricExporter implements MetricExporter {
     this.target = target;
   }
 
-  /** Called on the reader's thread (or the shutdown's), never an event loop: marshalling may take a while. */
+  /** Called on the telemetry worker's thread (or the shutdown's), never an event loop: marshalling may take a while. */
   @Override
   public CompletableResultCode export(Collection<MetricData> metrics) {
     OtlpExport export = target.get();

@@ -54,7 +54,12 @@ final class TelemetryLoop {
 
   /** Runs {@code task} on this loop now and every {@code periodMs}; cancel through the returned future. */
   ScheduledFuture<?> every(Runnable task, long periodMs) {
-    return context.nettyEventLoop().scheduleAtFixedRate(task, 0, periodMs, TimeUnit.MILLISECONDS);
+    return every(task, 0, periodMs);
+  }
+
+  /** Runs {@code task} on this loop after {@code delayMs} and every {@code periodMs} from then on. */
+  ScheduledFuture<?> every(Runnable task, long delayMs, long periodMs) {
+    return context.nettyEventLoop().scheduleAtFixedRate(task, delayMs, periodMs, TimeUnit.MILLISECONDS);
   }
 
   /**

@@ -51,6 +51,7 @@ final class TelemetryVerticle extends VerticleBase {
   private TelemetryLoop loop;
   private ScheduledFuture<?> drainTimer;
   private ScheduledFuture<?> stateTimer;
+  private ScheduledFuture<?> metricTimer;
   private boolean stopped;
   private long processingErrors;
 
@@ -66,8 +67,8 @@ final class TelemetryVerticle extends VerticleBase {
         AttributeKey.stringKey("service.name"), c.serviceName(),
         AttributeKey.stringKey("service.version"), Version.VALUE)));
     // always there, exporting nothing while there is no endpoint: a reload may add one
-    metrics = new GenAiMetrics(resource, new OtlpMetricExporter(() -> otlp), tuning.metricInterval(),
-        telemetry::providerStates, telemetry::dropped);
+    metrics = new GenAiMetrics(resource, new OtlpMetricExporter(() -> otlp), telemetry::providerStates,
+        telemetry::dropped);
     List<String> skipped = telemetry.otlpHeaders().skipped();
     if (!skipped.isEmpty()) {
       ExportFailures.LOG.log(Level.WARNING, OtlpHeaders.VARIABLE + ": left out, not valid headers for an export: "
@@ -77,6 +78,8 @@ final class TelemetryVerticle extends VerticleBase {
     apply(c);
     telemetry.attach(this);
     stateTimer = loop.every(() -> onWorker(this::pollProviderStates), tuning.statePollMs());
+    long metricMs = tuning.metricInterval().toMillis();
+    metricTimer = loop.every(() -> onWorker(this::exportMetrics), metricMs, metricMs);
     pace = new DrainPace(c.queueCapacity(), tuning.minDrainMs(), tuning.maxDrainMs(), System.nanoTime());
     scheduleDrain(tuning.maxDrainMs());
     return Future.succeededFuture();
@@ -189,6 +192,13 @@ final class TelemetryVerticle extends VerticleBase {
     }
   }
 
+  /** The periodic OTLP metric export: to whatever endpoint is current, nothing while there is none. */
+  private void exportMetrics() {
+    if (!stopped) {
+      metrics.exportNow(); // its outcome is counted and reported by the export (ExportFailures)
+    }
+  }
+
   /** The routing verticle owns circuit states: ask it (cheap, local) for the gauge's values. */
   private void pollProviderStates() {
     if (otlp == null || stopped) {
@@ -219,6 +229,7 @@ final class TelemetryVerticle extends VerticleBase {
     stopped = true;
     drainTimer.cancel(false);
     stateTimer.cancel(false);
+    metricTimer.cancel(false);
     drain(telemetry.config().queueCapacity());
     if (log != null) {
       log.close();
@@ -226,7 +237,7 @@ final class TelemetryVerticle extends VerticleBase {
     long boundMs = tuning.shutdownMs();
     OtlpExport last = otlp;
     Future<Void> spansDone = last == null ? Future.succeededFuture() : last.flush();
-    // the SDK's metric shutdown blocks its caller for the final export: give it its own thread
+    // the final metric export is waited for (bounded): give the wait its own thread
     Promise<Void> metricsDone = Promise.promise();
     Thread metricsShutdown = new Thread(() -> {
       metrics.shutdown().join(boundMs, TimeUnit.MILLISECONDS);
