@@ -177,15 +177,6 @@ final class ProtoWriter implements RunCache.Target {
     raw(value);
   }
 
-  /** A bytes field of the first {@code length} bytes of {@code value}. */
-  void bytes(int field, byte[] value, int length) {
-    tag(field, LENGTH_DELIMITED);
-    varint(length);
-    ensure(length);
-    System.arraycopy(value, 0, buf, pos, length);
-    pos += length;
-  }
-
   /** A span id: an 8-byte bytes field, the id's bytes big-endian (the W3C and OTLP order). */
   void id(int field, long id) {
     ensure(10);
