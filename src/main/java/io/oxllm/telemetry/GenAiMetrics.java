@@ -8,7 +8,6 @@ import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.data.MetricData;
-import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import io.opentelemetry.sdk.resources.Resource;
 import java.util.Collection;
 import java.util.HashMap;
@@ -32,7 +31,7 @@ final class GenAiMetrics {
 
   private final SdkMeterProvider provider;
   private final PullMetricReader pull = new PullMetricReader();
-  private final MetricExporter otlp;
+  private final OtlpMetricExporter otlp;
   private final LongHistogram tokenUsage;
   private final DoubleHistogram duration;
   private final DoubleHistogram timeToFirstToken;
@@ -44,7 +43,7 @@ final class GenAiMetrics {
    * @param providerStates circuit state per provider (0 closed, 1 half open, 2 open), read at each collection
    * @param dropped the records the queue refused so far
    */
-  GenAiMetrics(Resource resource, MetricExporter otlp, Supplier<Map<String, Integer>> providerStates,
+  GenAiMetrics(Resource resource, OtlpMetricExporter otlp, Supplier<Map<String, Integer>> providerStates,
       LongSupplier dropped) {
     this.otlp = otlp;
     provider = SdkMeterProvider.builder().setResource(resource).registerMetricReader(pull).build();
@@ -122,17 +121,10 @@ final class GenAiMetrics {
 
   /**
    * Sends what the reader holds now (cumulative since start) through the OTLP exporter; completes
-   * with the export. Marshals on the caller's thread: the worker's, never an event loop.
+   * with the export. Collects and marshals on the caller's thread: the worker's, never an event loop.
    */
   CompletableResultCode exportNow() {
-    if (otlp == null) {
-      return CompletableResultCode.ofSuccess();
-    }
-    try {
-      return otlp.export(pull.collect());
-    } catch (RuntimeException e) {
-      return CompletableResultCode.ofExceptionalFailure(e);
-    }
+    return otlp == null ? CompletableResultCode.ofSuccess() : otlp.export(pull::collect);
   }
 
   /** The final OTLP export, then the provider's shutdown; completes when both have. */

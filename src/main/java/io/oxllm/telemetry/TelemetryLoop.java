@@ -52,12 +52,10 @@ final class TelemetryLoop {
     return context.nettyEventLoop().schedule(task, delayMs, TimeUnit.MILLISECONDS);
   }
 
-  /** Runs {@code task} on this loop now and every {@code periodMs}; cancel through the returned future. */
-  ScheduledFuture<?> every(Runnable task, long periodMs) {
-    return every(task, 0, periodMs);
-  }
-
-  /** Runs {@code task} on this loop after {@code delayMs} and every {@code periodMs} from then on. */
+  /**
+   * Runs {@code task} on this loop after {@code delayMs} and every {@code periodMs} from then on;
+   * cancel through the returned future.
+   */
   ScheduledFuture<?> every(Runnable task, long delayMs, long periodMs) {
     return context.nettyEventLoop().scheduleAtFixedRate(task, delayMs, periodMs, TimeUnit.MILLISECONDS);
   }

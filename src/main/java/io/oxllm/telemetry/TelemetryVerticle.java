@@ -77,7 +77,7 @@ final class TelemetryVerticle extends VerticleBase {
     loop = new TelemetryLoop(vertx);
     apply(c);
     telemetry.attach(this);
-    stateTimer = loop.every(() -> onWorker(this::pollProviderStates), tuning.statePollMs());
+    stateTimer = loop.every(() -> onWorker(this::pollProviderStates), 0, tuning.statePollMs());
     long metricMs = tuning.metricInterval().toMillis();
     metricTimer = loop.every(() -> onWorker(this::exportMetrics), metricMs, metricMs);
     pace = new DrainPace(c.queueCapacity(), tuning.minDrainMs(), tuning.maxDrainMs(), System.nanoTime());
