@@ -9,14 +9,14 @@ import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import org.jctools.queues.atomic.MpscAtomicArrayQueue;
 
 /**
  * Telemetry off the request path (SPEC section 7), one per gateway. The request path calls only
- * {@link #offer}: a non-blocking put into a bounded queue, dropped and counted when full. The
+ * {@link #offer}: a lock-free put into a bounded queue, dropped and counted when full. The
  * telemetry worker ({@link #deploy}) drains it into spans, metrics, the request log and the
  * per-provider token totals. Counters are thread-safe: the routing verticle reads them for
  * {@code /status}, an HTTP verticle renders {@link #prometheusText} for {@code /metrics}.
@@ -37,7 +37,12 @@ public final class Telemetry {
   private final TelemetryConfig config;
   private final Tuning tuning;
   private final OtlpHeaders.Parsed otlpHeaders;
-  private final ArrayBlockingQueue<RequestRecord> queue;
+  // many event loops offer, one worker drains. Lock-free: an ArrayBlockingQueue's offer takes the
+  // lock its drainTo holds, so an event loop could wait on a worker descheduled mid-drain
+  private final MpscAtomicArrayQueue<RequestRecord> queue;
+  private final int capacity;
+  // from this depth on, an offer asks the worker to drain now rather than at its paced time
+  private final int wakeDepth;
   private final LongAdder dropped = new LongAdder();
   private final AtomicLong exported = new AtomicLong();
   private final Map<String, Tokens> tokens = new ConcurrentHashMap<>();
@@ -52,7 +57,10 @@ public final class Telemetry {
     this.config = config;
     this.tuning = tuning;
     this.otlpHeaders = otlpHeaders;
-    this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
+    this.capacity = config.queueCapacity();
+    // the array is a power of two of at least two places; the threshold offer keeps to capacity
+    this.queue = new MpscAtomicArrayQueue<>(Math.max(2, capacity));
+    this.wakeDepth = Math.max(1, capacity / 2);
   }
 
   /** The telemetry of a gateway with this {@code [telemetry]} table; nothing runs until {@link #deploy}. */
@@ -71,15 +79,20 @@ public final class Telemetry {
 
   /**
    * Hands one finished request to telemetry. Non-blocking and never throws: false (and
-   * {@link #dropped()} goes up) when the queue is full or the record is null.
+   * {@link #dropped()} goes up) when the queue is full or the record is null. An offer that finds
+   * the queue half full asks the worker to drain now ({@link TelemetryVerticle#drainSoon}): the
+   * worker paces its drains by the rate records came at, and a burst after a quiet spell would
+   * otherwise fill the queue before the next drain.
    */
   public boolean offer(RequestRecord r) {
-    try {
-      if (r != null && queue.offer(r)) {
-        return true;
+    if (r != null && queue.offerIfBelowThreshold(r, capacity)) {
+      if (queue.size() >= wakeDepth) {
+        TelemetryVerticle w = worker;
+        if (w != null) {
+          w.drainSoon();
+        }
       }
-    } catch (RuntimeException e) {
-      // offer on an ArrayBlockingQueue does not throw for a non-null element; belt and braces
+      return true;
     }
     dropped.increment();
     return false;
@@ -188,7 +201,7 @@ public final class Telemetry {
 
   /** Moves up to {@code max} records into {@code into}; the worker thread only. */
   int drainTo(java.util.Collection<RequestRecord> into, int max) {
-    return queue.drainTo(into, max);
+    return queue.drain(into::add, max);
   }
 
   void processed(int n) {

@@ -20,15 +20,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The telemetry worker: deployed with worker threading on its own one-thread pool, it drains the
- * {@link Telemetry} queue on a timer paced by the rate records arrive at ({@link DrainPace}) into
- * metrics, the request log and OTLP spans. The timer and the exports' I/O run on telemetry's own
- * event loop ({@link TelemetryLoop}), not on a request path's. Exports are asynchronous and
- * bounded ({@link OtlpExport}); nothing here waits on the collector, and the final flush at
- * undeploy is bounded by {@code shutdownMs}. A reload may change the endpoint and the log
+ * {@link Telemetry} queue on a timer paced by the rate records arrive at ({@link DrainPace}), or at
+ * once when an offer finds it half full ({@link #drainSoon}), into metrics, the request log and
+ * OTLP spans. The timer and the exports' I/O run on telemetry's own event loop
+ * ({@link TelemetryLoop}), not on a request path's. Exports are asynchronous and bounded
+ * ({@link OtlpExport}); nothing here waits on the collector, and the final flush at undeploy is
+ * bounded by {@code shutdownMs}. A reload may change the endpoint and the log
  * ({@link #reconfigure}); the metrics and the queue stay.
  */
 final class TelemetryVerticle extends VerticleBase {
@@ -50,6 +52,8 @@ final class TelemetryVerticle extends VerticleBase {
   private DrainPace pace;
   private TelemetryLoop loop;
   private ScheduledFuture<?> drainTimer;
+  // an offer found the queue half full and asked for a drain now; cleared when a drain begins
+  private final AtomicBoolean drainRequested = new AtomicBoolean();
   private ScheduledFuture<?> stateTimer;
   private ScheduledFuture<?> metricTimer;
   private boolean stopped;
@@ -132,9 +136,28 @@ final class TelemetryVerticle extends VerticleBase {
     if (stopped) {
       return; // a timer that fired as stop() began
     }
+    drainRequested.set(false);
     long began = System.nanoTime();
     int drained = drain(Integer.MAX_VALUE);
     scheduleDrain(pace.nextDelayMs(drained, began));
+  }
+
+  /**
+   * Asks for a drain now instead of at the paced time: the queue is half full (a burst after a
+   * quiet spell, which the pace, set by the rate before it, would let overflow). Any thread; one
+   * task for this worker per request at most, and nothing while one is pending.
+   */
+  void drainSoon() {
+    if (!drainRequested.get() && drainRequested.compareAndSet(false, true)) {
+      context.runOnContext(v -> drainEarly());
+    }
+  }
+
+  private void drainEarly() {
+    // a timer that cannot be cancelled has fired: its tick is queued on this thread and drains
+    if (!stopped && drainTimer.cancel(false)) {
+      tick();
+    }
   }
 
   /** The next {@link #tick}, on this worker's thread, timed by telemetry's loop. */

@@ -46,6 +46,11 @@ record Tuning(long minDrainMs, long maxDrainMs, Duration metricInterval, long lo
         spanLingerMs, exportBackoffMinMs, exportBackoffMaxMs);
   }
 
+  Tuning withDrainMs(long min, long max) {
+    return new Tuning(min, max, metricInterval, logMaxBytes, exportTimeout, failureReportMs, shutdownMs, statePollMs,
+        spanLingerMs, exportBackoffMinMs, exportBackoffMaxMs);
+  }
+
   Tuning withFailureReportMs(long ms) {
     return new Tuning(minDrainMs, maxDrainMs, metricInterval, logMaxBytes, exportTimeout, ms, shutdownMs, statePollMs,
         spanLingerMs, exportBackoffMinMs, exportBackoffMaxMs);

@@ -64,6 +64,47 @@ class TelemetryOverloadTest {
   }
 
   @Test
+  void theQueueHoldsExactlyItsCapacityWhateverItsArraySize() {
+    for (int capacity : new int[] {1, 3, 8, 1000}) { // the lock-free queue's array is a power of two, two at least
+      TelemetryConfig c = TelemetryFixtures.config("", capacity, "");
+      Telemetry t = new Telemetry(c, Tuning.of(c)); // no worker: nothing drains
+      long now = Telemetry.epochNanos();
+      int accepted = 0;
+      for (int i = 0; i < capacity + 5; i++) {
+        accepted += t.offer(TelemetryFixtures.ok("q-" + i, now)) ? 1 : 0;
+      }
+      assertEquals(capacity, accepted, "capacity " + capacity);
+      assertEquals(capacity, t.queueDepth());
+      assertEquals(5, t.dropped());
+      assertEquals(false, t.offer(null));
+      assertEquals(6, t.dropped(), "a null record is refused and counted");
+    }
+  }
+
+  @Test
+  void aBurstAfterAQuietSpellIsDrainedBeforeTheQueueFills(Vertx vertx) {
+    TelemetryConfig c = TelemetryFixtures.config("", 64, "");
+    // the paced drain comes every ten minutes at most: only a drain the offers ask for empties the
+    // queue within this test (before, a burst from quiet at 30k a second overflowed 1024 places
+    // in the 50 ms the pace then waits)
+    TelemetryFixtures.Running running = TelemetryFixtures.start(vertx, c,
+        TelemetryFixtures.fast(c).withDrainMs(1, 600_000));
+    Telemetry t = running.telemetry();
+    long now = Telemetry.epochNanos();
+    int offered = 0;
+    for (int burst = 0; burst < 20; burst++) {
+      for (int i = 0; i < 48; i++) { // past half the queue, short of all of it
+        assertTrue(t.offer(TelemetryFixtures.ok("b-" + offered++, now)), "offer " + offered);
+      }
+      int expected = offered;
+      until(SOON, t::exported, n -> n == expected, "burst " + burst + " drained long before the paced drain");
+    }
+    assertEquals(0, t.dropped());
+    assertEquals(0, t.queueDepth());
+    running.stop();
+  }
+
+  @Test
   void aDeadCollectorIsLoggedOnceAndCostsNothing(Vertx vertx) {
     try (LogCapture log = LogCapture.start()) {
       TelemetryConfig c = TelemetryFixtures.config("http://127.0.0.1:" + OtlpReceiver.deadPort(), 1024, "");
