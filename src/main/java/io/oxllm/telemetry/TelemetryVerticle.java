@@ -149,7 +149,11 @@ final class TelemetryVerticle extends VerticleBase {
    */
   void drainSoon() {
     if (!drainRequested.get() && drainRequested.compareAndSet(false, true)) {
-      context.runOnContext(v -> drainEarly());
+      try {
+        context.runOnContext(v -> drainEarly());
+      } catch (RuntimeException e) {
+        // the worker's pool has closed (a shutdown raced this offer): nothing drains any more
+      }
     }
   }
 
@@ -250,6 +254,7 @@ final class TelemetryVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopped = true;
+    drainRequested.set(true); // for good: no offer asks a stopped worker for a drain
     drainTimer.cancel(false);
     stateTimer.cancel(false);
     metricTimer.cancel(false);

@@ -105,6 +105,21 @@ class TelemetryOverloadTest {
   }
 
   @Test
+  void offersAfterTheWorkerStoppedFillTheQueueAndAreCountedWithoutThrowing(Vertx vertx) {
+    TelemetryConfig c = TelemetryFixtures.config("", 16, "");
+    TelemetryFixtures.Running running = TelemetryFixtures.start(vertx, c, TelemetryFixtures.fast(c));
+    Telemetry t = running.telemetry();
+    running.stop();
+    long now = Telemetry.epochNanos();
+    int accepted = 0;
+    for (int i = 0; i < 40; i++) { // past half: an offer would ask the stopped worker for a drain
+      accepted += t.offer(TelemetryFixtures.ok("s-" + i, now)) ? 1 : 0;
+    }
+    assertEquals(16, accepted);
+    assertEquals(24, t.dropped());
+  }
+
+  @Test
   void aDeadCollectorIsLoggedOnceAndCostsNothing(Vertx vertx) {
     try (LogCapture log = LogCapture.start()) {
       TelemetryConfig c = TelemetryFixtures.config("http://127.0.0.1:" + OtlpReceiver.deadPort(), 1024, "");
