@@ -144,8 +144,8 @@ final class TelemetryVerticle extends VerticleBase {
 
   /**
    * Asks for a drain now instead of at the paced time: the queue is half full (a burst after a
-   * quiet spell, which the pace, set by the rate before it, would let overflow). Any thread; one
-   * task for this worker per request at most, and nothing while one is pending.
+   * quiet spell, which the pace, set by the rate before it, would let overflow). Any thread;
+   * queues one task for this worker, none while one is pending.
    */
   void drainSoon() {
     if (!drainRequested.get() && drainRequested.compareAndSet(false, true)) {
