@@ -3,6 +3,7 @@ package io.oxllm.telemetry;
 import static io.oxllm.testing.Polling.await;
 import static io.oxllm.testing.Polling.until;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.oxllm.config.TelemetryConfig;
@@ -65,7 +66,8 @@ class TelemetryOverloadTest {
 
   @Test
   void theQueueHoldsExactlyItsCapacityWhateverItsArraySize() {
-    for (int capacity : new int[] {1, 3, 8, 1000}) { // the lock-free queue's array is a power of two, two at least
+    // the lock-free queue's array is a power of two, of two places at least
+    for (int capacity : new int[] {1, 3, 8, 1000}) {
       TelemetryConfig c = TelemetryFixtures.config("", capacity, "");
       Telemetry t = new Telemetry(c, Tuning.of(c)); // no worker: nothing drains
       long now = Telemetry.epochNanos();
@@ -76,7 +78,7 @@ class TelemetryOverloadTest {
       assertEquals(capacity, accepted, "capacity " + capacity);
       assertEquals(capacity, t.queueDepth());
       assertEquals(5, t.dropped());
-      assertEquals(false, t.offer(null));
+      assertFalse(t.offer(null));
       assertEquals(6, t.dropped(), "a null record is refused and counted");
     }
   }
