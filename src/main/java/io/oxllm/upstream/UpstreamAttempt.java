@@ -68,6 +68,10 @@ public final class UpstreamAttempt {
     return client.request(options)
         .compose(req -> {
           request = req;
+          // failures reach the attempt through send()'s future and the response's handlers; with no
+          // handler here Vert.x logs our own reset (the attempt given up) as SEVERE, once per client
+          // that left while its attempt waited for a pooled connection
+          req.exceptionHandler(err -> { });
           if (abortReason != null) {
             req.reset();
             return Future.failedFuture(new AttemptFailure(abortReason));

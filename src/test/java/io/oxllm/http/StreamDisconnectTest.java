@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.oxllm.testing.Behaviour;
+import io.oxllm.testing.ChainToml;
+import io.oxllm.testing.GatewayHarness;
+import io.oxllm.testing.LogCapture;
 import io.oxllm.testing.StreamRecorder;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -13,6 +16,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxTestContext;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -123,6 +127,40 @@ class StreamDisconnectTest extends StreamTestBase {
     } else {
       vertx.setTimer(delayMs, t -> leave.run());
     }
+  }
+
+  @Test
+  void aClientLeavingWhileWaitingForAPooledConnectionIsNotLoggedAsAnError(VertxTestContext ctx) {
+    // clients leave all the time (a closed tab, the end of a load test): no cause for alarm, and a
+    // log line per leaving client is I/O on the event loop. This one leaves while its attempt waits
+    // for a's only connection; when the connection frees, the gateway gives the request up unsent
+    LogCapture log = LogCapture.start();
+    a.enqueue(Behaviour.delayHeaders(600, Behaviour.sseChat(3, 10))).respond(Behaviour.sseChat(3, 10));
+    deadline(ctx, 5000, "the streams around the leaving client did not complete");
+    gateway(GatewayHarness.provider("a", a, ChainToml.MODEL) + "max_connections = 1\n"
+        + ChainToml.provider("b", b, "") + ChainToml.chain(CHAIN, "a", "b"))
+        .compose(port -> {
+          Future<StreamRecorder> first = stream(port); // holds a's only connection for 600 ms
+          return a.awaitRequests(1)
+              .compose(v -> client.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1")
+                  .setPort(port).setURI(StreamRecorder.CHAT).putHeader("content-type", "application/json")))
+              .compose(req -> {
+                req.send(Buffer.buffer(StreamRecorder.chatBody(CHAIN))); // no response expected
+                Promise<Long> left = Promise.promise();
+                leaveAfter(req, 200, left); // the gateway has it by then: it waits for a's connection
+                return left.future();
+              })
+              .compose(v -> first);
+        })
+        .compose(first -> stream(gateway.port())) // after it, the gateway has given the second up
+        .onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
+          log.close();
+          assertEquals("[DONE]", rec.lastEvent());
+          assertEquals(2, a.requestCount(), "the leaving client's request never reached a");
+          assertEquals(0, b.requestCount(), "a client that left is not failed over for");
+          assertEquals(List.of(), log.records().stream().filter(l -> l.startsWith("SEVERE")).toList());
+          ctx.completeNow();
+        })));
   }
 
   @Test
