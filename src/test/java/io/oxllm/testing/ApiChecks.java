@@ -11,7 +11,10 @@ import io.vertx.junit5.VertxTestContext;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.function.ThrowingConsumer;
 
@@ -44,13 +47,35 @@ public final class ApiChecks {
     return headers(nameValues).add("content-type", "application/json");
   }
 
-  /** A loopback port that nothing listens on (bound, then closed). */
+  /**
+   * A loopback port that nothing listens on (bound, then closed), taken from below the kernel's
+   * ephemeral range. A port from {@code new ServerSocket(0)} could be handed out again to the
+   * next server bound on port 0 (a gateway under test, say), which then answered where a dead
+   * upstream was meant: seen once in CI, a gateway calling itself for its "dead" provider.
+   * Port-0 binds never choose a port outside the ephemeral range.
+   */
   public static int unusedPort() {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      s.setReuseAddress(false);
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
+    int below = ephemeralLow();
+    for (int tries = 0; tries < 200; tries++) {
+      int port = 10_000 + ThreadLocalRandom.current().nextInt(Math.max(1, below - 10_000));
+      try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+        s.setReuseAddress(false);
+        return port;
+      } catch (IOException taken) {
+        // in use: try another
+      }
+    }
+    throw new IllegalStateException("no free loopback port below " + below);
+  }
+
+  /** The low end of the kernel's ephemeral port range (Linux), 32768 where it cannot be read. */
+  private static int ephemeralLow() {
+    try {
+      // readAllLines, not readString: a /proc file reports size 0, and readString returned its first byte
+      String range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim();
+      return Math.max(10_001, Integer.parseInt(range.split("\\s+")[0]));
+    } catch (IOException | RuntimeException e) {
+      return 32_768;
     }
   }
 
