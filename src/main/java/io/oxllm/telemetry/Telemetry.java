@@ -85,12 +85,19 @@ public final class Telemetry {
    * otherwise fill the queue before the next drain.
    */
   public boolean offer(RequestRecord r) {
-    if (r != null && queue.offerIfBelowThreshold(r, capacity)) {
-      if (queue.size() >= wakeDepth) {
-        TelemetryVerticle w = worker;
-        if (w != null) {
-          w.drainSoon();
-        }
+    if (r == null) {
+      dropped.increment();
+      return false;
+    }
+    // below the wake depth the offer itself tells (it reads the worker's index only when its cached
+    // bound says the queue may be that deep); a separate size() would read it on every request
+    if (queue.offerIfBelowThreshold(r, wakeDepth - 1)) {
+      return true;
+    }
+    if (queue.offerIfBelowThreshold(r, capacity)) {
+      TelemetryVerticle w = worker;
+      if (w != null) {
+        w.drainSoon();
       }
       return true;
     }
