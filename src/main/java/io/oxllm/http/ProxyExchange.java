@@ -109,6 +109,9 @@ final class ProxyExchange implements RelayListener {
   private void onAnswer(RouteAnswer answer) {
     if (plan == null) {
       plan = answer.plan();
+      if (plan != null) {
+        trace.routedAs(plan.requestedModel());
+      }
     }
     switch (answer.refusal()) {
       case MODEL_NOT_FOUND -> respond(ApiError.modelNotFound(body.model()));

@@ -4,6 +4,7 @@ import io.oxllm.routing.Target;
 import io.oxllm.telemetry.AttemptRecord;
 import io.oxllm.telemetry.Outcome;
 import io.oxllm.telemetry.RequestRecord;
+import io.oxllm.telemetry.SharedStrings;
 import io.oxllm.telemetry.Telemetry;
 import io.oxllm.telemetry.TraceIds;
 import java.util.ArrayList;
@@ -20,7 +21,7 @@ final class RequestTrace {
   private final Telemetry telemetry;
   private final String requestId;
   private final String path;
-  private final String requestedModel;
+  private String requestedModel;
   private final boolean stream;
   private final long startEpochNanos = Telemetry.epochNanos();
   private final long startNanos = System.nanoTime();
@@ -42,7 +43,7 @@ final class RequestTrace {
       String traceparent) {
     this.telemetry = telemetry;
     this.requestId = requestId;
-    this.path = path;
+    this.path = SharedStrings.path(path);
     this.requestedModel = requestedModel;
     this.stream = stream;
     TraceIds.Parent parent = TraceIds.parse(traceparent);
@@ -58,6 +59,11 @@ final class RequestTrace {
     RequestTrace t = new RequestTrace(telemetry, requestId, path, model, false, traceparent);
     t.fail(Outcome.REJECTED, error.code());
     t.emit(null, error.status(), null);
+  }
+
+  /** The routing table's own instance of the requested model's name, when it has one. */
+  void routedAs(String configuredModel) {
+    requestedModel = SharedStrings.sameAs(requestedModel, configuredModel, null);
   }
 
   /** An attempt starts; returns the {@code traceparent} to send upstream (its parent: this attempt's span). */
@@ -105,13 +111,26 @@ final class RequestTrace {
     emitted = true;
     endAttempt(0, outcome == Outcome.CLIENT_CLOSED ? "client closed" : "unfinished");
     long firstToken = facts == null ? 0 : facts.firstTokenNanos();
+    // the configured instances where the parsed strings equal them (SharedStrings says why)
+    String upstreamModel = answered == null ? null : answered.upstreamModel();
+    String responseModel = facts == null ? null
+        : SharedStrings.sameAs(facts.responseModel(), upstreamModel, requestedModel);
     telemetry.offer(new RequestRecord(requestId, path, operation(path), requestedModel,
-        answered == null ? null : answered.providerName(), answered == null ? null : answered.upstreamModel(),
-        facts == null ? null : facts.responseModel(), status, outcome == null ? Outcome.OK : outcome, stream,
+        answered == null ? null : answered.providerName(), upstreamModel, responseModel, status,
+        outcome == null ? Outcome.OK : outcome, stream,
         attempts, startEpochNanos, Telemetry.epochNanos(), firstToken == 0 ? -1 : firstToken - startNanos,
         facts == null ? -1 : facts.inputTokens(), facts == null ? -1 : facts.outputTokens(),
-        facts == null ? List.of() : facts.finishReasons(), facts == null ? 0 : facts.bytesOut(),
+        facts == null ? List.of() : sharedReasons(facts.finishReasons()), facts == null ? 0 : facts.bytesOut(),
         traceIdHigh, traceIdLow, spanId, parentSpanId, sampled, errorType));
+  }
+
+  /** One reason (the usual case) as its shared constant; several as they are (rare). */
+  private static List<String> sharedReasons(List<String> reasons) {
+    return switch (reasons.size()) {
+      case 0 -> List.of();
+      case 1 -> List.of(SharedStrings.finishReason(reasons.get(0)));
+      default -> reasons;
+    };
   }
 
   boolean failed() {

@@ -1,0 +1,58 @@
+package io.oxllm.telemetry;
+
+/**
+ * Long-lived instances for the strings of a {@link RequestRecord} that repeat from request to
+ * request (the path, the models, the finish reason), picked on the request path while the parsed
+ * strings are still in its core's cache.
+ *
+ * <p>Why: the telemetry worker compares those strings with the last requests' to reuse their
+ * encodings ({@link RunCache}) and hashes them for the metrics' attributes. A string parsed anew
+ * for each request was written by the request's core, and reading its bytes on the worker's core
+ * cost a cache miss per string: {@code String.equals} was 7 % of the worker's time at 64
+ * connections (docs/performance.md). A shared instance is compared by identity and carries its
+ * cached hash, so the worker reads nothing of it.
+ */
+public final class SharedStrings {
+  public static final String CHAT_PATH = "/v1/chat/completions";
+  public static final String COMPLETIONS_PATH = "/v1/completions";
+  public static final String EMBEDDINGS_PATH = "/v1/embeddings";
+
+  private SharedStrings() {}
+
+  /** The shared instance of one of the API's paths, else {@code path} itself. */
+  public static String path(String path) {
+    if (CHAT_PATH.equals(path)) {
+      return CHAT_PATH;
+    }
+    if (COMPLETIONS_PATH.equals(path)) {
+      return COMPLETIONS_PATH;
+    }
+    return EMBEDDINGS_PATH.equals(path) ? EMBEDDINGS_PATH : path;
+  }
+
+  /** The finish reasons of the OpenAI API as constants, anything else as it is. */
+  public static String finishReason(String reason) {
+    if (reason == null) {
+      return null;
+    }
+    return switch (reason) {
+      case "stop" -> "stop";
+      case "length" -> "length";
+      case "tool_calls" -> "tool_calls";
+      case "content_filter" -> "content_filter";
+      case "function_call" -> "function_call";
+      default -> reason;
+    };
+  }
+
+  /** {@code a} or {@code b} when {@code s} equals it (a configured name, say), else {@code s}. */
+  public static String sameAs(String s, String a, String b) {
+    if (s == null || s == a || s == b) {
+      return s;
+    }
+    if (s.equals(a)) {
+      return a;
+    }
+    return s.equals(b) ? b : s;
+  }
+}
