@@ -1,6 +1,7 @@
 package io.oxllm.telemetry;
 
 import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.oxllm.Version;
 import io.vertx.core.Future;
@@ -14,7 +15,9 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.buffer.BufferInternal;
+import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 
@@ -41,7 +44,17 @@ import java.util.concurrent.RejectedExecutionException;
  * worker thread, 64 connections). On an event loop those steps are plain calls.
  */
 final class OtlpHttpSender implements SpanShipper.Sender {
+  /** Direct buffers kept for the next exports, and the size each is made with at least. */
+  static final int SPARE_DIRECT = 2;
+  static final int DIRECT_BYTES = 2 << 20;
+
   private final HttpClient client;
+  // the direct buffers of finished exports, for the next ones; telemetry's loop only. An export's
+  // heap bytes handed over as they are were copied by Netty into a new direct buffer of their size,
+  // zeroed first, for each export (a megabyte or two); now they are copied into one of these.
+  // Not freed by hand: ByteBuffer.allocateDirect's memory, which the GC frees once it is
+  // unreachable (a reload's retired sender's, say)
+  private final ArrayDeque<ByteBuf> spareDirect = new ArrayDeque<>(SPARE_DIRECT);
   private final ContextInternal io;
   private final RequestOptions traces;
   private final RequestOptions metrics;
@@ -106,11 +119,16 @@ final class OtlpHttpSender implements SpanShipper.Sender {
   private void exchange(RequestOptions target, byte[] request, int length, CompletableResultCode result) {
     client.request(target)
         .compose(req -> {
-          // wrapped, not copied (Buffer.buffer(byte[]) copies)
-          Future<Void> written = req.end(BufferInternal.buffer(Unpooled.wrappedBuffer(request, 0, length)));
+          ByteBuf body = direct(length);
+          body.writeBytes(request, 0, length);
+          // Vert.x hands Netty an unreleasable slice of it: the buffer stays ours
+          Future<Void> written = req.end(BufferInternal.buffer(body));
           Future<Void> answered = req.response().compose(OtlpHttpSender::answer);
           // join, not all: a collector may answer (or time out) before the body is out of our hands
-          return Future.join(written, answered).transform(ar -> answered);
+          return Future.join(written, answered).transform(ar -> {
+            keep(body);
+            return answered;
+          });
         })
         .onComplete(ar -> {
           if (ar.succeeded()) {
@@ -119,6 +137,24 @@ final class OtlpHttpSender implements SpanShipper.Sender {
             result.failExceptionally(ar.cause());
           }
         });
+  }
+
+  /** A spare direct buffer of at least {@code length} bytes, else a new one; empty. */
+  private ByteBuf direct(int length) {
+    for (int i = spareDirect.size(); i > 0; i--) {
+      ByteBuf b = spareDirect.poll();
+      if (b.capacity() >= length) {
+        return b.clear();
+      }
+      // too small for this one (a longer export than any before): dropped, the GC frees it
+    }
+    return Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(Math.max(length, DIRECT_BYTES))).clear();
+  }
+
+  private void keep(ByteBuf body) {
+    if (spareDirect.size() < SPARE_DIRECT) {
+      spareDirect.push(body);
+    }
   }
 
   /** Reads the answer to its end (so the connection is reused); a non-2xx status is a failure. */

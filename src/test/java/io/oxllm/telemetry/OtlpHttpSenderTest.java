@@ -103,6 +103,38 @@ class OtlpHttpSenderTest {
     await(loop.shutdown());
   }
 
+  @Test
+  void exportsOneAfterTheOtherEachSendOnlyTheirOwnBytesThroughTheReusedDirectBuffer(Vertx vertx) {
+    OtlpReceiver collector = await(OtlpReceiver.start(vertx));
+    TelemetryLoop loop = new TelemetryLoop(vertx);
+    OtlpHttpSender sender = new OtlpHttpSender(loop.context(), collector.endpoint(), Map.of(),
+        Duration.ofSeconds(2), 2);
+    OtlpTraceEncoder.Encoded large = spans(500);
+    byte[] small = twoSpansThenGarbage();
+    // large, then small into the buffer the large one left (its bytes beyond the small one's
+    // length must not go out), then large again (a larger length than the buffer's last)
+    assertTrue(sender.send(large.buffer(), large.length(), 1000).join(5, TimeUnit.SECONDS).isSuccess());
+    assertTrue(sender.send(small, small.length - 64, 2).join(5, TimeUnit.SECONDS).isSuccess());
+    assertTrue(sender.send(large.buffer(), large.length(), 1000).join(5, TimeUnit.SECONDS).isSuccess());
+    assertTrue(sender.sendMetrics(new byte[0]).join(5, TimeUnit.SECONDS).isSuccess(), "an empty one too");
+
+    assertEquals(0, collector.rejected(), "every export parsed: no byte of another export went with it");
+    assertEquals(2002, collector.spans().size());
+    await(sender.shutdown());
+    await(loop.shutdown());
+  }
+
+  /** An encoded export of {@code records} records' spans (two each). */
+  private static OtlpTraceEncoder.Encoded spans(int records) {
+    OtlpTraceEncoder encoder = new OtlpTraceEncoder(Resource.getDefault(),
+        InstrumentationScopeInfo.create("io.oxllm.telemetry"));
+    encoder.start();
+    for (int i = 0; i < records; i++) {
+      encoder.append(TelemetryFixtures.ok("r-" + i, Telemetry.epochNanos()));
+    }
+    return encoder.finish(null);
+  }
+
   /** An encoded export of one record's two spans, followed by 64 bytes that must not be sent. */
   private static byte[] twoSpansThenGarbage() {
     OtlpTraceEncoder encoder = new OtlpTraceEncoder(Resource.getDefault(),
