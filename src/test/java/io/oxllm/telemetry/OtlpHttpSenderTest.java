@@ -41,8 +41,7 @@ class OtlpHttpSenderTest {
   void anExportAskedForOnTheWorkerSendsItsBytesAndEndsOnTheSendersEventLoop(Vertx vertx) {
     OtlpReceiver collector = await(OtlpReceiver.start(vertx));
     TelemetryLoop loop = new TelemetryLoop(vertx);
-    OtlpHttpSender sender = new OtlpHttpSender(loop.context(), collector.endpoint(), Map.of(),
-        Duration.ofSeconds(2), 2);
+    OtlpHttpSender sender = senderTo(collector, loop, Map.of());
     byte[] request = twoSpansThenGarbage();
     int length = request.length - 64;
 
@@ -68,8 +67,7 @@ class OtlpHttpSenderTest {
     OtlpReceiver collector = await(OtlpReceiver.start(vertx));
     Map<String, String> headers = OtlpHeaders.parse("x-api-key = s3cret%2Cpart , user-agent=custom").headers();
     TelemetryLoop loop = new TelemetryLoop(vertx);
-    OtlpHttpSender sender = new OtlpHttpSender(loop.context(), collector.endpoint(), headers,
-        Duration.ofSeconds(2), 2);
+    OtlpHttpSender sender = senderTo(collector, loop, headers);
     byte[] request = twoSpansThenGarbage();
     CompletableResultCode spans = sender.send(request, request.length - 64, 2);
     CompletableResultCode metrics = sender.sendMetrics(new byte[0]); // an empty ExportMetricsServiceRequest
@@ -88,8 +86,7 @@ class OtlpHttpSenderTest {
   void aCollectorAnsweringAnErrorFailsTheExportWithItsStatus(Vertx vertx) {
     OtlpReceiver collector = await(OtlpReceiver.start(vertx, OtlpReceiver.Mode.FAIL_503));
     TelemetryLoop loop = new TelemetryLoop(vertx);
-    OtlpHttpSender sender = new OtlpHttpSender(loop.context(), collector.endpoint(), Map.of(),
-        Duration.ofSeconds(2), 2);
+    OtlpHttpSender sender = senderTo(collector, loop, Map.of());
     byte[] request = twoSpansThenGarbage();
 
     Ended ended = await(sendFromAWorker(vertx, collector, sender, request, request.length - 64, new String[1]));
@@ -107,8 +104,7 @@ class OtlpHttpSenderTest {
   void exportsOneAfterTheOtherEachSendOnlyTheirOwnBytesThroughTheReusedDirectBuffer(Vertx vertx) {
     OtlpReceiver collector = await(OtlpReceiver.start(vertx));
     TelemetryLoop loop = new TelemetryLoop(vertx);
-    OtlpHttpSender sender = new OtlpHttpSender(loop.context(), collector.endpoint(), Map.of(),
-        Duration.ofSeconds(2), 2);
+    OtlpHttpSender sender = senderTo(collector, loop, Map.of());
     OtlpTraceEncoder.Encoded large = spans(500);
     byte[] small = twoSpansThenGarbage();
     // large, then small into the buffer the large one left (its bytes beyond the small one's
@@ -122,6 +118,11 @@ class OtlpHttpSenderTest {
     assertEquals(2002, collector.spans().size());
     await(sender.shutdown());
     await(loop.shutdown());
+  }
+
+  /** A sender to {@code collector} on {@code loop}: 2 s timeouts, two connections. */
+  private static OtlpHttpSender senderTo(OtlpReceiver collector, TelemetryLoop loop, Map<String, String> headers) {
+    return new OtlpHttpSender(loop.context(), collector.endpoint(), headers, Duration.ofSeconds(2), 2);
   }
 
   /** An encoded export of {@code records} records' spans (two each). */
