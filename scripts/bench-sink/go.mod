@@ -1,0 +1,3 @@
+module oxllm/bench-sink
+
+go 1.21
