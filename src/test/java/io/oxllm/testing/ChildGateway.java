@@ -32,6 +32,15 @@ import java.util.function.Predicate;
  * probe its listener. Only ever acts on its own process.
  */
 public final class ChildGateway {
+  /**
+   * {@code env --default-signal=HUP,INT,TERM}, put before the child's command where this system's
+   * {@code env} has it (GNU coreutils 8.31 and later), else nothing. A child inherits the signals
+   * its parent ignores, and a test run started with {@code nohup} or as a shell's background job
+   * ignores SIGHUP or SIGINT; the JVM then leaves them ignored instead of handling them, and the
+   * signal tests failed for the way the suite was started, not for the gateway.
+   */
+  private static final List<String> DEFAULT_SIGNALS = defaultSignals();
+
   private final Process process;
   private final List<String> stdout = new CopyOnWriteArrayList<>();
   private final List<String> stderr = new CopyOnWriteArrayList<>();
@@ -49,7 +58,7 @@ public final class ChildGateway {
 
   /** Starts {@code java <jvmOptions> -cp <this classpath> io.oxllm.cli.Main args...}. */
   public static ChildGateway start(List<String> jvmOptions, String... args) {
-    List<String> cmd = new ArrayList<>();
+    List<String> cmd = new ArrayList<>(DEFAULT_SIGNALS);
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(jvmOptions);
     cmd.addAll(List.of("-cp", classpath(), "io.oxllm.cli.Main"));
@@ -58,6 +67,22 @@ public final class ChildGateway {
       return new ChildGateway(new ProcessBuilder(cmd).start());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  private static List<String> defaultSignals() {
+    List<String> prefix = List.of("env", "--default-signal=HUP,INT,TERM");
+    try {
+      List<String> probe = new ArrayList<>(prefix);
+      probe.add("true");
+      Process p = new ProcessBuilder(probe).redirectErrorStream(true).start();
+      p.getInputStream().readAllBytes();
+      return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0 ? prefix : List.of();
+    } catch (IOException e) {
+      return List.of(); // no env on the PATH: start the child as it is
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return List.of();
     }
   }
 
