@@ -3,6 +3,7 @@ package io.oxllm.http;
 import io.oxllm.config.GatewayConfig;
 import io.oxllm.routing.GatewayState;
 import io.oxllm.routing.RouteTable;
+import io.oxllm.telemetry.SharedStrings;
 import io.oxllm.upstream.UpstreamClients;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -24,10 +25,12 @@ import java.util.Set;
 final class ApiRouter {
   static final String REQUEST_ID = "oxllm.requestId";
   private static final Map<String, String> ALLOW = Map.ofEntries(
-      Map.entry("/v1/chat/completions", "POST"), Map.entry("/v1/completions", "POST"),
-      Map.entry("/v1/embeddings", "POST"), Map.entry("/v1/models", "GET"), Map.entry("/healthz", "GET"),
-      Map.entry("/readyz", "GET"), Map.entry("/status", "GET"), Map.entry("/health", "GET"),
+      Map.entry(SharedStrings.CHAT_PATH, "POST"), Map.entry(SharedStrings.COMPLETIONS_PATH, "POST"),
+      Map.entry(SharedStrings.EMBEDDINGS_PATH, "POST"), Map.entry("/v1/models", "GET"),
+      Map.entry("/healthz", "GET"), Map.entry("/readyz", "GET"), Map.entry("/status", "GET"), Map.entry("/health", "GET"),
       Map.entry("/metrics", "GET"), Map.entry("/reload", "POST"), Map.entry("/admin/shutdown", "POST"));
+  private static final List<String> PROXIED =
+      List.of(SharedStrings.CHAT_PATH, SharedStrings.COMPLETIONS_PATH, SharedStrings.EMBEDDINGS_PATH);
   private static final Buffer OK = Buffer.buffer("{\"status\":\"ok\"}");
   private static final Buffer READY = Buffer.buffer("{\"status\":\"ready\"}");
   private static final Buffer NOT_READY = Buffer.buffer("{\"status\":\"not_ready\"}");
@@ -72,7 +75,8 @@ final class ApiRouter {
     router.route("/v1/*").handler(this::admit);
     router.get("/v1/models").handler(this::models);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(cfg.server().maxBodyBytes());
-    for (String path : List.of("/v1/chat/completions", "/v1/completions", "/v1/embeddings")) {
+    // the API's paths as telemetry shares them (SharedStrings), so routes and records name them once
+    for (String path : PROXIED) {
       // separate routes: vertx-web wants a BodyHandler first on its route, and 415 must not read the body
       router.post(path).handler(this::requireJson);
       router.post(path).handler(body).handler(this::proxy);
