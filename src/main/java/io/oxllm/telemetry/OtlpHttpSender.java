@@ -15,9 +15,7 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.buffer.BufferInternal;
-import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 
@@ -44,17 +42,7 @@ import java.util.concurrent.RejectedExecutionException;
  * worker thread, 64 connections). On an event loop those steps are plain calls.
  */
 final class OtlpHttpSender implements SpanShipper.Sender {
-  /** Direct buffers kept for the next exports, and the size each is made with at least. */
-  static final int SPARE_DIRECT = 2;
-  static final int DIRECT_BYTES = 2 << 20;
-
   private final HttpClient client;
-  // the direct buffers of finished exports, for the next ones; telemetry's loop only. An export's
-  // heap bytes handed over as they are were copied by Netty into a new direct buffer of their size,
-  // zeroed first, for each export (a megabyte or two); now they are copied into one of these.
-  // Not freed by hand: ByteBuffer.allocateDirect's memory, which the GC frees once it is
-  // unreachable (a reload's retired sender's, say)
-  private final ArrayDeque<ByteBuf> spareDirect = new ArrayDeque<>(SPARE_DIRECT);
   private final ContextInternal io;
   private final RequestOptions traces;
   private final RequestOptions metrics;
@@ -89,46 +77,43 @@ final class OtlpHttpSender implements SpanShipper.Sender {
         .setHeaders(headers);
   }
 
-  /** Spans: see {@link #post}. */
+  /**
+   * Spans, in direct memory ({@link OtlpTraceEncoder}), which the socket is written from as it is:
+   * a view of it, which Netty's release does not free (the GC does, once the shipper drops it).
+   * See {@link #post}.
+   */
   @Override
-  public CompletableResultCode send(byte[] request, int length, int spans) {
-    return post(traces, request, length);
+  public CompletableResultCode send(OtlpTraceEncoder.Encoded request, int spans) {
+    return post(traces, Unpooled.wrappedBuffer(request.message()));
   }
 
-  /** Metrics: see {@link #post}. */
+  /** Metrics, a few kilobytes every interval: Netty copies them into direct memory. See {@link #post}. */
   CompletableResultCode sendMetrics(byte[] request) {
-    return post(metrics, request, request.length);
+    return post(metrics, Unpooled.wrappedBuffer(request));
   }
 
   /**
-   * Sends the first {@code length} bytes of {@code request}. Completes on telemetry's loop when the
-   * collector answered 2xx, fails otherwise; either way only once the bytes are written or
-   * abandoned, so the caller may reuse them. Once that loop has ended it fails at once, never
-   * throws.
+   * Sends {@code body}. Completes on telemetry's loop when the collector answered 2xx, fails
+   * otherwise; either way only once the bytes are written or abandoned, so the caller may reuse
+   * their memory. Once that loop has ended it fails at once, never throws.
    */
-  private CompletableResultCode post(RequestOptions target, byte[] request, int length) {
+  private CompletableResultCode post(RequestOptions target, ByteBuf body) {
     CompletableResultCode result = new CompletableResultCode();
     try {
-      io.runOnContext(v -> exchange(target, request, length, result));
+      io.runOnContext(v -> exchange(target, body, result));
     } catch (RejectedExecutionException e) {
       result.failExceptionally(e); // telemetry's loop has ended: a last metric export after shutdown
     }
     return result;
   }
 
-  private void exchange(RequestOptions target, byte[] request, int length, CompletableResultCode result) {
+  private void exchange(RequestOptions target, ByteBuf body, CompletableResultCode result) {
     client.request(target)
         .compose(req -> {
-          ByteBuf body = direct(length);
-          body.writeBytes(request, 0, length);
-          // Vert.x hands Netty an unreleasable slice of it: the buffer stays ours
           Future<Void> written = req.end(BufferInternal.buffer(body));
           Future<Void> answered = req.response().compose(OtlpHttpSender::answer);
           // join, not all: a collector may answer (or time out) before the body is out of our hands
-          return Future.join(written, answered).transform(ar -> {
-            keep(body);
-            return answered;
-          });
+          return Future.join(written, answered).transform(ar -> answered);
         })
         .onComplete(ar -> {
           if (ar.succeeded()) {
@@ -137,24 +122,6 @@ final class OtlpHttpSender implements SpanShipper.Sender {
             result.failExceptionally(ar.cause());
           }
         });
-  }
-
-  /** A spare direct buffer of at least {@code length} bytes, else a new one; empty. */
-  private ByteBuf direct(int length) {
-    for (int i = spareDirect.size(); i > 0; i--) {
-      ByteBuf b = spareDirect.poll();
-      if (b.capacity() >= length) {
-        return b.clear();
-      }
-      // too small for this one (a longer export than any before): dropped, the GC frees it
-    }
-    return Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(Math.max(length, DIRECT_BYTES))).clear();
-  }
-
-  private void keep(ByteBuf body) {
-    if (spareDirect.size() < SPARE_DIRECT) {
-      spareDirect.push(body);
-    }
   }
 
   /** Reads the answer to its end (so the connection is reused); a non-2xx status is a failure. */

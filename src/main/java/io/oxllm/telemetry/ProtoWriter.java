@@ -2,6 +2,7 @@ package io.oxllm.telemetry;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -48,15 +49,9 @@ final class ProtoWriter implements RunCache.Target {
     return Arrays.copyOfRange(buf, from, pos);
   }
 
-  /**
-   * Hands over the buffer, whose first {@link #size} bytes are what was written, and goes on empty
-   * in {@code next}, or, when that is null, in a new buffer as large as the one handed over.
-   */
-  byte[] handOver(byte[] next) {
-    byte[] full = buf;
-    buf = next != null ? next : new byte[full.length];
-    pos = 0;
-    return full;
+  /** Copies what was written into {@code dst} at its position, which it advances. */
+  void copyTo(ByteBuffer dst) {
+    dst.put(buf, 0, pos);
   }
 
   /**
@@ -194,6 +189,12 @@ final class ProtoWriter implements RunCache.Target {
     BIG_ENDIAN_LONG.set(buf, pos, high);
     BIG_ENDIAN_LONG.set(buf, pos + 8, low);
     pos += 16;
+  }
+
+  /** The tag and length of a length-delimited field whose {@code length} bytes are written elsewhere. */
+  void lengthPrefix(int field, int length) {
+    tag(field, LENGTH_DELIMITED);
+    varint(length);
   }
 
   /** A varint field (int64/uint32/enum/bool); nothing when 0. */

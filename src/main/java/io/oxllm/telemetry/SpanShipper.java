@@ -1,6 +1,7 @@
 package io.oxllm.telemetry;
 
 import io.opentelemetry.sdk.common.CompletableResultCode;
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,12 +36,12 @@ final class SpanShipper {
   static final int MAX_SPARE_BYTES = 4 << 20;
 
   /**
-   * Sends one encoded export request, the first {@code length} bytes of {@code request}, holding
-   * {@code spans} spans. The array is the shipper's again once the result completes: by then the
+   * Sends one encoded export request ({@link OtlpTraceEncoder.Encoded#message}) holding
+   * {@code spans} spans. Its buffer is the shipper's again once the result completes: by then the
    * sender must be done reading it (written or abandoned, not only answered).
    */
   interface Sender {
-    CompletableResultCode send(byte[] request, int length, int spans);
+    CompletableResultCode send(OtlpTraceEncoder.Encoded request, int spans);
   }
 
   private record Batch(OtlpTraceEncoder.Encoded request, int spans) {}
@@ -56,10 +57,12 @@ final class SpanShipper {
   private final ArrayDeque<Batch> pending = new ArrayDeque<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Set<CompletableResultCode> outstanding = ConcurrentHashMap.newKeySet();
-  // buffers of finished exports, for the encoder's next batches. A fresh megabyte per export was
-  // copied and promoted by young collections until the old generation filled (measured: a full
-  // collection every few seconds at 30k requests/s). Guarded by itself: exports end on any thread.
-  private final ArrayDeque<byte[]> spare = new ArrayDeque<>();
+  // buffers of finished exports, for the encoder's next batches: direct memory is slow to allocate
+  // (zeroed) and freed only when the GC finds its buffer unreachable. (When exports were heap
+  // arrays, a fresh megabyte per export was promoted by young collections until the old generation
+  // filled: a full collection every few seconds at 30k requests/s.) Guarded by itself: exports end
+  // on any thread.
+  private final ArrayDeque<ByteBuffer> spare = new ArrayDeque<>();
   private final AtomicLong exported = new AtomicLong();
   private final AtomicLong dropped;
   private int pendingSpans;
@@ -176,7 +179,7 @@ final class SpanShipper {
     inFlight.incrementAndGet();
     CompletableResultCode result;
     try {
-      result = sender.send(batch.request().buffer(), batch.request().length(), batch.spans());
+      result = sender.send(batch.request(), batch.spans());
     } catch (RuntimeException e) {
       result = CompletableResultCode.ofExceptionalFailure(e);
     }
@@ -200,14 +203,14 @@ final class SpanShipper {
     return done;
   }
 
-  private byte[] takeSpare() {
+  private ByteBuffer takeSpare() {
     synchronized (spare) {
       return spare.poll();
     }
   }
 
-  private void giveBack(byte[] buffer) {
-    if (buffer.length <= MAX_SPARE_BYTES) {
+  private void giveBack(ByteBuffer buffer) {
+    if (buffer.capacity() <= MAX_SPARE_BYTES) {
       synchronized (spare) {
         if (spare.size() < SPARE_BUFFERS) {
           spare.push(buffer);

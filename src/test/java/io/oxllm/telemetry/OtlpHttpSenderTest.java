@@ -17,6 +17,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.junit5.VertxExtension;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -42,14 +43,13 @@ class OtlpHttpSenderTest {
     OtlpReceiver collector = await(OtlpReceiver.start(vertx));
     TelemetryLoop loop = new TelemetryLoop(vertx);
     OtlpHttpSender sender = senderTo(collector, loop, Map.of());
-    byte[] request = twoSpansThenGarbage();
-    int length = request.length - 64;
+    OtlpTraceEncoder.Encoded request = twoSpansThenGarbage();
 
     String[] worker = new String[1];
-    Ended ended = await(sendFromAWorker(vertx, collector, sender, request, length, worker));
+    Ended ended = await(sendFromAWorker(vertx, collector, sender, request, worker));
 
     assertTrue(ended.success(), () -> "export failed: " + ended.failure());
-    assertEquals(0, collector.rejected(), "only the first length bytes were sent (the rest does not parse)");
+    assertEquals(0, collector.rejected(), "only the request's bytes were sent (the rest does not parse)");
     assertEquals(2, collector.spans().size(), "the request's and the attempt's span, decoded by the receiver");
     assertTrue(ended.onEventLoop(), "ended on " + ended.thread());
     assertNotEquals(worker[0], ended.thread().getName(), "the export's steps ran off the worker thread");
@@ -58,7 +58,7 @@ class OtlpHttpSenderTest {
     await(sender.shutdown());
     await(loop.shutdown());
     assertTrue(TelemetryFixtures.ends(ended.thread()), ended.thread() + " outlived its shutdown");
-    CompletableResultCode late = sender.send(request, length, 2); // the SDK's reader may still ask
+    CompletableResultCode late = sender.send(request, 2); // the SDK's reader may still ask
     assertTrue(late.isDone() && !late.isSuccess(), "after the loop ended, an export fails at once");
   }
 
@@ -68,8 +68,7 @@ class OtlpHttpSenderTest {
     Map<String, String> headers = OtlpHeaders.parse("x-api-key = s3cret%2Cpart , user-agent=custom").headers();
     TelemetryLoop loop = new TelemetryLoop(vertx);
     OtlpHttpSender sender = senderTo(collector, loop, headers);
-    byte[] request = twoSpansThenGarbage();
-    CompletableResultCode spans = sender.send(request, request.length - 64, 2);
+    CompletableResultCode spans = sender.send(twoSpansThenGarbage(), 2);
     CompletableResultCode metrics = sender.sendMetrics(new byte[0]); // an empty ExportMetricsServiceRequest
     assertTrue(spans.join(5, TimeUnit.SECONDS).isSuccess() && metrics.join(5, TimeUnit.SECONDS).isSuccess());
     assertEquals(2, collector.headers().size());
@@ -87,9 +86,7 @@ class OtlpHttpSenderTest {
     OtlpReceiver collector = await(OtlpReceiver.start(vertx, OtlpReceiver.Mode.FAIL_503));
     TelemetryLoop loop = new TelemetryLoop(vertx);
     OtlpHttpSender sender = senderTo(collector, loop, Map.of());
-    byte[] request = twoSpansThenGarbage();
-
-    Ended ended = await(sendFromAWorker(vertx, collector, sender, request, request.length - 64, new String[1]));
+    Ended ended = await(sendFromAWorker(vertx, collector, sender, twoSpansThenGarbage(), new String[1]));
 
     assertFalse(ended.success());
     OtlpHttpSender.CollectorStatusException e =
@@ -101,17 +98,16 @@ class OtlpHttpSenderTest {
   }
 
   @Test
-  void exportsOneAfterTheOtherEachSendOnlyTheirOwnBytesThroughTheReusedDirectBuffer(Vertx vertx) {
+  void exportsOneAfterTheOtherEachSendOnlyTheirOwnBytes(Vertx vertx) {
     OtlpReceiver collector = await(OtlpReceiver.start(vertx));
     TelemetryLoop loop = new TelemetryLoop(vertx);
     OtlpHttpSender sender = senderTo(collector, loop, Map.of());
     OtlpTraceEncoder.Encoded large = spans(500);
-    byte[] small = twoSpansThenGarbage();
-    // large, then small into the buffer the large one left (its bytes beyond the small one's
-    // length must not go out), then large again (a larger length than the buffer's last)
-    assertTrue(sender.send(large.buffer(), large.length(), 1000).join(5, TimeUnit.SECONDS).isSuccess());
-    assertTrue(sender.send(small, small.length - 64, 2).join(5, TimeUnit.SECONDS).isSuccess());
-    assertTrue(sender.send(large.buffer(), large.length(), 1000).join(5, TimeUnit.SECONDS).isSuccess());
+    OtlpTraceEncoder.Encoded small = twoSpansThenGarbage();
+    // large, then small (garbage before and after its bytes must not go out), then large again
+    assertTrue(sender.send(large, 1000).join(5, TimeUnit.SECONDS).isSuccess());
+    assertTrue(sender.send(small, 2).join(5, TimeUnit.SECONDS).isSuccess());
+    assertTrue(sender.send(large, 1000).join(5, TimeUnit.SECONDS).isSuccess());
     assertTrue(sender.sendMetrics(new byte[0]).join(5, TimeUnit.SECONDS).isSuccess(), "an empty one too");
 
     assertEquals(0, collector.rejected(), "every export parsed: no byte of another export went with it");
@@ -136,16 +132,22 @@ class OtlpHttpSenderTest {
     return encoder.finish(null);
   }
 
-  /** An encoded export of one record's two spans, followed by 64 bytes that must not be sent. */
-  private static byte[] twoSpansThenGarbage() {
+  /**
+   * An encoded export of one record's two spans, in a direct buffer between 64 bytes before it and
+   * 64 after it that must not be sent (not valid protobuf).
+   */
+  private static OtlpTraceEncoder.Encoded twoSpansThenGarbage() {
     OtlpTraceEncoder encoder = new OtlpTraceEncoder(Resource.getDefault(),
         InstrumentationScopeInfo.create("io.oxllm.telemetry"));
     encoder.start();
     assertEquals(2, encoder.append(TelemetryFixtures.ok("r-1", Telemetry.epochNanos())));
-    OtlpTraceEncoder.Encoded encoded = encoder.finish(null);
-    byte[] request = Arrays.copyOf(encoded.buffer(), encoded.length() + 64);
-    Arrays.fill(request, encoded.length(), request.length, (byte) 0xFF); // not a valid protobuf tail
-    return request;
+    ByteBuffer message = encoder.finish(null).message();
+    int length = message.remaining();
+    ByteBuffer buffer = ByteBuffer.allocateDirect(length + 128);
+    byte[] garbage = new byte[64];
+    Arrays.fill(garbage, (byte) 0xFF);
+    buffer.put(garbage).put(message).put(garbage);
+    return new OtlpTraceEncoder.Encoded(buffer, 64, length);
   }
 
   /**
@@ -154,13 +156,13 @@ class OtlpHttpSenderTest {
    * added runs it on the adding thread (the worker), which would say nothing about the sender.
    */
   private static Future<Ended> sendFromAWorker(Vertx vertx, OtlpReceiver collector, OtlpHttpSender sender,
-      byte[] request, int length, String[] workerThread) {
+      OtlpTraceEncoder.Encoded request, String[] workerThread) {
     Promise<Ended> ended = Promise.promise();
     Promise<Void> registered = Promise.promise();
     collector.holdAnswersUntil(registered.future());
     ((VertxInternal) vertx).createWorkerContext().runOnContext(v -> {
       workerThread[0] = Thread.currentThread().getName();
-      CompletableResultCode result = sender.send(request, length, 2);
+      CompletableResultCode result = sender.send(request, 2);
       result.whenComplete(() -> ended.complete(new Ended(result.isSuccess(), result.getFailureThrowable(),
           Thread.currentThread(), Context.isOnEventLoopThread())));
       registered.complete();

@@ -2,6 +2,7 @@ package io.oxllm.telemetry;
 
 import static io.oxllm.telemetry.TelemetryFixtures.MS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -68,7 +69,7 @@ class OtlpTraceEncoderTest {
 
   private static ExportTraceServiceRequest parse(OtlpTraceEncoder.Encoded encoded) {
     try {
-      return ExportTraceServiceRequest.parser().parseFrom(encoded.buffer(), 0, encoded.length());
+      return ExportTraceServiceRequest.parser().parseFrom(encoded.message());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -176,6 +177,34 @@ class OtlpTraceEncoderTest {
       ExportTraceServiceRequest req = parse(encoder.finish(null));
       assertEquals(2, req.getResourceSpans(0).getScopeSpans(0).getSpansCount());
     }
+  }
+
+  /**
+   * Spans far larger than usual (a 100 KB model name, in each span's name and attributes) outgrow
+   * the export's first buffer ({@link OtlpTraceEncoder#EXPORT_BYTES}): it grows, keeps what it held,
+   * and the lengths in front of the spans take four bytes instead of three.
+   */
+  @Test
+  void anExportLargerThanItsFirstBufferGrowsAndKeepsEverySpan() {
+    long t = Telemetry.epochNanos();
+    String model = "m".repeat(100_000);
+    List<RequestRecord> records = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      RequestRecord ok = TelemetryFixtures.ok("r-" + i, t);
+      AttemptRecord a = ok.attempts().get(0);
+      records.add(new RequestRecord(ok.requestId(), ok.path(), ok.operation(), model + i, ok.provider(), model,
+          model, 200, Outcome.OK, false, List.of(new AttemptRecord(a.provider(), model, 200, null,
+              a.startEpochNanos(), a.endEpochNanos(), a.spanId())), t, t + MS, -1, 1, 1, List.of("stop"), 1,
+          ok.traceIdHigh(), ok.traceIdLow(), ok.spanId(), 0, true, null));
+    }
+    encoder.start();
+    for (RequestRecord r : records) {
+      encoder.append(r);
+    }
+    OtlpTraceEncoder.Encoded encoded = encoder.finish(null);
+    // 2 MB, the first buffer, is also the most a three-byte varint length can say
+    assertTrue(encoded.length() > OtlpTraceEncoder.EXPORT_BYTES, "grew past the first buffer: " + encoded.length());
+    assertEquals(normalized(sdk(records)), normalized(parse(encoded)));
   }
 
   @Test

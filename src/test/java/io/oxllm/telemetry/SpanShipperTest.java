@@ -7,6 +7,7 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.resources.Resource;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class SpanShipperTest {
   private static final long MS = 1_000_000;
 
-  private record Sent(ExportTraceServiceRequest request, byte[] buffer, int spans, CompletableResultCode result) {}
+  private record Sent(ExportTraceServiceRequest request, ByteBuffer buffer, int spans, CompletableResultCode result) {}
 
   private final List<Sent> sent = new ArrayList<>();
   private final List<Runnable> onWorker = new ArrayList<>();
@@ -28,10 +29,11 @@ class SpanShipperTest {
   private final AtomicLong dropped = new AtomicLong();
   private final SpanShipper shipper = new SpanShipper(
       new OtlpTraceEncoder(Resource.getDefault(), InstrumentationScopeInfo.create("test")),
-      (bytes, length, spans) -> {
+      (encoded, spans) -> {
         CompletableResultCode result = new CompletableResultCode();
         try {
-          sent.add(new Sent(ExportTraceServiceRequest.parser().parseFrom(bytes, 0, length), bytes, spans, result));
+          sent.add(new Sent(ExportTraceServiceRequest.parser().parseFrom(encoded.message()), encoded.buffer(), spans,
+              result));
         } catch (Exception e) {
           throw new AssertionError(e);
         }
