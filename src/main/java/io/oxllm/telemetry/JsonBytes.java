@@ -167,6 +167,24 @@ final class JsonBytes implements RunCache.Target {
     pos = end;
   }
 
+  /**
+   * A request id as a JSON string or null: {@link #string}'s bytes, from {@link Latin1Ids} when
+   * the id is plain ASCII (its chars must be Latin-1, as a request id's are).
+   */
+  void requestId(String id) {
+    if (id != null) {
+      int n = id.length();
+      ensure(n + 2);
+      if (Latin1Ids.copyJsonPlain(id, buf, pos + 1)) {
+        buf[pos] = '"';
+        buf[pos + n + 1] = '"';
+        pos += n + 2;
+        return;
+      }
+    }
+    string(id); // writes over what the copy left
+  }
+
   /** A JSON string or null, escaped as Jackson does, UTF-8 as {@code String.getBytes} makes it. */
   void string(String s) {
     if (s == null) {

@@ -48,7 +48,7 @@ final class JsonLineEncoder {
     out.raw(TS);
     out.timestamp(r.startEpochNanos() / 1_000_000);
     out.raw(REQUEST_ID);
-    out.string(r.requestId());
+    out.requestId(r.requestId());
     requestRun(r);
     boolean first = true;
     for (AttemptRecord a : r.attempts()) {

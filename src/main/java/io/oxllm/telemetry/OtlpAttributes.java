@@ -55,6 +55,24 @@ final class OtlpAttributes {
     out.moveTo(end);
   }
 
+  /**
+   * A request id attribute: {@link #string}'s bytes, copied by {@link Latin1Ids} when the id is
+   * ASCII (its chars must be Latin-1, as a request id's are).
+   */
+  void requestId(byte[] key, String id) {
+    if (id == null) {
+      return;
+    }
+    int n = id.length();
+    byte[] b = out.room(attributeRoom(key, n));
+    int at = stringHead(b, out.size(), key, n);
+    if (Latin1Ids.copyAscii(id, b, at)) {
+      out.moveTo(at + n);
+    } else {
+      string(key, id); // writes over what the copy left
+    }
+  }
+
   void integer(byte[] key, long value) {
     byte[] b = out.room(attributeRoom(key, 10));
     int p = valueHead(b, out.size(), key, 1 + ProtoWriter.varintSize(value));

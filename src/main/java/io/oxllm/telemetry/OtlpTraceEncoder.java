@@ -182,7 +182,7 @@ final class OtlpTraceEncoder {
     }
     times(r.startEpochNanos(), r.endEpochNanos());
     requestRun(r);
-    attributes.string(REQUEST_ID, r.requestId());
+    attributes.requestId(REQUEST_ID, r.requestId());
     if (r.inputTokens() >= 0) {
       attributes.integer(INPUT_TOKENS, r.inputTokens());
     }
@@ -201,7 +201,7 @@ final class OtlpTraceEncoder {
       out.id(PARENT_SPAN_ID, spanId);
       times(a.startEpochNanos(), a.endEpochNanos());
       attemptRun(r, a);
-      attributes.string(REQUEST_ID, r.requestId());
+      attributes.requestId(REQUEST_ID, r.requestId());
       endSpan(span, a.error() != null || a.status() >= 400, FLAGS_LOCAL_PARENT);
     }
     return spans - before;

@@ -6,7 +6,8 @@ import java.util.List;
  * Everything telemetry needs about one finished request: built once on the request path from what
  * it already knows and handed to {@link Telemetry#offer}. Immutable; holds no body and no key.
  *
- * @param requestId the {@code x-request-id} the client got
+ * @param requestId the {@code x-request-id} the client got; Latin-1 chars only, as an HTTP
+ *     header's value always is (the encoders copy it as bytes, {@link Latin1Ids})
  * @param path the request path ({@code /v1/chat/completions}, …)
  * @param operation {@code chat}, {@code text_completion} or {@code embeddings}
  *     ({@code gen_ai.operation.name})

@@ -269,7 +269,8 @@ class OtlpTraceEncoderTest {
           t + random.nextInt(1000), t + random.nextInt(1_000_000), TraceIds.newSpanId()));
     }
     Outcome[] outcomes = Outcome.values();
-    return new RequestRecord(text(random), "/v1/chat/completions", random.nextBoolean() ? "chat" : "embeddings",
+    return new RequestRecord(TelemetryFixtures.latin1(text(random)), "/v1/chat/completions",
+        random.nextBoolean() ? "chat" : "embeddings",
         text(random), text(random), text(random), text(random), random.nextInt(600), outcomes[random.nextInt(outcomes.length)],
         random.nextBoolean(), attempts, t, t + random.nextInt(10_000_000), random.nextInt(5) - 1,
         random.nextInt(5) - 1, random.nextLong(), random.nextBoolean() ? List.of() : List.of(String.valueOf(text(random)), "stop"),

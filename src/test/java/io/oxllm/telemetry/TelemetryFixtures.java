@@ -14,6 +14,24 @@ final class TelemetryFixtures {
 
   private TelemetryFixtures() {}
 
+  /**
+   * {@code s} (null stays null) with each char above U+00FF replaced by one in U+0080–U+00FF: a
+   * request id's domain, whose chars are an HTTP header value's ({@link RequestRecord}). Ids from
+   * random or nasty text go through this; every other field gets the text as it is.
+   */
+  static String latin1(String s) {
+    if (s == null) {
+      return null;
+    }
+    char[] chars = s.toCharArray();
+    for (int i = 0; i < chars.length; i++) {
+      if (chars[i] > 0xFF) {
+        chars[i] = (char) (0x80 | chars[i] & 0x7F);
+      }
+    }
+    return new String(chars);
+  }
+
   /** A started telemetry worker and its deployment id. */
   record Running(Telemetry telemetry, String deployment, Vertx vertx) {
     /** Undeploys (the final flush) and returns how long it took, in ms. */
