@@ -21,6 +21,8 @@ final class Latin1Ids {
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final long HIGH_BITS = 0x8080808080808080L;
   private static final long ONES = 0x0101010101010101L;
+  /** Eight 'a's: what pads the last word of an id, a char that is plain under either check. */
+  private static final long PLAIN = 0x6161616161616161L;
 
   private Latin1Ids() {}
 
@@ -28,17 +30,11 @@ final class Latin1Ids {
    * Copies {@code id}, whose chars are Latin-1, into {@code b} at {@code p} (room for its length
    * ensured by the caller); true when every byte is ASCII.
    */
-  @SuppressWarnings("deprecation") // the low byte of each char is what is wanted: the chars are Latin-1
   static boolean copyAscii(String id, byte[] b, int p) {
-    int n = id.length();
-    id.getBytes(0, n, b, p);
+    int n = copy(id, b, p);
     long any = 0;
-    int i = 0;
-    for (; i + 8 <= n; i += 8) {
-      any |= (long) LONGS.get(b, p + i);
-    }
-    for (; i < n; i++) {
-      any |= b[p + i];
+    for (int i = 0; i < n; i += 8) {
+      any |= word(b, p + i, n - i);
     }
     return (any & HIGH_BITS) == 0;
   }
@@ -47,27 +43,38 @@ final class Latin1Ids {
    * {@link #copyAscii}, true only when moreover no byte needs escaping in a JSON string: none
    * below 0x20, no {@code "} and no {@code \}.
    */
-  @SuppressWarnings("deprecation") // as above
   static boolean copyJsonPlain(String id, byte[] b, int p) {
-    int n = id.length();
-    id.getBytes(0, n, b, p);
+    int n = copy(id, b, p);
     long flags = 0;
-    int i = 0;
-    for (; i + 8 <= n; i += 8) {
-      long w = (long) LONGS.get(b, p + i);
+    for (int i = 0; i < n; i += 8) {
+      long w = word(b, p + i, n - i);
       // a byte's high bit in each term: not ASCII; below 0x20; equal to '"'; equal to '\'. A borrow
       // can set a false flag only above a byte that set a true one, so "any" is exact.
       long quote = w ^ 0x2222222222222222L;
       long backslash = w ^ 0x5C5C5C5C5C5C5C5CL;
       flags |= w | (w - 0x2020202020202020L) & ~w | (quote - ONES) & ~quote | (backslash - ONES) & ~backslash;
     }
-    for (; i < n; i++) {
-      int c = b[p + i];
-      if (c < 0x20 || c == '"' || c == '\\') {
-        return false;
-      }
-      flags |= c;
-    }
     return (flags & HIGH_BITS) == 0;
+  }
+
+  /** Copies the low byte of each of {@code id}'s chars into {@code b} at {@code p}; returns how many. */
+  @SuppressWarnings("deprecation") // the low byte of each char is what is wanted: the chars are Latin-1
+  private static int copy(String id, byte[] b, int p) {
+    int n = id.length();
+    id.getBytes(0, n, b, p);
+    return n;
+  }
+
+  /** The eight bytes of {@code b} from {@code at}, or when fewer are {@code left}, those padded with 'a's. */
+  private static long word(byte[] b, int at, int left) {
+    if (left >= 8) {
+      return (long) LONGS.get(b, at);
+    }
+    long w = PLAIN;
+    for (int k = 0; k < left; k++) {
+      int shift = 8 * k;
+      w = w & ~(0xFFL << shift) | (b[at + k] & 0xFFL) << shift;
+    }
+    return w;
   }
 }
