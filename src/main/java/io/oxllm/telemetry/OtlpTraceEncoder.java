@@ -214,9 +214,6 @@ final class OtlpTraceEncoder {
    * headers) right in front of them, now that their length is known.
    */
   Encoded finish(ByteBuffer next) {
-    if (export == null) {
-      start();
-    }
     int end = export.position();
     int scopeLength = scopeHeader.length + end - prefixRoom;
     out.reset();

@@ -110,8 +110,7 @@ final class ProtoWriter implements RunCache.Target {
    */
   void stringAlways(int field, String s) {
     int mark = pos;
-    tag(field, LENGTH_DELIMITED);
-    varint(s.length());
+    lengthPrefix(field, s.length());
     if (!ascii(s)) {
       pos = mark;
       bytes(field, s.getBytes(StandardCharsets.UTF_8));
@@ -121,8 +120,7 @@ final class ProtoWriter implements RunCache.Target {
   /** A string field {@code first + separator + second}; the separator is ASCII. */
   void joined(int field, String first, char separator, String second) {
     int mark = pos;
-    tag(field, LENGTH_DELIMITED);
-    varint(first.length() + 1 + second.length());
+    lengthPrefix(field, first.length() + 1 + second.length());
     if (ascii(first)) {
       ensure(1);
       buf[pos++] = (byte) separator;
@@ -133,8 +131,7 @@ final class ProtoWriter implements RunCache.Target {
     pos = mark;
     byte[] a = first.getBytes(StandardCharsets.UTF_8);
     byte[] b = second.getBytes(StandardCharsets.UTF_8);
-    tag(field, LENGTH_DELIMITED);
-    varint(a.length + 1 + b.length);
+    lengthPrefix(field, a.length + 1 + b.length);
     raw(a);
     ensure(1);
     buf[pos++] = (byte) separator;
@@ -167,8 +164,7 @@ final class ProtoWriter implements RunCache.Target {
   }
 
   void bytes(int field, byte[] value) {
-    tag(field, LENGTH_DELIMITED);
-    varint(value.length);
+    lengthPrefix(field, value.length);
     raw(value);
   }
 
@@ -191,7 +187,7 @@ final class ProtoWriter implements RunCache.Target {
     pos += 16;
   }
 
-  /** The tag and length of a length-delimited field whose {@code length} bytes are written elsewhere. */
+  /** The tag and length of a length-delimited field of {@code length} bytes, which the caller writes after it. */
   void lengthPrefix(int field, int length) {
     tag(field, LENGTH_DELIMITED);
     varint(length);
