@@ -1,7 +1,8 @@
 package io.oxllm.telemetry;
 
 import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -74,8 +75,15 @@ final class JsonBytes implements RunCache.Target {
     return Arrays.copyOfRange(buf, from, pos);
   }
 
-  void writeTo(OutputStream out) throws IOException {
-    out.write(buf, 0, pos);
+  void copyTo(ByteBuffer buffer) {
+    buffer.put(buf, 0, pos);
+  }
+
+  void writeTo(WritableByteChannel channel) throws IOException {
+    ByteBuffer b = ByteBuffer.wrap(buf, 0, pos);
+    while (b.hasRemaining()) {
+      channel.write(b);
+    }
   }
 
   void timestamp(long epochMillis) {

@@ -1,7 +1,8 @@
 package io.oxllm.telemetry;
 
 import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
 
 /**
  * Lays out one request log line ({@link RequestLog}): the documented fields in order, values
@@ -134,7 +135,13 @@ final class JsonLineEncoder {
     c.keep(out, from);
   }
 
-  void writeTo(OutputStream sink) throws IOException {
-    out.writeTo(sink);
+  /** Appends the line to {@code buffer}, which must have room for it. */
+  void copyTo(ByteBuffer buffer) {
+    out.copyTo(buffer);
+  }
+
+  /** Writes the whole line to {@code channel}. */
+  void writeTo(WritableByteChannel channel) throws IOException {
+    out.writeTo(channel);
   }
 }

@@ -1,8 +1,8 @@
 package io.oxllm.telemetry;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -14,17 +14,26 @@ import java.nio.file.StandardOpenOption;
  * {@link JsonLineEncoder}. Buffered, flushed by the worker once per drain cycle. Rotates before a
  * line would take the file past {@code maxBytes}: {@code log.3 → log.4}, …, {@code log → log.1},
  * keeping {@value #FILES} files in all (the live one and four rotated). Only the telemetry worker
- * thread uses it. I/O errors never escape: the line is lost, counted, reported once per streak, and
- * the file is reopened on the next write.
+ * thread uses it. I/O errors never escape: the lines are lost, counted, reported once per streak,
+ * and the file is reopened on the next write.
+ *
+ * <p>Why a direct buffer and a {@code FileChannel} rather than a {@code BufferedOutputStream}: a
+ * line is encoded into a small heap buffer that stays in the L1, then copied once into direct
+ * memory that the {@code write} reads. A stream over a file copied each line into its own array and
+ * the channel under it copied that again into a temporary direct buffer (a tenth of what the log
+ * cost the worker, docs/performance.md).
  */
 final class RequestLog implements AutoCloseable {
   static final int FILES = 5;
+  static final int BUFFER_BYTES = 64 * 1024;
 
   private final Path path;
   private final long maxBytes;
   private final JsonLineEncoder line = new JsonLineEncoder();
-  private OutputStream out;
-  private long size;
+  private final ByteBuffer pending = ByteBuffer.allocateDirect(BUFFER_BYTES);
+  private int pendingLines;
+  private FileChannel out;
+  private long size; // the file's, with what is pending
   private long errors;
   private boolean failing;
 
@@ -42,11 +51,19 @@ final class RequestLog implements AutoCloseable {
       if (size > 0 && size + length > maxBytes) {
         rotate();
       }
-      line.writeTo(out);
+      if (length > pending.remaining()) {
+        writePending();
+      }
+      if (length <= pending.capacity()) {
+        line.copyTo(pending);
+        pendingLines++;
+      } else { // a line longer than the buffer (a huge model name) is written from the heap
+        line.writeTo(out);
+      }
       size += length;
       recovered();
     } catch (IOException | RuntimeException e) {
-      failed(e);
+      failed(e, 1);
     }
   }
 
@@ -55,9 +72,9 @@ final class RequestLog implements AutoCloseable {
       return;
     }
     try {
-      out.flush();
+      writePending();
     } catch (IOException e) {
-      failed(e);
+      failed(e, 0);
     }
   }
 
@@ -77,13 +94,21 @@ final class RequestLog implements AutoCloseable {
     if (parent != null) {
       Files.createDirectories(parent);
     }
-    out = new BufferedOutputStream(Files.newOutputStream(path, StandardOpenOption.CREATE,
-        StandardOpenOption.APPEND, StandardOpenOption.WRITE), 64 * 1024);
-    size = Files.size(path);
+    out = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+    size = out.size();
+  }
+
+  private void writePending() throws IOException {
+    pending.flip();
+    while (pending.hasRemaining()) {
+      out.write(pending);
+    }
+    pending.clear();
+    pendingLines = 0;
   }
 
   private void rotate() throws IOException {
-    out.flush();
+    writePending();
     closeQuietly();
     Files.deleteIfExists(rotated(FILES - 1));
     for (int i = FILES - 2; i >= 1; i--) {
@@ -99,8 +124,11 @@ final class RequestLog implements AutoCloseable {
     return path.resolveSibling(path.getFileName() + "." + n);
   }
 
-  private void failed(Exception e) {
-    errors++;
+  /** What is pending is lost with the line being written, if {@code current} is 1. */
+  private void failed(Exception e, int current) {
+    errors += pendingLines + current;
+    pending.clear();
+    pendingLines = 0;
     closeQuietly(); // reopen on the next write: the file may have been moved or the disk freed
     if (!failing) {
       failing = true;

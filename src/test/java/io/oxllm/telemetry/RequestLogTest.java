@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -159,6 +160,77 @@ class RequestLogTest {
     sorted.sort(null);
     assertEquals(sorted, ids, "rotated files hold older lines, in order, none torn");
     assertEquals("rot-0299", ids.get(ids.size() - 1), "the live file ends with the newest line");
+  }
+
+  /** A record of {@link TelemetryFixtures#ok} whose requested model is {@code model}. */
+  private static RequestRecord withModel(String id, String model, long start) {
+    RequestRecord r = TelemetryFixtures.ok(id, start);
+    return new RequestRecord(r.requestId(), r.path(), r.operation(), model, r.provider(), r.upstreamModel(),
+        r.responseModel(), r.status(), r.outcome(), r.stream(), r.attempts(), r.startEpochNanos(), r.endEpochNanos(),
+        r.ttftNanos(), r.inputTokens(), r.outputTokens(), r.finishReasons(), r.bytesOut(), r.traceIdHigh(),
+        r.traceIdLow(), r.spanId(), r.parentSpanId(), r.sampled(), r.errorType());
+  }
+
+  @Test
+  void linesLongerThanTheBufferAndLinesAcrossItsEndAreWrittenWholeAndInOrder() throws IOException {
+    Path file = dir.resolve("long.jsonl");
+    long now = Telemetry.epochNanos();
+    String huge = "m".repeat(3 * RequestLog.BUFFER_BYTES / 2);
+    List<String> models = new ArrayList<>();
+    try (RequestLog log = new RequestLog(file, Long.MAX_VALUE)) {
+      for (int i = 0; i < 1_000; i++) { // ~370 kB of short lines: several buffers' worth, ends falling mid-line
+        String model = i % 400 == 7 ? huge + i : "m-" + i;
+        models.add(model);
+        log.write(withModel("long-" + i, model, now));
+        if (i % 300 == 0) {
+          log.flush();
+        }
+      }
+      assertEquals(0, log.errors());
+    }
+    List<String> lines = lines(file);
+    assertEquals(models.size(), lines.size());
+    for (int i = 0; i < lines.size(); i++) {
+      JsonObject line = new JsonObject(lines.get(i));
+      assertEquals("long-" + i, line.getString("request_id"));
+      assertEquals(models.get(i), line.getString("model"));
+    }
+    assertEquals(Files.size(file), lines.stream().mapToLong(l -> l.length() + 1).sum(), "nothing but the lines");
+  }
+
+  @Test
+  void linesAWriteFailsToStoreAreCountedAndTheLogWritesAgainOnceItCan() throws IOException {
+    Path blocker = dir.resolve("not-a-dir");
+    Files.writeString(blocker, "a file where the log's directory should be");
+    Path file = blocker.resolve("requests.jsonl");
+    long now = Telemetry.epochNanos();
+    try (RequestLog log = new RequestLog(file, Long.MAX_VALUE)) {
+      log.write(TelemetryFixtures.ok("lost-0", now));
+      log.write(TelemetryFixtures.ok("lost-1", now));
+      assertEquals(2, log.errors(), "each line that found no file is counted");
+      Files.delete(blocker);
+      log.write(TelemetryFixtures.ok("kept-0", now));
+      log.flush();
+      assertEquals(2, log.errors());
+      assertEquals(List.of("kept-0"), lines(file).stream().map(l -> new JsonObject(l).getString("request_id")).toList());
+    }
+  }
+
+  @Test
+  void linesPendingWhenTheDiskFillsAreCountedAsLost() {
+    Path full = Path.of("/dev/full"); // every write fails with ENOSPC
+    Assumptions.assumeTrue(Files.isWritable(full), "needs Linux's /dev/full");
+    long now = Telemetry.epochNanos();
+    RequestLog log = new RequestLog(full, Long.MAX_VALUE);
+    for (int i = 0; i < 3; i++) {
+      log.write(TelemetryFixtures.ok("full-" + i, now));
+    }
+    assertEquals(0, log.errors(), "still buffered");
+    log.flush();
+    assertEquals(3, log.errors(), "the three pending lines are lost, and counted");
+    log.write(TelemetryFixtures.ok("full-3", now));
+    log.close();
+    assertEquals(4, log.errors(), "the log reopens and fails again at the close's flush");
   }
 
   private static long sizeOf(Path f) {
