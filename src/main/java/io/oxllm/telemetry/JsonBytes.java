@@ -1,8 +1,6 @@
 package io.oxllm.telemetry;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -75,15 +73,8 @@ final class JsonBytes implements RunCache.Target {
     return Arrays.copyOfRange(buf, from, pos);
   }
 
-  void copyTo(ByteBuffer buffer) {
-    buffer.put(buf, 0, pos);
-  }
-
-  void writeTo(WritableByteChannel channel) throws IOException {
-    ByteBuffer b = ByteBuffer.wrap(buf, 0, pos);
-    while (b.hasRemaining()) {
-      channel.write(b);
-    }
+  void copyTo(ByteBuffer buffer, int from, int length) {
+    buffer.put(buf, from, length);
   }
 
   void timestamp(long epochMillis) {

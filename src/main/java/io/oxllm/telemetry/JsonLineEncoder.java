@@ -1,8 +1,6 @@
 package io.oxllm.telemetry;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.WritableByteChannel;
 
 /**
  * Lays out one request log line ({@link RequestLog}): the documented fields in order, values
@@ -135,13 +133,8 @@ final class JsonLineEncoder {
     c.keep(out, from);
   }
 
-  /** Appends the line to {@code buffer}, which must have room for it. */
-  void copyTo(ByteBuffer buffer) {
-    out.copyTo(buffer);
-  }
-
-  /** Writes the whole line to {@code channel}. */
-  void writeTo(WritableByteChannel channel) throws IOException {
-    out.writeTo(channel);
+  /** Appends {@code length} bytes of the line from {@code from} to {@code buffer}, which has room. */
+  void copyTo(ByteBuffer buffer, int from, int length) {
+    out.copyTo(buffer, from, length);
   }
 }

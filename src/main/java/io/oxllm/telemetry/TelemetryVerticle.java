@@ -118,7 +118,8 @@ final class TelemetryVerticle extends VerticleBase {
       if (log != null) {
         log.close();
       }
-      log = c.requestLog().isEmpty() ? null : new RequestLog(Path.of(c.requestLog()), tuning.logMaxBytes(c));
+      log = c.requestLog().isEmpty() ? null : new RequestLog(Path.of(c.requestLog()), tuning.logMaxBytes(c),
+          tuning.logLingerMs());
     }
     String endpoint = c.otlpEndpoint().replaceAll("/+$", "");
     OtlpExport current = otlp;
@@ -191,7 +192,7 @@ final class TelemetryVerticle extends VerticleBase {
     }
     batch.clear();
     if (log != null) {
-      log.flush();
+      log.writeLingering(System.nanoTime());
     }
     OtlpExport export = otlp;
     if (export != null) {

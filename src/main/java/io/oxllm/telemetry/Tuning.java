@@ -21,14 +21,16 @@ import java.time.Duration;
  * @param exportBackoffMinMs after a failed span export nothing is sent for this long, doubling
  *     with each further failure up to {@code exportBackoffMaxMs}; a success resets it
  * @param exportBackoffMaxMs the longest such pause
+ * @param logLingerMs the longest a request log line waits in its chunk before it is written
+ *     ({@link RequestLog})
  */
 record Tuning(long minDrainMs, long maxDrainMs, Duration metricInterval, long logMaxBytes,
     Duration exportTimeout, long failureReportMs, long shutdownMs, long statePollMs,
-    long spanLingerMs, long exportBackoffMinMs, long exportBackoffMaxMs) {
+    long spanLingerMs, long exportBackoffMinMs, long exportBackoffMaxMs, long logLingerMs) {
 
   static Tuning of(TelemetryConfig c) {
     return new Tuning(1, 50, Duration.ofSeconds(c.metricsIntervalSecs()), 0,
-        Duration.ofSeconds(2), 60_000, 3_000, 1_000, 1_000, 100, 5_000);
+        Duration.ofSeconds(2), 60_000, 3_000, 1_000, 1_000, 100, 5_000, 1_000);
   }
 
   /** The request log's rotation size under config {@code c}. */
@@ -38,21 +40,21 @@ record Tuning(long minDrainMs, long maxDrainMs, Duration metricInterval, long lo
 
   Tuning withMetricInterval(Duration d) {
     return new Tuning(minDrainMs, maxDrainMs, d, logMaxBytes, exportTimeout, failureReportMs, shutdownMs, statePollMs,
-        spanLingerMs, exportBackoffMinMs, exportBackoffMaxMs);
+        spanLingerMs, exportBackoffMinMs, exportBackoffMaxMs, logLingerMs);
   }
 
   Tuning withLogMaxBytes(long bytes) {
     return new Tuning(minDrainMs, maxDrainMs, metricInterval, bytes, exportTimeout, failureReportMs, shutdownMs, statePollMs,
-        spanLingerMs, exportBackoffMinMs, exportBackoffMaxMs);
+        spanLingerMs, exportBackoffMinMs, exportBackoffMaxMs, logLingerMs);
   }
 
   Tuning withDrainMs(long min, long max) {
     return new Tuning(min, max, metricInterval, logMaxBytes, exportTimeout, failureReportMs, shutdownMs, statePollMs,
-        spanLingerMs, exportBackoffMinMs, exportBackoffMaxMs);
+        spanLingerMs, exportBackoffMinMs, exportBackoffMaxMs, logLingerMs);
   }
 
   Tuning withFailureReportMs(long ms) {
     return new Tuning(minDrainMs, maxDrainMs, metricInterval, logMaxBytes, exportTimeout, ms, shutdownMs, statePollMs,
-        spanLingerMs, exportBackoffMinMs, exportBackoffMaxMs);
+        spanLingerMs, exportBackoffMinMs, exportBackoffMaxMs, logLingerMs);
   }
 }

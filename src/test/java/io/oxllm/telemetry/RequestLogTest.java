@@ -37,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RequestLogTest {
   private static final Duration SOON = Duration.ofSeconds(10);
+  private static final long LINGER_MS = 60_000; // longer than any test: only flush() or time passed in writes
   private static final String KEY = "sk-live-DO-NOT-LOG-7f3a9c";
   private static final Set<String> FIELDS = Set.of("ts", "request_id", "path", "model", "provider", "upstream_model",
       "status", "outcome", "stream", "attempts", "ttft_ms", "duration_ms", "input_tokens", "output_tokens", "bytes_out");
@@ -175,9 +176,9 @@ class RequestLogTest {
   void linesLongerThanTheBufferAndLinesAcrossItsEndAreWrittenWholeAndInOrder() throws IOException {
     Path file = dir.resolve("long.jsonl");
     long now = Telemetry.epochNanos();
-    String huge = "m".repeat(3 * RequestLog.BUFFER_BYTES / 2);
+    String huge = "m".repeat(3 * RequestLog.CHUNK_BYTES / 2);
     List<String> models = new ArrayList<>();
-    try (RequestLog log = new RequestLog(file, Long.MAX_VALUE)) {
+    try (RequestLog log = new RequestLog(file, Long.MAX_VALUE, LINGER_MS)) {
       for (int i = 0; i < 1_000; i++) { // ~370 kB of short lines: several buffers' worth, ends falling mid-line
         String model = i % 400 == 7 ? huge + i : "m-" + i;
         models.add(model);
@@ -199,12 +200,56 @@ class RequestLogTest {
   }
 
   @Test
+  void writesEndAtTheFilesChunkBoundariesEvenAfterOpeningAtAnOddSize() throws IOException {
+    Path file = dir.resolve("chunks.jsonl");
+    String before = "{\"earlier\":\"run\"}\n".repeat(37); // an odd size, not a chunk's multiple
+    Files.writeString(file, before);
+    long now = Telemetry.epochNanos();
+    try (RequestLog log = new RequestLog(file, Long.MAX_VALUE, LINGER_MS)) {
+      int i = 0;
+      while (Files.size(file) == before.length()) {
+        log.write(TelemetryFixtures.ok("chunk-" + i++, now));
+        assertTrue(i < 10_000, "the first chunk is written once it is full");
+      }
+      assertEquals(RequestLog.CHUNK_BYTES, Files.size(file), "the first write ends at the first chunk's end");
+      while (Files.size(file) == RequestLog.CHUNK_BYTES) {
+        log.write(TelemetryFixtures.ok("chunk-" + i++, now));
+      }
+      assertEquals(2L * RequestLog.CHUNK_BYTES, Files.size(file), "then one whole chunk a write");
+      log.flush();
+      List<String> lines = lines(file);
+      assertEquals(37 + i, lines.size(), "every line, after a flush");
+      assertEquals("chunk-" + (i - 1), new JsonObject(lines.get(lines.size() - 1)).getString("request_id"));
+    }
+  }
+
+  @Test
+  void whatIsPendingIsWrittenOnceItHasLingered() throws IOException {
+    Path file = dir.resolve("linger.jsonl");
+    long lingerMs = 1_000;
+    try (RequestLog log = new RequestLog(file, Long.MAX_VALUE, lingerMs)) {
+      long began = System.nanoTime();
+      log.write(TelemetryFixtures.ok("linger-0", Telemetry.epochNanos()));
+      log.writeLingering(began);
+      assertEquals(List.of(), lines(file), "not yet: it has not waited");
+      log.writeLingering(System.nanoTime() + lingerMs * 1_000_000);
+      assertEquals(1, lines(file).size(), "once it has waited lingerMs");
+      long next = System.nanoTime();
+      log.write(TelemetryFixtures.ok("linger-1", Telemetry.epochNanos()));
+      log.writeLingering(next + lingerMs * 1_000_000 / 2);
+      assertEquals(1, lines(file).size(), "the wait starts again with the next pending line");
+      log.writeLingering(System.nanoTime() + lingerMs * 1_000_000);
+      assertEquals(2, lines(file).size());
+    }
+  }
+
+  @Test
   void linesAWriteFailsToStoreAreCountedAndTheLogWritesAgainOnceItCan() throws IOException {
     Path blocker = dir.resolve("not-a-dir");
     Files.writeString(blocker, "a file where the log's directory should be");
     Path file = blocker.resolve("requests.jsonl");
     long now = Telemetry.epochNanos();
-    try (RequestLog log = new RequestLog(file, Long.MAX_VALUE)) {
+    try (RequestLog log = new RequestLog(file, Long.MAX_VALUE, LINGER_MS)) {
       log.write(TelemetryFixtures.ok("lost-0", now));
       log.write(TelemetryFixtures.ok("lost-1", now));
       assertEquals(2, log.errors(), "each line that found no file is counted");
@@ -221,7 +266,7 @@ class RequestLogTest {
     Path full = Path.of("/dev/full"); // every write fails with ENOSPC
     Assumptions.assumeTrue(Files.isWritable(full), "needs Linux's /dev/full");
     long now = Telemetry.epochNanos();
-    RequestLog log = new RequestLog(full, Long.MAX_VALUE);
+    RequestLog log = new RequestLog(full, Long.MAX_VALUE, LINGER_MS);
     for (int i = 0; i < 3; i++) {
       log.write(TelemetryFixtures.ok("full-" + i, now));
     }
