@@ -182,15 +182,20 @@ final class OtlpTraceEncoder {
     }
     times(r.startEpochNanos(), r.endEpochNanos());
     requestRun(r);
+    // the request id attribute, kept where it is to be repeated in the attempts' spans
+    int idFrom = out.size();
     attributes.requestId(REQUEST_ID, r.requestId());
+    int idTo = out.size();
     if (r.inputTokens() >= 0) {
       attributes.integer(INPUT_TOKENS, r.inputTokens());
     }
     if (r.outputTokens() >= 0) {
       attributes.integer(OUTPUT_TOKENS, r.outputTokens());
     }
-    endSpan(span, r.errorType() != null || r.outcome() == Outcome.UPSTREAM_ERROR,
+    int moved = endSpan(span, r.errorType() != null || r.outcome() == Outcome.UPSTREAM_ERROR,
         remoteParent ? FLAGS_REMOTE_PARENT : FLAGS_LOCAL_PARENT);
+    idFrom += moved;
+    idTo += moved;
     for (AttemptRecord a : r.attempts()) {
       if (a.spanId() == 0) {
         continue;
@@ -201,7 +206,7 @@ final class OtlpTraceEncoder {
       out.id(PARENT_SPAN_ID, spanId);
       times(a.startEpochNanos(), a.endEpochNanos());
       attemptRun(r, a);
-      attributes.requestId(REQUEST_ID, r.requestId());
+      out.repeat(idFrom, idTo);
       endSpan(span, a.error() != null || a.status() >= 400, FLAGS_LOCAL_PARENT);
     }
     return spans - before;
@@ -244,15 +249,17 @@ final class OtlpTraceEncoder {
     out.varintField(KIND, kind);
   }
 
-  private void endSpan(int span, boolean error, int flags) {
+  /** Returns how far the span's body moved ({@link ProtoWriter#end}). */
+  private int endSpan(int span, boolean error, int flags) {
     if (error) {
       int status = out.begin(STATUS);
       out.varintField(STATUS_CODE, STATUS_ERROR);
       out.end(status);
     }
     out.fixed32(FLAGS, flags);
-    out.end(span, SPAN_LENGTH_BYTES);
+    int moved = out.end(span, SPAN_LENGTH_BYTES);
     spans++;
+    return moved;
   }
 
   /**

@@ -78,8 +78,11 @@ final class ProtoWriter implements RunCache.Target {
     return pos;
   }
 
-  /** Ends what {@code begin(field, reserve)} started, moving the body only when the guess was wrong. */
-  void end(int bodyStart, int reserve) {
+  /**
+   * Ends what {@code begin(field, reserve)} started, moving the body only when the guess was wrong;
+   * returns how far it moved (0 nearly always).
+   */
+  int end(int bodyStart, int reserve) {
     int length = pos - bodyStart;
     int shift = varintSize(length) - reserve;
     if (shift != 0) {
@@ -94,6 +97,15 @@ final class ProtoWriter implements RunCache.Target {
       v >>>= 7;
     }
     buf[at] = (byte) v;
+    return shift;
+  }
+
+  /** Writes again the bytes from {@code from} to {@code to}, {@link #size}s taken earlier. */
+  void repeat(int from, int to) {
+    int n = to - from;
+    ensure(n);
+    System.arraycopy(buf, from, buf, pos, n);
+    pos += n;
   }
 
   /** A string field; nothing when null or empty (proto3 leaves default values out). */
