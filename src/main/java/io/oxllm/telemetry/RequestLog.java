@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.function.LongSupplier;
 
 /**
  * The JSONL request log (SPEC section 7): one line per request with exactly the documented fields,
@@ -40,6 +41,7 @@ final class RequestLog implements AutoCloseable {
   private final Path path;
   private final long maxBytes;
   private final long lingerNanos;
+  private final LongSupplier nanoClock;
   private final JsonLineEncoder line = new JsonLineEncoder();
   // the file's chunk [k * CHUNK_BYTES, (k + 1) * CHUNK_BYTES) that the log's end lies in
   private final ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK_BYTES);
@@ -51,10 +53,12 @@ final class RequestLog implements AutoCloseable {
   private long errors;
   private boolean failing;
 
-  RequestLog(Path path, long maxBytes, long lingerMs) {
+  /** @param nanoClock {@link System#nanoTime}, or a test's clock, as {@link SpanShipper}'s */
+  RequestLog(Path path, long maxBytes, long lingerMs, LongSupplier nanoClock) {
     this.path = path;
     this.maxBytes = maxBytes;
     this.lingerNanos = lingerMs * 1_000_000;
+    this.nanoClock = nanoClock;
   }
 
   void write(RequestRecord r) {
@@ -67,7 +71,7 @@ final class RequestLog implements AutoCloseable {
         rotate();
       }
       if (chunk.position() == written) {
-        pendingSinceNanos = System.nanoTime();
+        pendingSinceNanos = nanoClock.getAsLong();
       }
       for (int from = 0; from < length; ) {
         int n = Math.min(length - from, chunk.remaining());
@@ -86,8 +90,8 @@ final class RequestLog implements AutoCloseable {
   }
 
   /** Writes what is pending if it has waited {@code lingerMs} since it began to. */
-  void writeLingering(long nowNanos) {
-    if (chunk.position() > written && nowNanos - pendingSinceNanos >= lingerNanos) {
+  void writeLingering() {
+    if (chunk.position() > written && nanoClock.getAsLong() - pendingSinceNanos >= lingerNanos) {
       flush();
     }
   }

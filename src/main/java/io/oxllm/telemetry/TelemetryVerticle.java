@@ -119,7 +119,7 @@ final class TelemetryVerticle extends VerticleBase {
         log.close();
       }
       log = c.requestLog().isEmpty() ? null : new RequestLog(Path.of(c.requestLog()), tuning.logMaxBytes(c),
-          tuning.logLingerMs());
+          tuning.logLingerMs(), System::nanoTime);
     }
     String endpoint = c.otlpEndpoint().replaceAll("/+$", "");
     OtlpExport current = otlp;
@@ -192,7 +192,7 @@ final class TelemetryVerticle extends VerticleBase {
     }
     batch.clear();
     if (log != null) {
-      log.writeLingering(System.nanoTime());
+      log.writeLingering();
     }
     OtlpExport export = otlp;
     if (export != null) {

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -178,7 +179,7 @@ class RequestLogTest {
     long now = Telemetry.epochNanos();
     String huge = "m".repeat(3 * RequestLog.CHUNK_BYTES / 2);
     List<String> models = new ArrayList<>();
-    try (RequestLog log = new RequestLog(file, Long.MAX_VALUE, LINGER_MS)) {
+    try (RequestLog log = new RequestLog(file, Long.MAX_VALUE, LINGER_MS, System::nanoTime)) {
       for (int i = 0; i < 1_000; i++) { // ~370 kB of short lines: several buffers' worth, ends falling mid-line
         String model = i % 400 == 7 ? huge + i : "m-" + i;
         models.add(model);
@@ -205,7 +206,7 @@ class RequestLogTest {
     String before = "{\"earlier\":\"run\"}\n".repeat(37); // an odd size, not a chunk's multiple
     Files.writeString(file, before);
     long now = Telemetry.epochNanos();
-    try (RequestLog log = new RequestLog(file, Long.MAX_VALUE, LINGER_MS)) {
+    try (RequestLog log = new RequestLog(file, Long.MAX_VALUE, LINGER_MS, System::nanoTime)) {
       int i = 0;
       while (Files.size(file) == before.length()) {
         log.write(TelemetryFixtures.ok("chunk-" + i++, now));
@@ -227,18 +228,21 @@ class RequestLogTest {
   void whatIsPendingIsWrittenOnceItHasLingered() throws IOException {
     Path file = dir.resolve("linger.jsonl");
     long lingerMs = 1_000;
-    try (RequestLog log = new RequestLog(file, Long.MAX_VALUE, lingerMs)) {
-      long began = System.nanoTime();
+    AtomicLong clock = new AtomicLong(); // nanoseconds, moved by the test
+    try (RequestLog log = new RequestLog(file, Long.MAX_VALUE, lingerMs, clock::get)) {
       log.write(TelemetryFixtures.ok("linger-0", Telemetry.epochNanos()));
-      log.writeLingering(began);
+      clock.addAndGet(lingerMs * 1_000_000 - 1);
+      log.writeLingering();
       assertEquals(List.of(), lines(file), "not yet: it has not waited");
-      log.writeLingering(System.nanoTime() + lingerMs * 1_000_000);
+      clock.addAndGet(1);
+      log.writeLingering();
       assertEquals(1, lines(file).size(), "once it has waited lingerMs");
-      long next = System.nanoTime();
       log.write(TelemetryFixtures.ok("linger-1", Telemetry.epochNanos()));
-      log.writeLingering(next + lingerMs * 1_000_000 / 2);
+      clock.addAndGet(lingerMs * 1_000_000 / 2);
+      log.writeLingering();
       assertEquals(1, lines(file).size(), "the wait starts again with the next pending line");
-      log.writeLingering(System.nanoTime() + lingerMs * 1_000_000);
+      clock.addAndGet(lingerMs * 1_000_000 / 2);
+      log.writeLingering();
       assertEquals(2, lines(file).size());
     }
   }
@@ -249,7 +253,7 @@ class RequestLogTest {
     Files.writeString(blocker, "a file where the log's directory should be");
     Path file = blocker.resolve("requests.jsonl");
     long now = Telemetry.epochNanos();
-    try (RequestLog log = new RequestLog(file, Long.MAX_VALUE, LINGER_MS)) {
+    try (RequestLog log = new RequestLog(file, Long.MAX_VALUE, LINGER_MS, System::nanoTime)) {
       log.write(TelemetryFixtures.ok("lost-0", now));
       log.write(TelemetryFixtures.ok("lost-1", now));
       assertEquals(2, log.errors(), "each line that found no file is counted");
@@ -266,7 +270,7 @@ class RequestLogTest {
     Path full = Path.of("/dev/full"); // every write fails with ENOSPC
     Assumptions.assumeTrue(Files.isWritable(full), "needs Linux's /dev/full");
     long now = Telemetry.epochNanos();
-    RequestLog log = new RequestLog(full, Long.MAX_VALUE, LINGER_MS);
+    RequestLog log = new RequestLog(full, Long.MAX_VALUE, LINGER_MS, System::nanoTime);
     for (int i = 0; i < 3; i++) {
       log.write(TelemetryFixtures.ok("full-" + i, now));
     }
