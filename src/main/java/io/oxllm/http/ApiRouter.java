@@ -117,9 +117,9 @@ final class ApiRouter {
   }
 
   private void requestId(RoutingContext ctx) {
-    String id = RequestIds.accept(ctx.request().getHeader(HeaderRules.X_REQUEST_ID));
+    RequestId id = RequestIds.accept(ctx.request().getHeader(HeaderRules.X_REQUEST_ID));
     ctx.put(REQUEST_ID, id);
-    ctx.response().putHeader(HeaderRules.X_REQUEST_ID, id);
+    ctx.response().putHeader(HeaderRules.X_REQUEST_ID, id.text());
     ctx.next();
   }
 
@@ -174,9 +174,10 @@ final class ApiRouter {
       return;
     }
     String path = ctx.request().path().substring(3);  // "/v1/chat/completions" -> "/chat/completions"
-    RequestTrace trace = new RequestTrace(state.telemetry(), ctx.get(REQUEST_ID), ctx.request().path(), body.model(),
+    RequestId id = ctx.get(REQUEST_ID);
+    RequestTrace trace = new RequestTrace(state.telemetry(), id, ctx.request().path(), body.model(),
         body.stream(), ctx.request().getHeader(HeaderRules.TRACEPARENT));
-    ProxyExchange exchange = new ProxyExchange(vertx, ctx.request(), clients, ctx.get(REQUEST_ID), path, body, trace);
+    ProxyExchange exchange = new ProxyExchange(vertx, ctx.request(), clients, id.text(), path, body, trace);
     inFlight.add(exchange);
     exchange.onFinished(() -> inFlight.remove(exchange)).start();
   }

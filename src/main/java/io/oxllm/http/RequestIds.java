@@ -8,8 +8,8 @@ final class RequestIds {
 
   private RequestIds() {}
 
-  static String accept(String fromClient) {
-    return isValid(fromClient) ? fromClient : generate();
+  static RequestId accept(String fromClient) {
+    return isValid(fromClient) ? RequestId.fromClient(fromClient) : generate();
   }
 
   /** {@code [A-Za-z0-9._:-]{1,128}}, checked without a regex. */
@@ -29,7 +29,7 @@ final class RequestIds {
   }
 
   /** 32 random hex characters (128 bits): unique enough to find one request in a log. */
-  static String generate() {
+  static RequestId generate() {
     ThreadLocalRandom r = ThreadLocalRandom.current();
     char[] out = new char[32];
     long a = r.nextLong();
@@ -38,6 +38,6 @@ final class RequestIds {
       out[i] = HEX[(int) (a >>> (60 - 4 * i)) & 0xF];
       out[16 + i] = HEX[(int) (b >>> (60 - 4 * i)) & 0xF];
     }
-    return new String(out);
+    return new RequestId(new String(out), a, b);
   }
 }

@@ -19,7 +19,7 @@ import java.util.List;
  */
 final class RequestTrace {
   private final Telemetry telemetry;
-  private final String requestId;
+  private final RequestId requestId;
   private final String path;
   private String requestedModel;
   private final boolean stream;
@@ -39,7 +39,7 @@ final class RequestTrace {
   private String errorType;
   private boolean emitted;
 
-  RequestTrace(Telemetry telemetry, String requestId, String path, String requestedModel, boolean stream,
+  RequestTrace(Telemetry telemetry, RequestId requestId, String path, String requestedModel, boolean stream,
       String traceparent) {
     this.telemetry = telemetry;
     this.requestId = requestId;
@@ -54,7 +54,7 @@ final class RequestTrace {
   }
 
   /** A request refused before any routing (400, 401, 404, 413, 415, …): one record, no attempts. */
-  static void rejected(Telemetry telemetry, String requestId, String path, String model, ApiError error,
+  static void rejected(Telemetry telemetry, RequestId requestId, String path, String model, ApiError error,
       String traceparent) {
     RequestTrace t = new RequestTrace(telemetry, requestId, path, model, false, traceparent);
     t.fail(Outcome.REJECTED, error.code());
@@ -115,8 +115,8 @@ final class RequestTrace {
     String upstreamModel = answered == null ? null : answered.upstreamModel();
     String responseModel = facts == null ? null
         : SharedStrings.sameAs(facts.responseModel(), upstreamModel, requestedModel);
-    telemetry.offer(new RequestRecord(requestId, path, operation(path), requestedModel,
-        answered == null ? null : answered.providerName(), upstreamModel, responseModel, status,
+    telemetry.offer(new RequestRecord(requestId.text(), requestId.high(), requestId.low(), path, operation(path),
+        requestedModel, answered == null ? null : answered.providerName(), upstreamModel, responseModel, status,
         outcome == null ? Outcome.OK : outcome, stream,
         attempts, startEpochNanos, Telemetry.epochNanos(), firstToken == 0 ? -1 : firstToken - startNanos,
         facts == null ? -1 : facts.inputTokens(), facts == null ? -1 : facts.outputTokens(),

@@ -167,10 +167,19 @@ final class JsonBytes implements RunCache.Target {
   }
 
   /**
-   * A request id as a JSON string or null: {@link #string}'s bytes, from {@link Latin1Ids} when
-   * the id is plain ASCII (its chars must be Latin-1, as a request id's are).
+   * A request id as a JSON string or null: {@link #string}'s bytes, written from the id's bits when
+   * the gateway made it ({@link RequestRecord#requestIdHigh}), else copied by {@link Latin1Ids}
+   * when the id is plain ASCII (its chars must be Latin-1, as a request id's are).
    */
-  void requestId(String id) {
+  void requestId(String id, long high, long low) {
+    if ((high | low) != 0) {
+      ensure(34);
+      buf[pos] = '"';
+      Latin1Ids.hex(high, low, buf, pos + 1);
+      buf[pos + 33] = '"';
+      pos += 34;
+      return;
+    }
     if (id != null) {
       int n = id.length();
       ensure(n + 2);

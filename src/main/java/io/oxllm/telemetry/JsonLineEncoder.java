@@ -47,7 +47,7 @@ final class JsonLineEncoder {
     out.raw(TS);
     out.timestamp(r.startEpochNanos() / 1_000_000);
     out.raw(REQUEST_ID);
-    out.requestId(r.requestId());
+    out.requestId(r.requestId(), r.requestIdHigh(), r.requestIdLow());
     requestRun(r);
     boolean first = true;
     for (AttemptRecord a : r.attempts()) {

@@ -23,6 +23,7 @@ final class Latin1Ids {
   private static final long ONES = 0x0101010101010101L;
   /** Eight 'a's: what pads the last word of an id, a char that is plain under either check. */
   private static final long PLAIN = 0x6161616161616161L;
+  private static final byte[] HEX = {'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
 
   private Latin1Ids() {}
 
@@ -55,6 +56,20 @@ final class Latin1Ids {
       flags |= w | (w - 0x2020202020202020L) & ~w | (quote - ONES) & ~quote | (backslash - ONES) & ~backslash;
     }
     return (flags & HIGH_BITS) == 0;
+  }
+
+  /**
+   * Writes the 32 lowercase hex digits of an id the gateway made from these 128 bits
+   * ({@link RequestRecord#requestIdHigh}) into {@code b} at {@code p} (room ensured by the caller):
+   * the same bytes as copying its text, without reading the text.
+   */
+  static void hex(long high, long low, byte[] b, int p) {
+    for (int i = 15; i >= 0; i--) {
+      b[p + i] = HEX[(int) high & 0xF];
+      b[p + 16 + i] = HEX[(int) low & 0xF];
+      high >>>= 4;
+      low >>>= 4;
+    }
   }
 
   /** Copies the low byte of each of {@code id}'s chars into {@code b} at {@code p}; returns how many. */

@@ -56,10 +56,18 @@ final class OtlpAttributes {
   }
 
   /**
-   * A request id attribute: {@link #string}'s bytes, copied by {@link Latin1Ids} when the id is
+   * A request id attribute: {@link #string}'s bytes, written from the id's bits when the gateway
+   * made it ({@link RequestRecord#requestIdHigh}), else copied by {@link Latin1Ids} when the id is
    * ASCII (its chars must be Latin-1, as a request id's are).
    */
-  void requestId(byte[] key, String id) {
+  void requestId(byte[] key, String id, long high, long low) {
+    if ((high | low) != 0) {
+      byte[] b = out.room(attributeRoom(key, 32));
+      int at = stringHead(b, out.size(), key, 32);
+      Latin1Ids.hex(high, low, b, at);
+      out.moveTo(at + 32);
+      return;
+    }
     if (id == null) {
       return;
     }

@@ -184,7 +184,7 @@ final class OtlpTraceEncoder {
     requestRun(r);
     // the request id attribute, kept where it is to be repeated in the attempts' spans
     int idFrom = out.size();
-    attributes.requestId(REQUEST_ID, r.requestId());
+    attributes.requestId(REQUEST_ID, r.requestId(), r.requestIdHigh(), r.requestIdLow());
     int idTo = out.size();
     if (r.inputTokens() >= 0) {
       attributes.integer(INPUT_TOKENS, r.inputTokens());

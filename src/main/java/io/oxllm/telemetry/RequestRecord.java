@@ -8,6 +8,12 @@ import java.util.List;
  *
  * @param requestId the {@code x-request-id} the client got; Latin-1 chars only, as an HTTP
  *     header's value always is (the encoders copy it as bytes, {@link Latin1Ids})
+ * @param requestIdHigh when the gateway made the id: the value of its first 16 hex digits, which
+ *     the encoders write from instead of reading {@code requestId}'s chars (made on the request's
+ *     core when it arrived, they were two cache misses for the worker); 0 with
+ *     {@code requestIdLow} 0: a client's id, copied from {@code requestId}
+ * @param requestIdLow the value of its last 16 hex digits; either both are 0 or
+ *     {@code requestId} is exactly those 32 lowercase hex digits
  * @param path the request path ({@code /v1/chat/completions}, …)
  * @param operation {@code chat}, {@code text_completion} or {@code embeddings}
  *     ({@code gen_ai.operation.name})
@@ -39,6 +45,8 @@ import java.util.List;
  */
 public record RequestRecord(
     String requestId,
+    long requestIdHigh,
+    long requestIdLow,
     String path,
     String operation,
     String requestedModel,

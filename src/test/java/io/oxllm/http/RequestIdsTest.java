@@ -29,20 +29,22 @@ class RequestIdsTest {
   })
   void validIdsAreKept(String id) {
     assertTrue(RequestIds.isValid(id));
-    assertSame(id, RequestIds.accept(id));
+    RequestId kept = RequestIds.accept(id);
+    assertSame(id, kept.text());
+    assertEquals(0, kept.high() | kept.low(), "a client's id has no bits: the encoders copy its text");
   }
 
   @Test
   void exactly128CharactersIsKept() {
     String id = "a".repeat(127) + "-";
     assertEquals(128, id.length());
-    assertSame(id, RequestIds.accept(id));
+    assertSame(id, RequestIds.accept(id).text());
   }
 
   @Test
   void over128CharactersIsReplaced() {
     String id = "a".repeat(129);
-    String got = RequestIds.accept(id);
+    String got = RequestIds.accept(id).text();
     assertNotEquals(id, got);
     assertGenerated(got, id);
   }
@@ -56,7 +58,7 @@ class RequestIdsTest {
   })
   void invalidIdsAreReplaced(String id) {
     assertFalse(RequestIds.isValid(id));
-    String got = RequestIds.accept(id);
+    String got = RequestIds.accept(id).text();
     assertNotEquals(id, got);
     assertGenerated(got, id);
   }
@@ -64,14 +66,14 @@ class RequestIdsTest {
   @Test
   void nullIsReplaced() {
     assertFalse(RequestIds.isValid(null));
-    assertGenerated(RequestIds.accept(null), null);
+    assertGenerated(RequestIds.accept(null).text(), null);
   }
 
   @Test
   void generatedIdsAre32LowercaseHexAndDistinct() {
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < 10_000; i++) {
-      String id = RequestIds.generate();
+      String id = RequestIds.generate().text();
       assertGenerated(id, "generate()");
       assertTrue(RequestIds.isValid(id), "a generated id passes the client-id check too");
       assertTrue(seen.add(id), () -> "duplicate generated id " + id);
@@ -80,11 +82,20 @@ class RequestIdsTest {
   }
 
   @Test
+  void aGeneratedIdsBitsSpellItsText() {
+    // the telemetry encoders write the id from the bits (RequestRecord.requestIdHigh): they must be its text
+    for (int i = 0; i < 10_000; i++) {
+      RequestId id = RequestIds.generate();
+      assertEquals(String.format("%016x%016x", id.high(), id.low()), id.text());
+    }
+  }
+
+  @Test
   void generatedIdsUseEveryHexDigitInEveryPosition() {
     // Catches a shift/mask slip that would freeze some positions (e.g. always '0').
     boolean[][] used = new boolean[32][16];
     for (int i = 0; i < 10_000; i++) {
-      String id = RequestIds.generate();
+      String id = RequestIds.generate().text();
       for (int p = 0; p < 32; p++) {
         used[p][Character.digit(id.charAt(p), 16)] = true;
       }

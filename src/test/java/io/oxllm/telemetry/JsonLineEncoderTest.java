@@ -3,6 +3,7 @@ package io.oxllm.telemetry;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -75,9 +76,16 @@ class JsonLineEncoderTest {
         + "\n but was " + new String(actual, StandardCharsets.UTF_8) + "\n for " + r);
   }
 
+  private byte[] encoded(RequestRecord r) {
+    int length = encoder.encode(r);
+    ByteBuffer line = ByteBuffer.allocate(length);
+    encoder.copyTo(line, 0, length);
+    return line.array();
+  }
+
   private static RequestRecord record(String id, String model, int status, boolean stream, List<AttemptRecord> attempts,
       long start, long end, long ttft, long in, long out, long bytesOut) {
-    return new RequestRecord(id, "/v1/chat/completions", "chat", model, "A", model, null, status, Outcome.OK, stream,
+    return new RequestRecord(id, 0, 0, "/v1/chat/completions", "chat", model, "A", model, null, status, Outcome.OK, stream,
         attempts, start, end, ttft, in, out, List.of(), bytesOut, 1, 1, 1, 0, true, null);
   }
 
@@ -94,11 +102,35 @@ class JsonLineEncoderTest {
   }
 
   @Test
+  void idsTheGatewayMadeMatch() {
+    long now = Telemetry.epochNanos();
+    Random random = new Random(11);
+    List<long[]> bits = new ArrayList<>(List.of(TelemetryFixtures.ID_BITS));
+    for (int i = 0; i < 1_000; i++) {
+      bits.add(new long[] {random.nextLong(), random.nextLong()});
+    }
+    for (long[] b : bits) {
+      assertEncodesAsBefore(TelemetryFixtures.madeId(TelemetryFixtures.ok("x", now), b[0], b[1]));
+      assertEncodesAsBefore(TelemetryFixtures.madeId(TelemetryFixtures.failover("x", now), b[0], b[1]));
+      assertEncodesAsBefore(TelemetryFixtures.madeId(random(random), b[0], b[1]));
+    }
+  }
+
+  @Test
+  void anIdTheGatewayMadeIsWrittenFromItsBitsNotItsText() {
+    // the point of the bits: the worker reads nothing of the text, made on another core
+    RequestRecord r = TelemetryFixtures.withId(TelemetryFixtures.ok("never-read", Telemetry.epochNanos()),
+        "never-read", 0x0123456789abcdefL, 0x0fedcba987654321L);
+    String line = new String(encoded(r), StandardCharsets.UTF_8);
+    assertTrue(line.contains("\"request_id\":\"0123456789abcdef0fedcba987654321\""), line);
+  }
+
+  @Test
   void nastyRecordsMatch() {
     long t = 1_700_000_000L * SEC;
     List<RequestRecord> table = new ArrayList<>();
     table.add(record(null, null, 0, false, List.of(), t, t, -1, -1, -1, 0)); // nulls, no attempts
-    table.add(new RequestRecord(null, null, null, null, null, null, null, -5, Outcome.CLIENT_CLOSED, true,
+    table.add(new RequestRecord(null, 0, 0, null, null, null, null, null, null, -5, Outcome.CLIENT_CLOSED, true,
         List.of(attempt(null, -1, null, t, t - SEC)), t, t - 1, -1, Long.MIN_VALUE, Long.MAX_VALUE, null,
         Long.MIN_VALUE, 0, 0, 0, 0, true, null));
     table.add(record(TelemetryFixtures.latin1(NASTY), NASTY, 200, true, List.of(attempt(NASTY, 599, NASTY, t, t + 1)), t,
@@ -132,7 +164,7 @@ class JsonLineEncoderTest {
     table.add(record("x".repeat(100_000), NASTY.repeat(5_000), 200, false, List.of(), t, t, -1, 1, 2, 3)); // grows
     table.add(record("small again", "m", 200, false, List.of(), t, t, -1, 1, 2, 3)); // after the buffer is dropped
     for (Outcome o : Outcome.values()) {
-      table.add(new RequestRecord("o", "/p", "chat", "m", "A", "m", null, 200, o, false, List.of(), t, t, -1, 1, 2,
+      table.add(new RequestRecord("o", 0, 0, "/p", "chat", "m", "A", "m", null, 200, o, false, List.of(), t, t, -1, 1, 2,
           List.of(), 3, 1, 1, 1, 0, true, null));
     }
     table.forEach(this::assertEncodesAsBefore);
@@ -169,7 +201,7 @@ class JsonLineEncoderTest {
             statuses[random.nextInt(statuses.length)], errors[random.nextInt(errors.length)], t, t + random.nextInt(5000) * 1000L,
             1));
       }
-      assertEncodesAsBefore(new RequestRecord("r" + i, random.nextBoolean() ? "/v1/chat/completions" : "/v1/embeddings",
+      assertEncodesAsBefore(new RequestRecord("r" + i, 0, 0, random.nextBoolean() ? "/v1/chat/completions" : "/v1/embeddings",
           "chat", model, providers[random.nextInt(providers.length)], upstream, null, statuses[random.nextInt(statuses.length)],
           outcomes[random.nextInt(outcomes.length)], random.nextBoolean(), attempts, t, t + random.nextInt(9000) * 1000L,
           random.nextInt(3) - 1, random.nextInt(3) - 1, 16, List.of(), 10, 1, 1, 1, 0, true, null));
@@ -199,7 +231,7 @@ class JsonLineEncoderTest {
       attempts.add(new AttemptRecord(string(r), string(r), status(r), string(r), s, s + duration(r),
           0x0123456789abcdefL));
     }
-    return new RequestRecord(TelemetryFixtures.latin1(string(r)), string(r), "chat", string(r), string(r), string(r),
+    return new RequestRecord(TelemetryFixtures.latin1(string(r)), 0, 0, string(r), "chat", string(r), string(r), string(r),
         string(r), status(r),
         Outcome.values()[r.nextInt(Outcome.values().length)], r.nextBoolean(), attempts, start,
         start + duration(r), r.nextInt(4) == 0 ? -1 : duration(r), count(r), count(r), List.of(), count(r), 1, 1, 1,

@@ -143,6 +143,35 @@ class OtlpTraceEncoderTest {
   }
 
   @Test
+  void idsTheGatewayMadeEncodeAsTheSdkWouldEncodeThem() {
+    long t = Telemetry.epochNanos();
+    Random random = new Random(5);
+    List<RequestRecord> records = new ArrayList<>();
+    for (long[] b : TelemetryFixtures.ID_BITS) {
+      records.add(TelemetryFixtures.madeId(TelemetryFixtures.ok("x", t), b[0], b[1]));
+      // two attempts: their spans repeat the request span's id attribute
+      records.add(TelemetryFixtures.madeId(TelemetryFixtures.failover("x", t), b[0], b[1]));
+    }
+    for (int i = 0; i < 300; i++) {
+      records.add(TelemetryFixtures.madeId(randomRecord(random), random.nextLong(), random.nextLong()));
+    }
+    assertSameAsSdk(records);
+  }
+
+  @Test
+  void anIdTheGatewayMadeIsWrittenFromItsBitsNotItsText() {
+    RequestRecord r = TelemetryFixtures.withId(TelemetryFixtures.failover("never-read", Telemetry.epochNanos()),
+        "never-read", 0x0123456789abcdefL, 0x0fedcba987654321L);
+    List<Span> spans = ours(List.of(r)).getResourceSpans(0).getScopeSpans(0).getSpansList();
+    assertEquals(3, spans.size(), "the request's span and one per attempt");
+    for (Span s : spans) {
+      String id = s.getAttributesList().stream().filter(kv -> kv.getKey().equals(SemConv.REQUEST_ID.getKey()))
+          .findFirst().orElseThrow().getValue().getStringValue();
+      assertEquals("0123456789abcdef0fedcba987654321", id);
+    }
+  }
+
+  @Test
   void oddRecordsToo() {
     long t = Telemetry.epochNanos();
     String longModel = "m".repeat(20_000) + "é"; // lengths that need 3-byte varints
@@ -152,11 +181,11 @@ class OtlpTraceEncoderTest {
     List<RequestRecord> records = List.of(
         // end before start (clamped), empty and unicode strings, an unpaired surrogate, an attempt without an
         // id, ids with the sign bit set
-        new RequestRecord("", "/v1/embeddings", "embeddings", longModel, "Ω-provider", "", "\uD83D\uDE00 \uD800x",
+        new RequestRecord("", 0, 0, "/v1/embeddings", "embeddings", longModel, "Ω-provider", "", "\uD83D\uDE00 \uD800x",
             0, Outcome.CLIENT_CLOSED, true, List.of(noId, highBit, good), t, t - 5, 3 * MS, 0, 0,
             List.of("", "stop"), 0, -1L, 0x8000000000000000L, -2L, 0, true, null),
         // no model at all; a client parent; a huge token count
-        new RequestRecord("rid", "/v1/completions", "text_completion", null, null, null, null, 400, Outcome.REJECTED,
+        new RequestRecord("rid", 0, 0, "/v1/completions", "text_completion", null, null, null, null, 400, Outcome.REJECTED,
             false, List.of(), t, t + MS, -1, Long.MAX_VALUE, -1, List.of(), 12, TraceIds.newTraceIdHigh(),
             TraceIds.newTraceIdLow(), TraceIds.newSpanId(), TraceIds.newSpanId(), true, "invalid_request"));
     assertSameAsSdk(records);
@@ -168,7 +197,7 @@ class OtlpTraceEncoderTest {
     RequestRecord ok = TelemetryFixtures.ok("r", t);
     // an all-zero trace id, a zero span id (W3C: invalid; a trace id with one half zero is valid)
     for (long[] ids : new long[][] {{0, 0, ok.spanId()}, {ok.traceIdHigh(), ok.traceIdLow(), 0}}) {
-      RequestRecord r = new RequestRecord("r", ok.path(), ok.operation(), ok.requestedModel(), ok.provider(),
+      RequestRecord r = new RequestRecord("r", 0, 0, ok.path(), ok.operation(), ok.requestedModel(), ok.provider(),
           ok.upstreamModel(), ok.responseModel(), 200, Outcome.OK, false, ok.attempts(), t, t + MS, -1, 1, 1,
           List.of(), 1, ids[0], ids[1], ids[2], 0, true, null);
       encoder.start();
@@ -192,7 +221,8 @@ class OtlpTraceEncoderTest {
     for (int i = 0; i < 12; i++) {
       RequestRecord ok = TelemetryFixtures.ok("r-" + i, t);
       AttemptRecord a = ok.attempts().get(0);
-      records.add(new RequestRecord(ok.requestId(), ok.path(), ok.operation(), model + i, ok.provider(), model,
+      records.add(new RequestRecord(ok.requestId(), ok.requestIdHigh(), ok.requestIdLow(), ok.path(), ok.operation(),
+          model + i, ok.provider(), model,
           model, 200, Outcome.OK, false, List.of(new AttemptRecord(a.provider(), model, 200, null,
               a.startEpochNanos(), a.endEpochNanos(), a.spanId())), t, t + MS, -1, 1, 1, List.of("stop"), 1,
           ok.traceIdHigh(), ok.traceIdLow(), ok.spanId(), 0, true, null));
@@ -249,7 +279,7 @@ class OtlpTraceEncoderTest {
               statuses[random.nextInt(statuses.length)], errors[random.nextInt(errors.length)], t, t + MS,
               TraceIds.newSpanId()));
         }
-        records.add(new RequestRecord("req-" + i, random.nextBoolean() ? "/v1/chat/completions" : "/v1/embeddings",
+        records.add(new RequestRecord("req-" + i, 0, 0, random.nextBoolean() ? "/v1/chat/completions" : "/v1/embeddings",
             random.nextBoolean() ? "chat" : "embeddings", model, provider, upstream, models[random.nextInt(models.length)],
             statuses[random.nextInt(statuses.length)], outcomes[random.nextInt(outcomes.length)], random.nextBoolean(),
             attempts, t, t + 2 * MS, -1, random.nextInt(3) - 1, random.nextInt(100),
@@ -269,7 +299,7 @@ class OtlpTraceEncoderTest {
           t + random.nextInt(1000), t + random.nextInt(1_000_000), TraceIds.newSpanId()));
     }
     Outcome[] outcomes = Outcome.values();
-    return new RequestRecord(TelemetryFixtures.latin1(text(random)), "/v1/chat/completions",
+    return new RequestRecord(TelemetryFixtures.latin1(text(random)), 0, 0, "/v1/chat/completions",
         random.nextBoolean() ? "chat" : "embeddings",
         text(random), text(random), text(random), text(random), random.nextInt(600), outcomes[random.nextInt(outcomes.length)],
         random.nextBoolean(), attempts, t, t + random.nextInt(10_000_000), random.nextInt(5) - 1,

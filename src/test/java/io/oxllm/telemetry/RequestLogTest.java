@@ -167,7 +167,8 @@ class RequestLogTest {
   /** A record of {@link TelemetryFixtures#ok} whose requested model is {@code model}. */
   private static RequestRecord withModel(String id, String model, long start) {
     RequestRecord r = TelemetryFixtures.ok(id, start);
-    return new RequestRecord(r.requestId(), r.path(), r.operation(), model, r.provider(), r.upstreamModel(),
+    return new RequestRecord(r.requestId(), r.requestIdHigh(), r.requestIdLow(), r.path(), r.operation(), model,
+        r.provider(), r.upstreamModel(),
         r.responseModel(), r.status(), r.outcome(), r.stream(), r.attempts(), r.startEpochNanos(), r.endEpochNanos(),
         r.ttftNanos(), r.inputTokens(), r.outputTokens(), r.finishReasons(), r.bytesOut(), r.traceIdHigh(),
         r.traceIdLow(), r.spanId(), r.parentSpanId(), r.sampled(), r.errorType());

@@ -65,7 +65,7 @@ final class TelemetryFixtures {
   static RequestRecord ok(String requestId, long startEpochNanos, boolean sampled) {
     AttemptRecord a = new AttemptRecord("A", "m-a", 200, null, startEpochNanos + MS, startEpochNanos + 9 * MS,
         TraceIds.newSpanId());
-    return new RequestRecord(requestId, "/v1/chat/completions", "chat", "v", "A", "m-a", "m-a-0613", 200, Outcome.OK,
+    return new RequestRecord(requestId, 0, 0, "/v1/chat/completions", "chat", "v", "A", "m-a", "m-a-0613", 200, Outcome.OK,
         false, List.of(a), startEpochNanos, startEpochNanos + 10 * MS, -1, 11, 22, List.of("stop"), 345,
         TraceIds.newTraceIdHigh(), TraceIds.newTraceIdLow(), TraceIds.newSpanId(), 0, sampled, null);
   }
@@ -74,7 +74,7 @@ final class TelemetryFixtures {
   static RequestRecord failover(String requestId, long start, long traceIdHigh, long traceIdLow, long parentSpanId) {
     AttemptRecord a = new AttemptRecord("A", "m-a", 503, null, start + MS, start + 5 * MS, TraceIds.newSpanId());
     AttemptRecord b = new AttemptRecord("B", "m-b", 200, null, start + 6 * MS, start + 40 * MS, TraceIds.newSpanId());
-    return new RequestRecord(requestId, "/v1/chat/completions", "chat", "v", "B", "m-b", "m-b", 200, Outcome.OK,
+    return new RequestRecord(requestId, 0, 0, "/v1/chat/completions", "chat", "v", "B", "m-b", "m-b", 200, Outcome.OK,
         true, List.of(a, b), start, start + 42 * MS, 12 * MS, 7, 30, List.of("stop", "length"), 2048,
         traceIdHigh, traceIdLow, TraceIds.newSpanId(), parentSpanId, true, null);
   }
@@ -82,7 +82,7 @@ final class TelemetryFixtures {
   /** Every attempt failed: a 504 for the client after a timeout on A. */
   static RequestRecord failed(String requestId, long start) {
     AttemptRecord a = new AttemptRecord("A", "m-a", 0, "timeout", start + MS, start + 30 * MS, TraceIds.newSpanId());
-    return new RequestRecord(requestId, "/v1/chat/completions", "chat", "v", "A", "m-a", null, 504,
+    return new RequestRecord(requestId, 0, 0, "/v1/chat/completions", "chat", "v", "A", "m-a", null, 504,
         Outcome.UPSTREAM_ERROR, false, List.of(a), start, start + 31 * MS, -1, -1, -1, List.of(), 180,
         TraceIds.newTraceIdHigh(), TraceIds.newTraceIdLow(), TraceIds.newSpanId(), 0, true, "upstream_timeout");
   }
@@ -91,6 +91,26 @@ final class TelemetryFixtures {
   static RequestRecord failover(String requestId, long start) {
     return failover(requestId, start, TraceIds.newTraceIdHigh(), TraceIds.newTraceIdLow(), 0);
   }
+
+  /**
+   * {@code r} with an id the gateway made from {@code high} and {@code low}: its text their 32
+   * lowercase hex digits, as {@code http.RequestIds} makes it, and the bits the encoders write it from.
+   */
+  static RequestRecord madeId(RequestRecord r, long high, long low) {
+    return withId(r, traceIdHex(high, low), high, low);
+  }
+
+  /** {@code r} with this request id text and these bits ({@link RequestRecord#requestIdHigh}). */
+  static RequestRecord withId(RequestRecord r, String text, long high, long low) {
+    return new RequestRecord(text, high, low, r.path(), r.operation(), r.requestedModel(), r.provider(),
+        r.upstreamModel(), r.responseModel(), r.status(), r.outcome(), r.stream(), r.attempts(), r.startEpochNanos(),
+        r.endEpochNanos(), r.ttftNanos(), r.inputTokens(), r.outputTokens(), r.finishReasons(), r.bytesOut(),
+        r.traceIdHigh(), r.traceIdLow(), r.spanId(), r.parentSpanId(), r.sampled(), r.errorType());
+  }
+
+  /** Id bits with every hex digit in both halves, one half 0, all ones, the sign bits: edges of the hex writer. */
+  static final long[][] ID_BITS = {{0x0123456789abcdefL, 0xfedcba9876543210L}, {1, 0}, {0, 1}, {-1, -1},
+      {Long.MIN_VALUE, Long.MAX_VALUE}, {0xa0a0a0a0a0a0a0a0L, 0x0f0f0f0f0f0f0f0fL}};
 
   /** A trace id as its 32 lowercase hex digits, as in a traceparent or an OTLP export read as hex. */
   static String traceIdHex(long high, long low) {
