@@ -184,9 +184,7 @@ final class TelemetryVerticle extends VerticleBase {
       if (n == 0) {
         break;
       }
-      for (RequestRecord r : batch) {
-        process(r);
-      }
+      process(batch);
       total += n;
       telemetry.processed(n);
     }
@@ -201,22 +199,48 @@ final class TelemetryVerticle extends VerticleBase {
     return total;
   }
 
-  private void process(RequestRecord r) {
-    try {
-      telemetry.countTokens(r);
-      metrics.record(r);
-      if (log != null) {
-        log.write(r);
+  /**
+   * Hands a batch to each sink in turn (metrics, then the log, then spans) rather than each record
+   * to every sink: a sink's own state (the metrics' storage, the log's encoder and chunk, the span
+   * encoder's caches) then stays in cache across the batch instead of being evicted by the other
+   * sinks' at every record. The records themselves (~300 bytes each, 512 at most) stay in cache
+   * from the first pass to the last.
+   */
+  private void process(List<RequestRecord> records) {
+    for (RequestRecord r : records) {
+      try {
+        telemetry.countTokens(r);
+        metrics.record(r);
+      } catch (RuntimeException e) {
+        processingFailed(e);
       }
-      OtlpExport export = otlp;
-      if (export != null) {
-        export.add(r);
+    }
+    RequestLog l = log;
+    if (l != null) {
+      for (RequestRecord r : records) {
+        try {
+          l.write(r);
+        } catch (RuntimeException e) {
+          processingFailed(e);
+        }
       }
-    } catch (RuntimeException e) {
-      // a malformed record must not stop the worker; report the first of each kind only
-      if (processingErrors++ == 0) {
-        ExportFailures.LOG.log(Level.WARNING, "telemetry: a request record could not be processed", e);
+    }
+    OtlpExport export = otlp;
+    if (export != null) {
+      for (RequestRecord r : records) {
+        try {
+          export.add(r);
+        } catch (RuntimeException e) {
+          processingFailed(e);
+        }
       }
+    }
+  }
+
+  /** A malformed record must not stop the worker, nor stop the other sinks getting it: reports the first only. */
+  private void processingFailed(RuntimeException e) {
+    if (processingErrors++ == 0) {
+      ExportFailures.LOG.log(Level.WARNING, "telemetry: a request record could not be processed", e);
     }
   }
 

@@ -14,6 +14,8 @@ import io.oxllm.config.TelemetryConfig;
 import io.oxllm.testing.OtlpReceiver;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
@@ -24,6 +26,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Spans over real OTLP/HTTP into a test collector: the records' own ids, parent links and times,
@@ -99,6 +102,44 @@ class TelemetrySpansTest {
     assertTrue(collector.spanResources().stream().allMatch(res -> "oxllm-test".equals(res.get("service.name"))),
         collector.spanResources()::toString);
     running.stop();
+  }
+
+  /**
+   * A record a sink cannot encode (here without an outcome: the log line and the span both need
+   * one) is lost to that sink alone: the records beside it, in the same drain when the offers are
+   * quick enough, still become spans in an export the collector can parse, and log lines.
+   */
+  @Test
+  void aRecordTheSinksCannotEncodeCostsOnlyItself(Vertx vertx, @TempDir Path dir) throws Exception {
+    OtlpReceiver collector = await(OtlpReceiver.start(vertx));
+    Path log = dir.resolve("requests.jsonl");
+    TelemetryConfig c = TelemetryFixtures.config(collector.endpoint(), 1024, log.toString());
+    TelemetryFixtures.Running running = TelemetryFixtures.start(vertx, c, TelemetryFixtures.fast(c));
+    long now = Telemetry.epochNanos();
+    RequestRecord before = TelemetryFixtures.ok("before-bad", now);
+    RequestRecord g = TelemetryFixtures.ok("bad", now);
+    RequestRecord bad = new RequestRecord(g.requestId(), 0, 0, g.path(), g.operation(), g.requestedModel(), g.provider(),
+        g.upstreamModel(), g.responseModel(), g.status(), null, g.stream(), g.attempts(), g.startEpochNanos(),
+        g.endEpochNanos(), g.ttftNanos(), g.inputTokens(), g.outputTokens(), g.finishReasons(), g.bytesOut(),
+        g.traceIdHigh(), g.traceIdLow(), g.spanId(), g.parentSpanId(), g.sampled(), g.errorType());
+    RequestRecord after = TelemetryFixtures.ok("after-bad", now);
+    assertTrue(running.telemetry().offer(before));
+    assertTrue(running.telemetry().offer(bad));
+    assertTrue(running.telemetry().offer(after));
+
+    List<Span> spans = until(SOON, collector::spans, s -> s.size() >= 4, "the good records' spans");
+    Map<String, Span> byId = byId(spans);
+    for (RequestRecord r : List.of(before, after)) {
+      assertNotNull(byId.get(TelemetryFixtures.spanIdHex(r.spanId())), "request span of " + r.requestId());
+      assertNotNull(byId.get(TelemetryFixtures.spanIdHex(r.attempts().get(0).spanId())), "attempt span of " + r.requestId());
+    }
+    assertFalse(byId.containsKey(TelemetryFixtures.spanIdHex(bad.spanId())), "no span, nor half of one, for the bad record");
+    running.stop(); // writes the log's last chunk
+    String lines = Files.readString(log);
+    assertTrue(lines.contains("\"request_id\":\"before-bad\"") && lines.contains("\"request_id\":\"after-bad\""), lines);
+    assertFalse(lines.contains("\"request_id\":\"bad\""), lines);
+    assertEquals(2, lines.lines().count(), lines);
+    assertEquals(3, running.telemetry().exported(), "all three were taken off the queue");
   }
 
   @Test
