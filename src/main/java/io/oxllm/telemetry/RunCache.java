@@ -1,7 +1,5 @@
 package io.oxllm.telemetry;
 
-import java.util.Arrays;
-
 /**
  * The last few distinct encodings of a run of fields that repeats from record to record (a span's
  * name and the attributes made of its operation, provider, models and status; a log line's fields
@@ -98,7 +96,17 @@ final class RunCache {
   }
 
   private boolean matches(int e) {
-    return Arrays.equals(numbers[e], probeNumbers) && sameStrings(strings[e]);
+    return sameNumbers(numbers[e]) && sameStrings(strings[e]);
+  }
+
+  // a loop, not Arrays.equals: for one to four numbers, its vectorized stub's call cost more
+  private boolean sameNumbers(long[] kept) {
+    for (int i = 0; i < kept.length; i++) {
+      if (kept[i] != probeNumbers[i]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private boolean sameStrings(String[] kept) {
