@@ -22,6 +22,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * The telemetry worker: deployed with worker threading on its own one-thread pool, it drains the
@@ -207,32 +208,29 @@ final class TelemetryVerticle extends VerticleBase {
    * from the first pass to the last.
    */
   private void process(List<RequestRecord> records) {
-    for (RequestRecord r : records) {
-      try {
-        telemetry.countTokens(r);
-        metrics.record(r);
-      } catch (RuntimeException e) {
-        processingFailed(e);
-      }
-    }
+    each(records, this::recordMetrics);
     RequestLog l = log;
     if (l != null) {
-      for (RequestRecord r : records) {
-        try {
-          l.write(r);
-        } catch (RuntimeException e) {
-          processingFailed(e);
-        }
-      }
+      each(records, l::write);
     }
     OtlpExport export = otlp;
     if (export != null) {
-      for (RequestRecord r : records) {
-        try {
-          export.add(r);
-        } catch (RuntimeException e) {
-          processingFailed(e);
-        }
+      each(records, export::add);
+    }
+  }
+
+  private void recordMetrics(RequestRecord r) {
+    telemetry.countTokens(r);
+    metrics.record(r);
+  }
+
+  /** Hands every record to {@code sink}; one that fails there is lost to that sink alone. */
+  private void each(List<RequestRecord> records, Consumer<RequestRecord> sink) {
+    for (RequestRecord r : records) {
+      try {
+        sink.accept(r);
+      } catch (RuntimeException e) {
+        processingFailed(e);
       }
     }
   }
