@@ -9,7 +9,10 @@ import java.nio.ByteOrder;
  * plain ASCII (for protobuf) or plain ASCII that JSON need not escape. The encoders write the id
  * three times per request (the log line, both spans), and char by char through
  * {@code String.charAt} each copy was ~50 ns of the worker's time for a 32-char id (profile of the
- * bench's live mode: a tenth of the worker); an array copy and the check are a few.
+ * bench's live mode: a tenth of the worker); an array copy and the check are a few. An id the
+ * gateway made is not read at all: {@link #hex} writes its digits from the bits the record carries
+ * ({@link RequestRecord#requestIdHigh}), since its text, made on the request's core, was two cache
+ * misses for the worker; the copy is for a client's id.
  *
  * <p>Why only request ids: {@link String#getBytes(int, int, byte[], int)} keeps the low byte of
  * each char, which is exact for Latin-1 strings only, and a request id is one by construction: an
