@@ -35,12 +35,8 @@ gw_pids=()
 
 # paired_switch I TM: gateway I to telemetry mode TM (its own config and request log), by reload
 paired_switch() {
-  local i=$1 tm=$2 code
-  gw_port=${gw_ports[$i]} request_log_path="$out/requests-$i.jsonl" BENCH_TELEMETRY=$tm \
-    write_config "$out/gateway-paired-$i.toml.new" 0
-  mv "$out/gateway-paired-$i.toml.new" "$out/gateway-paired-$i.toml"
-  code=$(curl -s -o "$out/reload-$i.json" -w '%{http_code}' -X POST "http://$host:${gw_ports[$i]}/reload" || true)
-  [ "$code" = 200 ] || die "gateway $i: reload to telemetry $tm answered $code: $(cat "$out/reload-$i.json" 2>/dev/null)"
+  gw_port=${gw_ports[$1]} request_log_path="$out/requests-$1.jsonl" \
+    switch_telemetry "$2" "$out/gateway-paired-$1.toml"
 }
 
 # load_both KIND CONNS SECS: the row's load on both gateways at once; sets j0 and j1 (result lines)
@@ -73,7 +69,7 @@ load_both chat 64 "$warm"
 declare -A V   # V[mode|row|field] = space-separated values, one per round
 for round in $(seq 0 "$rounds"); do
   # threads started since the last call inherited their starter's CPUs
-  [ "$round" -gt 1 ] || for p in "${gw_pids[@]}"; do free_helpers "$p"; done
+  if [ "$round" -le 1 ]; then for p in "${gw_pids[@]}"; do free_helpers "$p"; done; fi
   ri=0
   for r in "${rows[@]}"; do
     read -r kind conns <<<"$r"
@@ -94,6 +90,7 @@ for round in $(seq 0 "$rounds"); do
       read -r -a c1 <<<"$(telemetry_counters "${gw_ports[$t]}")"
       [ "$round" = 0 ] && continue
       tool=wrk; [ "$kind" = chat ] || tool=sse
+      rpsv=()
       for i in 0 1; do
         jv=$j0; [ "$i" = 0 ] || jv=$j1
         read -r n dur p50 p99 e <<<"$(figures "$tool" "$jv")"
@@ -102,7 +99,7 @@ for round in $(seq 0 "$rounds"); do
         loop=$(calc %.2f "($n > 0) ? (${b1[0]} - ${b0[0]}) / $clk_tck / $n * 1e6 : 0")
         worker=$(calc %.2f "($n > 0) ? (${b1[1]} - ${b0[1]}) / $clk_tck / $n * 1e6 : 0")
         waited=$(calc %.2f "($n > 0) ? (${w1[$i]:-0} - ${w0[$i]:-0}) / $n / 1000 : 0")
-        rps=$(calc %.1f "$n / $dur")
+        rps=$(calc %.1f "$n / $dur"); rpsv+=("$rps")
         key=$tm; [ "$role" = control ] && key="$tm~off"
         V["$key|$r|rps"]+="$rps "; V["$key|$r|p50"]+="$p50 "; V["$key|$r|p99"]+="$p99 "
         V["$key|$r|loop"]+="$loop "; V["$key|$r|worker"]+="$worker "; V["$key|$r|wait"]+="$waited "
@@ -113,7 +110,7 @@ for round in $(seq 0 "$rounds"); do
       V["$tm|$r|loadbusy"]+="$(share "$l0" "$l1" 0) "; V["$tm|$r|gwbusy"]+="$(share "$s0" "$s1" 0) "
       V["$tm|$r|dropped"]+="$(( c1[0] - c0[0] )) "
       log "$(printf 'round %s %-4s %-4s c=%-4s %s on gateway %s: %9s/s against %9s/s off' "$round" "$tm" "$kind" "$conns" "$tm" "$t" \
-        "$(tr ' ' '\n' <<<"${V[$tm|$r|rps]}" | grep . | tail -n 1)" "$(tr ' ' '\n' <<<"${V[$tm~off|$r|rps]}" | grep . | tail -n 1)")"
+        "${rpsv[$t]}" "${rpsv[$((1 - t))]}")"
     done
     ri=$((ri + 1))
   done
