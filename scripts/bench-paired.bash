@@ -39,16 +39,15 @@ paired_switch() {
     switch_telemetry "$2" "$out/gateway-paired-$1.toml"
 }
 
-# load_both KIND CONNS SECS: the row's load on both gateways at once; sets j0 and j1 (result lines)
+# load_both KIND CONNS SECS: the row's load on both gateways at once; sets loads (their result lines)
 load_both() {
   local kind=$1 conns=$2 s=$3 i bg=()
   for i in 0 1; do
-    if [ "$kind" = chat ]; then run_wrk "http://$host:${gw_ports[$i]}/v1/chat/completions" "$conns" "$s" >"$out/paired-load-$i.json" &
-    else run_sse "http://$host:${gw_ports[$i]}/v1/chat/completions" "$conns" "$s" >"$out/paired-load-$i.json" & fi
+    run_load "$kind" "http://$host:${gw_ports[$i]}/v1/chat/completions" "$conns" "$s" >"$out/paired-load-$i.json" &
     bg+=($!)
   done
   for i in 0 1; do wait "${bg[$i]}" || die "the load on gateway $i failed"; done
-  j0=$(cat "$out/paired-load-0.json"); j1=$(cat "$out/paired-load-1.json")
+  loads=("$(cat "$out/paired-load-0.json")" "$(cat "$out/paired-load-1.json")")
 }
 
 start_mock mock "$mock_port" --ttft-ms 0 --chunks 20 --gap-ms 5 --size 64
@@ -89,15 +88,12 @@ for round in $(seq 0 "$rounds"); do
       sleep 1 # the row's last exports end (or fail) before the counters are read
       read -r -a c1 <<<"$(telemetry_counters "${gw_ports[$t]}")"
       [ "$round" = 0 ] && continue
-      tool=wrk; [ "$kind" = chat ] || tool=sse
       rpsv=()
       for i in 0 1; do
-        jv=$j0; [ "$i" = 0 ] || jv=$j1
-        read -r n dur p50 p99 e <<<"$(figures "$tool" "$jv")"
+        read -r n dur p50 p99 e <<<"$(figures "$kind" "${loads[$i]}")"
         read -r -a b0 <<<"${a0[$i]}"; read -r -a b1 <<<"${a1[$i]}"
         role=control; [ "$i" = "$t" ] && role=$tm
-        loop=$(calc %.2f "($n > 0) ? (${b1[0]} - ${b0[0]}) / $clk_tck / $n * 1e6 : 0")
-        worker=$(calc %.2f "($n > 0) ? (${b1[1]} - ${b0[1]}) / $clk_tck / $n * 1e6 : 0")
+        loop=$(us_per_req "${b0[0]}" "${b1[0]}" "$n"); worker=$(us_per_req "${b0[1]}" "${b1[1]}" "$n")
         waited=$(calc %.2f "($n > 0) ? (${w1[$i]:-0} - ${w0[$i]:-0}) / $n / 1000 : 0")
         rps=$(calc %.1f "$n / $dur"); rpsv+=("$rps")
         key=$tm; [ "$role" = control ] && key="$tm~off"
