@@ -17,7 +17,11 @@
 # method cannot tell apart. BENCH_GW1_JAVA_OPTS: JVM options for the second gateway alone, a check
 # of the method (-XX:TieredStopAtLevel=1 makes that gateway's request path dearer; its share of
 # the requests must fall by as much, round by round, or the load is the limit, not the gateways).
-tlayout=own
+# BENCH_TELEMETRY_LAYOUT=apart puts every thread but the event loops on the load's cores: a mode
+# whose change vanishes there cost the request path through its threads' turns on the gateways'
+# core (CPU that --telemetry counts as telemetry's own), not through the event loop's work.
+tlayout="${BENCH_TELEMETRY_LAYOUT:-own}"
+case "$tlayout" in own|apart) ;; *) die "BENCH_TELEMETRY_LAYOUT must be own or apart with --telemetry-paired" ;; esac
 rounds="${BENCH_TELEMETRY_ROUNDS:-10}"
 settle="${BENCH_TELEMETRY_SETTLE_SECS:-3}"
 [[ "$settle" =~ ^[0-9]+$ ]] || die "BENCH_TELEMETRY_SETTLE_SECS must be whole seconds"
@@ -63,12 +67,11 @@ done
 ts=$(date -u +%Y%m%dT%H%M%SZ)
 jsonl="$out/telemetry-paired-$ts.jsonl"
 : >"$jsonl"
-log "two gateways (pids ${gw_pids[*]}, ports ${gw_ports[*]}), event loops on CPU $gw_cpus, their other threads on any CPU; $secs s per row after $settle s of its load unrecorded, ${warm} s warm-up, $rounds round(s) of ${modes[*]} against off"
+helpers="any CPU"; [ "$tlayout" = apart ] && helpers="CPU $load_cpus (BENCH_TELEMETRY_LAYOUT=apart)"
+log "two gateways (pids ${gw_pids[*]}, ports ${gw_ports[*]}), event loops on CPU $gw_cpus, their other threads on $helpers; $secs s per row after $settle s of its load unrecorded, ${warm} s warm-up, $rounds round(s) of ${modes[*]} against off"
 load_both chat 64 "$warm"
 declare -A V   # V[mode|row|field] = space-separated values, one per round
 for round in $(seq 0 "$rounds"); do
-  # threads started since the last call inherited their starter's CPUs
-  if [ "$round" -le 1 ]; then for p in "${gw_pids[@]}"; do free_helpers "$p"; done; fi
   ri=0
   for r in "${rows[@]}"; do
     read -r kind conns <<<"$r"
@@ -76,6 +79,8 @@ for round in $(seq 0 "$rounds"); do
       tm=${modes[$(( (k + round + ri) % ${#modes[@]} ))]}
       t=$(( (round + ri) % 2 ))   # the gateway in mode tm; the other is the control
       paired_switch "$t" "$tm"; paired_switch $((1 - t)) off
+      # threads started since the last call (by a reload, say) inherited their starter's CPUs
+      for p in "${gw_pids[@]}"; do free_helpers "$p"; done
       [ "$settle" = 0 ] || load_both "$kind" "$conns" "$settle"
       read -r -a c0 <<<"$(telemetry_counters "${gw_ports[$t]}")"
       a0=(); w0=()
@@ -100,8 +105,8 @@ for round in $(seq 0 "$rounds"); do
         V["$key|$r|rps"]+="$rps "; V["$key|$r|p50"]+="$p50 "; V["$key|$r|p99"]+="$p99 "
         V["$key|$r|loop"]+="$loop "; V["$key|$r|worker"]+="$worker "; V["$key|$r|wait"]+="$waited "
         V["$key|$r|err"]+="$e "
-        printf '{"kind":"telemetry-paired","ts":"%s","round":%s,"mode":"%s","role":"%s","gateway":%s,"scenario":"%s","connections":%s,"rps":%s,"p50_us":%s,"p99_us":%s,"cpu_us_per_req":{"loop":%s,"worker":%s},"loop_wait_us_per_req":%s,"errors":%s}\n' \
-          "$ts" "$round" "$tm" "$role" "$i" "$kind" "$conns" "$rps" "$p50" "$p99" "$loop" "$worker" "$waited" "$e" >>"$jsonl"
+        printf '{"kind":"telemetry-paired","ts":"%s","layout":"%s","round":%s,"mode":"%s","role":"%s","gateway":%s,"scenario":"%s","connections":%s,"rps":%s,"p50_us":%s,"p99_us":%s,"cpu_us_per_req":{"loop":%s,"worker":%s},"loop_wait_us_per_req":%s,"errors":%s}\n' \
+          "$ts" "$tlayout" "$round" "$tm" "$role" "$i" "$kind" "$conns" "$rps" "$p50" "$p99" "$loop" "$worker" "$waited" "$e" >>"$jsonl"
       done
       V["$tm|$r|loadbusy"]+="$(share "$l0" "$l1" 0) "; V["$tm|$r|gwbusy"]+="$(share "$s0" "$s1" 0) "
       V["$tm|$r|dropped"]+="$(( c1[0] - c0[0] )) "
@@ -116,10 +121,11 @@ for p in "${gw_pids[@]}"; do wait "$p" 2>/dev/null || true; done
 
 echo
 echo "oxllm bench --telemetry-paired $ts: $secs s per row after $settle s settling, $rounds round(s);"
-echo "two gateways side by side, event loops on CPU $gw_cpus, load on CPU $load_cpus. Each row: the mode"
-echo "on one gateway, telemetry off on the other, the same load on both at the same moment; the"
-echo "gateway in the mode alternates by round. Change = the mode's gateway against the one off, the"
-echo "mean of the rounds' changes and its 95 % interval; verdict against 3 % as in --telemetry."
+echo "two gateways side by side, event loops on CPU $gw_cpus, load on CPU $load_cpus, other threads on $helpers."
+echo "Each row: the mode on one gateway, telemetry off on the other, the same load on both at the"
+echo "same moment; the gateway in the mode alternates by round. Change = the mode's gateway against"
+echo "the one off, the mean of the rounds' changes and its 95 % interval; verdict against 3 % as in"
+echo "--telemetry."
 echo "Mode off is off against off: the method's own check. sse rows: req/s = streams/s, p50/p99 ="
 echo "time to first event. loop = the event loop's CPU a request."
 fmt='%-5s %5s %-5s %-6s %8s %19s  %s\n'
