@@ -31,6 +31,11 @@ final class ResponseRelay {
   /** Bytes a stream may send before its first complete event; past this it is not SSE we can use. */
   private static final int MAX_BEFORE_FIRST_EVENT = 1 << 20;
   private static final CharSequence NO_CACHE = HttpHeaders.createOptimized("no-cache");
+  /**
+   * Bytes the gateway queues for a client whose socket is full before it pauses the upstream
+   * (Netty's default is 64 KB). Set on the client's connection; a client that keeps up never fills it.
+   */
+  private static final int WRITE_QUEUE_BYTES = 16 * 1024;
 
   private final HttpServerResponse resp;
   private final HttpClientResponse upstream;
@@ -196,6 +201,8 @@ final class ResponseRelay {
     if (!resp.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
       resp.setChunked(true);
     }
+    // past this the upstream pauses; the client's socket buffer (up to megabytes) holds the rest
+    resp.setWriteQueueMaxSize(WRITE_QUEUE_BYTES);
     resp.drainHandler(v -> {
       attempt.backpressureReleased();
       upstream.resume();

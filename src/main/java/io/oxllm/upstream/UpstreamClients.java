@@ -55,11 +55,12 @@ public final class UpstreamClients {
         // below typical provider / load-balancer idle cut-offs, so a pooled connection is not reset under us
         .setKeepAliveTimeout(30)
         .setDecompressionSupported(false)
-        .setTcpNoDelay(true);
+        .setTcpNoDelay(true)
+        .setMaxChunkSize(UpstreamReads.MAX_CHUNK); // what a stream paused for a slow client holds: UpstreamReads
     PoolOptions pool = new PoolOptions()
         .setHttp1MaxSize(poolSize)
         .setMaxWaitQueueSize(poolSize * 4);
-    return vertx.httpClientBuilder().with(options).with(pool).build();
+    return vertx.httpClientBuilder().with(options).with(pool).withConnectHandler(UpstreamReads::bound).build();
   }
 
   /** Closes every pool (verticle stop). */

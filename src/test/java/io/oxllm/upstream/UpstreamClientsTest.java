@@ -1,0 +1,99 @@
+package io.oxllm.upstream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.channel.MaxMessagesRecvByteBufAllocator;
+import io.oxllm.config.ProviderConfig;
+import io.oxllm.config.ProviderType;
+import io.oxllm.config.Timeouts;
+import io.oxllm.config.UpstreamUrl;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.net.impl.ConnectionBase;
+import io.vertx.junit5.VertxExtension;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The upstream pools' read bounds (UpstreamReads), against a real upstream on port 0. */
+@ExtendWith(VertxExtension.class)
+class UpstreamClientsTest {
+  private static final int BODY = 64 * 1024;
+
+  private Vertx vertx;
+  private HttpServer upstream;
+  private UpstreamClients clients;
+  private ProviderConfig provider;
+
+  @BeforeEach
+  void start(Vertx vertx) throws Exception {
+    this.vertx = vertx;
+    Buffer body = Buffer.buffer(new byte[BODY]);
+    for (int i = 0; i < BODY; i++) {
+      body.setByte(i, (byte) ('a' + i % 26));
+    }
+    // the whole body in one write, as one HTTP chunk: the client, not the upstream, makes the pieces
+    upstream = await(vertx.createHttpServer()
+        .requestHandler(req -> req.response().setChunked(true).end(body))
+        .listen(0, "127.0.0.1"));
+    provider = new ProviderConfig("p", ProviderType.OPENAI,
+        UpstreamUrl.parse("http://127.0.0.1:" + upstream.actualPort() + "/v1"), "", List.of("m"), true,
+        Map.of(), 4, new Timeouts(2000, 5000, 5000, 10000));
+    clients = new UpstreamClients(vertx, 1);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    clients.closeAll();
+    await(upstream.close());
+  }
+
+  @Test
+  void aBodyArrivesInPiecesOfAtMostMaxChunkBytes() throws Exception {
+    HttpClientRequest req = await(clients.client(provider).request(HttpMethod.GET, upstream.actualPort(),
+        "127.0.0.1", "/v1/big"));
+    List<Integer> sizes = new ArrayList<>();
+    Buffer got = Buffer.buffer();
+    await(req.send().compose(resp -> {
+      resp.handler(chunk -> {
+        sizes.add(chunk.length());
+        got.appendBuffer(chunk);
+      });
+      return resp.end();
+    }));
+    assertEquals(BODY, got.length());
+    for (int i = 0; i < BODY; i++) {
+      assertEquals((byte) ('a' + i % 26), got.getByte(i), "byte " + i);
+    }
+    assertTrue(sizes.stream().allMatch(s -> s <= UpstreamReads.MAX_CHUNK), "piece sizes " + sizes);
+    assertTrue(sizes.size() >= BODY / UpstreamReads.MAX_CHUNK, "pieces " + sizes.size());
+  }
+
+  @Test
+  void anUpstreamConnectionReadsOneBufferPerReadinessEvent() throws Exception {
+    HttpClientRequest req = await(clients.client(provider).request(HttpMethod.GET, upstream.actualPort(),
+        "127.0.0.1", "/v1/big"));
+    await(req.send().compose(resp -> resp.body()));
+    // if a Vert.x upgrade changes what a client connection is, this fails instead of the bound
+    // silently going away
+    ConnectionBase connection = assertInstanceOf(ConnectionBase.class, req.connection());
+    MaxMessagesRecvByteBufAllocator allocator = assertInstanceOf(MaxMessagesRecvByteBufAllocator.class,
+        connection.channel().config().getRecvByteBufAllocator());
+    assertEquals(UpstreamReads.READS_PER_EVENT, allocator.maxMessagesPerRead());
+  }
+
+  private static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+}
