@@ -14,9 +14,10 @@ import io.vertx.core.net.impl.ConnectionBase;
  * more to give is read again on the next turn of the loop, so a fast one loses only the batching,
  * and a token stream, whose events are far smaller than a buffer, nothing at all.
  *
- * <p>What a paused stream may still hold is then about 16 + 8 messages of at most {@link #MAX_CHUNK}
- * bytes, one buffer and the client's write queue (ResponseRelay). Messages of 2 KB would hold a
- * third of that, but cost large fast bodies ~30 % of their throughput (one socket write per message).
+ * <p>What a paused stream may still hold is then about 16 + 8 messages of at most
+ * {@link #MAX_CHUNK} bytes, one buffer and the client's write queue (ResponseRelay). Messages of
+ * 2 KB would hold less than half of that, but cost large fast bodies ~30 % of their throughput
+ * (one socket write per message).
  *
  * <p>Vert.x has no option for reads per event, hence the connection's Netty channel, reached through
  * Vert.x's own {@code ConnectionBase} (the class every HTTP/1.x client connection is; the upstream
