@@ -31,14 +31,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class UpstreamClientsTest {
   private static final int BODY = 64 * 1024;
 
-  private Vertx vertx;
   private HttpServer upstream;
   private UpstreamClients clients;
   private ProviderConfig provider;
 
   @BeforeEach
   void start(Vertx vertx) throws Exception {
-    this.vertx = vertx;
     Buffer body = Buffer.buffer(new byte[BODY]);
     for (int i = 0; i < BODY; i++) {
       body.setByte(i, (byte) ('a' + i % 26));
@@ -59,6 +57,7 @@ class UpstreamClientsTest {
     await(upstream.close());
   }
 
+  /** The bound UpstreamReads states counts messages of at most MAX_CHUNK bytes: they must be. */
   @Test
   void aBodyArrivesInPiecesOfAtMostMaxChunkBytes() throws Exception {
     HttpClientRequest req = await(clients.client(provider).request(HttpMethod.GET, upstream.actualPort(),
