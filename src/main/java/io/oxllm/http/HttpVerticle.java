@@ -58,7 +58,9 @@ public final class HttpVerticle extends VerticleBase {
         // without this each client connection carries one (~4.7 KB of heap, 5.9 MB at 1000 connections)
         // and every write goes through it. Vert.x throws if a write ever comes from another thread.
         .setStrictThreadMode(true);
-    server = vertx.createHttpServer(options).requestHandler(this::handle);
+    server = vertx.createHttpServer(options)
+        .connectionHandler(ClientWriteQueue::bound)
+        .requestHandler(this::handle);
     return server.listen().onSuccess(s -> boundPort.accept(s.actualPort()));
   }
 

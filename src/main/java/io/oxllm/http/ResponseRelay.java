@@ -14,7 +14,8 @@ import java.util.List;
 
 /**
  * Relays one upstream response to the client, byte for byte, with backpressure: when the client's
- * write queue is full the upstream read pauses until it drains, so memory per stream stays bounded.
+ * write queue ({@link ClientWriteQueue}) is full the upstream read pauses until it drains, so memory
+ * per stream stays bounded.
  *
  * <p>Streams (SSE) have a commit point (SPEC section 5): headers are held until the first SSE
  * event, so a failure or an error event before it can still fail over. After it, a cut, idle or
@@ -31,11 +32,6 @@ final class ResponseRelay {
   /** Bytes a stream may send before its first complete event; past this it is not SSE we can use. */
   private static final int MAX_BEFORE_FIRST_EVENT = 1 << 20;
   private static final CharSequence NO_CACHE = HttpHeaders.createOptimized("no-cache");
-  /**
-   * Bytes the gateway queues for a client whose socket is full before it pauses the upstream
-   * (Netty's default is 64 KB). Set on the client's connection; a client that keeps up never fills it.
-   */
-  private static final int WRITE_QUEUE_BYTES = 16 * 1024;
 
   private final HttpServerResponse resp;
   private final HttpClientResponse upstream;
@@ -201,8 +197,6 @@ final class ResponseRelay {
     if (!resp.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
       resp.setChunked(true);
     }
-    // past this the upstream pauses; the client's socket buffer (up to megabytes) holds the rest
-    resp.setWriteQueueMaxSize(WRITE_QUEUE_BYTES);
     resp.drainHandler(v -> {
       attempt.backpressureReleased();
       upstream.resume();

@@ -15,7 +15,7 @@ import io.vertx.core.net.impl.ConnectionBase;
  * and a token stream, whose events are far smaller than a buffer, nothing at all.
  *
  * <p>What a paused stream may still hold is then about 16 + 8 messages of at most
- * {@link #MAX_CHUNK} bytes, one buffer and the client's write queue (ResponseRelay). Messages of
+ * {@link #MAX_CHUNK} bytes, one buffer and the client's write queue ({@code http.ClientWriteQueue}). Messages of
  * 2 KB would hold less than half of that, but cost large fast bodies ~30 % of their throughput
  * (one socket write per message).
  *
