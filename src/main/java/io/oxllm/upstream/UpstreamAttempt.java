@@ -28,9 +28,15 @@ public final class UpstreamAttempt {
   private final long startNanos = System.nanoTime();
   private HttpClientRequest request;
   private String abortReason;
-  private long totalTimer = -1;
-  private long firstByteTimer = -1;
-  private long idleTimer = -1;
+  // One timer, set for the earliest deadline still pending, rather than one per timeout: each
+  // Vert.x timer is a map entry and a step in the event loop's timer heap, set and cancelled per
+  // request. When it fires, the attempt checks its deadlines and sets it again for the next one.
+  private long deadlineTimer = -1;
+  private long timerDueNanos;
+  private long totalDueNanos;
+  private long firstByteDueNanos;
+  private boolean firstBytePending;
+  private boolean watchingIdle;
   private long lastActivityNanos;
   private boolean heldByClient;
   private boolean finished;
@@ -47,14 +53,10 @@ public final class UpstreamAttempt {
    * {@link AttemptFailure} naming what went wrong.
    */
   public Future<HttpClientResponse> send(HttpClient client, String path, Buffer body, MultiMap headers) {
-    totalTimer = vertx.setTimer(timeouts.totalMs(), id -> {
-      totalTimer = -1;
-      abort("total timeout after " + timeouts.totalMs() + " ms");
-    });
-    firstByteTimer = vertx.setTimer(timeouts.firstByteMs(), id -> {
-      firstByteTimer = -1;
-      abort("no first byte within " + timeouts.firstByteMs() + " ms");
-    });
+    totalDueNanos = startNanos + timeouts.totalMs() * 1_000_000;
+    firstByteDueNanos = startNanos + timeouts.firstByteMs() * 1_000_000;
+    firstBytePending = true;
+    armDeadline();
     var url = target.provider().baseUrl();
     RequestOptions options = new RequestOptions()
         .setMethod(HttpMethod.POST)
@@ -83,14 +85,14 @@ public final class UpstreamAttempt {
 
   /** The first byte (or first SSE event) arrived: the first-byte deadline no longer applies. */
   public void firstByteArrived() {
-    cancel(firstByteTimer);
-    firstByteTimer = -1;
+    firstBytePending = false; // the timer, if set for it, finds nothing due and moves on
   }
 
   /** Starts watching for silences longer than {@code idle_ms}; call {@link #activity} per chunk. */
   public void watchIdle() {
     lastActivityNanos = System.nanoTime();
-    scheduleIdleCheck(timeouts.idleMs());
+    watchingIdle = true;
+    armDeadline();
   }
 
   /**
@@ -107,26 +109,56 @@ public final class UpstreamAttempt {
     lastActivityNanos = System.nanoTime();
   }
 
-  /** A chunk arrived. Cheap: one timer serves a whole idle period, not one timer per chunk. */
+  /** A chunk arrived. Cheap: the timer serves a whole idle period, not one timer per chunk. */
   public void activity() {
     lastActivityNanos = System.nanoTime();
   }
 
-  private void scheduleIdleCheck(long delayMs) {
-    idleTimer = vertx.setTimer(Math.max(1, delayMs), id -> {
-      idleTimer = -1;
-      if (finished) {
-        return;
+  /** The deadline timer fired: give up if a deadline passed, else wait for the next one. */
+  private void deadlineReached() {
+    deadlineTimer = -1;
+    if (finished) {
+      return;
+    }
+    long now = System.nanoTime();
+    if (now - totalDueNanos >= 0) {
+      abort("total timeout after " + timeouts.totalMs() + " ms");
+    } else if (firstBytePending && now - firstByteDueNanos >= 0) {
+      abort("no first byte within " + timeouts.firstByteMs() + " ms");
+    } else if (watchingIdle && !heldByClient && now - idleDueNanos(now) >= 0) {
+      abort("no data for " + timeouts.idleMs() + " ms (idle timeout)");
+    } else {
+      armDeadline();
+    }
+  }
+
+  /**
+   * When silence becomes an idle timeout. While a slow client holds the upstream paused the
+   * silence is not the provider's; the deadline is then a full period on, to look again.
+   */
+  private long idleDueNanos(long now) {
+    return (heldByClient ? now : lastActivityNanos) + timeouts.idleMs() * 1_000_000;
+  }
+
+  /** Sets the timer for the earliest pending deadline, unless it is already set no later. */
+  private void armDeadline() {
+    long now = System.nanoTime();
+    long due = totalDueNanos; // nanoTime values are compared by their difference (they may wrap)
+    if (firstBytePending && firstByteDueNanos - due < 0) {
+      due = firstByteDueNanos;
+    }
+    if (watchingIdle && idleDueNanos(now) - due < 0) {
+      due = idleDueNanos(now);
+    }
+    if (deadlineTimer >= 0) {
+      if (timerDueNanos - due <= 0) {
+        return; // it fires first and looks again then
       }
-      long silentMs = (System.nanoTime() - lastActivityNanos) / 1_000_000;
-      if (heldByClient) {
-        scheduleIdleCheck(timeouts.idleMs());  // a slow client is not an idle provider
-      } else if (silentMs >= timeouts.idleMs()) {
-        abort("no data for " + timeouts.idleMs() + " ms (idle timeout)");
-      } else {
-        scheduleIdleCheck(timeouts.idleMs() - silentMs);
-      }
-    });
+      vertx.cancelTimer(deadlineTimer);
+    }
+    timerDueNanos = due;
+    long delayMs = Math.max(1, (due - now + 999_999) / 1_000_000);
+    deadlineTimer = vertx.setTimer(delayMs, id -> deadlineReached());
   }
 
   /** Gives up on this attempt: resets the upstream request (closing its connection). */
@@ -148,10 +180,10 @@ public final class UpstreamAttempt {
   /** The attempt is over: stops its timers. */
   public void finish() {
     finished = true;
-    cancel(totalTimer);
-    cancel(firstByteTimer);
-    cancel(idleTimer);
-    totalTimer = firstByteTimer = idleTimer = -1;
+    if (deadlineTimer >= 0) {
+      vertx.cancelTimer(deadlineTimer);
+      deadlineTimer = -1;
+    }
   }
 
   public Target target() {
@@ -161,11 +193,5 @@ public final class UpstreamAttempt {
   /** Milliseconds since the attempt started. */
   public long elapsedMs() {
     return (System.nanoTime() - startNanos) / 1_000_000;
-  }
-
-  private void cancel(long timer) {
-    if (timer >= 0) {
-      vertx.cancelTimer(timer);
-    }
   }
 }
