@@ -200,6 +200,23 @@ class TimeoutFlowTest {
   }
 
   @Test
+  void aBodyThatOutlivesFirstByteMsIsNotCutByIt(VertxTestContext ctx) {
+    // the attempt's one deadline timer is first set for first_byte_ms; the first byte arrives at
+    // once, so when that timer fires (300 ms) it must move on to idle_ms, not cut a body that
+    // flows for ~900 ms in 150 ms gaps
+    a.respond(dribble(150, 5, true));
+    Future<Timed> flow = gateway("timeouts = { first_byte_ms = 300, idle_ms = 400, total_ms = 5000 }")
+        .compose(p -> FlowSupport.timed(client, p, FlowSupport.CHAT, FlowSupport.chatBody("chain")));
+    verify(ctx, flow, t -> {
+      assertNull(t.failure(), () -> "cut: " + t.failure());
+      assertEquals("{\"x\":\"aaaaa\"}", t.body().toString());
+      assertTrue(t.endAfterHeadersMs() >= 600, "the body took " + t.endAfterHeadersMs() + " ms, not past first_byte_ms");
+      assertEquals(0, a.clientClosedCount());
+      assertEquals(0, b.requestCount(), "no failover");
+    });
+  }
+
+  @Test
   void aBodyWithinTheTimeoutsIsNotCut(VertxTestContext ctx) {
     a.respond(dribble(100, 4, true)); // ~500 ms, gaps well under idle_ms
     Future<Timed> flow = gateway("timeouts = { idle_ms = 400, total_ms = 3000 }")
