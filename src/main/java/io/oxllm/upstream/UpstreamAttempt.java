@@ -118,7 +118,7 @@ public final class UpstreamAttempt {
   private void deadlineReached() {
     deadlineTimer = -1;
     if (finished) {
-      return;
+      return; // cancelled too late: the attempt is over
     }
     long now = System.nanoTime();
     if (now - totalDueNanos >= 0) {
@@ -142,13 +142,17 @@ public final class UpstreamAttempt {
 
   /** Sets the timer for the earliest pending deadline, unless it is already set no later. */
   private void armDeadline() {
+    if (finished) {
+      return;
+    }
     long now = System.nanoTime();
     long due = totalDueNanos; // nanoTime values are compared by their difference (they may wrap)
     if (firstBytePending && firstByteDueNanos - due < 0) {
       due = firstByteDueNanos;
     }
-    if (watchingIdle && idleDueNanos(now) - due < 0) {
-      due = idleDueNanos(now);
+    long idleDue = watchingIdle ? idleDueNanos(now) : due;
+    if (idleDue - due < 0) {
+      due = idleDue;
     }
     if (deadlineTimer >= 0) {
       if (timerDueNanos - due <= 0) {
