@@ -19,6 +19,9 @@ final class JsonUsageTap {
   static final int HEAD = 1024;
   static final int TAIL = 4096;
   private static final JsonFactory JSON = new JsonFactory();
+  private static final byte[] MODEL = ascii("\"model\"");
+  private static final byte[] FINISH_REASON = ascii("\"finish_reason\"");
+  private static final byte[] USAGE = ascii("\"usage\"");
 
   // sized to what arrives (capped at HEAD / TAIL): a typical answer is a few hundred bytes
   private byte[] head = new byte[0];
@@ -59,17 +62,17 @@ final class JsonUsageTap {
 
   /** Reads model and usage from what was kept; call once, at the end of the body. */
   void finish() {
-    model = stringAfter(head, headLen, "\"model\"");
+    model = stringAfter(head, headLen, MODEL);
     // choices (and their finish_reason) come just before usage, so they are in the tail too
-    for (int at = indexOf(tail, tailLen, "\"finish_reason\"", 0); at >= 0;
-        at = indexOf(tail, tailLen, "\"finish_reason\"", at + 15)) {
+    for (int at = indexOf(tail, tailLen, FINISH_REASON, 0); at >= 0;
+        at = indexOf(tail, tailLen, FINISH_REASON, at + FINISH_REASON.length)) {
       String reason = stringAfter(tail, tailLen, at);
       if (reason != null && !reason.isEmpty() && !finishReasons.contains(reason)) {
         finishReasons.add(reason);
       }
     }
-    int at = indexOf(tail, tailLen, "\"usage\"", 0);
-    int colon = at < 0 ? -1 : indexOf(tail, tailLen, ":", at + 7);
+    int at = indexOf(tail, tailLen, USAGE, 0);
+    int colon = at < 0 ? -1 : indexOf(tail, tailLen, (byte) ':', at + USAGE.length);
     if (colon < 0) {
       return;
     }
@@ -112,7 +115,7 @@ final class JsonUsageTap {
     return model;
   }
 
-  private static String stringAfter(byte[] buf, int len, String key) {
+  private static String stringAfter(byte[] buf, int len, byte[] key) {
     int at = indexOf(buf, len, key, 0);
     return at < 0 ? null : stringAfter(buf, len, at);
   }
@@ -137,17 +140,37 @@ final class JsonUsageTap {
     return i < len && buf[i] == '"' ? new String(buf, start, i - start, StandardCharsets.UTF_8) : null;
   }
 
-  private static int indexOf(byte[] buf, int len, String needle, int from) {
-    byte[] n = needle.getBytes(StandardCharsets.US_ASCII);
+  /**
+   * Where {@code needle} (a quoted key: {@code "} then a letter) starts in buf[from, len), or -1.
+   * Its second byte is tested first: in JSON a quote is common, a given letter after it is not.
+   */
+  private static int indexOf(byte[] buf, int len, byte[] needle, int from) {
+    byte second = needle[1];
     outer:
-    for (int i = from; i <= len - n.length; i++) {
-      for (int k = 0; k < n.length; k++) {
-        if (buf[i + k] != n[k]) {
+    for (int i = from + 1, last = len - needle.length + 1; i <= last; i++) {
+      if (buf[i] != second) {
+        continue;
+      }
+      for (int k = 0; k < needle.length; k++) {
+        if (buf[i - 1 + k] != needle[k]) {
           continue outer;
         }
       }
-      return i;
+      return i - 1;
     }
     return -1;
+  }
+
+  private static int indexOf(byte[] buf, int len, byte b, int from) {
+    for (int i = from; i < len; i++) {
+      if (buf[i] == b) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
   }
 }

@@ -34,6 +34,23 @@ class JsonUsageTapTest {
   }
 
   @Test
+  void findsKeysAtTheEdgesOfWhatItKeeps() {
+    // the tail kept is exactly the last TAIL bytes and starts with a key; the head starts with one
+    String start = "\"finish_reason\":\"length\",\"x\":\"";
+    String end = "\"},\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2}}";
+    String tail = start + "y".repeat(JsonUsageTap.TAIL - start.length() - end.length()) + end;
+    for (int chunk : new int[] {1, 64, 4096, 1 << 20}) {
+      JsonUsageTap t = tap("\"model\":\"m\"," + "z".repeat(10_000) + tail, chunk);
+      assertEquals("m", t.model(), "chunk " + chunk);
+      assertEquals(java.util.List.of("length"), t.finishReasons(), "chunk " + chunk);
+      assertEquals(1, t.inputTokens(), "chunk " + chunk);
+      assertEquals(2, t.outputTokens(), "chunk " + chunk);
+    }
+    JsonUsageTap cut = tap("{\"usage\"", 2); // the key is the last bytes: no value
+    assertEquals(-1, cut.inputTokens());
+  }
+
+  @Test
   void unknownWhenAbsentOrOdd() {
     JsonUsageTap none = tap("{\"model\":\"m\",\"choices\":[]}", 5);
     assertEquals(-1, none.inputTokens());
