@@ -150,9 +150,11 @@ public final class UpstreamAttempt {
     if (firstBytePending && firstByteDueNanos - due < 0) {
       due = firstByteDueNanos;
     }
-    long idleDue = watchingIdle ? idleDueNanos(now) : due;
-    if (idleDue - due < 0) {
-      due = idleDue;
+    if (watchingIdle) {
+      long idleDue = idleDueNanos(now);
+      if (idleDue - due < 0) {
+        due = idleDue;
+      }
     }
     if (deadlineTimer >= 0) {
       if (timerDueNanos - due <= 0) {

@@ -210,7 +210,8 @@ class TimeoutFlowTest {
     verify(ctx, flow, t -> {
       assertNull(t.failure(), () -> "cut: " + t.failure());
       assertEquals("{\"x\":\"aaaaa\"}", t.body().toString());
-      assertTrue(t.endAfterHeadersMs() >= 600, "the body took " + t.endAfterHeadersMs() + " ms, not past first_byte_ms");
+      assertTrue(t.endAfterHeadersMs() >= 600,
+          "the body took " + t.endAfterHeadersMs() + " ms, not past first_byte_ms");
       assertEquals(0, a.clientClosedCount());
       assertEquals(0, b.requestCount(), "no failover");
     });
