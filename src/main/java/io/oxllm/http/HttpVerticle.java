@@ -53,6 +53,12 @@ public final class HttpVerticle extends VerticleBase {
         .setCompressionSupported(false)
         .setTcpNoDelay(true)
         .setHandle100ContinueAutomatically(true)
+        // the gateway speaks HTTP/1.1 and has no WebSocket routes; with Vert.x's defaults every client
+        // connection's pipeline also carries an h2c upgrade handler and a WebSocket extension handler,
+        // which every request and every response write passes through
+        .setHttp2ClearTextEnabled(false)
+        .setPerFrameWebSocketCompressionSupported(false)
+        .setPerMessageWebSocketCompressionSupported(false)
         // every response is written on this verticle's event loop (replies from the routing verticle
         // come back to it over the event bus), so a connection needs no cross-thread write queue:
         // without this each client connection carries one (~4.7 KB of heap, 5.9 MB at 1000 connections)
