@@ -43,17 +43,6 @@ paired_switch() {
     switch_telemetry "$2" "$out/gateway-paired-$1.toml"
 }
 
-# load_both KIND CONNS SECS: the row's load on both gateways at once; sets loads (their result lines)
-load_both() {
-  local kind=$1 conns=$2 s=$3 i bg=()
-  for i in 0 1; do
-    run_load "$kind" "http://$host:${gw_ports[$i]}/v1/chat/completions" "$conns" "$s" >"$out/paired-load-$i.json" &
-    bg+=($!)
-  done
-  for i in 0 1; do wait "${bg[$i]}" || die "the load on gateway $i failed"; done
-  loads=("$(cat "$out/paired-load-0.json")" "$(cat "$out/paired-load-1.json")")
-}
-
 start_mock mock "$mock_port" --ttft-ms 0 --chunks 20 --gap-ms 5 --size 64
 mock_pid=$last_pid
 rm -f "$out"/requests-[01].jsonl*
