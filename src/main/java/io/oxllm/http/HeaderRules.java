@@ -30,28 +30,34 @@ final class HeaderRules {
 
   private HeaderRules() {}
 
-  /** The headers of one upstream attempt. */
-  /** @param traceparent names this attempt's span as the upstream's parent (the client's is never forwarded as is) */
-  static MultiMap upstream(ProviderConfig provider, MultiMap client, String requestId, String traceparent) {
-    MultiMap h = HttpHeaders.headers();
-    h.set(HttpHeaders.CONTENT_TYPE, JSON);
+  /**
+   * Writes the headers of one upstream attempt into {@code h}, the attempt's request headers, still
+   * empty: the gateway's own are added (no lookup for one to replace), the provider's configured ones
+   * set over them.
+   *
+   * @param traceparent names this attempt's span as the upstream's parent (the client's is never forwarded as is)
+   */
+  static void upstream(ProviderConfig provider, MultiMap client, String requestId, String traceparent, MultiMap h) {
+    h.add(HttpHeaders.CONTENT_TYPE, JSON);
     String accept = client.get(HttpHeaders.ACCEPT);
-    h.set(HttpHeaders.ACCEPT, accept != null ? accept : "application/json, text/event-stream");
+    h.add(HttpHeaders.ACCEPT, accept != null ? accept : "application/json, text/event-stream");
     // the usage tap reads the bytes, so they must not arrive compressed
-    h.set(HttpHeaders.ACCEPT_ENCODING, IDENTITY);
-    h.set(HttpHeaders.USER_AGENT, USER_AGENT);
-    h.set(X_REQUEST_ID, requestId);
-    h.set(TRACEPARENT, traceparent);
-    copyIfPresent(client, h, "tracestate");
+    h.add(HttpHeaders.ACCEPT_ENCODING, IDENTITY);
+    h.add(HttpHeaders.USER_AGENT, USER_AGENT);
+    h.add(X_REQUEST_ID, requestId);
+    h.add(TRACEPARENT, traceparent);
+    String tracestate = client.get("tracestate");
+    if (tracestate != null) {
+      h.add("tracestate", tracestate);
+    }
     if (provider.hasApiKey()) {
-      h.set(HttpHeaders.AUTHORIZATION, "Bearer " + provider.apiKey());
+      h.add(HttpHeaders.AUTHORIZATION, "Bearer " + provider.apiKey());
     }
     for (Map.Entry<String, String> e : provider.headers().entrySet()) {
       if (!HOP_BY_HOP.contains(e.getKey().toLowerCase(Locale.ROOT))) {
         h.set(e.getKey(), e.getValue());
       }
     }
-    return h;
   }
 
   /** Copies the upstream headers the client may see: Content-Type, Content-Length (non-stream) and x-ratelimit-*. */
@@ -68,13 +74,6 @@ final class HeaderRules {
     String upstreamId = upstream.get(X_REQUEST_ID);
     if (upstreamId != null) {
       client.set(X_UPSTREAM_REQUEST_ID, upstreamId);
-    }
-  }
-
-  private static void copyIfPresent(MultiMap from, MultiMap to, String name) {
-    String v = from.get(name);
-    if (v != null) {
-      to.set(name, v);
     }
   }
 }

@@ -143,7 +143,7 @@ final class ProxyExchange implements RelayListener {
     var p = target.provider();
     boolean strip = body.wouldInjectUsage(plan.config().routing().injectStreamUsage()); // per attempt
     attempt.send(clients.client(p), path, body.forUpstream(target.upstreamModel(), strip),
-            HeaderRules.upstream(p, req.headers(), requestId, traceparent))
+            h -> HeaderRules.upstream(p, req.headers(), requestId, traceparent, h))
         .onComplete(ar -> {
           if (current != attempt) {
             return;

@@ -11,6 +11,7 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import java.util.function.Consumer;
 
 /**
  * One HTTP attempt against one provider, with the timeouts of SPEC section 2: {@code connect_ms}
@@ -49,10 +50,12 @@ public final class UpstreamAttempt {
 
   /**
    * Sends {@code body} to {@code path} (relative to the provider's base URL, e.g.
-   * "/chat/completions"). Completes with the response once its headers arrived; fails with an
-   * {@link AttemptFailure} naming what went wrong.
+   * "/chat/completions"), with the headers {@code headers} writes into the request's own (Vert.x
+   * would copy a map given in the options, header by header, validating each again). Completes
+   * with the response once its headers arrived; fails with an {@link AttemptFailure} naming what
+   * went wrong.
    */
-  public Future<HttpClientResponse> send(HttpClient client, String path, Buffer body, MultiMap headers) {
+  public Future<HttpClientResponse> send(HttpClient client, String path, Buffer body, Consumer<MultiMap> headers) {
     totalDueNanos = startNanos + timeouts.totalMs() * 1_000_000;
     firstByteDueNanos = startNanos + timeouts.firstByteMs() * 1_000_000;
     firstBytePending = true;
@@ -64,7 +67,6 @@ public final class UpstreamAttempt {
         .setPort(url.port())
         .setSsl(url.ssl())
         .setURI(url.basePath() + path)
-        .setHeaders(headers)
         // time to get a pooled connection, queue wait included
         .setConnectTimeout(timeouts.connectMs());
     return client.request(options)
@@ -78,6 +80,7 @@ public final class UpstreamAttempt {
             req.reset();
             return Future.failedFuture(new AttemptFailure(abortReason));
           }
+          headers.accept(req.headers());
           return req.send(body);
         })
         .recover(err -> Future.failedFuture(AttemptFailure.of(err, abortReason)));
