@@ -1,5 +1,6 @@
 package io.oxllm.http;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.oxllm.Gateway;
@@ -65,7 +66,7 @@ class HttpOneOnlyTest {
         }
       }
       String text = got.toString(StandardCharsets.ISO_8859_1);
-      assertTrue(!text.isEmpty(), "the gateway closed without an answer");
+      assertFalse(text.isEmpty(), "the gateway closed without an answer");
       return text;
     }
   }
