@@ -30,10 +30,12 @@ for r in "${rows[@]}"; do
   [[ "$r" =~ ^(chat|sse)\ [0-9]+$ ]] || die "BENCH_BUILDS_ROWS: '$r' is not 'chat N' or 'sse N'"
 done
 gw_ports=("$gw_port" "$((gw_port + 1))")
-builds=("$root" "$other")
+builds=("$root" "$other")   # build 0 is this one; names and revs by build too
+names=(this other)
 this_rev=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo "?")
 other_rev=$(git -C "$other" rev-parse --short HEAD 2>/dev/null || echo "?")
 [ -z "$(git -C "$root" status --porcelain -- src pom.xml 2>/dev/null)" ] || this_rev="$this_rev+changes"
+revs=("$this_rev" "$other_rev")
 
 start_mock mock "$mock_port" --ttft-ms 0 --chunks 20 --gap-ms 5 --size 64
 mock_pid=$last_pid
@@ -67,7 +69,7 @@ for leg in $(seq 1 "$legs"); do
         L["$b|$r|rps"]+="$rps "; L["$b|$r|p50"]+="$p50 "; L["$b|$r|p99"]+="$p99 "; L["$b|$r|cpu"]+="$all "
         V["$b|$r|err"]+="$e "
         printf '{"kind":"builds","ts":"%s","leg":%s,"round":%s,"build":"%s","rev":"%s","port":%s,"scenario":"%s","connections":%s,"rps":%s,"p50_us":%s,"p99_us":%s,"cpu_us_per_req":%s,"errors":%s}\n' \
-          "$ts" "$leg" "$round" "$( [ "$b" = 0 ] && echo this || echo other)" "$( [ "$b" = 0 ] && echo "$this_rev" || echo "$other_rev")" \
+          "$ts" "$leg" "$round" "${names[$b]}" "${revs[$b]}" \
           "${gw_ports[$i]}" "$kind" "$conns" "$rps" "$p50" "$p99" "$all" "$e" >>"$jsonl"
       done
     done
