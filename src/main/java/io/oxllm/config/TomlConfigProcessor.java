@@ -1,8 +1,10 @@
 package io.oxllm.config;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.dataformat.toml.TomlFactory;
 import io.vertx.config.spi.ConfigProcessor;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -11,8 +13,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.Map;
 
 /**
  * The {@code toml} format for vertx-config (no io.vertx TOML module exists). Registered in
@@ -21,8 +21,10 @@ import java.util.Map;
  * the future with a {@link TomlSyntaxException} ({@code line 12: <reason>}).
  */
 public class TomlConfigProcessor implements ConfigProcessor {
-  // Thread-safe once configured; shared by every parse.
-  private static final TomlMapper MAPPER = new TomlMapper();
+  // Thread-safe once configured; shared by every parse. The factory's parser walks the tree the
+  // TOML parser built, and the walk below turns its tokens into JsonObjects: no ObjectMapper, whose
+  // deserializer machinery was ~370 of the ~4 000 classes an idle gateway loads (docs/performance.md).
+  private static final TomlFactory FACTORY = new TomlFactory();
 
   @Override
   public String name() {
@@ -59,9 +61,8 @@ public class TomlConfigProcessor implements ConfigProcessor {
 
   /** Parses UTF-8 TOML bytes into a JsonObject; throws {@link TomlSyntaxException}. */
   public static JsonObject parse(byte[] toml) {
-    Map<?, ?> map;
-    try {
-      map = MAPPER.readValue(toml, Map.class);
+    try (JsonParser p = FACTORY.createParser(toml)) {
+      return p.nextToken() == JsonToken.START_OBJECT ? object(p) : new JsonObject();
     } catch (JsonProcessingException e) {
       JsonLocation loc = e.getLocation();
       // no cause: Jackson's own message quotes the source text, and a config holds API keys
@@ -69,25 +70,38 @@ public class TomlConfigProcessor implements ConfigProcessor {
     } catch (IOException e) {
       throw new TomlSyntaxException(-1, String.valueOf(e.getMessage()), null);
     }
-    return map == null ? new JsonObject() : toObject(map);
   }
 
-  // Deep conversion, so consumers only ever see JsonObject/JsonArray (never raw Map/List).
-  private static JsonObject toObject(Map<?, ?> map) {
+  // The parser is on START_OBJECT; reads up to its END_OBJECT.
+  private static JsonObject object(JsonParser p) throws IOException {
     JsonObject out = new JsonObject();
-    map.forEach((k, v) -> out.put(String.valueOf(k), toJson(v)));
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String key = p.currentName();
+      out.put(key, value(p, p.nextToken()));
+    }
     return out;
   }
 
-  private static Object toJson(Object v) {
-    if (v instanceof Map<?, ?> m) {
-      return toObject(m);
+  private static JsonArray array(JsonParser p) throws IOException {
+    JsonArray out = new JsonArray();
+    for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+      out.add(value(p, t));
     }
-    if (v instanceof List<?> l) {
-      JsonArray a = new JsonArray();
-      l.forEach(x -> a.add(toJson(x)));
-      return a;
-    }
-    return v;
+    return out;
+  }
+
+  // Integers as Integer/Long/BigInteger and floats as the tree holds them (BigDecimal); date-times
+  // are strings, as TOML's text gave them.
+  private static Object value(JsonParser p, JsonToken t) throws IOException {
+    return switch (t) {
+      case START_OBJECT -> object(p);
+      case START_ARRAY -> array(p);
+      case VALUE_STRING -> p.getText();
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> p.getNumberValue();
+      case VALUE_TRUE -> Boolean.TRUE;
+      case VALUE_FALSE -> Boolean.FALSE;
+      case VALUE_NULL -> null;
+      default -> p.getText(); // no other token in a value's place with the default features
+    };
   }
 }
