@@ -1,7 +1,11 @@
 package io.oxllm.sse;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.json.jackson.JacksonCodec;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -9,7 +13,9 @@ import java.util.function.LongSupplier;
 
 /** What the data of the complete events of one stream said; fed by {@link SseScanner}. */
 final class EventFacts {
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  // Jackson's streaming parser into Vert.x's JsonObject: the few parses a stream needs do not need
+  // databind's ObjectMapper and its ~330 classes (docs/performance.md).
+  private static final JsonFactory JSON = new JsonFactory();
   private static final byte[] DONE = {'[', 'D', 'O', 'N', 'E', ']'};
 
   private final LongSupplier clock;
@@ -55,52 +61,47 @@ final class EventFacts {
     if (!first && !JsonSniffer.worthParsing(a, off, len, model == null, !sawToken)) {
       return;
     }
-    JsonNode root;
+    Object parsed;
     parses++;
-    try {
-      root = MAPPER.readTree(a, off, len);
+    try (JsonParser p = JSON.createParser(a, off, len)) {
+      parsed = JacksonCodec.fromParser(p, Object.class);
     } catch (Exception e) { // malformed JSON: the event counts, its contents are ignored
       return;
     }
-    if (root == null || !root.isObject()) {
+    if (!(parsed instanceof JsonObject root)) {
       return;
     }
     if (first) {
-      JsonNode error = root.get("error");
-      if (error != null && !error.isNull()) {
+      Object error = root.getValue("error");
+      if (error != null) {
         firstEventIsError = true;
         firstErrorMessage = errorMessage(error);
       }
     }
-    if (model == null) {
-      JsonNode m = root.get("model");
-      if (m != null && m.isTextual() && !m.textValue().isEmpty()) {
-        model = m.textValue();
-      }
+    if (model == null && root.getValue("model") instanceof String m && !m.isEmpty()) {
+      model = m;
     }
-    JsonNode choices = root.get("choices");
-    if (choices != null && choices.isArray()) {
-      for (JsonNode choice : choices) {
+    Object choices = root.getValue("choices");
+    if (choices instanceof JsonArray list) {
+      for (Object choice : list) {
         choice(choice);
       }
     }
-    JsonNode usage = root.get("usage");
-    if (usage != null && usage.isObject()) {
-      inputTokens = count(usage.get("prompt_tokens"));
-      outputTokens = count(usage.get("completion_tokens"));
-      lastUsageOnly = choices != null && choices.isArray() && choices.isEmpty();
+    if (root.getValue("usage") instanceof JsonObject usage) {
+      inputTokens = count(usage.getValue("prompt_tokens"));
+      outputTokens = count(usage.getValue("completion_tokens"));
+      lastUsageOnly = choices instanceof JsonArray list && list.isEmpty();
     }
   }
 
-  private void choice(JsonNode choice) {
-    if (!choice.isObject()) {
+  private void choice(Object value) {
+    if (!(value instanceof JsonObject choice)) {
       return;
     }
-    JsonNode reason = choice.get("finish_reason");
-    if (reason != null && reason.isTextual() && !reason.textValue().isEmpty()) {
-      finishReason = reason.textValue();
-      if (!finishReasons.contains(finishReason)) {
-        finishReasons.add(finishReason);
+    if (choice.getValue("finish_reason") instanceof String reason && !reason.isEmpty()) {
+      finishReason = reason;
+      if (!finishReasons.contains(reason)) {
+        finishReasons.add(reason);
       }
     }
     if (!sawToken && carriesToken(choice)) {
@@ -110,35 +111,43 @@ final class EventFacts {
   }
 
   /** A content delta (string or parts), completions text, or a tool_calls delta. */
-  private static boolean carriesToken(JsonNode choice) {
-    if (nonEmpty(choice.get("text"))) {
+  private static boolean carriesToken(JsonObject choice) {
+    if (nonEmpty(choice.getValue("text"))) {
       return true;
     }
-    JsonNode delta = choice.get("delta");
-    if (delta == null || !delta.isObject()) {
+    if (!(choice.getValue("delta") instanceof JsonObject delta)) {
       return false;
     }
-    JsonNode tools = delta.get("tool_calls");
-    return nonEmpty(delta.get("content"))
-        || tools != null && (tools.isArray() && !tools.isEmpty() || tools.isObject());
+    Object tools = delta.getValue("tool_calls");
+    return nonEmpty(delta.getValue("content"))
+        || tools instanceof JsonArray list && !list.isEmpty() || tools instanceof JsonObject;
   }
 
-  private static boolean nonEmpty(JsonNode n) {
-    return n != null && (n.isTextual() && !n.textValue().isEmpty() || n.isArray() && !n.isEmpty());
+  private static boolean nonEmpty(Object v) {
+    return v instanceof String s && !s.isEmpty() || v instanceof JsonArray list && !list.isEmpty();
   }
 
-  private static String errorMessage(JsonNode error) {
-    if (error.isObject()) {
-      JsonNode message = error.get("message");
-      if (message != null && !message.isNull()) {
-        return message.isTextual() ? message.textValue() : message.toString();
-      }
-      return error.toString();
+  private static String errorMessage(Object error) {
+    if (error instanceof JsonObject object) {
+      Object message = object.getValue("message");
+      return message != null ? text(message) : object.encode();
     }
-    return error.isTextual() ? error.textValue() : error.toString();
+    return text(error);
   }
 
-  private static long count(JsonNode n) {
-    return n != null && n.canConvertToLong() && n.isIntegralNumber() ? n.longValue() : -1;
+  // A string as it is; anything else as its JSON text.
+  private static String text(Object v) {
+    if (v instanceof JsonObject object) {
+      return object.encode();
+    }
+    return v instanceof JsonArray list ? list.encode() : String.valueOf(v);
+  }
+
+  // An integral count (a float such as 12.0 is not one); -1 when absent or not a count.
+  private static long count(Object n) {
+    if (n instanceof Integer || n instanceof Long) {
+      return ((Number) n).longValue();
+    }
+    return n instanceof BigInteger big && big.bitLength() < 64 ? big.longValue() : -1;
   }
 }

@@ -203,7 +203,15 @@ class SseScannerTest {
                 + "data: {\"choices\":\"no\",\"usage\":[1],\"model\":7}\n\n"
                 + "data: {\"choices\":[1,null,{\"delta\":3,\"finish_reason\":5}],"
                 + "\"usage\":{\"prompt_tokens\":\"x\"}}\n\ndata: [DONE]\n\n",
-            new Facts(7, true, false, null, null, List.of(), -1, -1, null, 0)));
+            new Facts(7, true, false, null, null, List.of(), -1, -1, null, 0)),
+        Arguments.of("a count that is a float or beyond a long is no count",
+            "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":12.0,"
+                + "\"completion_tokens\":18446744073709551616}}\n\n",
+            new Facts(1, false, false, null, null, List.of(), -1, -1, null, 0)),
+        Arguments.of("a count beyond an int is still a count",
+            "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":4294967296,"
+                + "\"completion_tokens\":9223372036854775807}}\n\n",
+            new Facts(1, false, false, null, null, List.of(), 4294967296L, Long.MAX_VALUE, null, 0)));
   }
 
   @ParameterizedTest(name = "{0}")
