@@ -5,6 +5,7 @@ import io.oxllm.routing.AttemptOutcome;
 import io.oxllm.routing.AttemptOutcome.Kind;
 import io.oxllm.routing.RetryAfter;
 import io.oxllm.routing.RouteAnswer;
+import io.oxllm.routing.RouteAsk;
 import io.oxllm.routing.RoutePlan;
 import io.oxllm.routing.RouteQuery;
 import io.oxllm.routing.RoutingVerticle;
@@ -12,12 +13,14 @@ import io.oxllm.routing.Target;
 import io.oxllm.telemetry.Outcome;
 import io.oxllm.upstream.UpstreamAttempt;
 import io.oxllm.upstream.UpstreamClients;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.internal.ContextInternal;
 
 /**
  * One proxied request, from the first route query to the end of the response: walks the plan the
@@ -82,11 +85,12 @@ final class ProxyExchange implements RelayListener {
   }
 
   private void ask(RouteQuery query) {
-    vertx.eventBus().<RouteAnswer>request(RoutingVerticle.ROUTE, query, LOCAL).onComplete(ar -> {
+    Promise<RouteAnswer> answer = ((ContextInternal) vertx.getOrCreateContext()).promise();
+    answer.future().onComplete(ar -> {
       if (clientGone || done) {
         // the routing verticle counted this target as in flight (maybe as the probe): release it
-        if (ar.succeeded() && ar.result().body().target() != null) {
-          report(ar.result().body().target().providerName(), Kind.NEUTRAL, -1);
+        if (ar.succeeded() && ar.result().target() != null) {
+          report(ar.result().target().providerName(), Kind.NEUTRAL, -1);
         }
         return;
       }
@@ -95,7 +99,7 @@ final class ProxyExchange implements RelayListener {
         return;
       }
       try {
-        onAnswer(ar.result().body());
+        onAnswer(ar.result());
       } catch (RuntimeException e) {
         // a bug must cost one request a 500, never leave a client waiting forever
         if (current != null) {
@@ -104,6 +108,10 @@ final class ProxyExchange implements RelayListener {
         respond(ApiError.internal("internal error: " + e));
       }
     });
+    // the write fails at once when no routing verticle listens (NO_HANDLERS); otherwise the routing
+    // verticle completes the promise (RoutingVerticle.answer)
+    vertx.eventBus().<RouteAsk>sender(RoutingVerticle.ROUTE, LOCAL).write(new RouteAsk(query, answer))
+        .onFailure(answer::tryFail);
   }
 
   private void onAnswer(RouteAnswer answer) {

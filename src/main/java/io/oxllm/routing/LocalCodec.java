@@ -19,8 +19,7 @@ public final class LocalCodec<T> implements MessageCodec<T, T> {
 
   /** Registers the by-reference codec as the default for each message type (idempotent per Vertx). */
   public static synchronized void registerAll(Vertx vertx) {
-    register(vertx, RouteQuery.class);
-    register(vertx, RouteAnswer.class);
+    register(vertx, RouteAsk.class);
     register(vertx, AttemptOutcome.class);
   }
 

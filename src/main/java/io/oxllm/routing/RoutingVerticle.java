@@ -53,8 +53,7 @@ public final class RoutingVerticle extends VerticleBase {
     state.publish(state.config(), selector.anyUsable());
     AdminOps admin = new AdminOps(state, source, () -> selector, () -> lastReload, state.telemetry());
     List<Future<?>> ready = new ArrayList<>();
-    MessageConsumer<RouteQuery> route = vertx.eventBus().localConsumer(ROUTE,
-        msg -> msg.reply(selector.answer(msg.body())));
+    MessageConsumer<RouteAsk> route = vertx.eventBus().localConsumer(ROUTE, msg -> answer(msg.body()));
     MessageConsumer<AttemptOutcome> outcome = vertx.eventBus().localConsumer(OUTCOME, msg -> {
       selector.record(msg.body());
       state.publishReady(selector.anyUsable());
@@ -79,6 +78,19 @@ public final class RoutingVerticle extends VerticleBase {
   }
 
   /** vertx-config polls the file every {@code config_scan_ms}; a change it can parse comes to {@link #apply}. */
+  // The answer completes the asker's promise; a bug fails it (a 500 for that request) instead of
+  // leaving the request waiting.
+  private void answer(RouteAsk ask) {
+    RouteAnswer answer;
+    try {
+      answer = selector.answer(ask.query());
+    } catch (RuntimeException e) {
+      ask.answer().fail(e);
+      return;
+    }
+    ask.answer().complete(answer);
+  }
+
   private Future<?> watch() {
     long scanMs = state.config().server().configScanMs();
     retriever = ConfigRetriever.create(vertx, ConfigLoader.retrieverOptions(source.path(), scanMs));
