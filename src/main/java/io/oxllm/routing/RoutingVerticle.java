@@ -77,7 +77,6 @@ public final class RoutingVerticle extends VerticleBase {
     return Future.all(ready);
   }
 
-  /** vertx-config polls the file every {@code config_scan_ms}; a change it can parse comes to {@link #apply}. */
   // The answer completes the asker's promise; a bug fails it (a 500 for that request) instead of
   // leaving the request waiting.
   private void answer(RouteAsk ask) {
@@ -91,6 +90,7 @@ public final class RoutingVerticle extends VerticleBase {
     ask.answer().complete(answer);
   }
 
+  /** vertx-config polls the file every {@code config_scan_ms}; a change it can parse comes to {@link #apply}. */
   private Future<?> watch() {
     long scanMs = state.config().server().configScanMs();
     retriever = ConfigRetriever.create(vertx, ConfigLoader.retrieverOptions(source.path(), scanMs));
