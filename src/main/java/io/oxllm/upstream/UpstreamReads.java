@@ -14,10 +14,11 @@ import io.vertx.core.net.impl.ConnectionBase;
  * more to give is read again on the next turn of the loop, so a fast one loses only the batching,
  * and a token stream, whose events are far smaller than a buffer, nothing at all.
  *
- * <p>What a paused stream may still hold is then about 16 + 8 messages of at most
- * {@link #MAX_CHUNK} bytes, one buffer and the client's write queue ({@code http.ClientWriteQueue}). Messages of
- * 2 KB would hold less than half of that, but cost large fast bodies ~30 % of their throughput
- * (one socket write per message).
+ * <p>A read is also at most one message ({@link #MAX_CHUNK} bytes, where Netty's sizing would grow
+ * to 64 KB, eight messages). What a paused stream may still hold is then about 16 + 1 messages of
+ * at most {@link #MAX_CHUNK} bytes and the client's write queue ({@code http.ClientWriteQueue}):
+ * ~145 KB measured, against ~170 KB with 64 KB reads. Messages of 2 KB would hold less than half
+ * of that, but cost large fast bodies ~30 % of their throughput (one socket write per message).
  *
  * <p>Vert.x has no option for reads per event, hence the connection's Netty channel, reached through
  * Vert.x's own {@code ConnectionBase} (the class every HTTP/1.x client connection is; the upstream
@@ -34,9 +35,9 @@ final class UpstreamReads {
   /** The connect handler of every upstream pool: one buffer per readiness event on this connection. */
   static void bound(HttpConnection connection) {
     if (connection instanceof ConnectionBase base) {
-      // the default allocator (64 B to 64 KB, sized to the reads), one of them per event
+      // Netty's adaptive sizes (64 B up, from 2 KB), capped at one body message, one read per event
       base.channel().config().setRecvByteBufAllocator(
-          new AdaptiveRecvByteBufAllocator().maxMessagesPerRead(READS_PER_EVENT));
+          new AdaptiveRecvByteBufAllocator(64, 2048, MAX_CHUNK).maxMessagesPerRead(READS_PER_EVENT));
     }
   }
 }

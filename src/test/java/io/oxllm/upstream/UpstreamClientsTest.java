@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.channel.MaxMessagesRecvByteBufAllocator;
+import io.netty.channel.RecvByteBufAllocator;
 import io.oxllm.config.ProviderConfig;
 import io.oxllm.config.ProviderType;
 import io.oxllm.config.Timeouts;
@@ -81,7 +82,7 @@ class UpstreamClientsTest {
   }
 
   @Test
-  void anUpstreamConnectionReadsOneBufferPerReadinessEvent() throws Exception {
+  void anUpstreamConnectionReadsOneBufferOfAtMostMaxChunkPerReadinessEvent() throws Exception {
     AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
     await(get(req -> {
       sent.set(req);
@@ -94,6 +95,15 @@ class UpstreamClientsTest {
     MaxMessagesRecvByteBufAllocator allocator = assertInstanceOf(MaxMessagesRecvByteBufAllocator.class,
         connection.channel().config().getRecvByteBufAllocator());
     assertEquals(UpstreamReads.READS_PER_EVENT, allocator.maxMessagesPerRead());
+    // reads that fill every buffer make Netty's adaptive sizing grow it: to MAX_CHUNK and no further
+    RecvByteBufAllocator.Handle reads = allocator.newHandle();
+    for (int i = 0; i < 50; i++) {
+      reads.reset(connection.channel().config());
+      reads.attemptedBytesRead(reads.guess());
+      reads.lastBytesRead(reads.guess());
+      reads.readComplete();
+    }
+    assertEquals(UpstreamReads.MAX_CHUNK, reads.guess(), "the read buffer after full reads");
   }
 
   /**
