@@ -76,7 +76,7 @@ for leg in $(seq 1 "$legs"); do
   done
   for r in "${rows[@]}"; do
     for b in 0 1; do
-      for f in rps p50 p99 cpu; do V["$b|$r|$f"]+="$(tr ' ' '\n' <<<"${L[$b|$r|$f]}" | grep . | awk '{ s += $1 } END { printf "%.2f", s / NR }') "; done
+      for f in rps p50 p99 cpu; do V["$b|$r|$f"]+="$(mean <<<"${L[$b|$r|$f]}") "; done
     done
     log "$(printf 'leg %s %-4s c=%-4s this build on :%s  %9s/s against %9s/s' "$leg" "${r% *}" "${r#* }" \
       "${gw_ports[$tp]}" "$(awk '{print $NF}' <<<"${V[0|$r|rps]}")" "$(awk '{print $NF}' <<<"${V[1|$r|rps]}")")"

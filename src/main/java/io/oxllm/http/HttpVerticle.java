@@ -59,8 +59,8 @@ public final class HttpVerticle extends VerticleBase {
         .setHttp2ClearTextEnabled(false)
         .setPerFrameWebSocketCompressionSupported(false)
         .setPerMessageWebSocketCompressionSupported(false)
-        // every response is written on this verticle's event loop (replies from the routing verticle
-        // come back to it over the event bus), so a connection needs no cross-thread write queue:
+        // every response is written on this verticle's event loop (route answers come back to it
+        // through a promise bound to its context: routing.RouteAsk), so a connection needs no cross-thread write queue:
         // without this each client connection carries one (~4.7 KB of heap, 5.9 MB at 1000 connections)
         // and every write goes through it. Vert.x throws if a write ever comes from another thread.
         .setStrictThreadMode(true);

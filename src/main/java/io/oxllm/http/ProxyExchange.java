@@ -29,7 +29,8 @@ import io.vertx.core.internal.ContextInternal;
  * event loop; no locks.
  */
 final class ProxyExchange implements RelayListener {
-  static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true).setSendTimeout(5_000);
+  // no send timeout: neither message here is a request-reply (RouteAsk's answer is a promise)
+  static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   private final Vertx vertx;
   private final HttpServerRequest req;
