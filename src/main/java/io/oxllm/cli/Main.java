@@ -113,8 +113,10 @@ public final class Main {
     Gateway gateway;
     try {
       gateway = Gateway.deploy(vertx, config, new ConfigSource(path, System::getenv)).await();
-    } catch (RuntimeException e) {
-      err.println("oxllm: could not start: " + e.getMessage());
+    } catch (Exception e) {
+      // await() rethrows the deployment's failure as it is, checked or not: a port in use is
+      // Netty's NativeIoException (an IOException). One line, exit 1, never a hung process.
+      err.println("oxllm: could not start: " + startFailure(config.server(), e));
       vertx.close();
       return 1;
     }
@@ -127,6 +129,14 @@ public final class Main {
     Signals.onStop(stop);
     Signals.onReload(() -> vertx.eventBus().request(RoutingVerticle.RELOAD, "SIGHUP"));
     return 0;
+  }
+
+  /** Why the gateway did not start, in words; a failed bind names the address it wanted. */
+  static String startFailure(ServerConfig s, Throwable e) {
+    String why = e.getMessage() != null ? e.getMessage() : e.toString();
+    boolean bind = e instanceof java.net.BindException
+        || why.contains("Address already in use") || why.startsWith("bind(");
+    return bind ? "cannot listen on " + hostForUrl(s.host()) + ":" + s.port() + ": " + why : why;
   }
 
   /**
