@@ -1,6 +1,9 @@
 package io.oxllm.http;
 
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -69,6 +72,26 @@ public record ApiError(int status, String type, String code, String param, Strin
 
   public static ApiError shuttingDown() {
     return new ApiError(503, "service_unavailable", "shutting_down", null, "The gateway is shutting down.");
+  }
+
+  /**
+   * A request Netty's HTTP decoder could not read: a request line or headers longer than the
+   * server reads (414, 431; Vert.x's defaults, which the gateway keeps), or anything else
+   * malformed (400).
+   */
+  public static ApiError malformedHttp(Throwable cause) {
+    if (cause instanceof TooLongHttpLineException) {
+      return new ApiError(414, "invalid_request_error", "uri_too_long", null,
+          "The request line is longer than the " + HttpServerOptions.DEFAULT_MAX_INITIAL_LINE_LENGTH
+              + " bytes the gateway reads.");
+    }
+    if (cause instanceof TooLongHttpHeaderException) {
+      return new ApiError(431, "invalid_request_error", "headers_too_large", null,
+          "The request headers are larger than the " + HttpServerOptions.DEFAULT_MAX_HEADER_SIZE
+              + " bytes the gateway reads.");
+    }
+    return new ApiError(400, "invalid_request_error", "malformed_request", null,
+        "The request is not valid HTTP/1.1" + (cause != null && cause.getMessage() != null ? ": " + cause.getMessage() : "."));
   }
 
   public static ApiError internal(String why) {

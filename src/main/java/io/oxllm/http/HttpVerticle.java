@@ -7,9 +7,11 @@ import io.oxllm.routing.GatewayState;
 import io.oxllm.upstream.UpstreamClients;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import java.util.HashSet;
 import java.util.Set;
@@ -66,6 +68,7 @@ public final class HttpVerticle extends VerticleBase {
         .setStrictThreadMode(true);
     server = vertx.createHttpServer(options)
         .connectionHandler(ClientWriteQueue::bound)
+        .invalidRequestHandler(HttpVerticle::invalid)
         .requestHandler(this::handle);
     return server.listen().onSuccess(s -> boundPort.accept(s.actualPort()));
   }
@@ -78,6 +81,19 @@ public final class HttpVerticle extends VerticleBase {
       routerConfig = current;
     }
     router.handle(req);
+  }
+
+  /**
+   * A request the HTTP decoder could not read (a request line or headers too long, bad syntax):
+   * Vert.x's default answers with an empty body; SPEC section 3 wants the JSON error and a request
+   * id on every response. The connection closes after it, as the rest of its bytes cannot be framed.
+   */
+  private static void invalid(HttpServerRequest req) {
+    HttpServerResponse resp = req.response();
+    resp.putHeader(HeaderRules.X_REQUEST_ID, RequestIds.generate().text())
+        .putHeader(HttpHeaders.CONNECTION, "close");
+    Errors.send(resp, ApiError.malformedHttp(req.decoderResult().cause()));
+    req.connection().close();
   }
 
   /**

@@ -1,0 +1,70 @@
+package io.oxllm.http;
+
+import static io.oxllm.testing.ApiChecks.assertError;
+import static io.oxllm.testing.ApiChecks.assertRequestId;
+import static io.oxllm.testing.Polling.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.oxllm.testing.GatewayHarness;
+import io.oxllm.testing.GatewayHarness.Response;
+import io.oxllm.testing.LoopClient;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.junit5.VertxExtension;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Requests the HTTP decoder cannot read still get SPEC section 3's answer: the JSON error and an
+ * {@code x-request-id}, then the connection closes (Vert.x's default answer has an empty body).
+ */
+@ExtendWith(VertxExtension.class)
+class MalformedRequestTest {
+  private int port;
+  private LoopClient http;
+
+  @BeforeEach
+  void start(Vertx vertx) {
+    port = await(GatewayHarness.start(vertx, "[[providers]]\nname = \"echo\"\ntype = \"echo\"\n")).port();
+    http = new LoopClient(vertx);
+  }
+
+  @Test
+  void headersOverTheLimitAre431InJson() {
+    Response r = http.send(port, HttpMethod.GET, "/v1/models", null, "x-big", "a".repeat(10_000));
+    assertError(r, 431, "invalid_request_error", "headers_too_large");
+    assertRequestId(r);
+    assertEquals("close", r.header("connection"));
+  }
+
+  @Test
+  void aRequestLineOverTheLimitIs414InJson() {
+    Response r = http.send(port, HttpMethod.GET, "/v1/models?" + "a".repeat(5_000), null);
+    assertError(r, 414, "invalid_request_error", "uri_too_long");
+    assertRequestId(r);
+  }
+
+  @Test
+  void garbageIs400InJsonAndTheConnectionCloses() throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(5000);
+      OutputStream out = socket.getOutputStream();
+      out.write("GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      InputStream in = socket.getInputStream();
+      ByteArrayOutputStream got = new ByteArrayOutputStream();
+      in.transferTo(got); // to the end: the gateway closes the connection after the answer
+      String text = got.toString(StandardCharsets.ISO_8859_1);
+      assertTrue(text.startsWith("HTTP/1.1 400 "), text);
+      assertTrue(text.toLowerCase().contains("\r\nx-request-id: "), text);
+      assertTrue(text.contains("\"code\":\"malformed_request\""), text);
+    }
+  }
+}
