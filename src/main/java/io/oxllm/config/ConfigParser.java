@@ -2,6 +2,7 @@ package io.oxllm.config;
 
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +28,8 @@ public final class ConfigParser {
           new ConfigProblem("toml", String.valueOf(raw.getValue(TomlConfigProcessor.SYNTAX_ERROR_KEY)))));
     }
     List<ConfigProblem> envProblems = new ArrayList<>();
-    JsonObject json = EnvExpander.expand(raw == null ? new JsonObject() : raw, env, envProblems);
+    Map<String, EnvExpander.FromEnv> fromEnv = new HashMap<>();
+    JsonObject json = EnvExpander.expand(raw == null ? new JsonObject() : raw, env, envProblems, fromEnv);
 
     List<ConfigProblem> problems = new ArrayList<>();
     ConfigReader root = new ConfigReader(json, "", problems);
@@ -48,11 +50,63 @@ public final class ConfigParser {
     Set<String> unexpanded = new HashSet<>();
     envProblems.forEach(p -> unexpanded.add(p.path()));
     List<ConfigProblem> all = new ArrayList<>(envProblems);
-    problems.stream().filter(p -> !unexpanded.contains(p.path())).forEach(all::add);
+    problems.stream().filter(p -> !unexpanded.contains(p.path())).map(p -> withoutEnvValues(p, fromEnv))
+        .forEach(all::add);
     if (!all.isEmpty()) {
       return ConfigResult.invalid(all);
     }
     return ConfigResult.valid(new GatewayConfig(server, auth, routing, timeouts, breaker,
         telemetry, providers, virtualModels));
+  }
+
+  /**
+   * What validation says about a value that took text from the environment shows the value as
+   * written ({@code "${SURL}"}), never what the variable holds: it may be a secret, and problems
+   * reach the log and the reload answer. Where a message would still show a variable's value (a
+   * part of it, say), that text becomes "…" and the message names where the value came from.
+   */
+  private static final int FRAGMENT = 6;
+
+  static ConfigProblem withoutEnvValues(ConfigProblem p, Map<String, EnvExpander.FromEnv> fromEnv) {
+    String message = p.message();
+    for (Map.Entry<String, EnvExpander.FromEnv> e : fromEnv.entrySet()) {
+      String path = e.getKey();
+      EnvExpander.FromEnv v = e.getValue();
+      boolean own = p.path().equals(path) || p.path().startsWith(path + ".") || p.path().startsWith(path + "[");
+      if (!own) {
+        continue;
+      }
+      String asWritten = message.replace(v.expanded(), v.raw());
+      String shown = asWritten;
+      for (String value : v.values()) {
+        shown = hideFragments(shown, value);
+      }
+      message = shown.equals(asWritten) ? shown
+          : shown + " (the value is from " + v.raw() + "; the environment's text is not shown)";
+    }
+    return message.equals(p.message()) ? p : new ConfigProblem(p.path(), message);
+  }
+
+  /**
+   * {@code message} with every run of {@value #FRAGMENT} or more characters that also occurs in
+   * {@code value} replaced by "…": messages may show a value cut short (a URL without its query,
+   * a long string truncated), which a search for the whole value misses.
+   */
+  static String hideFragments(String message, String value) {
+    StringBuilder out = new StringBuilder(message.length());
+    int i = 0;
+    while (i < message.length()) {
+      int end = i;
+      while (end < message.length() && value.contains(message.substring(i, end + 1))) {
+        end++;
+      }
+      if (end - i >= Math.min(FRAGMENT, value.length())) {
+        out.append('…');
+        i = end;
+      } else {
+        out.append(message.charAt(i++));
+      }
+    }
+    return out.toString();
   }
 }

@@ -2,6 +2,8 @@ package io.oxllm.config;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -26,12 +28,17 @@ import java.util.regex.Pattern;
  *       literal text: <code>"${OPENAI_API_KEY"</code> sent as a key would only fail later and
  *       obscurely.</li>
  * </ul>
- * Variable values are never copied into problem messages (they may be secrets).
+ * Variable values are never copied into problem messages (they may be secrets); the values a
+ * string took from the environment are recorded, so that {@link ConfigParser} can keep them out
+ * of what later validation says about that string.
  */
 public final class EnvExpander {
   private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   private EnvExpander() {}
+
+  /** A string value that took text from the environment: as written, as expanded, and the variables' values. */
+  public record FromEnv(String raw, String expanded, List<String> values) {}
 
   /**
    * Returns a deep copy of {@code raw} with every string value expanded; problems are appended to
@@ -39,39 +46,49 @@ public final class EnvExpander {
    */
   public static JsonObject expand(
       JsonObject raw, Function<String, String> env, List<ConfigProblem> problems) {
-    return object(raw, "", env, problems);
+    return expand(raw, env, problems, new HashMap<>());
   }
 
-  private static JsonObject object(
-      JsonObject in, String path, Function<String, String> env, List<ConfigProblem> problems) {
+  /** As above; {@code fromEnv} gets, by path, each string that took a variable's value. */
+  public static JsonObject expand(JsonObject raw, Function<String, String> env, List<ConfigProblem> problems,
+      Map<String, FromEnv> fromEnv) {
+    return object(raw, "", new Walk(env, problems, fromEnv));
+  }
+
+  private record Walk(Function<String, String> env, List<ConfigProblem> problems, Map<String, FromEnv> fromEnv) {}
+
+  private static JsonObject object(JsonObject in, String path, Walk w) {
     JsonObject out = new JsonObject();
     for (Map.Entry<String, Object> e : in) {
       String p = ConfigReader.join(path, e.getKey());
       // Iteration wraps nested Map/List as JsonObject/JsonArray, so value() sees only Json types.
-      out.put(e.getKey(), value(e.getValue(), p, env, problems));
+      out.put(e.getKey(), value(e.getValue(), p, w));
     }
     return out;
   }
 
-  private static JsonArray array(
-      JsonArray in, String path, Function<String, String> env, List<ConfigProblem> problems) {
+  private static JsonArray array(JsonArray in, String path, Walk w) {
     JsonArray out = new JsonArray();
     for (int i = 0; i < in.size(); i++) {
-      out.add(value(in.getValue(i), ConfigReader.index(path, i), env, problems));
+      out.add(value(in.getValue(i), ConfigReader.index(path, i), w));
     }
     return out;
   }
 
-  private static Object value(
-      Object v, String path, Function<String, String> env, List<ConfigProblem> problems) {
+  private static Object value(Object v, String path, Walk w) {
     if (v instanceof JsonObject o) {
-      return object(o, path, env, problems);
+      return object(o, path, w);
     }
     if (v instanceof JsonArray a) {
-      return array(a, path, env, problems);
+      return array(a, path, w);
     }
     if (v instanceof String s) {
-      return expandString(s, path, env, problems);
+      List<String> values = new ArrayList<>(0);
+      String expanded = expandString(s, path, w.env(), w.problems(), values);
+      if (!values.isEmpty()) {
+        w.fromEnv().put(path, new FromEnv(s, expanded, List.copyOf(values)));
+      }
+      return expanded;
     }
     return v;
   }
@@ -79,6 +96,12 @@ public final class EnvExpander {
   /** Expands one string; on any problem returns the input unchanged (the problem says why). */
   static String expandString(
       String s, String path, Function<String, String> env, List<ConfigProblem> problems) {
+    return expandString(s, path, env, problems, new ArrayList<>(0));
+  }
+
+  /** As above; {@code values} gets each non-empty value taken from a variable (not defaults). */
+  private static String expandString(String s, String path, Function<String, String> env,
+      List<ConfigProblem> problems, List<String> values) {
     if (s.indexOf('$') < 0) {
       return s;
     }
@@ -108,7 +131,9 @@ public final class EnvExpander {
           failed = true;
         } else {
           String val = env.apply(name);
-          if (sep >= 0 && (val == null || val.isEmpty())) {
+          if (val != null && !val.isEmpty()) {
+            values.add(val);
+          } else if (sep >= 0) {
             val = body.substring(sep + 2);
           }
           if (val == null) {

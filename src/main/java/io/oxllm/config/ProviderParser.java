@@ -112,7 +112,7 @@ final class ProviderParser {
     try {
       return UpstreamUrl.parse(url);
     } catch (IllegalArgumentException e) {
-      r.problem("base_url", "\"" + url + "\" " + e.getMessage());
+      r.problem("base_url", "\"" + UpstreamUrl.forMessage(url) + "\" " + e.getMessage());
       return null;
     }
   }

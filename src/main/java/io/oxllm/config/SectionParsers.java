@@ -117,7 +117,7 @@ final class SectionParsers {
       try {
         UpstreamUrl.parse(endpoint);
       } catch (IllegalArgumentException e) {
-        r.problem("otlp_endpoint", "\"" + endpoint + "\" " + e.getMessage());
+        r.problem("otlp_endpoint", "\"" + UpstreamUrl.forMessage(endpoint) + "\" " + e.getMessage());
       }
     }
     String service = r.string("service_name", "oxllm");

@@ -22,6 +22,10 @@ public record UpstreamUrl(boolean ssl, String host, int port, String basePath) {
     if (uri.getHost() == null || uri.getHost().isEmpty()) {
       throw new IllegalArgumentException("has no host");
     }
+    if (uri.getRawUserInfo() != null) {
+      // they would be dropped without a word: Vert.x sends no Basic auth from a URL
+      throw new IllegalArgumentException("must not carry credentials (user:password@): they would not be sent");
+    }
     if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
       throw new IllegalArgumentException("must not have a query or fragment");
     }
@@ -36,6 +40,28 @@ public record UpstreamUrl(boolean ssl, String host, int port, String basePath) {
       host = host.substring(1, host.length() - 1);
     }
     return new UpstreamUrl(ssl, host, port, path);
+  }
+
+  /**
+   * {@code url} fit for a problem message, which reaches the log and the reload answer: without
+   * the credentials or the query it may carry (an invalid URL is shown up to its first '@' or '?').
+   */
+  public static String forMessage(String url) {
+    int cut = url.length();
+    for (char c : new char[] {'?', '#'}) {
+      int i = url.indexOf(c);
+      if (i >= 0 && i < cut) {
+        cut = i;
+      }
+    }
+    String shown = url.substring(0, cut) + (cut < url.length() ? "?…" : "");
+    int scheme = shown.indexOf("://");
+    int at = shown.lastIndexOf('@');
+    if (at >= 0) {
+      int from = scheme >= 0 ? scheme + 3 : 0;
+      shown = at >= from ? shown.substring(0, from) + "…@" + shown.substring(at + 1) : shown;
+    }
+    return shown;
   }
 
   @Override

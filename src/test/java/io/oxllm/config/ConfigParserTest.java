@@ -516,6 +516,40 @@ class ConfigParserTest {
   }
 
   @Test
+  void problemsShowAValueFromTheEnvironmentAsWrittenNeverItsText() {
+    Map<String, String> env = Map.of("SURL", "notaurl-TOPSECRET", "ORIG", "http://a.b/path-SECRET2",
+        "HOST", "h.example?k=SECRET3");
+    ConfigResult r = parse("""
+        [server]
+        cors_origins = ["${ORIG}"]
+        [[providers]]
+        name = "p"
+        base_url = "${SURL}"
+        [[providers]]
+        name = "q"
+        base_url = "http://${HOST}/v1"
+        """, env::get);
+    assertEquals(List.of("server.cors_origins[0]", "providers[0].base_url", "providers[1].base_url"), paths(r));
+    for (ConfigProblem p : r.problems()) {
+      assertFalse(p.message().contains("SECRET"), p::toString);
+    }
+    assertEquals("\"${SURL}\" must be an http:// or https:// URL", message(r, "providers[0].base_url"));
+    assertTrue(message(r, "server.cors_origins[0]").contains("\"${ORIG}\""), () -> message(r, "server.cors_origins[0]"));
+    // shown in part (the query cut): the variable's text becomes "…" and the message says where it came from
+    assertTrue(message(r, "providers[1].base_url").contains("the value is from http://${HOST}/v1"),
+        () -> message(r, "providers[1].base_url"));
+  }
+
+  @Test
+  void aBaseUrlWithCredentialsIsRefusedAndShownWithoutThemOrItsQuery() {
+    ConfigResult userinfo = parse(ECHO + "[[providers]]\nname = \"u\"\nbase_url = \"http://alice:hunter2pw@up.example/v1\"\n");
+    assertEquals("\"http://…@up.example/v1\" must not carry credentials (user:password@): they would not be sent",
+        message(userinfo, "providers[1].base_url"));
+    ConfigResult query = parse(ECHO + "[[providers]]\nname = \"u\"\nbase_url = \"http://up.example/v1?api-key=QSECRET\"\n");
+    assertEquals("\"http://up.example/v1?…\" must not have a query or fragment", message(query, "providers[1].base_url"));
+  }
+
+  @Test
   void providerToStringHidesKey() {
     GatewayConfig c = valid(LOCAL + "api_key = \"secret-key\"\n");
     assertFalse(c.provider("local").toString().contains("secret-key"));
