@@ -120,6 +120,10 @@ final class ApiRouter {
     RequestId id = RequestIds.accept(ctx.request().getHeader(HeaderRules.X_REQUEST_ID));
     ctx.put(REQUEST_ID, id);
     ctx.response().putHeader(HeaderRules.X_REQUEST_ID, id.text());
+    if (state.draining()) {
+      // the connection was held open through the stop for this answer; it is the last
+      ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+    }
     ctx.next();
   }
 

@@ -29,6 +29,7 @@ public final class HttpVerticle extends VerticleBase {
   private final int instances;
   private final IntConsumer boundPort;
   private final Set<ProxyExchange> inFlight = new HashSet<>();
+  private final HeldConnections held = new HeldConnections();
   private HttpServer server;
   private UpstreamClients clients;
   private Router router;
@@ -67,7 +68,10 @@ public final class HttpVerticle extends VerticleBase {
         // and every write goes through it. Vert.x throws if a write ever comes from another thread.
         .setStrictThreadMode(true);
     server = vertx.createHttpServer(options)
-        .connectionHandler(ClientWriteQueue::bound)
+        .connectionHandler(c -> {
+          ClientWriteQueue.bound(c);
+          held.add(c);
+        })
         .invalidRequestHandler(HttpVerticle::invalid)
         .requestHandler(this::handle);
     return server.listen().onSuccess(s -> boundPort.accept(s.actualPort()));
@@ -98,15 +102,28 @@ public final class HttpVerticle extends VerticleBase {
 
   /**
    * Graceful stop: refuse new connections at once, let in-flight requests and streams run on for
-   * {@code shutdown_grace_secs}, then end what is left with the stream error event.
+   * {@code shutdown_grace_secs}, then end what is left with the stream error event. Open
+   * connections stay open meanwhile: a new request on one gets 503 shutting_down with
+   * {@code Connection: close} (ApiRouter), as SPEC section 8 says.
    */
   @Override
   public Future<?> stop() {
     state.startDraining();
+    inFlight.forEach(ProxyExchange::drainStarted);
     long graceMs = state.config().server().shutdownGraceSecs() * 1000L;
+    long started = System.nanoTime();
     long timer = vertx.setTimer(Math.max(1, graceMs), id -> Set.copyOf(inFlight).forEach(ProxyExchange::interruptForShutdown));
+    // open connections stay (HeldConnections) while exchanges run, and go once none does: a
+    // stream's end, or the grace period's, is seen within 10 ms
+    long watch = vertx.setPeriodic(10, id -> {
+      if (inFlight.isEmpty()) {
+        vertx.cancelTimer(id);
+        held.release(graceMs - (System.nanoTime() - started) / 1_000_000);
+      }
+    });
     return server.shutdown(graceMs + 2_000, TimeUnit.MILLISECONDS).eventually(() -> {
       vertx.cancelTimer(timer);
+      vertx.cancelTimer(watch);
       clients.closeAll();
       return Future.succeededFuture();
     });

@@ -239,6 +239,13 @@ final class ProxyExchange implements RelayListener {
    * The shutdown grace period is over: end the current attempt now. A committed stream gets the
    * stream_interrupted event; an uncommitted one answers 503 shutting_down instead of failing over.
    */
+  /** The gateway began to stop: a response not begun yet tells the client not to reuse the connection. */
+  void drainStarted() {
+    if (!resp.headWritten()) {
+      resp.putHeader(HttpHeaders.CONNECTION, "close");
+    }
+  }
+
   void interruptForShutdown() {
     stopping = true;
     if (current != null) {

@@ -117,11 +117,15 @@ class ProcessLifecycleTest {
       child.signal("TERM");
 
       until(Duration.ofSeconds(2), () -> ChildGateway.refused(port), r -> r, "new connections are refused");
+      // open keep-alive connections are held through the drain: their next request is answered, the last
       String[] ready = ChildGateway.exchange(idle, "GET", "/readyz", null);
-      assertTrue(ready == null || ready[0].equals("503"), () -> "readyz while draining: " + ready[0] + " " + ready[1]);
+      assertTrue(ready != null && ready[0].equals("503") && ready[2].equals("close"),
+          () -> "readyz on an open connection while draining: " + String.join(" | ", ready == null ? new String[] {"closed"} : ready));
       String[] chat = ChildGateway.exchange(idle2, "POST", LiveGateway.CHAT, LoopClient.chatBody("v"));
-      assertTrue(chat == null || chat[0].equals("503") && chat[1].contains("shutting_down"),
-          () -> "a new request on an open connection while draining: " + chat[0] + " " + chat[1]);
+      assertTrue(chat != null && chat[0].equals("503") && chat[1].contains("shutting_down") && chat[2].equals("close"),
+          () -> "a new request on an open connection while draining: " + String.join(" | ", chat == null ? new String[] {"closed"} : chat));
+      idle2.setSoTimeout(5000);
+      assertEquals(-1, idle2.getInputStream().read(), "the connection closes after that answer");
 
       await(rec.done(), Duration.ofSeconds(15));
       assertNull(rec.failure(), () -> "the stream broke: " + rec.failure() + "\n" + child.output());
@@ -161,6 +165,21 @@ class ProcessLifecycleTest {
     assertEquals("A", answeredBy("v"));
     child.signal("INT");
     assertEquals(0, child.awaitExit(Duration.ofSeconds(15)), child::output);
+  }
+
+  @Test
+  void idleKeepAliveConnectionsDoNotHoldTheStop() throws Exception {
+    serve(toml(20, "A"));
+    try (Socket idle = ChildGateway.connect(port)) {
+      assertEquals("200", ChildGateway.exchange(idle, "GET", "/readyz", null)[0]);
+      long signalled = System.nanoTime();
+      child.signal("TERM");
+      idle.setSoTimeout(10_000);
+      assertEquals(-1, idle.getInputStream().read(), "the idle connection is closed once nothing runs");
+      assertEquals(0, child.awaitExit(Duration.ofSeconds(15)), child::output);
+      long ms = (System.nanoTime() - signalled) / 1_000_000;
+      assertTrue(ms < 5_000, "nothing ran, so the stop took far less than the 20 s grace period: " + ms + " ms");
+    }
   }
 
   @Test

@@ -229,6 +229,7 @@ public final class ChildGateway {
    * Sends one raw HTTP/1.1 request on {@code s} and reads the response's status and body
    * (Content-Length framed); null when the server closed or reset the connection instead.
    */
+  /** One request on {@code s}: {status, body, Connection header or ""}, or null if the connection was closed. */
   public static String[] exchange(Socket s, String method, String path, String body) {
     String b = body == null ? "" : body;
     String req = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -244,13 +245,17 @@ public final class ChildGateway {
         return null;
       }
       int length = 0;
+      String connection = "";
       for (String h = readLine(in); h != null && !h.isEmpty(); h = readLine(in)) {
-        if (h.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+        String lower = h.toLowerCase(Locale.ROOT);
+        if (lower.startsWith("content-length:")) {
           length = Integer.parseInt(h.substring(15).trim());
+        } else if (lower.startsWith("connection:")) {
+          connection = h.substring(11).trim();
         }
       }
       byte[] content = in.readNBytes(length);
-      return new String[] {status.split(" ")[1], new String(content, StandardCharsets.UTF_8)};
+      return new String[] {status.split(" ")[1], new String(content, StandardCharsets.UTF_8), connection};
     } catch (SocketTimeoutException e) {
       throw new AssertionError("no answer on the open connection within 5 s");
     } catch (IOException e) {
