@@ -235,10 +235,6 @@ final class ProxyExchange implements RelayListener {
     return clientGone;
   }
 
-  /**
-   * The shutdown grace period is over: end the current attempt now. A committed stream gets the
-   * stream_interrupted event; an uncommitted one answers 503 shutting_down instead of failing over.
-   */
   /** The gateway began to stop: a response not begun yet tells the client not to reuse the connection. */
   void drainStarted() {
     if (!resp.headWritten()) {
@@ -246,6 +242,10 @@ final class ProxyExchange implements RelayListener {
     }
   }
 
+  /**
+   * The shutdown grace period is over: end the current attempt now. A committed stream gets the
+   * stream_interrupted event; an uncommitted one answers 503 shutting_down instead of failing over.
+   */
   void interruptForShutdown() {
     stopping = true;
     if (current != null) {
