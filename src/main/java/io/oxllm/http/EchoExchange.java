@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -16,19 +17,27 @@ import java.util.List;
  */
 final class EchoExchange {
   private final EchoResponses.Reply reply;
+  private final List<Buffer> written;
   private final AnswerFacts facts;
 
-  private EchoExchange(EchoResponses.Reply reply) {
+  /** {@code stripUsage}: the gateway asked for usage itself; its chunk is counted, not written. */
+  private EchoExchange(EchoResponses.Reply reply, boolean stripUsage) {
     this.reply = reply;
     this.facts = reply.streaming() ? AnswerFacts.stream() : AnswerFacts.json();
-    for (Buffer chunk : reply.chunks()) {
-      facts.addBytesOut(chunk.length());
+    List<Buffer> out = new ArrayList<>(reply.chunks().size());
+    for (int i = 0; i < reply.chunks().size(); i++) {
+      Buffer chunk = reply.chunks().get(i);
       if (reply.streaming()) {
         facts.scanner().feed(chunk);
       } else {
         facts.feedJson(chunk);
       }
+      if (!(stripUsage && i == reply.usageChunk())) {
+        facts.addBytesOut(chunk.length());
+        out.add(chunk);
+      }
     }
+    this.written = out;
     if (!reply.streaming()) {
       facts.endJson();
     }
@@ -39,17 +48,26 @@ final class EchoExchange {
     return facts;
   }
 
-  /** The echo answer for this request (a 400 for a body that is not a JSON object). */
-  static EchoExchange reply(String path, RequestBody body, Target target, String requestId) {
+  /**
+   * The echo answer for this request (a 400 for a body that is not a JSON object). With
+   * {@code injectUsage} ({@link RequestBody#wouldInjectUsage}) the echo is asked for usage as an
+   * upstream would be, and its usage-only chunk is counted but not written, so a stream's tokens
+   * are recorded whether or not the client asked for them.
+   */
+  static EchoExchange reply(String path, RequestBody body, Target target, String requestId, boolean injectUsage) {
     JsonObject json;
     try {
       json = new JsonObject(body.raw());
     } catch (DecodeException | ClassCastException e) {
       ApiError error = ApiError.invalidJson(String.valueOf(e.getMessage()));
-      return new EchoExchange(new EchoResponses.Reply(error.status(), "application/json", List.of(error.toBuffer())));
+      return new EchoExchange(new EchoResponses.Reply(error.status(), "application/json", List.of(error.toBuffer())), false);
+    }
+    if (injectUsage) {
+      JsonObject options = json.getValue("stream_options") instanceof JsonObject o ? o : new JsonObject();
+      json.put("stream_options", options.put("include_usage", true));
     }
     return new EchoExchange(EchoResponses.answer(path, json, target.upstreamModel(), requestId,
-        System.currentTimeMillis() / 1000));
+        System.currentTimeMillis() / 1000), injectUsage);
   }
 
   int status() {
@@ -65,12 +83,12 @@ final class EchoExchange {
     if (reply.streaming()) {
       resp.putHeader(HttpHeaders.CACHE_CONTROL, "no-cache").setChunked(true);
       // each event is its own write, so a client sees the words arrive one by one
-      for (Buffer chunk : reply.chunks()) {
+      for (Buffer chunk : written) {
         resp.write(chunk);
       }
       resp.end();
     } else {
-      resp.end(reply.body());
+      resp.end(written.size() == 1 ? written.get(0) : reply.body());
     }
   }
 }

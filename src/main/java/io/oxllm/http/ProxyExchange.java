@@ -51,6 +51,7 @@ final class ProxyExchange implements RelayListener {
   private Kind lastKind;
   private boolean clientGone;
   private boolean done;
+  private int errorBytes; // the body of an error the gateway wrote itself
   private boolean stopping;
   private Runnable onFinished = () -> { };
 
@@ -137,7 +138,8 @@ final class ProxyExchange implements RelayListener {
     Target target = answer.target();
     String traceparent = trace.beginAttempt(target);
     if (target.provider().type() == ProviderType.ECHO) {
-      EchoExchange echo = EchoExchange.reply(path, body, target, requestId);
+      EchoExchange echo = EchoExchange.reply(path, body, target, requestId,
+          body.wouldInjectUsage(plan.config().routing().injectStreamUsage()));
       answered = target;
       answeredStatus = echo.status();
       facts = echo.facts();
@@ -225,7 +227,8 @@ final class ProxyExchange implements RelayListener {
     current = null;
     done = true;
     lastKind = kind;
-    trace.endAttempt(answeredStatus, kind == Kind.FAILURE ? note : null);
+    // the client leaving is no failure of the provider's, but it is why the attempt ended
+    trace.endAttempt(answeredStatus, kind == Kind.FAILURE || clientGone ? note : null);
     // a stream cut short by our own shutdown says nothing about the provider
     report(attempt.target().providerName(), stopping && kind == Kind.FAILURE ? Kind.NEUTRAL : kind, -1);
   }
@@ -260,9 +263,10 @@ final class ProxyExchange implements RelayListener {
       trace.fail(Outcome.UPSTREAM_ERROR, facts != null && facts.scanner() != null
           ? "stream_interrupted" : "upstream_cut");
     }
-    // 499 (as nginx logs it): the client left before any answer was sent
-    int status = answered != null ? answeredStatus : done ? resp.getStatusCode() : 499;
-    trace.emit(answered, status, facts);
+    // 499 (as nginx logs it): the client left before any answer was sent (Vert.x's status code
+    // is 200 until one is set, so it says nothing unless the head went out)
+    int status = answered != null ? answeredStatus : resp.headWritten() ? resp.getStatusCode() : 499;
+    trace.emit(answered, status, facts, errorBytes);
     Runnable action = onFinished;
     onFinished = () -> { };
     action.run();
@@ -315,7 +319,7 @@ final class ProxyExchange implements RelayListener {
     if (attempts > 0) {
       resp.putHeader(HeaderRules.X_ATTEMPTS, Integer.toString(attempts));
     }
-    Errors.send(resp, error);
+    Errors.send(resp, error, n -> errorBytes = n);
   }
 
   private void report(String provider, Kind kind, long retryAfterMs) {

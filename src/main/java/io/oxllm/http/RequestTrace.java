@@ -55,10 +55,10 @@ final class RequestTrace {
 
   /** A request refused before any routing (400, 401, 404, 413, 415, …): one record, no attempts. */
   static void rejected(Telemetry telemetry, RequestId requestId, String path, String model, ApiError error,
-      String traceparent) {
+      String traceparent, long bytesOut) {
     RequestTrace t = new RequestTrace(telemetry, requestId, path, model, false, traceparent);
     t.fail(Outcome.REJECTED, error.code());
-    t.emit(null, error.status(), null);
+    t.emit(null, error.status(), null, bytesOut);
   }
 
   /** The routing table's own instance of the requested model's name, when it has one. */
@@ -103,8 +103,11 @@ final class RequestTrace {
     return out.toString();
   }
 
-  /** Offers the record, once. {@code facts} (null when nothing was answered) supplies tokens and bytes. */
-  void emit(Target answered, int status, AnswerFacts facts) {
+  /**
+   * Offers the record, once. {@code facts} (null when no answer was relayed) supplies tokens and
+   * bytes; without them, {@code ownBytes} is what the gateway wrote itself (an error's body).
+   */
+  void emit(Target answered, int status, AnswerFacts facts, long ownBytes) {
     if (emitted) {
       return;
     }
@@ -120,7 +123,7 @@ final class RequestTrace {
         outcome == null ? Outcome.OK : outcome, stream,
         attempts, startEpochNanos, Telemetry.epochNanos(), firstToken == 0 ? -1 : firstToken - startNanos,
         facts == null ? -1 : facts.inputTokens(), facts == null ? -1 : facts.outputTokens(),
-        facts == null ? List.of() : sharedReasons(facts.finishReasons()), facts == null ? 0 : facts.bytesOut(),
+        facts == null ? List.of() : sharedReasons(facts.finishReasons()), facts == null ? ownBytes : facts.bytesOut(),
         traceIdHigh, traceIdLow, spanId, parentSpanId, sampled, errorType));
   }
 

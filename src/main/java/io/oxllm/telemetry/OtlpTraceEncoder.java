@@ -314,7 +314,8 @@ final class OtlpTraceEncoder {
     c.set(0, r.operation());
     c.set(1, a.provider());
     c.set(2, a.upstreamModel());
-    c.set(3, a.error());
+    String errorType = AttemptErrorTypes.of(a.error());
+    c.set(3, errorType);
     c.set(0, a.status());
     if (c.copyKept(out)) {
       return;
@@ -328,8 +329,8 @@ final class OtlpTraceEncoder {
       attributes.integer(HTTP_STATUS, a.status());
     }
     // error.type: the failure kind, or the status code for an HTTP error (the conventions' rule)
-    if (a.error() != null) {
-      attributes.string(ERROR_TYPE, a.error());
+    if (errorType != null) {
+      attributes.string(ERROR_TYPE, errorType);
     } else if (a.status() >= 400) {
       attributes.string(ERROR_TYPE, Integer.toString(a.status()));
     }

@@ -44,9 +44,17 @@ public final class EchoResponses {
    * in order (one chunk for non-stream; for streams one chunk per SSE event, each
    * {@code "data: ...\n\n"}, ending with {@code "data: [DONE]\n\n"}).
    */
-  public record Reply(int status, String contentType, List<Buffer> chunks) {
+  /**
+   * One answer. {@code usageChunk} is the index of a stream's usage-only chunk, or -1: the gateway
+   * drops it for a client that did not ask for usage when it asked the echo for it itself.
+   */
+  public record Reply(int status, String contentType, List<Buffer> chunks, int usageChunk) {
     public Reply {
       chunks = List.copyOf(chunks);
+    }
+
+    public Reply(int status, String contentType, List<Buffer> chunks) {
+      this(status, contentType, chunks, -1);
     }
 
     /** The whole body in one buffer (a copy). */
@@ -242,11 +250,13 @@ public final class EchoResponses {
   /** Finishes a stream: the optional usage-only chunk, then [DONE]. */
   private static Reply stream(List<Buffer> out, boolean withUsage, JsonObject usageHead,
       JsonObject usage) {
+    int usageChunk = -1;
     if (withUsage) {
+      usageChunk = out.size();
       out.add(event(usageHead.put("choices", new JsonArray()).put("usage", usage)));
     }
     out.add(DONE.copy());
-    return new Reply(200, SSE_TYPE, out);
+    return new Reply(200, SSE_TYPE, out, usageChunk);
   }
 
   private static Buffer event(JsonObject json) {

@@ -15,8 +15,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.oxllm.testing.Behaviour;
 import io.oxllm.testing.GatewayHarness.Response;
 import io.oxllm.testing.StreamRecorder;
+import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -126,6 +129,9 @@ class GatewayRequestLogTest {
     assertEquals(0, unknownLine.getJsonArray("attempts").size());
     assertEquals("rejected", badLine.getString("outcome"), badLine::encode);
     assertEquals(400, badLine.getInteger("status"));
+    // the error bodies the gateway wrote itself are counted too
+    assertEquals(badJson.body().length(), badLine.getLong("bytes_out"), badLine::encode);
+    assertEquals(unknown.body().length(), unknownLine.getLong("bytes_out"), unknownLine::encode);
 
     String file = Files.readString(e.log);
     assertFalse(file.contains(KEY), "the provider key must never be logged");
@@ -148,6 +154,7 @@ class GatewayRequestLogTest {
     assertShape(line);
     assertEquals("upstream_error", line.getString("outcome"), line::encode);
     assertEquals(502, line.getInteger("status"), line::encode);
+    assertEquals(r.body().length(), line.getLong("bytes_out"), line::encode);
     assertEquals(SMART, line.getString("model"));
     JsonArray attempts = line.getJsonArray("attempts");
     assertEquals(2, attempts.size(), line::encode);
@@ -158,6 +165,54 @@ class GatewayRequestLogTest {
     Map<String, String> span = E2eGateway.attrs(e.requestSpan(r.header("x-request-id")));
     assertNotNull(span.get("error.type"), span::toString);
     assertEquals("2", span.get("oxllm.attempts"), span::toString);
+  }
+
+  @Test
+  void anEchoStreamIsCountedWhetherOrNotTheClientAskedForUsage(Vertx vertx) {
+    e = E2eGateway.start(vertx, dir, "[[providers]]\nname = \"echo\"\ntype = \"echo\"\n");
+    StreamRecorder plain = e.stream(E2eGateway.chatBody("echo", "one two three", true, null), null);
+    StreamRecorder asked = e.stream(E2eGateway.chatBody("echo", "one two three", true,
+        new JsonObject().put("include_usage", true)), null);
+    assertEquals(200, plain.status());
+    assertEquals(200, asked.status());
+    JsonObject plainLine = e.logLine(plain.header("x-request-id"));
+    JsonObject askedLine = e.logLine(asked.header("x-request-id"));
+    assertTrue(askedLine.getLong("input_tokens") > 0 && askedLine.getLong("output_tokens") > 0, askedLine::encode);
+    assertEquals(askedLine.getLong("input_tokens"), plainLine.getLong("input_tokens"), plainLine::encode);
+    assertEquals(askedLine.getLong("output_tokens"), plainLine.getLong("output_tokens"), plainLine::encode);
+    // the usage-only chunk the gateway asked for is counted, not written
+    assertFalse(plain.rawString().contains("\"choices\":[]"), plain::rawString);
+    assertTrue(asked.rawString().contains("\"choices\":[]"), asked::rawString);
+    assertEquals("[DONE]", plain.lastEvent(), plain::rawString);
+    assertEquals(plain.raw().length(), plainLine.getLong("bytes_out"), plainLine::encode);
+  }
+
+  @Test
+  void aClientLeavingBeforeAnyAnswerIsLogged499WithTheAttemptEndedByIt(Vertx vertx) {
+    e = E2eGateway.start(vertx, dir, "");
+    e.a.respond(Behaviour.hang());
+    String id = "left-before-any-answer";
+    String json = E2eGateway.chatBody(SOLO, "hi", false, null);
+    HttpClientRequest req = await(e.onContext(() -> e.client.request(HttpMethod.POST, e.port(), "127.0.0.1", CHAT)
+        .compose(r -> {
+          r.putHeader("content-type", "application/json").putHeader("x-request-id", id).end(json);
+          return Future.succeededFuture(r);
+        })));
+    until(E2eGateway.SOON, () -> e.a.received().size(), n -> n == 1, "the upstream got the request");
+    await(e.onContext(() -> {
+      req.reset();
+      return Future.succeededFuture();
+    }));
+    await(e.a.awaitClientCloses(1)); // the gateway gave up the attempt
+
+    JsonObject line = e.logLine(id);
+    assertShape(line);
+    assertEquals("client_closed", line.getString("outcome"), line::encode);
+    assertEquals(499, line.getInteger("status"), () -> "no answer was sent: " + line.encode());
+    assertEquals(0L, line.getLong("bytes_out"), line::encode);
+    JsonObject attempt = line.getJsonArray("attempts").getJsonObject(0);
+    assertNull(attempt.getValue("status"), line::encode);
+    assertEquals("client closed", attempt.getString("error"), line::encode);
   }
 
   @Test

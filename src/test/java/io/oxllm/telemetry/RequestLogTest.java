@@ -115,7 +115,7 @@ class RequestLogTest {
     assertNull(third.getValue("input_tokens"), "unknown tokens are null, not -1");
     JsonObject timeout = third.getJsonArray("attempts").getJsonObject(0);
     assertNull(timeout.getValue("status"), "no status came back");
-    assertEquals("timeout", timeout.getString("error"));
+    assertEquals("no first byte within 30000 ms", timeout.getString("error"), "the log keeps the attempt's text");
 
     running.stop();
     assertFalse(Files.readString(file).contains(KEY), "the request log never holds an API key");

@@ -98,7 +98,7 @@ final class Spans {
     }
     // error.type: the failure kind, or the status code for an HTTP error (the conventions' rule)
     if (a.error() != null) {
-      b.put(SemConv.ERROR_TYPE, a.error());
+      b.put(SemConv.ERROR_TYPE, AttemptErrorTypes.of(a.error()));
     } else if (a.status() >= 400) {
       b.put(SemConv.ERROR_TYPE, Integer.toString(a.status()));
     }

@@ -81,7 +81,7 @@ final class TelemetryFixtures {
 
   /** Every attempt failed: a 504 for the client after a timeout on A. */
   static RequestRecord failed(String requestId, long start) {
-    AttemptRecord a = new AttemptRecord("A", "m-a", 0, "timeout", start + MS, start + 30 * MS, TraceIds.newSpanId());
+    AttemptRecord a = new AttemptRecord("A", "m-a", 0, "no first byte within 30000 ms", start + MS, start + 30 * MS, TraceIds.newSpanId());
     return new RequestRecord(requestId, 0, 0, "/v1/chat/completions", "chat", "v", "A", "m-a", null, 504,
         Outcome.UPSTREAM_ERROR, false, List.of(a), start, start + 31 * MS, -1, -1, -1, List.of(), 180,
         TraceIds.newTraceIdHigh(), TraceIds.newTraceIdLow(), TraceIds.newSpanId(), 0, true, "upstream_timeout");
