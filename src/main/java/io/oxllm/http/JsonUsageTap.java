@@ -13,7 +13,8 @@ import java.util.List;
  * Token usage and response model of a non-stream JSON answer, without buffering or parsing the
  * body: OpenAI-style answers put {@code "model"} near the start and {@code "usage"} near the end,
  * so the tap keeps copies of only the first {@link #HEAD} and the last {@link #TAIL} bytes and reads
- * those two fields once at the end. A body whose usage is not in its tail reports -1 (unknown).
+ * those two fields once at the end (usage from the head when the tail has none: some servers put
+ * it first). A body whose usage is in neither reports -1 (unknown).
  */
 final class JsonUsageTap {
   static final int HEAD = 1024;
@@ -71,15 +72,23 @@ final class JsonUsageTap {
         finishReasons.add(reason);
       }
     }
-    int at = indexOf(tail, tailLen, USAGE, 0);
-    int colon = at < 0 ? -1 : indexOf(tail, tailLen, (byte) ':', at + USAGE.length);
+    // most answers end with usage; some put it first, before a long choices array
+    if (!readUsage(tail, tailLen)) {
+      readUsage(head, headLen);
+    }
+  }
+
+  /** Reads the tokens of the "usage" object in buf[0, len); false when there is none. */
+  private boolean readUsage(byte[] buf, int len) {
+    int at = indexOf(buf, len, USAGE, 0);
+    int colon = at < 0 ? -1 : indexOf(buf, len, (byte) ':', at + USAGE.length);
     if (colon < 0) {
-      return;
+      return false;
     }
     // parse only the usage object: a parser started at its '{' is done at the matching '}'
-    try (JsonParser p = JSON.createParser(tail, colon + 1, tailLen - colon - 1)) {
+    try (JsonParser p = JSON.createParser(buf, colon + 1, len - colon - 1)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
-        return;
+        return false;
       }
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String name = p.currentName();
@@ -95,6 +104,7 @@ final class JsonUsageTap {
     } catch (IOException | RuntimeException e) {
       // a truncated or odd usage object: the tokens stay unknown
     }
+    return true;
   }
 
   long inputTokens() {

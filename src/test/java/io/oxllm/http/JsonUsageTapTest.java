@@ -51,6 +51,17 @@ class JsonUsageTapTest {
   }
 
   @Test
+  void readsUsageFromTheHeadWhenItComesBeforeALongAnswer() {
+    String usageFirst = "{\"id\":\"c\",\"model\":\"m\",\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":5},"
+        + "\"choices\":[{\"message\":{\"content\":\"" + "x".repeat(10_000) + "\"},\"finish_reason\":\"stop\"}]}";
+    for (int chunk : new int[] {1, 1000, 1 << 20}) {
+      JsonUsageTap t = tap(usageFirst, chunk);
+      assertEquals(7, t.inputTokens(), "chunk " + chunk);
+      assertEquals(5, t.outputTokens(), "chunk " + chunk);
+    }
+  }
+
+  @Test
   void unknownWhenAbsentOrOdd() {
     JsonUsageTap none = tap("{\"model\":\"m\",\"choices\":[]}", 5);
     assertEquals(-1, none.inputTokens());
