@@ -65,6 +65,16 @@ public record ApiError(int status, String type, String code, String param, Strin
         "No healthy provider for model '" + model + "': every target is offline or its circuit is open.");
   }
 
+  /** Nothing could be tried: {@code unhealthy} targets offline or open, {@code limited} cooling down. */
+  public static ApiError noHealthyProvider(String model, int unhealthy, int limited, long retryAfterSecs) {
+    if (limited == 0) {
+      return noHealthyProvider(model);
+    }
+    return new ApiError(503, "service_unavailable", "no_healthy_provider", null,
+        "No healthy provider for model '" + model + "': " + unhealthy + " target(s) offline or with an open circuit, "
+            + limited + " rate limited (the soonest usable again in " + retryAfterSecs + " s).");
+  }
+
   public static ApiError allProvidersFailed(String attempts) {
     return new ApiError(502, "upstream_error", "all_providers_failed", null,
         "Every attempt failed: " + attempts + ".");

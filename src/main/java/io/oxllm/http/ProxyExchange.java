@@ -296,7 +296,7 @@ final class ProxyExchange implements RelayListener {
   /** No (further) target: the answer the error table gives for what happened on this walk. */
   private void exhausted(RouteAnswer last) {
     ApiError error = verdict.answer(last, plan.config().breaker(), body.model(), trace.attemptSummary());
-    if (error.status() == 429) {
+    if (verdict.retryAfterSecs() > 0) {
       resp.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(verdict.retryAfterSecs()));
     }
     respond(error);

@@ -6,7 +6,8 @@ import io.oxllm.routing.RouteAnswer;
 /**
  * The answer of SPEC section 3's error table when a chain has no (further) target: 429
  * {@code all_providers_rate_limited} with the soonest {@code Retry-After} when every attempt and
- * every skip was a rate limit, 503 {@code no_healthy_provider} when nothing could be attempted,
+ * every skip was a rate limit, 503 {@code no_healthy_provider} when nothing could be attempted
+ * (with the soonest {@code Retry-After} when some targets were skipped for a rate limit),
  * 502 {@code all_providers_failed} otherwise. Plain bookkeeping, filled in as the walk goes.
  */
 final class WalkVerdict {
@@ -26,7 +27,7 @@ final class WalkVerdict {
     soonestRetryMs = Math.min(soonestRetryMs, retryAfterMs >= 0 ? retryAfterMs : breaker.rateLimitDefaultSecs() * 1000);
   }
 
-  /** With a 429 from {@link #answer}: the {@code Retry-After} seconds to send. */
+  /** With a 429 (or a 503 some of whose targets cool down) from {@link #answer}: the {@code Retry-After} seconds to send, else 0. */
   long retryAfterSecs() {
     return retryAfterSecs;
   }
@@ -50,7 +51,9 @@ final class WalkVerdict {
       return ApiError.allRateLimited(retryAfterSecs);
     }
     if (attempts == 0) {
-      return ApiError.noHealthyProvider(model);
+      // some skipped targets only cool down: say when the soonest is back (Retry-After on the 503)
+      retryAfterSecs = skippedLimited > 0 ? Math.max(1, Math.min(soonest, breaker.rateLimitMaxSecs() * 1000) / 1000) : 0;
+      return ApiError.noHealthyProvider(model, skippedUnhealthy, skippedLimited, retryAfterSecs);
     }
     return ApiError.allProvidersFailed(attemptSummary);
   }

@@ -56,4 +56,18 @@ class WalkVerdictTest {
     skippedOpen.rateLimited(1_000, BREAKER);
     assertEquals(502, skippedOpen.answer(noneUsable(0, 0, 1), BREAKER, "m", "x").status());
   }
+
+  @Test
+  void nothingAttemptedWithSomeTargetsCoolingDownIs503WithTheSoonestRetryAfter() {
+    WalkVerdict v = new WalkVerdict();
+    ApiError e = v.answer(noneUsable(7, 1, 1), BREAKER, "m", "");
+    assertEquals(503, e.status());
+    assertEquals("no_healthy_provider", e.code());
+    assertEquals(7, v.retryAfterSecs());
+    assertEquals("No healthy provider for model 'm': 1 target(s) offline or with an open circuit, 1 rate limited"
+        + " (the soonest usable again in 7 s).", e.message());
+    WalkVerdict open = new WalkVerdict();
+    open.answer(noneUsable(0, 0, 2), BREAKER, "m", "");
+    assertEquals(0, open.retryAfterSecs(), "no Retry-After when nothing only cools down");
+  }
 }
