@@ -16,6 +16,8 @@ import java.util.function.Function;
  * {@code virtual_models.smart[1].provider}). Pure: no I/O, the environment comes in as a function.
  */
 public final class ConfigParser {
+  private static final int FRAGMENT = 6; // the shortest run of a variable's text hidden in a message
+
   private ConfigParser() {}
 
   /**
@@ -65,8 +67,6 @@ public final class ConfigParser {
    * reach the log and the reload answer. Where a message would still show a variable's value (a
    * part of it, say), that text becomes "…" and the message names where the value came from.
    */
-  private static final int FRAGMENT = 6;
-
   static ConfigProblem withoutEnvValues(ConfigProblem p, Map<String, EnvExpander.FromEnv> fromEnv) {
     String message = p.message();
     for (Map.Entry<String, EnvExpander.FromEnv> e : fromEnv.entrySet()) {

@@ -43,8 +43,8 @@ public record UpstreamUrl(boolean ssl, String host, int port, String basePath) {
   }
 
   /**
-   * {@code url} fit for a problem message, which reaches the log and the reload answer: without
-   * the credentials or the query it may carry (an invalid URL is shown up to its first '@' or '?').
+   * {@code url} fit for a problem message, which reaches the log and the reload answer: the
+   * credentials before an '@' become "…", and what follows a '?' or '#' becomes "?…".
    */
   public static String forMessage(String url) {
     int cut = url.length();

@@ -191,10 +191,10 @@ final class ApiRouter {
    * (outcome "rejected"). Admin and health paths are not request-logged.
    */
   private void reject(RoutingContext ctx, ApiError error) {
-    int bytes = Errors.send(ctx.response(), error);
+    Errors.send(ctx.response(), error);
     if (ctx.request().path().startsWith("/v1/")) {
       RequestTrace.rejected(state.telemetry(), ctx.get(REQUEST_ID), ctx.request().path(), null, error,
-          ctx.request().getHeader(HeaderRules.TRACEPARENT), bytes);
+          ctx.request().getHeader(HeaderRules.TRACEPARENT), ctx.response().bytesWritten());
     }
   }
 

@@ -51,7 +51,6 @@ final class ProxyExchange implements RelayListener {
   private Kind lastKind;
   private boolean clientGone;
   private boolean done;
-  private int errorBytes; // the body of an error the gateway wrote itself
   private boolean stopping;
   private Runnable onFinished = () -> { };
 
@@ -266,7 +265,7 @@ final class ProxyExchange implements RelayListener {
     // 499 (as nginx logs it): the client left before any answer was sent (Vert.x's status code
     // is 200 until one is set, so it says nothing unless the head went out)
     int status = answered != null ? answeredStatus : resp.headWritten() ? resp.getStatusCode() : 499;
-    trace.emit(answered, status, facts, errorBytes);
+    trace.emit(answered, status, facts, resp.bytesWritten());
     Runnable action = onFinished;
     onFinished = () -> { };
     action.run();
@@ -319,7 +318,7 @@ final class ProxyExchange implements RelayListener {
     if (attempts > 0) {
       resp.putHeader(HeaderRules.X_ATTEMPTS, Integer.toString(attempts));
     }
-    Errors.send(resp, error, n -> errorBytes = n);
+    Errors.send(resp, error);
   }
 
   private void report(String provider, Kind kind, long retryAfterMs) {

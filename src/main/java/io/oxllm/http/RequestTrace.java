@@ -105,7 +105,7 @@ final class RequestTrace {
 
   /**
    * Offers the record, once. {@code facts} (null when no answer was relayed) supplies tokens and
-   * bytes; without them, {@code ownBytes} is what the gateway wrote itself (an error's body).
+   * bytes; without them, {@code ownBytes} is the body the gateway wrote itself (an error's, or 0).
    */
   void emit(Target answered, int status, AnswerFacts facts, long ownBytes) {
     if (emitted) {

@@ -27,7 +27,10 @@ final class WalkVerdict {
     soonestRetryMs = Math.min(soonestRetryMs, retryAfterMs >= 0 ? retryAfterMs : breaker.rateLimitDefaultSecs() * 1000);
   }
 
-  /** With a 429 (or a 503 some of whose targets cool down) from {@link #answer}: the {@code Retry-After} seconds to send, else 0. */
+  /**
+   * With a 429 from {@link #answer}, or a 503 some of whose targets only cool down: the
+   * {@code Retry-After} seconds to send; else 0.
+   */
   long retryAfterSecs() {
     return retryAfterSecs;
   }
@@ -52,7 +55,8 @@ final class WalkVerdict {
     }
     if (attempts == 0) {
       // some skipped targets only cool down: say when the soonest is back (Retry-After on the 503)
-      retryAfterSecs = skippedLimited > 0 ? Math.max(1, Math.min(soonest, breaker.rateLimitMaxSecs() * 1000) / 1000) : 0;
+      retryAfterSecs = skippedLimited == 0 ? 0
+          : Math.max(1, Math.min(soonest, breaker.rateLimitMaxSecs() * 1000) / 1000);
       return ApiError.noHealthyProvider(model, skippedUnhealthy, skippedLimited, retryAfterSecs);
     }
     return ApiError.allProvidersFailed(attemptSummary);

@@ -42,11 +42,9 @@ public final class EchoResponses {
   /**
    * A complete echo answer: HTTP status, content type, and the body as a list of chunks to write
    * in order (one chunk for non-stream; for streams one chunk per SSE event, each
-   * {@code "data: ...\n\n"}, ending with {@code "data: [DONE]\n\n"}).
-   */
-  /**
-   * One answer. {@code usageChunk} is the index of a stream's usage-only chunk, or -1: the gateway
-   * drops it for a client that did not ask for usage when it asked the echo for it itself.
+   * {@code "data: ...\n\n"}, ending with {@code "data: [DONE]\n\n"}). {@code usageChunk} is the
+   * index of a stream's usage-only chunk, or -1: the gateway drops it for a client that did not
+   * ask for usage when it asked the echo for it itself.
    */
   public record Reply(int status, String contentType, List<Buffer> chunks, int usageChunk) {
     public Reply {

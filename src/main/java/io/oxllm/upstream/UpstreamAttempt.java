@@ -1,8 +1,8 @@
 package io.oxllm.upstream;
 
+import io.netty.util.concurrent.ScheduledFuture;
 import io.oxllm.config.Timeouts;
 import io.oxllm.routing.Target;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
