@@ -27,7 +27,7 @@ final class ApiRouter {
   private static final Map<String, String> ALLOW = Map.ofEntries(
       Map.entry(SharedStrings.CHAT_PATH, "POST"), Map.entry(SharedStrings.COMPLETIONS_PATH, "POST"),
       Map.entry(SharedStrings.EMBEDDINGS_PATH, "POST"), Map.entry("/v1/models", "GET"),
-      Map.entry("/healthz", "GET"), Map.entry("/readyz", "GET"), Map.entry("/status", "GET"), Map.entry("/health", "GET"),
+      Map.entry("/healthz", "GET, HEAD"), Map.entry("/readyz", "GET, HEAD"), Map.entry("/status", "GET"), Map.entry("/health", "GET"),
       Map.entry("/metrics", "GET"), Map.entry("/reload", "POST"), Map.entry("/admin/shutdown", "POST"));
   private static final List<String> PROXIED =
       List.of(SharedStrings.CHAT_PATH, SharedStrings.COMPLETIONS_PATH, SharedStrings.EMBEDDINGS_PATH);
@@ -66,8 +66,10 @@ final class ApiRouter {
     GatewayConfig cfg = state.config();
     Router router = Router.router(vertx);
     router.route().handler(this::requestId);
-    router.get("/healthz").handler(ctx -> json(ctx, 200, OK));
-    router.get("/readyz").handler(ctx -> json(ctx, state.ready() ? 200 : 503, state.ready() ? READY : NOT_READY));
+    // HEAD too: load balancers probe with either (Vert.x sends the head without the body)
+    router.route("/healthz").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(ctx -> json(ctx, 200, OK));
+    router.route("/readyz").method(HttpMethod.GET).method(HttpMethod.HEAD)
+        .handler(ctx -> json(ctx, state.ready() ? 200 : 503, state.ready() ? READY : NOT_READY));
     List<String> origins = cfg.server().corsOrigins();
     if (!origins.isEmpty()) {
       router.route("/v1/*").handler(cors(origins));

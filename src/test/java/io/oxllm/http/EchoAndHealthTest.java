@@ -73,6 +73,20 @@ class EchoAndHealthTest {
   }
 
   @Test
+  void healthProbesAnswerHeadWithoutABody(VertxTestContext ctx) {
+    MultiMap none = MultiMap.caseInsensitiveMultiMap();
+    verify(ctx, GatewayHarness.send(client, port, HttpMethod.HEAD, "/healthz", none, null)
+        .compose(h -> GatewayHarness.send(client, port, HttpMethod.HEAD, "/readyz", none, null).map(r -> List.of(h, r))),
+        rs -> {
+          for (var r : rs) {
+            assertEquals(200, r.status(), r.bodyAsString());
+            assertEquals(0, r.body().length());
+            assertRequestId(r);
+          }
+        });
+  }
+
+  @Test
   void readyzIs200WithAUsableProvider(VertxTestContext ctx) {
     verify(ctx, get("/readyz"), r -> {
       assertEquals(200, r.status(), r.bodyAsString());
