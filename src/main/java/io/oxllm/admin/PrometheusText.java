@@ -73,6 +73,8 @@ final class PrometheusText {
           t.getLong("export_failures", 0L));
       single(out, "oxllm_telemetry_spans_dropped_total", "counter",
           "Spans dropped: a failed export, or a collector too slow for the span buffer.", t.getLong("spans_dropped", 0L));
+      single(out, "oxllm_telemetry_log_lines_lost_total", "counter",
+          "Request log lines lost to I/O errors (an unwritable path, a full disk).", t.getLong("log_lines_lost", 0L));
     }
     if (telemetry != null) {
       out.append(telemetry.prometheusText(RENDERED_HERE));

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
@@ -51,14 +52,21 @@ final class RequestLog implements AutoCloseable {
   private FileChannel out;
   private long size; // the file's, with what is pending
   private long errors;
+  private final AtomicLong lost;
   private boolean failing;
 
   /** @param nanoClock {@link System#nanoTime}, or a test's clock, as {@link SpanShipper}'s */
   RequestLog(Path path, long maxBytes, long lingerMs, LongSupplier nanoClock) {
+    this(path, maxBytes, lingerMs, nanoClock, new AtomicLong());
+  }
+
+  /** @param lost also counts the lines this log loses, for {@code /status} (any thread reads it) */
+  RequestLog(Path path, long maxBytes, long lingerMs, LongSupplier nanoClock, AtomicLong lost) {
     this.path = path;
     this.maxBytes = maxBytes;
     this.lingerNanos = lingerMs * 1_000_000;
     this.nanoClock = nanoClock;
+    this.lost = lost;
   }
 
   void write(RequestRecord r) {
@@ -169,6 +177,7 @@ final class RequestLog implements AutoCloseable {
   /** What is pending is lost with the line being written, if {@code current} is 1. */
   private void failed(Exception e, int current) {
     errors += pendingLines + current;
+    lost.addAndGet(pendingLines + current);
     pendingLines = 0;
     closeQuietly(); // reopen on the next write: the file may have been moved or the disk freed
     if (!failing) {

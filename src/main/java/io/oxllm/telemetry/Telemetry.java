@@ -167,6 +167,12 @@ public final class Telemetry {
     return w == null ? 0 : w.spansDropped();
   }
 
+  /** Request log lines lost to I/O errors (an unwritable path, a full disk) since start. */
+  public long logLinesLost() {
+    TelemetryVerticle w = worker;
+    return w == null ? 0 : w.logLinesLost();
+  }
+
   /** The {@code telemetry} object of {@code /status}. */
   public JsonObject statusJson() {
     return new JsonObject()
@@ -174,7 +180,8 @@ public final class Telemetry {
         .put("exported", exported())
         .put("dropped", dropped())
         .put("export_failures", exportFailures())
-        .put("spans_dropped", spansDropped());
+        .put("spans_dropped", spansDropped())
+        .put("log_lines_lost", logLinesLost());
   }
 
   /**

@@ -48,6 +48,7 @@ final class TelemetryVerticle extends VerticleBase {
   // counted by every export this worker has had, a reload's retired ones included
   private final AtomicLong exportFailures = new AtomicLong();
   private final AtomicLong spansDropped = new AtomicLong();
+  private final AtomicLong logLinesLost = new AtomicLong();
   private RequestLog log;
   private TelemetryConfig applied;
   private DrainPace pace;
@@ -120,7 +121,7 @@ final class TelemetryVerticle extends VerticleBase {
         log.close();
       }
       log = c.requestLog().isEmpty() ? null : new RequestLog(Path.of(c.requestLog()), tuning.logMaxBytes(c),
-          tuning.logLingerMs(), System::nanoTime);
+          tuning.logLingerMs(), System::nanoTime, logLinesLost);
     }
     String endpoint = c.otlpEndpoint().replaceAll("/+$", "");
     OtlpExport current = otlp;
@@ -315,5 +316,10 @@ final class TelemetryVerticle extends VerticleBase {
   /** Spans dropped, by every endpoint this worker has had. */
   long spansDropped() {
     return spansDropped.get();
+  }
+
+  /** Request log lines lost to I/O errors, in every log this worker has had. */
+  long logLinesLost() {
+    return logLinesLost.get();
   }
 }

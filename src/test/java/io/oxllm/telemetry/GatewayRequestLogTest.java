@@ -216,6 +216,21 @@ class GatewayRequestLogTest {
   }
 
   @Test
+  void linesAnUnwritableLogLosesAreCountedInStatusAndMetrics(Vertx vertx) throws IOException {
+    Path blocker = dir.resolve("not-a-dir");
+    Files.writeString(blocker, "a file where the log's directory should be");
+    e = E2eGateway.prepare(vertx, dir);
+    e.startGateway(e.telemetryTable("", blocker.resolve("requests.jsonl")));
+    e.a.respond(Behaviour.chat("alpha"));
+    assertEquals(200, e.post(CHAT, E2eGateway.chatBody(SOLO, "hi", false, null), Map.of()).status());
+    JsonObject telemetry = until(E2eGateway.SOON, () -> e.status().getJsonObject("telemetry"),
+        t -> t.getLong("log_lines_lost") >= 1, "the lost line counted in /status");
+    assertEquals(1L, telemetry.getLong("log_lines_lost"), telemetry::encode);
+    String metrics = e.get("/metrics").bodyAsString();
+    assertTrue(metrics.contains("\noxllm_telemetry_log_lines_lost_total 1\n"), metrics);
+  }
+
+  @Test
   void aClientLeavingMidStreamIsRecordedAsClientClosedWithWhatWasStreamed(Vertx vertx) {
     e = E2eGateway.start(vertx, dir, "");
     e.a.respond(Behaviour.sseChat(200, 50)); // 10 s of stream
