@@ -151,7 +151,8 @@ class TelemetryMetricsTest {
     assertEquals(7, t.inputTokens("B"));
     assertEquals(0, t.inputTokens("nobody"));
     JsonObject status = t.statusJson();
-    assertEquals(Set.of("queue_depth", "exported", "dropped", "export_failures", "spans_dropped"), status.fieldNames());
+    assertEquals(Set.of("queue_depth", "exported", "dropped", "export_failures", "spans_dropped",
+        "log_lines_lost"), status.fieldNames());
     assertEquals(3L, status.getLong("exported"));
     running.stop();
   }
