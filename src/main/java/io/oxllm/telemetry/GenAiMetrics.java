@@ -11,8 +11,10 @@ import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.resources.Resource;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -28,6 +30,9 @@ import java.util.function.Supplier;
 final class GenAiMetrics {
   private static final Attributes INPUT = Attributes.of(SemConv.TOKEN_TYPE, "input");
   private static final Attributes OUTPUT = Attributes.of(SemConv.TOKEN_TYPE, "output");
+  static final int MAX_MODEL_LABELS = 256;
+  static final int MAX_MODEL_LENGTH = 128;
+  static final String OTHER_MODEL = "_OTHER";
 
   private final SdkMeterProvider provider;
   private final PullMetricReader pull = new PullMetricReader();
@@ -37,6 +42,8 @@ final class GenAiMetrics {
   private final DoubleHistogram timeToFirstToken;
   // see attributeSets
   private final Map<AttributeKey, AttributeSets> attributeCache = new HashMap<>();
+  // see modelLabel
+  private final Set<String> modelLabels = new HashSet<>();
 
   /**
    * @param otlp the OTLP metric exporter {@link #exportNow} uses, or null for none
@@ -91,7 +98,7 @@ final class GenAiMetrics {
    * allocation. Only the worker thread calls this; bounded, cleared when full.
    */
   private AttributeSets attributeSets(RequestRecord r) {
-    String model = r.provider() == null ? null : r.requestedModel();
+    String model = r.provider() == null ? null : modelLabel(r.requestedModel());
     AttributeKey key = new AttributeKey(r.operation(), r.provider(), model, r.errorType());
     AttributeSets sets = attributeCache.get(key);
     if (sets == null) {
@@ -112,6 +119,24 @@ final class GenAiMetrics {
       attributeCache.put(key, sets);
     }
     return sets;
+  }
+
+  /**
+   * The {@code gen_ai.request.model} label for a requested model: the name itself for the first
+   * {@value #MAX_MODEL_LABELS} names of at most {@value #MAX_MODEL_LENGTH} characters, else
+   * {@code _OTHER}. A client names any model it likes through {@code provider/model}, and every
+   * distinct label is a series per bucket in {@code /metrics} and in every export, kept for good.
+   * Only the worker thread calls this.
+   */
+  private String modelLabel(String model) {
+    if (model == null || modelLabels.contains(model)) {
+      return model;
+    }
+    if (model.length() > MAX_MODEL_LENGTH || modelLabels.size() >= MAX_MODEL_LABELS) {
+      return OTHER_MODEL;
+    }
+    modelLabels.add(model);
+    return model;
   }
 
   /** What the pull reader sees now (cumulative since start). */

@@ -100,6 +100,14 @@ final class TelemetryFixtures {
     return withId(r, traceIdHex(high, low), high, low);
   }
 
+  /** {@code r} as a request for this model. */
+  static RequestRecord withModel(RequestRecord r, String model) {
+    return new RequestRecord(r.requestId(), r.requestIdHigh(), r.requestIdLow(), r.path(), r.operation(), model,
+        r.provider(), r.upstreamModel(), r.responseModel(), r.status(), r.outcome(), r.stream(), r.attempts(),
+        r.startEpochNanos(), r.endEpochNanos(), r.ttftNanos(), r.inputTokens(), r.outputTokens(), r.finishReasons(),
+        r.bytesOut(), r.traceIdHigh(), r.traceIdLow(), r.spanId(), r.parentSpanId(), r.sampled(), r.errorType());
+  }
+
   /** {@code r} with this request id text and these bits ({@link RequestRecord#requestIdHigh}). */
   static RequestRecord withId(RequestRecord r, String text, long high, long low) {
     return new RequestRecord(text, high, low, r.path(), r.operation(), r.requestedModel(), r.provider(),
