@@ -109,7 +109,22 @@ public final class RequestBody {
     if (model == null || model.isEmpty()) {
       throw new Rejected(ApiError.missingModel());
     }
+    if (hasControlCharacter(model)) {
+      // no model is named so, and the name goes back in the x-oxllm-model header, where Vert.x
+      // refuses it: it would cost the client a 500
+      throw new Rejected(ApiError.invalidModel());
+    }
     return new RequestBody(raw, model, start, end, stream, options, closeBrace);
+  }
+
+  private static boolean hasControlCharacter(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c == 0x7f) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static int indexOfNul(byte[] bytes) {

@@ -324,6 +324,16 @@ class RequestBodyTest {
 
   // ---------------------------------------------------------------- rejections
 
+  @Test
+  void aModelWithAControlCharacterIsRefused() {
+    for (String model : new String[] {"echo/a\\nb", "a\\rb", "a\\u0000b", "a\\u007fb", "a\\tb"}) {
+      ApiError e = rejected(buf("{\"model\":\"" + model + "\",\"messages\":[]}"));
+      assertEquals("invalid_model", e.code(), () -> "for " + model);
+      assertEquals("model", e.param());
+    }
+    assertEquals("gpt-4o é 模型", ok("{\"model\":\"gpt-4o é 模型\"}").model(), "other characters are names");
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {
       "not json",
@@ -493,6 +503,9 @@ class RequestBodyTest {
     static RandomBody generate(Random r) {
       List<String> fields = new ArrayList<>();
       String modelName = r.nextInt(10) == 0 ? "x" : pick(r) + (r.nextBoolean() ? pick(r) : "") + "m";
+      // a model naming a control character is refused (aModelWithAControlCharacterIsRefused); the
+      // escapes of the rest (unicode escapes, an escaped slash or quote) still exercise the splice
+      modelName = modelName.replaceAll("[\\x00-\\x1f\\x7f]", "");
       String modelToken = quote(modelName, r);
       fields.add("\"model\"" + ws(r) + ":" + ws(r) + modelToken);
       boolean stream = false;
