@@ -123,6 +123,8 @@ final class ProviderParser {
     for (String m : models) {
       if (!unique.add(m)) {
         r.problem("models", "lists \"" + m + "\" more than once");
+      } else if (ModelNames.hasControlCharacter(m)) {
+        r.problem("models", ModelNames.CONTROL_PROBLEM);
       }
     }
     return new ArrayList<>(unique);

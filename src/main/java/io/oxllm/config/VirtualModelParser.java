@@ -32,6 +32,8 @@ final class VirtualModelParser {
       } else if (name.indexOf('/') >= 0) {
         r.problem(name, "virtual model name must not contain '/' (it would shadow the"
             + " provider/model syntax)");
+      } else if (ModelNames.hasControlCharacter(name)) {
+        r.problem(name, ModelNames.CONTROL_PROBLEM);
       }
       if (!(e.getValue() instanceof JsonArray chain)) {
         r.problem(name, "must be an array of { provider = \"...\", model = \"...\" } tables, got "
@@ -64,6 +66,9 @@ final class VirtualModelParser {
       ConfigReader er = new ConfigReader(obj, entryPath, problems);
       String provider = er.requiredString("provider");
       String model = er.requiredString("model");
+      if (model != null && ModelNames.hasControlCharacter(model)) {
+        er.problem("model", ModelNames.CONTROL_PROBLEM);
+      }
       er.finish();
       if (provider != null) {
         ProviderConfig p = byName.get(provider);

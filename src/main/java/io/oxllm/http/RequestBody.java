@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import io.oxllm.config.ModelNames;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 
@@ -109,22 +110,12 @@ public final class RequestBody {
     if (model == null || model.isEmpty()) {
       throw new Rejected(ApiError.missingModel());
     }
-    if (hasControlCharacter(model)) {
+    if (ModelNames.hasControlCharacter(model)) {
       // no model is named so, and the name goes back in the x-oxllm-model header, where Vert.x
       // refuses it: it would cost the client a 500
       throw new Rejected(ApiError.invalidModel());
     }
     return new RequestBody(raw, model, start, end, stream, options, closeBrace);
-  }
-
-  private static boolean hasControlCharacter(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c < 0x20 || c == 0x7f) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private static int indexOfNul(byte[] bytes) {

@@ -550,6 +550,21 @@ class ConfigParserTest {
   }
 
   @Test
+  void modelNamesWithControlCharactersAreRefused() {
+    ConfigResult r = parse(ECHO + """
+        [[providers]]
+        name = "up"
+        base_url = "http://up.example/v1"
+        models = ["fine", "bad\\nname"]
+        [virtual_models]
+        "multi\\nline" = [{ provider = "up", model = "fine" }]
+        ok = [{ provider = "up", model = "tab\\there" }]
+        """);
+    assertEquals(List.of("providers[1].models", "virtual_models.\"multi\nline\"", "virtual_models.ok[0].model"), paths(r));
+    r.problems().forEach(p -> assertTrue(p.message().contains("control characters"), p::toString));
+  }
+
+  @Test
   void providerToStringHidesKey() {
     GatewayConfig c = valid(LOCAL + "api_key = \"secret-key\"\n");
     assertFalse(c.provider("local").toString().contains("secret-key"));
