@@ -18,8 +18,9 @@ import java.util.concurrent.TimeUnit;
  * port and, in the same step, sends every connection a shutdown event: an idle one closes at once,
  * a busy one after its response, and requests arriving meanwhile are dropped unread. A handler at
  * the head of each connection's pipeline keeps that event from the connection; the verticle
- * {@link #release}s the connections itself once no exchange is running (or the grace period is
- * over). Event-loop confined, like the verticle.
+ * {@link #release}s the connections itself once no exchange runs on any instance
+ * ({@code GatewayState.anyInstanceBusy}) or the grace period is over. Event-loop confined, like
+ * the verticle.
  */
 final class HeldConnections {
   private static final ChannelHandler HOLD = new HoldShutdown();

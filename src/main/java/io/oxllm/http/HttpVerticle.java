@@ -74,7 +74,10 @@ public final class HttpVerticle extends VerticleBase {
         })
         .invalidRequestHandler(HttpVerticle::invalid)
         .requestHandler(this::handle);
-    return server.listen().onSuccess(s -> boundPort.accept(s.actualPort()));
+    return server.listen().onSuccess(s -> {
+      state.instanceBusy(this, true); // until its stop says otherwise
+      boundPort.accept(s.actualPort());
+    });
   }
 
   /** Routes with the router of the current snapshot; a reload (a new snapshot) rebuilds it once. */
@@ -113,10 +116,12 @@ public final class HttpVerticle extends VerticleBase {
     long graceMs = state.config().server().shutdownGraceSecs() * 1000L;
     long started = System.nanoTime();
     long timer = vertx.setTimer(Math.max(1, graceMs), id -> Set.copyOf(inFlight).forEach(ProxyExchange::interruptForShutdown));
-    // open connections stay (HeldConnections) while exchanges run, and go once none does: a
-    // stream's end, or the grace period's, is seen within 10 ms
+    // open connections stay (HeldConnections) while exchanges run on any instance, and go once
+    // none does: a stream's end, or the grace period's, is seen within 10 ms
+    state.instanceBusy(this, !inFlight.isEmpty());
     long watch = vertx.setPeriodic(10, id -> {
-      if (inFlight.isEmpty()) {
+      state.instanceBusy(this, !inFlight.isEmpty());
+      if (!state.anyInstanceBusy()) {
         vertx.cancelTimer(id);
         held.release(graceMs - (System.nanoTime() - started) / 1_000_000);
       }

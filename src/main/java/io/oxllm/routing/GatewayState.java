@@ -2,6 +2,8 @@ package io.oxllm.routing;
 
 import io.oxllm.config.GatewayConfig;
 import io.oxllm.telemetry.Telemetry;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The few facts every HTTP verticle instance reads on each request, published by their single
@@ -52,6 +54,21 @@ public final class GatewayState {
 
   public void startDraining() {
     this.draining = true;
+  }
+
+  // while draining, whether each HTTP instance still runs exchanges (true until it says otherwise):
+  // an instance holds its open connections until none does (http.HeldConnections), since a client's
+  // next request on an idle connection of one instance is as much due its 503 as on another's
+  private final Map<Object, Boolean> instancesBusy = new ConcurrentHashMap<>();
+
+  /** An HTTP instance says whether it runs exchanges; it first says so (true) when it listens. */
+  public void instanceBusy(Object instance, boolean busy) {
+    instancesBusy.put(instance, busy);
+  }
+
+  /** Some HTTP instance has not said it is idle. */
+  public boolean anyInstanceBusy() {
+    return instancesBusy.containsValue(Boolean.TRUE);
   }
 
   private volatile Runnable shutdownAction = () -> { };

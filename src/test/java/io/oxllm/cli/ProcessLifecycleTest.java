@@ -168,6 +168,29 @@ class ProcessLifecycleTest {
   }
 
   @Test
+  void withTwoInstancesEveryOpenConnectionIsHeldWhileAStreamRuns() throws Exception {
+    a.respond(Behaviour.sseChat(10, 200));
+    serve(toml(10, "A").replace("instances = 1", "instances = 2"));
+    // consecutive connections go to the instances in turn: the two idle ones are on different
+    // instances, so one of them is on an instance that runs no exchange
+    try (Socket idle = ChildGateway.connect(port); Socket idle2 = ChildGateway.connect(port)) {
+      assertEquals("200", ChildGateway.exchange(idle, "GET", "/readyz", null)[0]);
+      assertEquals("200", ChildGateway.exchange(idle2, "GET", "/readyz", null)[0]);
+      StreamRecorder rec = streamUntil(2);
+      child.signal("TERM");
+      until(Duration.ofSeconds(2), () -> ChildGateway.refused(port), r -> r, "new connections are refused");
+      for (Socket s : List.of(idle, idle2)) {
+        String[] ready = ChildGateway.exchange(s, "GET", "/readyz", null);
+        assertTrue(ready != null && ready[0].equals("503"),
+            () -> "readyz on an open connection while draining: " + (ready == null ? "closed" : String.join(" | ", ready)));
+      }
+      await(rec.done(), Duration.ofSeconds(15));
+      assertEquals("[DONE]", rec.lastEvent(), rec::rawString);
+      assertEquals(0, child.awaitExit(Duration.ofSeconds(12)), child::output);
+    }
+  }
+
+  @Test
   void idleKeepAliveConnectionsDoNotHoldTheStop() throws Exception {
     serve(toml(20, "A"));
     try (Socket idle = ChildGateway.connect(port)) {
