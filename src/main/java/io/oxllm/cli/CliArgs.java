@@ -47,7 +47,16 @@ record CliArgs(String command, List<String> args, String conf, Integer instances
         }
       }
     }
-    return new CliArgs(command == null ? "serve" : command, List.copyOf(rest), conf, instances, url, json);
+    command = command == null ? "serve" : command;
+    // only provider takes words after it (an action and a name); a word elsewhere is a mistake, such
+    // as a config file given without -conf, which would otherwise be ignored for the default one
+    int words = "provider".equals(command) ? 2 : "help".equals(command) ? Integer.MAX_VALUE : 0;
+    if (rest.size() > words) {
+      String extra = rest.get(words);
+      throw new IllegalArgumentException("unexpected argument '" + extra + "'"
+          + (extra.endsWith(".toml") ? " (give a config file with -conf " + extra + ")" : ""));
+    }
+    return new CliArgs(command, List.copyOf(rest), conf, instances, url, json);
   }
 
   private static Integer positive(String flag, String v) {

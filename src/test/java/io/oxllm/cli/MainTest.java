@@ -74,4 +74,16 @@ class MainTest {
     assertEquals(2, run("serve", "-instances", "zero"));
     assertEquals(2, run("serve", "-conf"));
   }
+
+  @Test
+  void aConfigFileWithoutConfIsAUsageErrorNotTheDefaultFile(@TempDir Path dir) throws Exception {
+    Path bad = dir.resolve("broken.toml");
+    Files.writeString(bad, "port = \"x\"\n");
+    assertEquals(2, run("validate", bad.toString()));
+    assertTrue(errText().contains("unexpected argument '" + bad + "' (give a config file with -conf " + bad + ")"),
+        errText());
+    assertEquals(2, run("status", "extra"));
+    assertEquals(2, run("reload", "now"));
+    assertEquals(2, run("provider", "offline", "a", "b"));
+  }
 }
