@@ -59,7 +59,9 @@ public final class MockCommand {
     MockUpstream mock;
     try {
       mock = launch(o, out, err);
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
+      // await() rethrows a failed bind as Netty's NativeIoException, checked: one line and exit 1,
+      // not a stack trace and a process Vert.x's threads keep alive
       err.println("oxllm mock: could not start: " + e.getMessage());
       return 1;
     }
@@ -91,7 +93,7 @@ public final class MockCommand {
     MockUpstream mock;
     try {
       mock = MockUpstream.deploy(vertx, o.host(), o.port(), o.instances(), o.knobs(), true).await();
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
       vertx.close();
       throw e;
     }

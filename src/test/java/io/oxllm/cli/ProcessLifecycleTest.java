@@ -245,6 +245,19 @@ class ProcessLifecycleTest {
   }
 
   @Test
+  void theMockOnAPortInUseExitsOneWithOneLine() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket()) {
+      taken.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+      child = ChildGateway.start("mock", "-host", "127.0.0.1", "-port", Integer.toString(port));
+      assertEquals(1, child.awaitExit(STARTUP), child::output);
+    }
+    List<String> lines = child.stderr().stream().filter(l -> l.startsWith("oxllm") || l.contains("Exception")).toList();
+    assertEquals(1, lines.size(), child::output);
+    assertTrue(lines.get(0).startsWith("oxllm mock: could not start: ") && lines.get(0).contains("Address already in use"),
+        child::output);
+  }
+
+  @Test
   void validateOfABadFileExitsTwoNamingTheProblem() throws Exception {
     Path bad = dir.resolve("bad.toml");
     Files.writeString(bad, "[server]\nprot = 8080\n[[providers]]\nname = \"e\"\ntype = \"echo\"\n");
