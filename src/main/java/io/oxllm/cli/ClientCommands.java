@@ -53,7 +53,7 @@ final class ClientCommands {
 
   /** The admin URL and token: {@code --url} or the config's server.host/port; the token from the config. */
   private AdminClient connect(CliArgs cli) {
-    Path path = ConfigLocator.locate(cli.conf(), System::getenv, Path.of(System.getProperty("user.home")));
+    Path path = ConfigLocator.locate(cli.conf(), System::getenv);
     ServerConfig server = null;
     ConfigResult r = ConfigLoader.readNow(path, System::getenv);
     if (r.ok()) {

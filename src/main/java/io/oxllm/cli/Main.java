@@ -79,7 +79,7 @@ public final class Main {
   }
 
   private static Path configPath(CliArgs cli) {
-    return ConfigLocator.locate(cli.conf(), System::getenv, Path.of(System.getProperty("user.home")));
+    return ConfigLocator.locate(cli.conf(), System::getenv);
   }
 
   private static int validate(CliArgs cli, PrintStream out, PrintStream err) {

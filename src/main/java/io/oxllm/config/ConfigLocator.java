@@ -15,6 +15,20 @@ public final class ConfigLocator {
 
   private ConfigLocator() {}
 
+  /** Locates the config from the process's working directory and home ({@link #userHome}). */
+  public static Path locate(String confArg, Function<String, String> env) {
+    return locate(confArg, env, userHome(env));
+  }
+
+  /**
+   * {@code ~}: {@code $HOME} when set, as a shell would expand it, else the JVM's
+   * {@code user.home} (which comes from the user database and ignores {@code $HOME}).
+   */
+  static Path userHome(Function<String, String> env) {
+    String home = env.apply("HOME");
+    return Path.of(home != null && !home.isBlank() ? home : System.getProperty("user.home"));
+  }
+
   /** Locates the config relative to the process's working directory. */
   public static Path locate(String confArg, Function<String, String> env, Path userHome) {
     return locate(confArg, env, userHome, Path.of(""));

@@ -26,6 +26,13 @@ class ConfigLocatorTest {
   }
 
   @Test
+  void homeIsDollarHomeAsAShellWouldHaveIt() {
+    assertEquals(Path.of("/home/someone"), ConfigLocator.userHome(Map.of("HOME", "/home/someone")::get));
+    assertEquals(Path.of(System.getProperty("user.home")), ConfigLocator.userHome(Map.<String, String>of()::get));
+    assertEquals(Path.of(System.getProperty("user.home")), ConfigLocator.userHome(Map.of("HOME", " ")::get));
+  }
+
+  @Test
   void confArgumentWinsOverEverything() throws Exception {
     createLocalConfig();
     Path p = ConfigLocator.locate("my.toml", Map.of("OXLLM_CONFIG", "env.toml")::get, home, cwd);
