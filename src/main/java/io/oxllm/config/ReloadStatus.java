@@ -29,7 +29,10 @@ public record ReloadStatus(long atMs, String trigger, boolean ok, boolean change
     return new ReloadStatus(atMs, trigger, false, false, errors, List.of());
   }
 
-  /** The settings that the running listener keeps until a restart (SPEC section 8). */
+  /**
+   * The settings that keep their start values until a restart (SPEC section 8) and that
+   * {@code next} sets otherwise; {@code running} is the config the gateway started with.
+   */
   public static List<String> restartRequired(GatewayConfig running, GatewayConfig next) {
     List<String> out = new ArrayList<>();
     ServerConfig a = running.server();

@@ -39,6 +39,9 @@ public final class RoutingVerticle extends VerticleBase {
   private RouteSelector selector;
   private ConfigRetriever retriever;
   private ReloadStatus lastReload;
+  // what the listener, the watcher and the telemetry queue were set up with: restart_required
+  // compares a new config with it, not with the last reload's (which never took those parts)
+  private GatewayConfig started;
   private String lastScanError;
 
   public RoutingVerticle(GatewayState state, ConfigSource source) {
@@ -48,6 +51,7 @@ public final class RoutingVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    started = state.config();
     selector = new RouteSelector(RouteTable.build(state.config()), System::currentTimeMillis);
     lastReload = ReloadStatus.startup(System.currentTimeMillis());
     state.publish(state.config(), selector.anyUsable());
@@ -140,7 +144,7 @@ public final class RoutingVerticle extends VerticleBase {
       }
       return Future.succeededFuture(unchanged);
     }
-    List<String> restart = ReloadStatus.restartRequired(running, next);
+    List<String> restart = ReloadStatus.restartRequired(started, next);
     selector.swap(RouteTable.build(next));
     state.publish(next, selector.anyUsable());
     ReloadStatus applied = new ReloadStatus(now, trigger, true, true, List.of(), restart);

@@ -217,6 +217,14 @@ class ReloadFlowTest {
         gw.status().getJsonObject("reload").getJsonArray("restart_required").getList());
     assertEquals("A", gw.answeredBy("v"), "still serving on the port it bound at start");
     assertTrue(ChildGateway.refused(newPort), "nothing listens on the new port until a restart");
+
+    // a later reload that changes something else still owes the restart: it is measured against
+    // what the gateway started with, not against the reload before
+    gw.write(config(NO_SCAN, "", chain("v", "B")).replace("port = 0\n", "port = " + newPort + "\n"));
+    assertEquals(List.of("server.port"), reloadOf(gw.post("/reload")).getJsonArray("restart_required").getList());
+    // and the port put back as it started needs none
+    gw.write(config(NO_SCAN, "", chain("v", "A")));
+    assertEquals(List.of(), reloadOf(gw.post("/reload")).getJsonArray("restart_required").getList());
   }
 
   @Test
