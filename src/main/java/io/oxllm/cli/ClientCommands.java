@@ -66,6 +66,11 @@ final class ClientCommands {
     }
     String token = server == null ? "" : server.adminToken();
     if (cli.url() != null) {
+      if (server == null && Files.exists(path)) {
+        // a 401 later would not say why: the admin token was in the file that did not load
+        err.println("oxllm: " + path + " is invalid, so no admin_token is sent to " + cli.url() + ": "
+            + r.problems().get(0));
+      }
       return new AdminClient(cli.url(), token);
     }
     return new AdminClient("http://" + loopbackFor(server.host()) + ":" + server.port(), token);

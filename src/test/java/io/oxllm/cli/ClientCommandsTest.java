@@ -172,6 +172,13 @@ class ClientCommandsTest {
     // without the config there is no token: the gateway refuses, and the CLI says why
     assertEquals(1, run("status", "--url", url(gw)), this::printed);
     assertTrue(err.contains("401"), this::printed);
+
+    // a config that does not load gives no token either, and the CLI says so before the 401
+    Path broken = dir.resolve("broken.toml");
+    Files.writeString(broken, Files.readString(conf) + "[routing]\nmax_attempts = 0\n");
+    assertEquals(1, run("status", "-conf", broken.toString(), "--url", url(gw)), this::printed);
+    assertTrue(err.contains(broken + " is invalid, so no admin_token is sent to " + url(gw)), this::printed);
+    assertTrue(err.contains("401"), this::printed);
   }
 
   @Test
