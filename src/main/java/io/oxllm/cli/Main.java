@@ -88,8 +88,8 @@ public final class Main {
     try {
       ConfigResult result = ConfigLoader.load(vertx, path, System::getenv).await();
       if (result.ok()) {
-        out.println(path + ": valid (" + result.config().providers().size() + " providers, "
-            + result.config().virtualModels().size() + " virtual models)");
+        out.println(path + ": valid (" + count(result.config().providers().size(), "provider") + ", "
+            + count(result.config().virtualModels().size(), "virtual model") + ")");
         return 0;
       }
       printProblems(path, result, err);
@@ -97,6 +97,10 @@ public final class Main {
     } finally {
       vertx.close();
     }
+  }
+
+  private static String count(int n, String noun) {
+    return n + " " + noun + (n == 1 ? "" : "s");
   }
 
   private static int serve(CliArgs cli, PrintStream out, PrintStream err) {
