@@ -31,11 +31,11 @@ public record ReloadStatus(long atMs, String trigger, boolean ok, boolean change
 
   /**
    * The settings that keep their start values until a restart (SPEC section 8) and that
-   * {@code next} sets otherwise; {@code running} is the config the gateway started with.
+   * {@code next} sets otherwise than {@code started}, the config the gateway started with.
    */
-  public static List<String> restartRequired(GatewayConfig running, GatewayConfig next) {
+  public static List<String> restartRequired(GatewayConfig started, GatewayConfig next) {
     List<String> out = new ArrayList<>();
-    ServerConfig a = running.server();
+    ServerConfig a = started.server();
     ServerConfig b = next.server();
     if (!a.host().equals(b.host())) {
       out.add("server.host");
@@ -54,7 +54,7 @@ public record ReloadStatus(long atMs, String trigger, boolean ok, boolean change
     }
     // the queue is the request path's and the resource and reader are the metrics' own, made
     // once; the endpoint and the request log follow a reload (Telemetry.reconfigure)
-    TelemetryConfig t = running.telemetry();
+    TelemetryConfig t = started.telemetry();
     TelemetryConfig u = next.telemetry();
     if (t.queueCapacity() != u.queueCapacity()) {
       out.add("telemetry.queue_capacity");

@@ -8,13 +8,17 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The few facts every HTTP verticle instance reads on each request, published by their single
  * owners: the routing verticle publishes the config snapshot and readiness, the shutdown path sets
- * draining. Fields are volatile references to immutable values: readers never lock, and a reader
+ * draining (and, while draining, the HTTP instances say which of them still run exchanges). Fields are volatile references to immutable values: readers never lock, and a reader
  * sees either the old snapshot or the new one, never a mix.
  */
 public final class GatewayState {
   private volatile GatewayConfig config;
   private volatile boolean ready = true;
   private volatile boolean draining;
+  // while draining, whether each HTTP instance still runs exchanges (true until it says otherwise):
+  // an instance holds its open connections until none does (http.HeldConnections), since a client's
+  // next request on an idle connection of one instance is as much due its 503 as on another's
+  private final Map<Object, Boolean> instancesBusy = new ConcurrentHashMap<>();
 
   private final Telemetry telemetry;
 
@@ -55,11 +59,6 @@ public final class GatewayState {
   public void startDraining() {
     this.draining = true;
   }
-
-  // while draining, whether each HTTP instance still runs exchanges (true until it says otherwise):
-  // an instance holds its open connections until none does (http.HeldConnections), since a client's
-  // next request on an idle connection of one instance is as much due its 503 as on another's
-  private final Map<Object, Boolean> instancesBusy = new ConcurrentHashMap<>();
 
   /** An HTTP instance says whether it runs exchanges; it first says so (true) when it listens. */
   public void instanceBusy(Object instance, boolean busy) {

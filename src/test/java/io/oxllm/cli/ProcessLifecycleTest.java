@@ -24,6 +24,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -232,8 +234,8 @@ class ProcessLifecycleTest {
 
   @Test
   void aPortInUseExitsOneWithOneLineNamingTheAddress() throws Exception {
-    try (java.net.ServerSocket taken = new java.net.ServerSocket()) {
-      taken.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+    try (ServerSocket taken = new ServerSocket()) {
+      taken.bind(new InetSocketAddress("127.0.0.1", port));
       LiveGateway.writeAtomically(conf, toml(1, "A"));
       child = ChildGateway.start("serve", "-conf", conf.toString());
       assertEquals(1, child.awaitExit(STARTUP), child::output);
@@ -246,8 +248,8 @@ class ProcessLifecycleTest {
 
   @Test
   void theMockOnAPortInUseExitsOneWithOneLine() throws Exception {
-    try (java.net.ServerSocket taken = new java.net.ServerSocket()) {
-      taken.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+    try (ServerSocket taken = new ServerSocket()) {
+      taken.bind(new InetSocketAddress("127.0.0.1", port));
       child = ChildGateway.start("mock", "-host", "127.0.0.1", "-port", Integer.toString(port));
       assertEquals(1, child.awaitExit(STARTUP), child::output);
     }
