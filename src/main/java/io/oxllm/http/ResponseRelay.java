@@ -134,8 +134,10 @@ final class ResponseRelay {
       flushStripper();
       if (scanner.sawDone()) {
         finish(null, Kind.SUCCESS, null);
+      } else if (scanner.endsInsideDataEvent()) {
+        interrupt("the upstream ended the stream inside an event");
       } else if (scanner.finishReason() != null) {
-        finish(DONE, Kind.SUCCESS, "added the missing [DONE]");
+        finish(separated(DONE), Kind.SUCCESS, "added the missing [DONE]");
       } else {
         interrupt("the upstream ended the stream without a finish_reason or [DONE]");
       }
@@ -232,7 +234,7 @@ final class ResponseRelay {
       return;
     }
     boolean gone = listener.clientGone();
-    finish(gone ? null : errorEvent(reason), gone ? Kind.NEUTRAL : Kind.FAILURE, gone ? "client closed" : reason);
+    finish(gone ? null : separated(errorEvent(reason)), gone ? Kind.NEUTRAL : Kind.FAILURE, gone ? "client closed" : reason);
     attempt.abort(reason);
   }
 
@@ -263,6 +265,14 @@ final class ResponseRelay {
   /** What the answer said about itself (set once relaying started). */
   AnswerFacts facts() {
     return facts;
+  }
+
+  /**
+   * {@code event}, after a blank line when the stream so far ends inside an event: its bytes are
+   * out already, and without one ours would join it as one event the client cannot parse.
+   */
+  private Buffer separated(Buffer event) {
+    return scanner != null && scanner.endsInsideEvent() ? Buffer.buffer("\n\n").appendBuffer(event) : event;
   }
 
   static Buffer errorEvent(String message) {

@@ -243,6 +243,27 @@ public final class SseScanner {
     return facts.events;
   }
 
+  /**
+   * The bytes so far end inside an event: after some of its text and before the blank line that
+   * ends it (line ends alone are not an event). What is written after them would join that event.
+   */
+  public boolean endsInsideEvent() {
+    if (skipping) {
+      return true;
+    }
+    for (int k = 0; k < len; k++) {
+      if (buf[k] != '\n' && buf[k] != '\r') {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** {@link #endsInsideEvent}, and that event has a data line, finished or not: it is cut. */
+  public boolean endsInsideDataEvent() {
+    return skipping ? skipHasData || fieldMatch == DataLines.DATA_FIELD : DataLines.anyDataLine(buf, 0, len);
+  }
+
   /** True once an event whose data is exactly [DONE] was seen. */
   public boolean sawDone() {
     return facts.sawDone;

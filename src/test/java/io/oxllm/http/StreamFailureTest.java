@@ -1,6 +1,7 @@
 package io.oxllm.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.oxllm.testing.Behaviour;
@@ -69,6 +70,33 @@ class StreamFailureTest extends StreamTestBase {
       assertEquals(5, rec.events().size(), () -> "3 contents, finish, [DONE]: " + rec.events());
       assertEquals("[DONE]", rec.lastEvent());
       assertTrue(rec.rawString().endsWith("\n\ndata: [DONE]\n\n"), rec::rawString);
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void aCleanEndInsideAnEventIsAnInterruptionWhoseErrorIsAnEventOfItsOwn(VertxTestContext ctx) {
+    // after the finish_reason, the upstream ends the body in the middle of an event
+    String wire = RawSse.wire(RawSse.chatEvents(2, true, false, false));
+    String partial = "data: {\"id\": \"x\", \"cho";
+    a.respond(RawSse.pieces(20, Ending.END, wire, partial));
+    chainAB("").compose(this::stream).onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
+      assertStreamFrom(rec, "a", 1);
+      String raw = rec.rawString();
+      assertTrue(raw.startsWith(wire + partial + "\n\ndata: {\"error\""), raw);
+      assertFalse(raw.contains("[DONE]"), raw);
+      assertEquals(1, raw.split("\"stream_interrupted\"", -1).length - 1, raw);
+      assertTrue(raw.endsWith("}}\n\n"), "the error event is a complete SSE event: " + raw);
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void aCleanCrLfEndAfterFinishReasonGetsDoneWithNoBlankLineBefore(VertxTestContext ctx) {
+    String wire = RawSse.wire(RawSse.chatEvents(2, true, false, false)).replace("\n", "\r\n");
+    a.respond(RawSse.pieces(20, Ending.END, wire));
+    chainAB("").compose(this::stream).onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
+      assertEquals(wire + "data: [DONE]\n\n", rec.rawString());
       ctx.completeNow();
     })));
   }

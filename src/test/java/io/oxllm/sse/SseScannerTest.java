@@ -596,4 +596,26 @@ class SseScannerTest {
     assertEquals(SseScanner.DEFAULT_MAX_EVENT_BYTES, new SseScanner().maxEventBytes());
     assertEquals(77, scanner(77).maxEventBytes());
   }
+
+  @Test
+  void itKnowsWhetherTheBytesSoFarEndInsideAnEvent() {
+    String[][] cases = {
+        // fed pieces, then: inside an event?, inside one with data?
+        {"data: a\n\n", "false", "false"},
+        {"data: a\r\n\r\n", "false", "false"},
+        {"data: a\r\n\r", "false", "false"},
+        {"data: a\n\ndata: {\"cho", "true", "true"},
+        {"data: a\n\ndata: b\n", "true", "true"},
+        {"data: a\n\n: ping\n", "true", "false"},
+        {"data: a\n\nevent: x", "true", "false"},
+        {"data: " + "y".repeat(70_000), "true", "true"}, // over the inspection limit: skipped, still inside
+    };
+    for (String[] c : cases) {
+      SseScanner s = new SseScanner(System::nanoTime, 64 * 1024);
+      s.feed(Buffer.buffer(c[0]));
+      assertEquals(Boolean.parseBoolean(c[1]), s.endsInsideEvent(), c[0]);
+      assertEquals(Boolean.parseBoolean(c[2]), s.endsInsideDataEvent(), c[0]);
+    }
+  }
+
 }
