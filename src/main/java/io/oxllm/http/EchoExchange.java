@@ -81,7 +81,8 @@ final class EchoExchange {
         .putHeader(HeaderRules.X_MODEL, target.upstreamModel())
         .putHeader(HeaderRules.X_ATTEMPTS, Integer.toString(attempts));
     if (reply.streaming()) {
-      resp.putHeader(HttpHeaders.CACHE_CONTROL, "no-cache").setChunked(true);
+      HeaderRules.stream(resp.headers());
+      resp.setChunked(true);
       // each event is its own write, so a client sees the words arrive one by one
       for (Buffer chunk : written) {
         resp.write(chunk);

@@ -23,6 +23,9 @@ final class HeaderRules {
   static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
   static final CharSequence TRACEPARENT = HttpHeaders.createOptimized("traceparent");
   static final CharSequence IDENTITY = HttpHeaders.createOptimized("identity");
+  private static final CharSequence NO_CACHE = HttpHeaders.createOptimized("no-cache");
+  private static final CharSequence X_ACCEL_BUFFERING = HttpHeaders.createOptimized("x-accel-buffering");
+  private static final CharSequence NO = HttpHeaders.createOptimized("no");
 
   /** Hop-by-hop headers (RFC 9110 section 7.6.1): never forwarded in either direction. */
   static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate",
@@ -75,5 +78,10 @@ final class HeaderRules {
     if (upstreamId != null) {
       client.set(X_UPSTREAM_REQUEST_ID, upstreamId);
     }
+  }
+
+  /** A stream's own headers to the client, proxied or echoed: no caching, no buffering by a proxy in front. */
+  static void stream(MultiMap headers) {
+    headers.set(HttpHeaders.CACHE_CONTROL, NO_CACHE).set(X_ACCEL_BUFFERING, NO);
   }
 }

@@ -31,7 +31,6 @@ final class ResponseRelay {
   private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
   /** Bytes a stream may send before its first complete event; past this it is not SSE we can use. */
   private static final int MAX_BEFORE_FIRST_EVENT = 1 << 20;
-  private static final CharSequence NO_CACHE = HttpHeaders.createOptimized("no-cache");
 
   private final HttpServerResponse resp;
   private final HttpClientResponse upstream;
@@ -193,7 +192,7 @@ final class ResponseRelay {
     resp.setStatusCode(upstream.statusCode());
     HeaderRules.downstream(upstream.headers(), resp.headers(), !stream);
     if (stream) {
-      resp.headers().set(HttpHeaders.CACHE_CONTROL, NO_CACHE).set("X-Accel-Buffering", "no");
+      HeaderRules.stream(resp.headers());
     }
     gatewayHeaders.writeTo(resp);
     if (!resp.headers().contains(HttpHeaders.CONTENT_LENGTH)) {

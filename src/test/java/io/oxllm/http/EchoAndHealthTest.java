@@ -95,6 +95,18 @@ class EchoAndHealthTest {
   }
 
   @Test
+  void echoStreamsCarryTheStreamHeadersAsProxiedOnesDo(VertxTestContext ctx) {
+    JsonObject body = new JsonObject().put("model", "echo").put("stream", true)
+        .put("messages", new JsonArray().add(msg("user", "a b")));
+    verify(ctx, post("/v1/chat/completions", body), r -> {
+      assertEquals(200, r.status(), r.bodyAsString());
+      assertTrue(r.header("content-type").startsWith("text/event-stream"));
+      assertEquals("no-cache", r.header("cache-control"));
+      assertEquals("no", r.header("x-accel-buffering"));
+    });
+  }
+
+  @Test
   void echoChatAnswersTheLastUserMessage(VertxTestContext ctx) {
     JsonObject body = new JsonObject().put("model", "echo").put("messages", new JsonArray()
         .add(msg("system", "be brief"))

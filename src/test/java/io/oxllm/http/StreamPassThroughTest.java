@@ -36,6 +36,7 @@ class StreamPassThroughTest extends StreamTestBase {
       assertEquals(Buffer.buffer(RawSse.wire(events)), up.written(), "what the upstream wrote");
       assertEquals(up.written(), rec.raw(), "the client must get the upstream bytes unchanged");
       assertEquals("no-cache", rec.header("cache-control"));
+      assertEquals("no", rec.header("x-accel-buffering"), "a reverse proxy in front must not buffer it");
       assertEquals(ChainToml.MODEL, rec.header("x-oxllm-model"));
       assertTrue(rec.header("x-request-id") != null && !rec.header("x-request-id").isEmpty());
       assertEquals(null, rec.header("content-length"), "a stream has no Content-Length");
