@@ -63,12 +63,16 @@ final class HeaderRules {
     }
   }
 
-  /** Copies the upstream headers the client may see: Content-Type, Content-Length (non-stream) and x-ratelimit-*. */
+  /**
+   * Copies the upstream headers the client may see: Content-Type, Content-Encoding (the bytes go
+   * through as they came, so their encoding must too), Content-Length (non-stream) and x-ratelimit-*.
+   */
   static void downstream(MultiMap upstream, MultiMap client, boolean keepLength) {
     for (Map.Entry<String, String> e : upstream) {
       String name = e.getKey();
       if (name.regionMatches(true, 0, "x-ratelimit-", 0, 12)
           || name.equalsIgnoreCase("content-type")
+          || name.equalsIgnoreCase("content-encoding")
           || (keepLength && name.equalsIgnoreCase("content-length"))
           || name.equalsIgnoreCase("retry-after")) {
         client.add(name, e.getValue());

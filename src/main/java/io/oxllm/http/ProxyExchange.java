@@ -189,7 +189,11 @@ final class ProxyExchange implements RelayListener {
     answeredStatus = status;
     ResponseRelay relay = new ResponseRelay(resp, upstream, attempt, this, this::writeGatewayHeaders);
     String type = upstream.getHeader(HttpHeaders.CONTENT_TYPE);
-    if (status < 300 && type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17)) {
+    String encoding = upstream.getHeader(HttpHeaders.CONTENT_ENCODING);
+    // an upstream that compressed anyway (it was sent Accept-Encoding: identity) gives bytes no
+    // one here can read for events: they go through as a body, with their Content-Encoding
+    boolean readable = encoding == null || encoding.equalsIgnoreCase("identity");
+    if (status < 300 && readable && type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17)) {
       relay.relayStream(stripUsage);
     } else {
       relay.relayBody();
