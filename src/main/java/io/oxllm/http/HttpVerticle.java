@@ -55,7 +55,10 @@ public final class HttpVerticle extends VerticleBase {
         .setPort(port)
         .setCompressionSupported(false)
         .setTcpNoDelay(true)
-        .setHandle100ContinueAutomatically(true)
+        // the BodyHandler answers Expect: 100-continue itself, after checking Content-Length
+        // against max_body_bytes: a body it would refuse gets its 413 before being sent, and a
+        // client never sees two 100s
+        .setHandle100ContinueAutomatically(false)
         // the gateway speaks HTTP/1.1 and has no WebSocket routes; with Vert.x's defaults every client
         // connection's pipeline also carries an h2c upgrade handler and a WebSocket extension handler,
         // which every request and every response write passes through
