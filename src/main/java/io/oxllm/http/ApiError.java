@@ -106,7 +106,8 @@ public record ApiError(int status, String type, String code, String param, Strin
               + " bytes the gateway reads.");
     }
     return new ApiError(400, "invalid_request_error", "malformed_request", null,
-        "The request is not valid HTTP/1.1" + (cause != null && cause.getMessage() != null ? ": " + cause.getMessage() : "."));
+        "The request is not valid HTTP/1.1"
+            + (cause != null && cause.getMessage() != null ? ": " + cause.getMessage() : "."));
   }
 
   public static ApiError internal(String why) {

@@ -27,7 +27,8 @@ final class ApiRouter {
   private static final Map<String, String> ALLOW = Map.ofEntries(
       Map.entry(SharedStrings.CHAT_PATH, "POST"), Map.entry(SharedStrings.COMPLETIONS_PATH, "POST"),
       Map.entry(SharedStrings.EMBEDDINGS_PATH, "POST"), Map.entry("/v1/models", "GET"),
-      Map.entry("/healthz", "GET, HEAD"), Map.entry("/readyz", "GET, HEAD"), Map.entry("/status", "GET"), Map.entry("/health", "GET"),
+      Map.entry("/healthz", "GET, HEAD"), Map.entry("/readyz", "GET, HEAD"),
+      Map.entry("/status", "GET"), Map.entry("/health", "GET"),
       Map.entry("/metrics", "GET"), Map.entry("/reload", "POST"), Map.entry("/admin/shutdown", "POST"));
   private static final List<String> PROXIED =
       List.of(SharedStrings.CHAT_PATH, SharedStrings.COMPLETIONS_PATH, SharedStrings.EMBEDDINGS_PATH);

@@ -233,7 +233,8 @@ final class ResponseRelay {
       return;
     }
     boolean gone = listener.clientGone();
-    finish(gone ? null : separated(errorEvent(reason)), gone ? Kind.NEUTRAL : Kind.FAILURE, gone ? "client closed" : reason);
+    finish(gone ? null : separated(errorEvent(reason)), gone ? Kind.NEUTRAL : Kind.FAILURE,
+        gone ? "client closed" : reason);
     attempt.abort(reason);
   }
 
