@@ -57,14 +57,11 @@ final class EchoExchange {
   static EchoExchange reply(String path, RequestBody body, Target target, String requestId, boolean injectUsage) {
     JsonObject json;
     try {
-      json = new JsonObject(body.raw());
+      // the body an upstream would get (the same splice), the model name left as the client sent it
+      json = new JsonObject(body.forUpstream(body.model(), injectUsage));
     } catch (DecodeException | ClassCastException e) {
       ApiError error = ApiError.invalidJson(String.valueOf(e.getMessage()));
       return new EchoExchange(new EchoResponses.Reply(error.status(), "application/json", List.of(error.toBuffer())), false);
-    }
-    if (injectUsage) {
-      JsonObject options = json.getValue("stream_options") instanceof JsonObject o ? o : new JsonObject();
-      json.put("stream_options", options.put("include_usage", true));
     }
     return new EchoExchange(EchoResponses.answer(path, json, target.upstreamModel(), requestId,
         System.currentTimeMillis() / 1000), injectUsage);
@@ -89,7 +86,7 @@ final class EchoExchange {
       }
       resp.end();
     } else {
-      resp.end(written.size() == 1 ? written.get(0) : reply.body());
+      resp.end(reply.body()); // a non-stream reply has nothing stripped
     }
   }
 }

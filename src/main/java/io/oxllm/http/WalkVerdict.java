@@ -46,17 +46,16 @@ final class WalkVerdict {
     if (skippedLimited > 0) {
       soonest = Math.min(soonest, last.retryAfterSecs() * 1000);
     }
+    long soonestSecs = Math.max(1, Math.min(soonest, breaker.rateLimitMaxSecs() * 1000) / 1000);
     boolean onlyRateLimits = rateLimitedAttempts == attempts && skippedUnhealthy == 0
         && (attempts > 0 || skippedLimited > 0);
     if (onlyRateLimits) {
-      long capped = Math.min(soonest, breaker.rateLimitMaxSecs() * 1000);
-      retryAfterSecs = Math.max(1, capped / 1000);
+      retryAfterSecs = soonestSecs;
       return ApiError.allRateLimited(retryAfterSecs);
     }
     if (attempts == 0) {
       // some skipped targets only cool down: say when the soonest is back (Retry-After on the 503)
-      retryAfterSecs = skippedLimited == 0 ? 0
-          : Math.max(1, Math.min(soonest, breaker.rateLimitMaxSecs() * 1000) / 1000);
+      retryAfterSecs = skippedLimited == 0 ? 0 : soonestSecs;
       return ApiError.noHealthyProvider(model, skippedUnhealthy, skippedLimited, retryAfterSecs);
     }
     return ApiError.allProvidersFailed(attemptSummary);
