@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -34,9 +35,10 @@ public final class AdminRoutes {
     for (String path : new String[] {"/status", "/health", "/metrics", "/reload", "/admin/*"}) {
       router.route(path).handler(admin::guard);
     }
-    router.get("/status").handler(admin::status);
-    router.get("/health").handler(admin::health);
-    router.get("/metrics").handler(admin::metrics);
+    // HEAD wherever GET is, as on the data plane (ApiRouter)
+    router.route("/status").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(admin::status);
+    router.route("/health").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(admin::health);
+    router.route("/metrics").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(admin::metrics);
     router.post("/reload").handler(admin::reload);
     router.post("/admin/providers/:name/:action").handler(admin::provider);
     router.post("/admin/shutdown").handler(admin::shutdown);

@@ -26,10 +26,10 @@ final class ApiRouter {
   static final String REQUEST_ID = "oxllm.requestId";
   private static final Map<String, String> ALLOW = Map.ofEntries(
       Map.entry(SharedStrings.CHAT_PATH, "POST"), Map.entry(SharedStrings.COMPLETIONS_PATH, "POST"),
-      Map.entry(SharedStrings.EMBEDDINGS_PATH, "POST"), Map.entry("/v1/models", "GET"),
+      Map.entry(SharedStrings.EMBEDDINGS_PATH, "POST"), Map.entry("/v1/models", "GET, HEAD"),
       Map.entry("/healthz", "GET, HEAD"), Map.entry("/readyz", "GET, HEAD"),
-      Map.entry("/status", "GET"), Map.entry("/health", "GET"),
-      Map.entry("/metrics", "GET"), Map.entry("/reload", "POST"), Map.entry("/admin/shutdown", "POST"));
+      Map.entry("/status", "GET, HEAD"), Map.entry("/health", "GET, HEAD"),
+      Map.entry("/metrics", "GET, HEAD"), Map.entry("/reload", "POST"), Map.entry("/admin/shutdown", "POST"));
   private static final List<String> PROXIED =
       List.of(SharedStrings.CHAT_PATH, SharedStrings.COMPLETIONS_PATH, SharedStrings.EMBEDDINGS_PATH);
   private static final Buffer OK = Buffer.buffer("{\"status\":\"ok\"}");
@@ -67,7 +67,8 @@ final class ApiRouter {
     GatewayConfig cfg = state.config();
     Router router = Router.router(vertx);
     router.route().handler(this::requestId);
-    // HEAD too: load balancers probe with either (Vert.x sends the head without the body)
+    // HEAD wherever GET is (RFC 9110 9.1): load balancers and scrapers probe with either; Vert.x
+    // sends the head, Content-Length included, without the body
     router.route("/healthz").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(ctx -> json(ctx, 200, OK));
     router.route("/readyz").method(HttpMethod.GET).method(HttpMethod.HEAD)
         .handler(ctx -> json(ctx, state.ready() ? 200 : 503, state.ready() ? READY : NOT_READY));
@@ -76,7 +77,7 @@ final class ApiRouter {
       router.route("/v1/*").handler(cors(origins));
     }
     router.route("/v1/*").handler(this::admit);
-    router.get("/v1/models").handler(this::models);
+    router.route("/v1/models").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::models);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(cfg.server().maxBodyBytes());
     // the API's paths as telemetry shares them (SharedStrings), so routes and records name them once
     for (String path : PROXIED) {

@@ -73,17 +73,30 @@ class EchoAndHealthTest {
   }
 
   @Test
-  void healthProbesAnswerHeadWithoutABody(VertxTestContext ctx) {
+  void everyGetRouteAnswersHeadWithItsHeadAndNoBody(VertxTestContext ctx) {
     MultiMap none = MultiMap.caseInsensitiveMultiMap();
-    verify(ctx, GatewayHarness.send(client, port, HttpMethod.HEAD, "/healthz", none, null)
-        .compose(h -> GatewayHarness.send(client, port, HttpMethod.HEAD, "/readyz", none, null).map(r -> List.of(h, r))),
-        rs -> {
-          for (var r : rs) {
-            assertEquals(200, r.status(), r.bodyAsString());
-            assertEquals(0, r.body().length());
-            assertRequestId(r);
-          }
-        });
+    List<String> paths = List.of("/healthz", "/readyz", "/v1/models", "/status", "/health", "/metrics");
+    Future<List<Response>> all = Future.succeededFuture(List.of());
+    for (String path : paths) {
+      all = all.compose(done -> GatewayHarness.send(client, port, HttpMethod.HEAD, path, none, null)
+          .compose(h -> get(path).map(g -> {
+            List<Response> more = new java.util.ArrayList<>(done);
+            more.add(h);
+            more.add(g);
+            return more;
+          })));
+    }
+    verify(ctx, all, rs -> {
+      for (int i = 0; i < rs.size(); i += 2) {
+        Response head = rs.get(i);
+        Response getOne = rs.get(i + 1);
+        String path = paths.get(i / 2);
+        assertEquals(200, head.status(), path + " " + head.bodyAsString());
+        assertEquals(0, head.body().length(), path);
+        assertEquals(getOne.headers().get("content-type"), head.headers().get("content-type"), path);
+        assertRequestId(head);
+      }
+    });
   }
 
   @Test
