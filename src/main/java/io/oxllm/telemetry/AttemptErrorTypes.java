@@ -19,6 +19,7 @@ public final class AttemptErrorTypes {
       new Prefix("connect timeout", "connect_timeout"),
       new Prefix("connection pool full", "pool_full"),
       new Prefix("connection reset", "connection_reset"),
+      new Prefix("response head over", "response_head_too_large"),
       new Prefix("no first byte", "first_byte_timeout"),
       new Prefix("no data for", "idle_timeout"),
       new Prefix("total timeout", "total_timeout"),

@@ -1,5 +1,6 @@
 package io.oxllm.upstream;
 
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import java.net.ConnectException;
 import java.util.concurrent.TimeoutException;
@@ -31,6 +32,9 @@ public final class AttemptFailure extends Exception {
     }
     if (err instanceof ConnectionPoolTooBusyException) {
       return "connection pool full";
+    }
+    if (err instanceof TooLongHttpHeaderException) {
+      return "response head over " + UpstreamClients.MAX_HEAD_BYTES / 1024 + " KB";
     }
     if (err instanceof TimeoutException) {
       return "connect timeout: " + err.getMessage();

@@ -46,6 +46,9 @@ public final class UpstreamClients {
     return client;
   }
 
+  /** The largest response head (status line excluded) read from an upstream. */
+  public static final int MAX_HEAD_BYTES = 64 * 1024;
+
   private HttpClient create(ProviderConfig p) {
     int poolSize = Math.max(1, (p.maxConnections() + instances - 1) / instances);
     HttpClientOptions options = new HttpClientOptions()
@@ -56,6 +59,9 @@ public final class UpstreamClients {
         .setKeepAliveTimeout(30)
         .setDecompressionSupported(false)
         .setTcpNoDelay(true)
+        // a bound, not a buffer (Netty grows its header text as it reads): 8 KB, the default, failed
+        // providers that send long rate-limit, tracing or cookie headers
+        .setMaxHeaderSize(MAX_HEAD_BYTES)
         .setMaxChunkSize(UpstreamReads.MAX_CHUNK); // what a stream paused for a slow client holds: UpstreamReads
     PoolOptions pool = new PoolOptions()
         .setHttp1MaxSize(poolSize)

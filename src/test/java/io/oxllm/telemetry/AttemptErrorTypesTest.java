@@ -21,6 +21,8 @@ class AttemptErrorTypesTest {
     assertEquals("pool_full", AttemptErrorTypes.of(AttemptFailure.describe(new ConnectionPoolTooBusyException("full"))));
     assertEquals("connection_reset", AttemptErrorTypes.of(AttemptFailure.describe(
         new io.vertx.core.VertxException("Connection was closed"))));
+    assertEquals("response_head_too_large", AttemptErrorTypes.of(AttemptFailure.describe(
+        new io.netty.handler.codec.http.TooLongHttpHeaderException("HTTP header is larger than 65536 bytes."))));
     // as upstream.UpstreamAttempt and http.ResponseRelay word theirs
     assertEquals("first_byte_timeout", AttemptErrorTypes.of("no first byte within 2000 ms"));
     assertEquals("idle_timeout", AttemptErrorTypes.of("no data for 1500 ms (idle timeout)"));
