@@ -90,7 +90,7 @@ final class ProviderParser {
     List<String> defModels = type == ProviderType.ECHO ? List.of("echo") : List.of();
     List<String> models = models(r, defModels);
     boolean enabled = r.bool("enabled", true);
-    Map<String, String> headers = headers(r.table("headers"));
+    Map<String, String> headers = headers(r.table("headers"), !apiKey.isEmpty());
     int maxConnections = r.intValue("max_connections", 256, 1, 100_000);
     Timeouts timeouts = SectionParsers.timeouts(r.table("timeouts"), globalTimeouts);
     r.finish();
@@ -131,13 +131,16 @@ final class ProviderParser {
   }
 
   // Keys are header names chosen by the user: no unknown-key check (no finish()).
-  private static Map<String, String> headers(ConfigReader r) {
+  private static Map<String, String> headers(ConfigReader r, boolean hasApiKey) {
     Map<String, String> out = new LinkedHashMap<>();
     for (Map.Entry<String, Object> e : r.json()) {
       String key = e.getKey();
       Object v = e.getValue();
+      String reserved = ProviderHeaders.refusal(key, hasApiKey);
       if (!HeaderSyntax.validName(key)) {
         r.problem(key, "is not a valid HTTP header name");
+      } else if (reserved != null) {
+        r.problem(key, reserved);
       } else if (!(v instanceof String s)) {
         r.problem(key, "must be a string, got " + ConfigReader.describe(v));
       } else if (!HeaderSyntax.validValue(s)) {

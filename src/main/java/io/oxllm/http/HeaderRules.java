@@ -3,9 +3,7 @@ package io.oxllm.http;
 import io.oxllm.config.ProviderConfig;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Which headers cross the gateway (SPEC section 3). Upstream: an allow-list built from scratch, so
@@ -27,22 +25,20 @@ final class HeaderRules {
   private static final CharSequence X_ACCEL_BUFFERING = HttpHeaders.createOptimized("x-accel-buffering");
   private static final CharSequence NO = HttpHeaders.createOptimized("no");
 
-  /** Hop-by-hop headers (RFC 9110 section 7.6.1): never forwarded in either direction. */
-  static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate",
-      "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "proxy-connection");
-
   private HeaderRules() {}
 
   /**
    * Writes the headers of one upstream attempt into {@code h}, the attempt's request headers, still
-   * empty: the gateway's own are added (no lookup for one to replace), the provider's configured ones
-   * set over them.
+   * empty: the gateway's own are added (no lookup for one to replace), then the provider's configured
+   * ones (config.ProviderHeaders keeps those from naming any of the gateway's, or a hop-by-hop one).
+   * Of the client's, only Accept and tracestate cross, unless its Connection header names them.
    *
    * @param traceparent names this attempt's span as the upstream's parent (the client's is never forwarded as is)
    */
   static void upstream(ProviderConfig provider, MultiMap client, String requestId, String traceparent, MultiMap h) {
     h.add(HttpHeaders.CONTENT_TYPE, JSON);
-    String accept = client.get(HttpHeaders.ACCEPT);
+    String hop = hopByHop(client.get(HttpHeaders.CONNECTION));
+    String accept = hop == null || !names(hop, "accept") ? client.get(HttpHeaders.ACCEPT) : null;
     h.add(HttpHeaders.ACCEPT, accept != null ? accept : "application/json, text/event-stream");
     // the usage tap reads the bytes, so they must not arrive compressed
     h.add(HttpHeaders.ACCEPT_ENCODING, IDENTITY);
@@ -50,17 +46,36 @@ final class HeaderRules {
     h.add(X_REQUEST_ID, requestId);
     h.add(TRACEPARENT, traceparent);
     String tracestate = client.get("tracestate");
-    if (tracestate != null) {
+    if (tracestate != null && (hop == null || !names(hop, "tracestate"))) {
       h.add("tracestate", tracestate);
     }
     if (provider.hasApiKey()) {
       h.add(HttpHeaders.AUTHORIZATION, "Bearer " + provider.apiKey());
     }
     for (Map.Entry<String, String> e : provider.headers().entrySet()) {
-      if (!HOP_BY_HOP.contains(e.getKey().toLowerCase(Locale.ROOT))) {
-        h.set(e.getKey(), e.getValue());
+      h.set(e.getKey(), e.getValue());
+    }
+  }
+
+  /**
+   * A Connection header's value when it names headers (which are then hop-by-hop, RFC 9110
+   * section 7.6.1, and go no further); null for none, {@code keep-alive} or {@code close}.
+   */
+  static String hopByHop(String connection) {
+    if (connection == null || connection.equalsIgnoreCase("keep-alive") || connection.equalsIgnoreCase("close")) {
+      return null;
+    }
+    return connection;
+  }
+
+  /** Whether the comma-separated {@code list} names {@code header} (case-insensitively). */
+  static boolean names(String list, String header) {
+    for (String token : list.split(",")) {
+      if (token.trim().equalsIgnoreCase(header)) {
+        return true;
       }
     }
+    return false;
   }
 
   /**
@@ -68,18 +83,20 @@ final class HeaderRules {
    * through as they came, so their encoding must too), Content-Length (non-stream) and x-ratelimit-*.
    */
   static void downstream(MultiMap upstream, MultiMap client, boolean keepLength) {
+    String hop = hopByHop(upstream.get(HttpHeaders.CONNECTION));
     for (Map.Entry<String, String> e : upstream) {
       String name = e.getKey();
-      if (name.regionMatches(true, 0, "x-ratelimit-", 0, 12)
+      if ((name.regionMatches(true, 0, "x-ratelimit-", 0, 12)
           || name.equalsIgnoreCase("content-type")
           || name.equalsIgnoreCase("content-encoding")
           || (keepLength && name.equalsIgnoreCase("content-length"))
-          || name.equalsIgnoreCase("retry-after")) {
+          || name.equalsIgnoreCase("retry-after"))
+          && (hop == null || !names(hop, name))) {
         client.add(name, e.getValue());
       }
     }
     String upstreamId = upstream.get(X_REQUEST_ID);
-    if (upstreamId != null) {
+    if (upstreamId != null && (hop == null || !names(hop, "x-request-id"))) {
       client.set(X_UPSTREAM_REQUEST_ID, upstreamId);
     }
   }

@@ -450,6 +450,44 @@ class ConfigParserTest {
   }
 
   @Test
+  void providerHeadersMayNotSetWhatTheGatewaySetsPerRequest() {
+    ConfigResult r = parse("""
+        [[providers]]
+        name = "a"
+        base_url = "http://127.0.0.1:1/v1"
+        api_key = "sk-a"
+        headers = { "Content-Length" = "3", "Host" = "evil.example", "X-Request-Id" = "fixed", \
+        "traceparent" = "t", "Connection" = "close", "Authorization" = "Bearer other", "X-Title" = "ok" }
+        [[providers]]
+        name = "b"
+        base_url = "http://127.0.0.1:2/v1"
+        headers = { "Authorization" = "Basic dTpw", "User-Agent" = "team-agent/1" }
+        """ + ECHO);
+    assertEquals(List.of(
+        "providers[0].headers.Content-Length", "providers[0].headers.Host", "providers[0].headers.X-Request-Id",
+        "providers[0].headers.traceparent", "providers[0].headers.Connection", "providers[0].headers.Authorization"),
+        paths(r));
+    assertEquals("is set by the gateway for each request; it cannot be configured",
+        message(r, "providers[0].headers.Content-Length"));
+    assertEquals("is a hop-by-hop header, never forwarded; it cannot be configured",
+        message(r, "providers[0].headers.Connection"));
+    assertEquals("would replace the api_key's Authorization; give one or the other",
+        message(r, "providers[0].headers.Authorization"));
+  }
+
+  @Test
+  void providerHeadersMayCarryAnAuthorizationWithoutApiKeyAndAUserAgent() {
+    GatewayConfig c = valid("""
+        [[providers]]
+        name = "b"
+        base_url = "http://127.0.0.1:2/v1"
+        headers = { "Authorization" = "Basic dTpw", "User-Agent" = "team-agent/1" }
+        """ + ECHO);
+    assertEquals("Basic dTpw", c.providers().get(0).headers().get("Authorization"));
+    assertEquals("team-agent/1", c.providers().get(0).headers().get("User-Agent"));
+  }
+
+  @Test
   void integralFloatsAreAcceptedForIntegerFields() {
     GatewayConfig c = valid("[server]\nport = 8081.0\n" + ECHO);
     assertEquals(8081, c.server().port());

@@ -152,6 +152,19 @@ class HeaderPolicyTest {
   }
 
   @Test
+  void headersTheClientsConnectionNamesAreHopByHop(VertxTestContext ctx) {
+    MultiMap h = clientHeaders().set("connection", "keep-alive, tracestate,Accept");
+    verify(ctx, GatewayHarness.send(client, port, HttpMethod.POST, CHAT, h, Buffer.buffer(BODY))
+        .compose(r -> vertx.executeBlocking(() -> mock.retrieveRecordedRequests(request().withPath(CHAT)))),
+        reqs -> {
+          assertEquals(1, reqs.length);
+          assertFalse(reqs[0].containsHeader("tracestate"), "tracestate crossed: " + reqs[0].getFirstHeader("tracestate"));
+          assertEquals("application/json, text/event-stream", reqs[0].getFirstHeader("accept"));
+          assertTrue(reqs[0].getFirstHeader("traceparent").contains(TRACE_ID), "the gateway's own traceparent still goes");
+        });
+  }
+
+  @Test
   void providerHeadersAreSent(VertxTestContext ctx) {
     withUpstreamRequest(ctx, up -> {
       assertEquals("a", up.getFirstHeader("x-team"));

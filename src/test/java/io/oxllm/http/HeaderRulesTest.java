@@ -1,0 +1,40 @@
+package io.oxllm.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.vertx.core.MultiMap;
+import org.junit.jupiter.api.Test;
+
+/** An upstream's Connection header makes the headers it names hop-by-hop: they stop at the gateway. */
+class HeaderRulesTest {
+
+  private static MultiMap upstream(String connection) {
+    MultiMap h = MultiMap.caseInsensitiveMultiMap()
+        .add("content-type", "application/json")
+        .add("x-ratelimit-remaining-requests", "1")
+        .add("x-ratelimit-limit-tokens", "9")
+        .add("x-request-id", "up-1");
+    return connection == null ? h : h.add("connection", connection);
+  }
+
+  @Test
+  void headersNamedInConnectionStayBehind() {
+    MultiMap client = MultiMap.caseInsensitiveMultiMap();
+    HeaderRules.downstream(upstream("X-RateLimit-Remaining-Requests , x-request-id"), client, false);
+    assertNull(client.get("x-ratelimit-remaining-requests"));
+    assertNull(client.get("x-upstream-request-id"));
+    assertEquals("9", client.get("x-ratelimit-limit-tokens"));
+    assertEquals("application/json", client.get("content-type"));
+  }
+
+  @Test
+  void keepAliveOrCloseNamesNothing() {
+    for (String connection : new String[] {null, "keep-alive", "Close"}) {
+      MultiMap client = MultiMap.caseInsensitiveMultiMap();
+      HeaderRules.downstream(upstream(connection), client, false);
+      assertEquals("1", client.get("x-ratelimit-remaining-requests"), String.valueOf(connection));
+      assertEquals("up-1", client.get("x-upstream-request-id"), String.valueOf(connection));
+    }
+  }
+}
