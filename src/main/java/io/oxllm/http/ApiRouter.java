@@ -12,7 +12,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.ext.web.handler.CorsHandler;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -74,7 +73,7 @@ final class ApiRouter {
         .handler(ctx -> json(ctx, state.ready() ? 200 : 503, state.ready() ? READY : NOT_READY));
     List<String> origins = cfg.server().corsOrigins();
     if (!origins.isEmpty()) {
-      router.route("/v1/*").handler(cors(origins));
+      Cors.mount(router, "/v1/*", origins);
     }
     router.route("/v1/*").handler(this::admit);
     router.route("/v1/models").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::models);
@@ -103,21 +102,6 @@ final class ApiRouter {
         ApiError.originNotAllowed(String.valueOf(ctx.request().getHeader(HttpHeaders.ORIGIN)))));
     router.errorHandler(413, ctx -> reject(ctx, ApiError.tooLarge(cfg.server().maxBodyBytes())));
     router.errorHandler(500, ctx -> Errors.send(ctx.response(), ApiError.internal("internal error")));
-  }
-
-  private static CorsHandler cors(List<String> origins) {
-    CorsHandler cors = CorsHandler.create();
-    if (!origins.contains("*")) {
-      cors.addOrigins(origins);
-    }
-    return cors
-        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.OPTIONS))
-        .allowedHeaders(Set.of("authorization", "content-type", "x-request-id"))
-        .exposedHeaders(Set.of("x-request-id", "x-upstream-request-id", "x-oxllm-provider", "x-oxllm-model",
-            "x-oxllm-attempts", "x-ratelimit-limit-requests", "x-ratelimit-limit-tokens",
-            "x-ratelimit-remaining-requests", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-requests",
-            "x-ratelimit-reset-tokens", "retry-after"))
-        .maxAgeSeconds(600);
   }
 
   private void requestId(RoutingContext ctx) {

@@ -26,6 +26,7 @@ import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -139,6 +140,21 @@ class CorsAndAuthTest {
   }
 
   @Test
+  void preflightAllowsTheSdksOwnHeadersBesideTheThreeNamed(VertxTestContext ctx) {
+    MultiMap asks = headers("origin", "https://app.example", "access-control-request-method", "POST",
+        "access-control-request-headers", "x-stainless-os,x-stainless-lang, authorization,content-type");
+    verify(ctx, send(ONLY_A.replace("a.example", "app.example"), HttpMethod.OPTIONS, CHAT, asks, null)
+        .compose(listed -> send("", HttpMethod.OPTIONS, CHAT, asks, null).map(any -> List.of(listed, any))), rs -> {
+          for (Response r : rs) {
+            assertEquals(204, r.status(), r.bodyAsString());
+            assertEquals(Set.of("authorization", "content-type", "x-request-id", "x-stainless-os", "x-stainless-lang"),
+                tokens(r.header("access-control-allow-headers")));
+            assertTrue(tokens(r.header("vary")).contains("access-control-request-headers"), "Vary: " + r.header("vary"));
+          }
+        });
+  }
+
+  @Test
   void responseToACorsRequestExposesGatewayHeaders(VertxTestContext ctx) {
     verify(ctx, send("", HttpMethod.POST, CHAT, jsonHeaders("origin", "https://app.example"), BODY), r -> {
       assertEquals(200, r.status(), r.bodyAsString());
@@ -147,6 +163,8 @@ class CorsAndAuthTest {
       Set<String> exposed = tokens(r.header("access-control-expose-headers"));
       assertTrue(exposed.containsAll(Set.of("x-request-id", "x-oxllm-provider", "x-oxllm-model",
           "x-oxllm-attempts")), "Access-Control-Expose-Headers: " + exposed);
+      // any other x-* header (an upstream's own x-ratelimit-* names) for requests without credentials
+      assertTrue(exposed.contains("*"), "Access-Control-Expose-Headers: " + exposed);
     });
   }
 
@@ -168,6 +186,15 @@ class CorsAndAuthTest {
     verify(ctx, send(ONLY_A, HttpMethod.POST, CHAT, jsonHeaders("origin", "https://a.example"), BODY), r -> {
       assertEquals(200, r.status(), r.bodyAsString());
       assertEquals("https://a.example", r.header("access-control-allow-origin"));
+    });
+  }
+
+  @Test
+  void aSingleListedOriginStillVariesOnOrigin(VertxTestContext ctx) {
+    // the answer depends on Origin (allowed, or 403): a shared cache must not give one origin's to another
+    verify(ctx, send(ONLY_A, HttpMethod.GET, "/v1/models", headers("origin", "https://a.example"), null), r -> {
+      assertEquals(200, r.status(), r.bodyAsString());
+      assertEquals(Set.of("origin"), tokens(r.header("vary")));
     });
   }
 
