@@ -183,7 +183,9 @@ public final class ProviderHealth {
   /** Applies everything that time alone changes: idle decay, open period over, lease, cooldown. */
   private void refresh(long nowMs) {
     long decayMs = toMs(config.idleDecaySecs());
-    if (consecutiveFailures > 0 && decayMs > 0 && nowMs - decayFromMs >= decayMs) {
+    // idle means no attempt running either: a half-open probe that outlasts the period must not
+    // close the circuit under itself and let every request through
+    if (consecutiveFailures > 0 && decayMs > 0 && inFlight == 0 && nowMs - decayFromMs >= decayMs) {
       long periods = (nowMs - decayFromMs) / decayMs;
       consecutiveFailures = (int) Math.max(0, consecutiveFailures - periods);
       // keep the partial period: the next forgiveness is one full period after this one

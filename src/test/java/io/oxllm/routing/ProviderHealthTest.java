@@ -264,6 +264,21 @@ class ProviderHealthTest {
   }
 
   @Test
+  void noDecayWhileAnAttemptRuns() {
+    // a probe that outlasts several decay periods: the provider was never idle, so the circuit
+    // stays half-open with its one probe (decay closed it, letting every request in, audit)
+    openAndWait();
+    assertTrue(h.offered(now, 10_000_000));
+    now += 3 * 300_000;
+    assertEquals(HALF_OPEN, h.state(now));
+    assertEquals(UNAVAILABLE, h.availability(now), "the probe is still out");
+    assertEquals(3, snap().consecutiveFailures());
+    record(Kind.FAILURE);
+    assertEquals(OPEN, h.state(now));
+    assertEquals(4, snap().consecutiveFailures());
+  }
+
+  @Test
   void decayClosesAnOpenCircuitOnceBelowThreshold() {
     // an open period longer than the decay period: decay, not the probe, ends it
     h = new ProviderHealth(new BreakerConfig(2, 1000, 5000, 300, 30, 3600), () -> 1.0);
