@@ -47,8 +47,10 @@ final class ProxyExchange implements RelayListener {
   private UpstreamAttempt current;
   private Target answered;
   private int answeredStatus;
+  private long answeredRetryMs = -1;
   private AnswerFacts facts;
   private Kind lastKind;
+  private String lastNote;
   private boolean clientGone;
   private boolean done;
   private boolean stopping;
@@ -187,6 +189,9 @@ final class ProxyExchange implements RelayListener {
     }
     answered = attempt.target();
     answeredStatus = status;
+    if (status == 429) { // retry_on without 429: the client gets it, the provider still cools down
+      answeredRetryMs = RetryAfter.parseMs(upstream.getHeader(HttpHeaders.RETRY_AFTER), System.currentTimeMillis());
+    }
     ResponseRelay relay = new ResponseRelay(resp, upstream, attempt, this, this::writeGatewayHeaders);
     String type = upstream.getHeader(HttpHeaders.CONTENT_TYPE);
     String encoding = upstream.getHeader(HttpHeaders.CONTENT_ENCODING);
@@ -230,10 +235,12 @@ final class ProxyExchange implements RelayListener {
     current = null;
     done = true;
     lastKind = kind;
+    lastNote = note;
     // the client leaving is no failure of the provider's, but it is why the attempt ended
     trace.endAttempt(answeredStatus, kind == Kind.FAILURE || clientGone ? note : null);
     // a stream cut short by our own shutdown says nothing about the provider
-    report(attempt.target().providerName(), stopping && kind == Kind.FAILURE ? Kind.NEUTRAL : kind, -1);
+    report(attempt.target().providerName(), stopping && kind == Kind.FAILURE ? Kind.NEUTRAL : kind,
+        kind == Kind.RATE_LIMITED ? answeredRetryMs : -1);
   }
 
   @Override
@@ -263,8 +270,10 @@ final class ProxyExchange implements RelayListener {
     if (clientGone) {
       trace.fail(Outcome.CLIENT_CLOSED, null);
     } else if (lastKind == Kind.FAILURE && !trace.failed()) {
-      trace.fail(Outcome.UPSTREAM_ERROR, facts != null && facts.scanner() != null
-          ? "stream_interrupted" : "upstream_cut");
+      // a whole answer with a failing status (a 5xx or 408 not in retry_on) is typed by its status,
+      // as the HTTP conventions do; a body or stream cut short by what went wrong
+      trace.fail(Outcome.UPSTREAM_ERROR, facts != null && facts.scanner() != null ? "stream_interrupted"
+          : lastNote == null ? Integer.toString(answeredStatus) : "upstream_cut");
     }
     // 499 (as nginx logs it): the client left before any answer was sent (Vert.x's status code
     // is 200 until one is set, so it says nothing unless the head went out)

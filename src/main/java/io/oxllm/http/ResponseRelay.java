@@ -85,11 +85,21 @@ final class ResponseRelay {
         over = true;
         attempt.finish();
         facts.endJson();
-        int s = upstream.statusCode();
-        listener.ended(s >= 500 ? Kind.FAILURE : s >= 400 ? Kind.NEUTRAL : Kind.SUCCESS, null);
+        listener.ended(kindOf(upstream.statusCode()), null);
         resp.end();
       }
     });
+  }
+
+  /**
+   * What a whole answer relayed to the client says of its provider (SPEC section 4), whatever
+   * {@code retry_on} holds: a 429 is a cooldown, a 408 or 5xx a failure, another 4xx the client's.
+   */
+  static Kind kindOf(int status) {
+    if (status == 429) {
+      return Kind.RATE_LIMITED;
+    }
+    return status == 408 || status >= 500 ? Kind.FAILURE : status >= 400 ? Kind.NEUTRAL : Kind.SUCCESS;
   }
 
   /** SSE without stripping: see {@link #relayStream(boolean)}. */

@@ -46,7 +46,8 @@ final class WalkVerdict {
     if (skippedLimited > 0) {
       soonest = Math.min(soonest, last.retryAfterSecs() * 1000);
     }
-    long soonestSecs = Math.max(1, Math.min(soonest, breaker.rateLimitMaxSecs() * 1000) / 1000);
+    // rounded up, as the routing verticle does for cooldowns already running: never too early
+    long soonestSecs = Math.max(1, (Math.min(soonest, breaker.rateLimitMaxSecs() * 1000) + 999) / 1000);
     boolean onlyRateLimits = rateLimitedAttempts == attempts && skippedUnhealthy == 0
         && (attempts > 0 || skippedLimited > 0);
     if (onlyRateLimits) {

@@ -8,7 +8,10 @@ import java.time.format.DateTimeParseException;
 public final class RetryAfter {
   private RetryAfter() {}
 
-  /** Milliseconds from {@code nowMs} until the given time, or -1 when absent or unreadable. */
+  /**
+   * Milliseconds from {@code nowMs} until the given time, or -1 when absent or unreadable; delay
+   * seconds too many for a long in ms are {@code Long.MAX_VALUE} (the caller's cap applies).
+   */
   public static long parseMs(String value, long nowMs) {
     if (value == null) {
       return -1;
@@ -27,7 +30,7 @@ public final class RetryAfter {
       try {
         return Math.multiplyExact(Long.parseLong(v), 1000L);
       } catch (NumberFormatException | ArithmeticException e) {
-        return -1;
+        return Long.MAX_VALUE; // only digits: a valid delay past any cap, not an unreadable one
       }
     }
     try {

@@ -111,6 +111,37 @@ class UpstreamErrorsTest {
     expectReturnedAsIs(ctx, "[routing]\nretry_on = [503]\n", 500, openAiError("boom", "server_error", "e"));
   }
 
+  /** Two requests, one after the other, through one gateway. */
+  private Future<java.util.List<Response>> runTwice(String extraToml) {
+    String toml = extraToml + GatewayHarness.provider("pa", a) + GatewayHarness.provider("pb", b) + CHAIN;
+    return GatewayHarness.start(vertx, toml).map(Gateway::port)
+        .compose(port -> GatewayHarness.post(client, port, CHAT, BODY)
+            .compose(first -> GatewayHarness.post(client, port, CHAT, BODY).map(second -> java.util.List.of(first, second))));
+  }
+
+  @Test
+  void a429OutsideRetryOnIsReturnedAndStillCoolsTheProviderDown(VertxTestContext ctx) {
+    a.respond(Behaviour.error(429, "rate_limit_error", "slow down", Map.of("retry-after", "30")));
+    verify(ctx, runTwice("[routing]\nretry_on = [503]\n"), rs -> {
+      assertEquals(429, rs.get(0).status(), "returned as it came");
+      assertEquals("pa", rs.get(0).header("x-oxllm-provider"));
+      assertEquals(200, rs.get(1).status(), rs.get(1).bodyAsString());
+      assertEquals("pb", rs.get(1).header("x-oxllm-provider"), "pa cools down for its Retry-After (SPEC 4)");
+      assertEquals(1, a.requestCount());
+    });
+  }
+
+  @Test
+  void a408OutsideRetryOnIsReturnedAndStillCountsAsAFailure(VertxTestContext ctx) {
+    a.respond(Behaviour.error(408, "timeout", "request timeout"));
+    verify(ctx, runTwice("[routing]\nretry_on = [503]\n[breaker]\nfailure_threshold = 1\n"), rs -> {
+      assertEquals(408, rs.get(0).status(), "returned as it came");
+      assertEquals(200, rs.get(1).status(), rs.get(1).bodyAsString());
+      assertEquals("pb", rs.get(1).header("x-oxllm-provider"), "one failure opened pa's circuit");
+      assertEquals(1, a.requestCount());
+    });
+  }
+
   // ---- 429 -----------------------------------------------------------------------------------
 
   @Test

@@ -28,6 +28,21 @@ class WalkVerdictTest {
   }
 
   @Test
+  void partSecondsRoundUpSoAClientNeverComesBackEarly() {
+    // an HTTP-date Retry-After arrives as, say, 8.25 s: 8 would send the client back too soon
+    WalkVerdict v = new WalkVerdict();
+    v.attempted();
+    v.rateLimited(8_250, BREAKER);
+    v.answer(null, BREAKER, "m", "");
+    assertEquals(9, v.retryAfterSecs());
+    WalkVerdict whole = new WalkVerdict();
+    whole.attempted();
+    whole.rateLimited(8_000, BREAKER);
+    whole.answer(null, BREAKER, "m", "");
+    assertEquals(8, whole.retryAfterSecs());
+  }
+
+  @Test
   void skippedCooldownsCountAndTheDefaultAndCapApply() {
     WalkVerdict v = new WalkVerdict();
     v.attempted();

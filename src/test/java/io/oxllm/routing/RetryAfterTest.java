@@ -54,13 +54,21 @@ class RetryAfterTest {
   @ValueSource(strings = {
       "", "   ", "soon", "abc", "-1", "+3", "3s", "3.5", "1e3", "0x10", "12 34",
       "Wed, 21 Oct 2015 07:28", "2015-10-21T07:28:30Z", "Wed, 32 Oct 2015 07:28:00 GMT",
+  })
+  void unreadableValuesAreMinusOne(String value) {
+    assertEquals(-1, RetryAfter.parseMs(value, NOW), value);
+  }
+
+  /** Valid delay-seconds too long for a long in ms: "longer than any cap", not "unreadable" (the default, shorter). */
+  @ParameterizedTest
+  @ValueSource(strings = {
       "9223372036854775807",   // Long.MAX_VALUE seconds: overflows as milliseconds
       "9223372036854776",      // smallest overflow when multiplied by 1000
       "99999999999999999999",  // does not even fit in a long
       "99999999999999999999999999999999999999",
   })
-  void unreadableValuesAreMinusOne(String value) {
-    assertEquals(-1, RetryAfter.parseMs(value, NOW), value);
+  void overflowingDelaysAreTheLongestWait(String value) {
+    assertEquals(Long.MAX_VALUE, RetryAfter.parseMs(value, NOW), value);
   }
 
   @Test
