@@ -82,7 +82,7 @@ final class ApiRouter {
     for (String path : PROXIED) {
       // separate routes: vertx-web wants a BodyHandler first on its route, and 415 must not read the body
       router.post(path).handler(this::requireJson);
-      router.post(path).handler(body).handler(this::proxy);
+      router.post(path).handler(body).handler(ctx -> proxy(ctx, path));
     }
     return router;
   }
@@ -156,7 +156,11 @@ final class ApiRouter {
     json(ctx, 200, modelsJson);
   }
 
-  private void proxy(RoutingContext ctx) {
+  /**
+   * @param route the API path as routed: vertx-web also matches {@code /v1//chat/completions} and a
+   *     trailing slash, which go upstream (and into telemetry) as the canonical path
+   */
+  private void proxy(RoutingContext ctx, String route) {
     Buffer raw = ctx.body().buffer();
     RequestBody body;
     try {
@@ -165,9 +169,9 @@ final class ApiRouter {
       reject(ctx, e.error());
       return;
     }
-    String path = ctx.request().path().substring(3);  // "/v1/chat/completions" -> "/chat/completions"
+    String path = route.substring(3);  // "/v1/chat/completions" -> "/chat/completions"
     RequestId id = ctx.get(REQUEST_ID);
-    RequestTrace trace = new RequestTrace(state.telemetry(), id, ctx.request().path(), body.model(),
+    RequestTrace trace = new RequestTrace(state.telemetry(), id, route, body.model(),
         body.stream(), ctx.request().getHeader(HeaderRules.TRACEPARENT));
     ProxyExchange exchange = new ProxyExchange(vertx, ctx.request(), clients, id.text(), path, body, trace);
     inFlight.add(exchange);

@@ -75,7 +75,7 @@ final class EchoExchange {
     resp.setStatusCode(reply.status())
         .putHeader(HttpHeaders.CONTENT_TYPE, reply.contentType())
         .putHeader(HeaderRules.X_PROVIDER, target.providerName())
-        .putHeader(HeaderRules.X_MODEL, target.upstreamModel())
+        .putHeader(HeaderRules.X_MODEL, HeaderRules.headerText(target.upstreamModel()))
         .putHeader(HeaderRules.X_ATTEMPTS, Integer.toString(attempts));
     if (reply.streaming()) {
       HeaderRules.stream(resp.headers());

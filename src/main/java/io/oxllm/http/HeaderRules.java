@@ -101,6 +101,35 @@ final class HeaderRules {
     }
   }
 
+  /**
+   * A name as a header value (x-oxllm-model): as it is when it is printable ASCII without
+   * {@code %}, else percent-encoded UTF-8 (as in a URL), since a header carries bytes, not text:
+   * written as it was, {@code 模型} arrived as {@code ??}.
+   */
+  static String headerText(String name) {
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (c < 0x20 || c > 0x7e || c == '%') {
+        return percentEncoded(name);
+      }
+    }
+    return name;
+  }
+
+  private static String percentEncoded(String name) {
+    StringBuilder out = new StringBuilder(name.length() * 3);
+    for (byte b : name.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+      int u = b & 0xff;
+      if (u < 0x20 || u > 0x7e || u == '%') {
+        out.append('%').append(Character.toUpperCase(Character.forDigit(u >> 4, 16)))
+            .append(Character.toUpperCase(Character.forDigit(u & 0xf, 16)));
+      } else {
+        out.append((char) u);
+      }
+    }
+    return out.toString();
+  }
+
   /** A stream's own headers to the client, proxied or echoed: no caching, no buffering by a proxy in front. */
   static void stream(MultiMap headers) {
     headers.set(HttpHeaders.CACHE_CONTROL, NO_CACHE).set(X_ACCEL_BUFFERING, NO);

@@ -317,7 +317,7 @@ final class ProxyExchange implements RelayListener {
   private void writeGatewayHeaders(HttpServerResponse r) {
     r.headers()
         .set(HeaderRules.X_PROVIDER, answered.providerName())
-        .set(HeaderRules.X_MODEL, answered.upstreamModel())
+        .set(HeaderRules.X_MODEL, HeaderRules.headerText(answered.upstreamModel()))
         .set(HeaderRules.X_ATTEMPTS, Integer.toString(attempts));
   }
 

@@ -108,6 +108,15 @@ class EchoAndHealthTest {
   }
 
   @Test
+  void aModelNameOutsideAsciiComesBackPercentEncoded(VertxTestContext ctx) {
+    JsonObject body = new JsonObject().put("model", "echo/模型").put("messages", new JsonArray().add(msg("user", "hi")));
+    verify(ctx, post("/v1/chat/completions", body), r -> {
+      assertEquals(200, r.status(), r.bodyAsString());
+      assertEquals("%E6%A8%A1%E5%9E%8B", r.header("x-oxllm-model"));
+    });
+  }
+
+  @Test
   void echoStreamsCarryTheStreamHeadersAsProxiedOnesDo(VertxTestContext ctx) {
     JsonObject body = new JsonObject().put("model", "echo").put("stream", true)
         .put("messages", new JsonArray().add(msg("user", "a b")));

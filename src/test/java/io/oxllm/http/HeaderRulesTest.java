@@ -37,4 +37,12 @@ class HeaderRulesTest {
       assertEquals("up-1", client.get("x-upstream-request-id"), String.valueOf(connection));
     }
   }
+
+  @Test
+  void modelNamesBecomeHeaderTextPercentEncodedOnlyWhenTheyMustBe() {
+    assertEquals("llama3.2:8b-instruct/q4", HeaderRules.headerText("llama3.2:8b-instruct/q4"));
+    assertEquals("%E6%A8%A1%E5%9E%8B", HeaderRules.headerText("模型"));
+    assertEquals("a/b%C3%A9", HeaderRules.headerText("a/bé"));
+    assertEquals("50%25", HeaderRules.headerText("50%"), "% itself, so the encoding reads back");
+  }
 }
