@@ -128,7 +128,7 @@ public final class Main {
     out.println("oxllm listening on http://" + hostForUrl(s.host()) + ":" + gateway.port()
         + " (" + s.effectiveInstances() + " HTTP instances, config " + path
         + (vertx.isNativeTransportEnabled() ? ", native transport" : "") + ")");
-    Runnable stop = gracefulStop(vertx, gateway, s.shutdownGraceSecs(), err);
+    Runnable stop = gracefulStop(vertx, gateway, err);
     gateway.state().onShutdownRequest(stop);
     Signals.onStop(stop);
     Signals.onReload(() -> vertx.eventBus().request(RoutingVerticle.RELOAD, "SIGHUP"));
@@ -147,13 +147,15 @@ public final class Main {
    * SIGTERM, SIGINT, POST /admin/shutdown: drain (bounded by the grace period), close Vert.x, exit 0.
    * A second signal while draining exits at once.
    */
-  private static Runnable gracefulStop(Vertx vertx, Gateway gateway, int graceSecs, PrintStream err) {
+  private static Runnable gracefulStop(Vertx vertx, Gateway gateway, PrintStream err) {
     AtomicBoolean stopping = new AtomicBoolean();
     return () -> {
       if (!stopping.compareAndSet(false, true)) {
         err.println("oxllm: stopping now, without waiting for in-flight requests");
         Runtime.getRuntime().halt(1);
       }
+      // the grace in force now: a reload may have changed it, and the HTTP verticles read it the same way
+      int graceSecs = gateway.state().config().server().shutdownGraceSecs();
       Thread t = new Thread(() -> {
         err.println("oxllm: stopping; in-flight requests have up to " + graceSecs + " s to finish");
         try {

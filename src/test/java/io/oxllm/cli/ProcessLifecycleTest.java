@@ -211,13 +211,17 @@ class ProcessLifecycleTest {
   void sighupReReadsTheConfigFile() {
     serve(toml(5, "A"));
     assertEquals("A", answeredBy("v"));
-    LiveGateway.writeAtomically(conf, toml(5, "B"));
+    LiveGateway.writeAtomically(conf, toml(3, "B"));
     child.signal("HUP");
     until(Duration.ofSeconds(5), () -> answeredBy("v"), "B"::equals, "v follows the file after SIGHUP");
     Response status = http.send(port, HttpMethod.GET, "/status", null);
     JsonObject reload = status.json().getJsonObject("reload");
     assertEquals("SIGHUP", reload.getString("trigger"), reload::encode);
     assertTrue(reload.getBoolean("ok") && reload.getBoolean("changed"), reload::encode);
+    // the stop works, and says it works, with the reloaded grace (it said the one it started with)
+    child.signal("TERM");
+    assertEquals(0, child.awaitExit(Duration.ofSeconds(15)), child::output);
+    assertTrue(child.stderr().contains("oxllm: stopping; in-flight requests have up to 3 s to finish"), child::output);
   }
 
   @Test
