@@ -11,6 +11,7 @@ import io.oxllm.routing.RouteQuery;
 import io.oxllm.routing.RoutingVerticle;
 import io.oxllm.routing.Target;
 import io.oxllm.telemetry.Outcome;
+import io.oxllm.upstream.AttemptFailure;
 import io.oxllm.upstream.UpstreamAttempt;
 import io.oxllm.upstream.UpstreamClients;
 import io.vertx.core.Promise;
@@ -164,7 +165,8 @@ final class ProxyExchange implements RelayListener {
             attempt.abort("client closed");
             ended(Kind.NEUTRAL, "client closed");
           } else if (ar.failed()) {
-            failedBeforeCommit(ar.cause().getMessage());
+            failedBeforeCommit(ar.cause().getMessage(),
+                !(ar.cause() instanceof AttemptFailure f) || f.providersFault());
           } else {
             onResponse(attempt, ar.result(), strip);
           }
@@ -208,6 +210,11 @@ final class ProxyExchange implements RelayListener {
 
   @Override
   public void failedBeforeCommit(String reason) {
+    failedBeforeCommit(reason, true);
+  }
+
+  /** @param providersFault false when the provider was never reached (our pool was full): neutral for its circuit */
+  private void failedBeforeCommit(String reason, boolean providersFault) {
     UpstreamAttempt attempt = current;
     if (attempt == null) {
       return;
@@ -218,7 +225,7 @@ final class ProxyExchange implements RelayListener {
     trace.endAttempt(answeredStatus, reason);
     answeredStatus = 0;
     facts = null;
-    report(attempt.target().providerName(), clientGone || stopping ? Kind.NEUTRAL : Kind.FAILURE, -1);
+    report(attempt.target().providerName(), clientGone || stopping || !providersFault ? Kind.NEUTRAL : Kind.FAILURE, -1);
     if (stopping) {
       respond(ApiError.shuttingDown());
     } else if (!clientGone) {

@@ -18,6 +18,7 @@ public final class AttemptErrorTypes {
       new Prefix("connect error", "connect_error"),
       new Prefix("connect timeout", "connect_timeout"),
       new Prefix("connection pool full", "pool_full"),
+      new Prefix("no pooled connection free", "pool_timeout"),
       new Prefix("connection reset", "connection_reset"),
       new Prefix("response head over", "response_head_too_large"),
       new Prefix("no first byte", "first_byte_timeout"),

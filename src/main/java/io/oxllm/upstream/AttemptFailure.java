@@ -5,11 +5,26 @@ import io.vertx.core.http.ConnectionPoolTooBusyException;
 import java.net.ConnectException;
 import java.util.concurrent.TimeoutException;
 
-/** Why an attempt failed before response headers, as one short human-readable phrase. */
+/**
+ * Why an attempt failed before response headers, as one short human-readable phrase, and whether
+ * the provider was at fault: waiting for one of our own pooled connections is not (SPEC section
+ * 4 counts failures of the provider; a full pool opened a healthy provider's circuit).
+ */
 public final class AttemptFailure extends Exception {
+  private final boolean providersFault;
 
   public AttemptFailure(String reason) {
+    this(reason, true);
+  }
+
+  private AttemptFailure(String reason, boolean providersFault) {
     super(reason, null, false, false);
+    this.providersFault = providersFault;
+  }
+
+  /** False when the attempt never reached the provider because our own pool had no connection for it. */
+  public boolean providersFault() {
+    return providersFault;
   }
 
   /** Classifies a transport error; an abort reason (a timeout we fired) wins over its side effects. */
@@ -20,7 +35,13 @@ public final class AttemptFailure extends Exception {
     if (abortReason != null) {
       return new AttemptFailure(abortReason);
     }
-    return new AttemptFailure(describe(err));
+    return new AttemptFailure(describe(err), !poolWait(err));
+  }
+
+  /** Vert.x's pool refused to queue the request, or it waited there past connect_ms. */
+  private static boolean poolWait(Throwable err) {
+    return err instanceof ConnectionPoolTooBusyException
+        || (err instanceof TimeoutException && String.valueOf(err.getMessage()).contains("getting a connection"));
   }
 
   /** A short phrase for a transport error. */
@@ -37,7 +58,10 @@ public final class AttemptFailure extends Exception {
       return "response head over " + UpstreamClients.MAX_HEAD_BYTES / 1024 + " KB";
     }
     if (err instanceof TimeoutException) {
-      return "connect timeout: " + err.getMessage();
+      String msg = String.valueOf(err.getMessage());
+      // Vert.x: "The timeout of 500 ms has been exceeded when getting a connection to host:port"
+      return msg.contains("getting a connection") ? "no pooled connection free within connect_ms: " + msg
+          : "connect timeout: " + msg;
     }
     String msg = err.getMessage();
     String name = err.getClass().getSimpleName();

@@ -124,12 +124,20 @@ class TimeoutFlowTest {
           start[0] = System.nanoTime();
           return FlowSupport.chat(client, port[0], "chain");
         });
-    verify(ctx, flow, r -> {
+    Future<Object[]> withStatus = flow.compose(r -> GatewayHarness.send(client, port[0], io.vertx.core.http.HttpMethod.GET,
+        "/status", io.vertx.core.MultiMap.caseInsensitiveMultiMap(), null).map(s -> new Object[] {r, s}));
+    verify(ctx, withStatus, both -> {
+      Response r = (Response) both[0];
       long elapsed = (System.nanoTime() - start[0]) / 1_000_000;
       assertAnsweredBy(r, "B", 2);
       assertTrue(elapsed >= 500 && elapsed < 1500, "failed over after connect_ms = 500, took " + elapsed + " ms");
       assertEquals(1, a.requestCount(), "the second request never got a connection to A");
       assertEquals(1, b.requestCount());
+      // our own pool was full, A was never asked: no failure of A's (three would open its circuit)
+      io.vertx.core.json.JsonObject providerA = ((Response) both[1]).json().getJsonArray("providers").getJsonObject(0);
+      assertEquals("A", providerA.getString("name"));
+      assertEquals(0, providerA.getLong("failures"), providerA::encode);
+      assertEquals(0, providerA.getInteger("consecutive_failures"), providerA::encode);
     });
   }
 

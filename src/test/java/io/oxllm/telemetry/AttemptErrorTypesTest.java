@@ -18,6 +18,8 @@ class AttemptErrorTypesTest {
         new ConnectException("finishConnect(..) failed with error(-111): Connection refused: /127.0.0.1:1"))));
     assertEquals("connect_error", AttemptErrorTypes.of(AttemptFailure.describe(new ConnectException("No route to host"))));
     assertEquals("connect_timeout", AttemptErrorTypes.of(AttemptFailure.describe(new TimeoutException("after 500 ms"))));
+    assertEquals("pool_timeout", AttemptErrorTypes.of(AttemptFailure.describe(new io.vertx.core.impl.NoStackTraceTimeoutException(
+        "The timeout of 500 ms has been exceeded when getting a connection to 127.0.0.1:1"))));
     assertEquals("pool_full", AttemptErrorTypes.of(AttemptFailure.describe(new ConnectionPoolTooBusyException("full"))));
     assertEquals("connection_reset", AttemptErrorTypes.of(AttemptFailure.describe(
         new io.vertx.core.VertxException("Connection was closed"))));
