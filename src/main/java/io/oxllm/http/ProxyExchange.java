@@ -43,6 +43,7 @@ final class ProxyExchange implements RelayListener {
   private final RequestTrace trace;
   private RoutePlan plan;
   private int index;
+  private long attemptHealthId;
   private int attempts;
   private final WalkVerdict verdict = new WalkVerdict();
   private UpstreamAttempt current;
@@ -94,7 +95,7 @@ final class ProxyExchange implements RelayListener {
       if (clientGone || done) {
         // the routing verticle counted this target as in flight (maybe as the probe): release it
         if (ar.succeeded() && ar.result().target() != null) {
-          report(ar.result().target().providerName(), Kind.NEUTRAL, -1);
+          report(ar.result().target().providerName(), ar.result().healthId(), Kind.NEUTRAL, -1);
         }
         return;
       }
@@ -135,6 +136,7 @@ final class ProxyExchange implements RelayListener {
   private void attempt(RouteAnswer answer) {
     plan = answer.plan();
     index = answer.index();
+    attemptHealthId = answer.healthId();
     attempts++;
     verdict.attempted();
     Target target = answer.target();
@@ -341,7 +343,12 @@ final class ProxyExchange implements RelayListener {
     Errors.send(resp, error);
   }
 
+  /** How the current attempt ended, to the health that offered it. */
   private void report(String provider, Kind kind, long retryAfterMs) {
-    vertx.eventBus().send(RoutingVerticle.OUTCOME, new AttemptOutcome(provider, kind, retryAfterMs), LOCAL);
+    report(provider, attemptHealthId, kind, retryAfterMs);
+  }
+
+  private void report(String provider, long healthId, Kind kind, long retryAfterMs) {
+    vertx.eventBus().send(RoutingVerticle.OUTCOME, new AttemptOutcome(provider, kind, retryAfterMs, healthId), LOCAL);
   }
 }

@@ -5,8 +5,15 @@ package io.oxllm.routing;
  * routing verticle (the only writer of provider health) can update that provider.
  *
  * @param retryAfterMs with {@link Kind#RATE_LIMITED}: the upstream's Retry-After in ms, or -1
+ * @param healthId the {@link RouteAnswer#healthId} that offered the attempt: an outcome for a
+ *     provider a reload removed (and perhaps re-added since) is not the new one's; 0 = whichever
+ *     health the name has now
  */
-public record AttemptOutcome(String provider, Kind kind, long retryAfterMs) {
+public record AttemptOutcome(String provider, Kind kind, long retryAfterMs, long healthId) {
+
+  public AttemptOutcome(String provider, Kind kind, long retryAfterMs) {
+    this(provider, kind, retryAfterMs, 0);
+  }
 
   /** What the attempt says about the provider's health. */
   public enum Kind {

@@ -53,6 +53,7 @@ public final class ProviderHealth {
       () -> 0.9 + 0.2 * ThreadLocalRandom.current().nextDouble();
 
   private final DoubleSupplier jitter;
+  private final long id;
   private BreakerConfig config;
 
   private State state = State.CLOSED;
@@ -73,12 +74,22 @@ public final class ProviderHealth {
   private long lastRequestAtMs;
 
   public ProviderHealth(BreakerConfig config, DoubleSupplier jitter) {
+    this(config, jitter, 0);
+  }
+
+  /** @param id tells this health from an earlier one of the same name (RouteSelector numbers them) */
+  public ProviderHealth(BreakerConfig config, DoubleSupplier jitter, long id) {
     this.config = config;
     this.jitter = jitter;
+    this.id = id;
   }
 
   public ProviderHealth(BreakerConfig config) {
     this(config, RANDOM_JITTER);
+  }
+
+  public long id() {
+    return id;
   }
 
   /** Whether the provider may be offered now: offline, OPEN and a probe already out all mean no. */

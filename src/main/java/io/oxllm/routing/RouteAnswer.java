@@ -8,6 +8,8 @@ package io.oxllm.routing;
  *     skipped on this walk may be tried again (0 when none was rate limited)
  * @param rateLimitedSkips how many targets on this walk were skipped for a rate-limit cooldown
  * @param unhealthySkips how many were skipped because their circuit was open or they were offline
+ * @param healthId with a target: which provider health offered it, to come back in the attempt's
+ *     {@link AttemptOutcome}
  */
 public record RouteAnswer(
     RoutePlan plan,
@@ -16,20 +18,22 @@ public record RouteAnswer(
     Refusal refusal,
     long retryAfterSecs,
     int rateLimitedSkips,
-    int unhealthySkips) {
+    int unhealthySkips,
+    long healthId) {
 
   /** Why no target was given. */
   public enum Refusal { NONE, MODEL_NOT_FOUND, NONE_USABLE }
 
-  static RouteAnswer target(RoutePlan plan, int index, int rateLimitedSkips, int unhealthySkips) {
-    return new RouteAnswer(plan, index, plan.targets().get(index), Refusal.NONE, 0, rateLimitedSkips, unhealthySkips);
+  static RouteAnswer target(RoutePlan plan, int index, int rateLimitedSkips, int unhealthySkips, long healthId) {
+    return new RouteAnswer(plan, index, plan.targets().get(index), Refusal.NONE, 0, rateLimitedSkips, unhealthySkips,
+        healthId);
   }
 
   static RouteAnswer modelNotFound() {
-    return new RouteAnswer(null, -1, null, Refusal.MODEL_NOT_FOUND, 0, 0, 0);
+    return new RouteAnswer(null, -1, null, Refusal.MODEL_NOT_FOUND, 0, 0, 0, 0);
   }
 
   static RouteAnswer noneUsable(RoutePlan plan, long retryAfterSecs, int rateLimitedSkips, int unhealthySkips) {
-    return new RouteAnswer(plan, -1, null, Refusal.NONE_USABLE, retryAfterSecs, rateLimitedSkips, unhealthySkips);
+    return new RouteAnswer(plan, -1, null, Refusal.NONE_USABLE, retryAfterSecs, rateLimitedSkips, unhealthySkips, 0);
   }
 }

@@ -23,6 +23,7 @@ public final class RouteSelector {
   private final DoubleSupplier jitter;
   /** Health by provider name: every provider of the current snapshot (plus stragglers, see healthOf). */
   private Map<String, ProviderHealth> health = new LinkedHashMap<>();
+  private long lastHealthId;
   private RouteTable table;
 
   public RouteSelector(RouteTable table, LongSupplier clockMs) {
@@ -46,7 +47,7 @@ public final class RouteSelector {
     for (ProviderConfig p : newTable.config().providers()) {
       ProviderHealth h = health.get(p.name());
       if (h == null) {
-        h = new ProviderHealth(breaker, jitter);
+        h = new ProviderHealth(breaker, jitter, ++lastHealthId);
       } else {
         h.reconfigure(breaker);
       }
@@ -79,7 +80,7 @@ public final class RouteSelector {
       switch (h.availability(now)) {
         case AVAILABLE:
           h.offered(now, target.provider().timeouts().totalMs() + PROBE_LEASE_SLACK_MS);
-          return RouteAnswer.target(plan, i, rateLimited, unhealthy);
+          return RouteAnswer.target(plan, i, rateLimited, unhealthy, h.id());
         case RATE_LIMITED:
           rateLimited++;
           soonestMs = Math.min(soonestMs, h.rateLimitedUntilMs());
@@ -92,9 +93,15 @@ public final class RouteSelector {
     return RouteAnswer.noneUsable(plan, retryAfterSecs, rateLimited, unhealthy);
   }
 
-  /** Hears how an attempt ended. */
+  /**
+   * Hears how an attempt ended. The outcome of an attempt offered by a health a reload has since
+   * dropped is not recorded: the provider was removed (and perhaps added again, fresh).
+   */
   public void record(AttemptOutcome outcome) {
-    healthOf(outcome.provider()).record(outcome, clockMs.getAsLong());
+    ProviderHealth h = outcome.healthId() == 0 ? healthOf(outcome.provider()) : health.get(outcome.provider());
+    if (h != null && (outcome.healthId() == 0 || h.id() == outcome.healthId())) {
+      h.record(outcome, clockMs.getAsLong());
+    }
   }
 
   /** Whether at least one enabled provider of the current snapshot may be offered now. */
@@ -149,7 +156,7 @@ public final class RouteSelector {
    * the new snapshot dropped; its request finishes on it, tracked until the next swap.
    */
   private ProviderHealth healthOf(String provider) {
-    return health.computeIfAbsent(provider, k -> new ProviderHealth(table.config().breaker(), jitter));
+    return health.computeIfAbsent(provider, k -> new ProviderHealth(table.config().breaker(), jitter, ++lastHealthId));
   }
 
   /** Health of a provider of the current snapshot, or null. */

@@ -11,7 +11,7 @@ class WalkVerdictTest {
   private static final BreakerConfig BREAKER = new BreakerConfig(3, 60, 900, 300, 30, 3600);
 
   private static RouteAnswer noneUsable(long retryAfterSecs, int rateLimited, int unhealthy) {
-    return new RouteAnswer(null, -1, null, RouteAnswer.Refusal.NONE_USABLE, retryAfterSecs, rateLimited, unhealthy);
+    return new RouteAnswer(null, -1, null, RouteAnswer.Refusal.NONE_USABLE, retryAfterSecs, rateLimited, unhealthy, 0);
   }
 
   @Test

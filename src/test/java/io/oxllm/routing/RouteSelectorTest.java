@@ -168,6 +168,31 @@ class RouteSelectorTest {
   }
 
   @Test
+  void outcomesOfARemovedProviderDoNotReachTheOneReAddedUnderItsName() {
+    String threshold1 = TOML.replace("failure_threshold = 2", "failure_threshold = 1");
+    selector.swap(RouteTable.build(config(threshold1)));
+    RouteAnswer old = selector.answer(RouteQuery.first("chain"));
+    assertTarget(old, 0, "a", "a1");
+    selector.swap(RouteTable.build(config(BREAKER + provider("b", "\"m\"") + "[virtual_models]\n"
+        + "chain = [ { provider = \"b\", model = \"b1\" } ]\n")));
+    selector.swap(RouteTable.build(config(threshold1)));  // a is back, fresh
+    selector.record(new AttemptOutcome("a", AttemptOutcome.Kind.FAILURE, -1, old.healthId()));
+    assertTarget(selector.answer(RouteQuery.first("chain")), 0, "a", "a1");
+    assertEquals(0, selector.snapshot("a").failures(), "the old a's failure is not the new a's");
+    assertEquals(1, selector.snapshot("a").inFlight(), "only the attempt the new a offered");
+  }
+
+  @Test
+  void anOutcomeReachesTheHealthThatOfferedItAcrossAReloadThatKeepsTheName() {
+    String threshold1 = TOML.replace("failure_threshold = 2", "failure_threshold = 1");
+    RouteAnswer before = selector.answer(RouteQuery.first("chain"));
+    selector.swap(RouteTable.build(config(threshold1)));
+    selector.record(new AttemptOutcome("a", AttemptOutcome.Kind.FAILURE, -1, before.healthId()));
+    assertEquals(1, selector.snapshot("a").failures());
+    assertTarget(selector.answer(RouteQuery.first("chain")), 1, "b", "b1");
+  }
+
+  @Test
   void servedModelAndProviderSlashModelAreWalkedToo() {
     RouteAnswer served = selector.answer(RouteQuery.first("m"));
     assertTarget(served, 0, "a", "m");
