@@ -40,7 +40,7 @@ final class ApiRouter {
   private final UpstreamClients clients;
   private final Set<ProxyExchange> inFlight;
   private GatewayConfig modelsFor;
-  private Buffer modelsJson;
+  private RouteTable models;
 
   private ApiRouter(Vertx vertx, GatewayState state, UpstreamClients clients, Set<ProxyExchange> inFlight) {
     this.vertx = vertx;
@@ -77,6 +77,7 @@ final class ApiRouter {
     }
     router.route("/v1/*").handler(this::admit);
     router.route("/v1/models").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::models);
+    router.route("/v1/models/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::model);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(cfg.server().maxBodyBytes());
     // the API's paths as telemetry shares them (SharedStrings), so routes and records name them once
     for (String path : PROXIED) {
@@ -91,7 +92,8 @@ final class ApiRouter {
     router.errorHandler(404, ctx -> reject(ctx, ApiError.notFound(ctx.request().path())));
     router.errorHandler(405, ctx -> {
       String path = ctx.request().path();
-      String allow = path.startsWith("/admin/providers/") ? "POST" : ALLOW.get(path);
+      String allow = path.startsWith("/admin/providers/") ? "POST"
+          : path.startsWith("/v1/models/") ? "GET, HEAD" : ALLOW.get(path);
       if (allow != null) {
         ctx.response().putHeader(HttpHeaders.ALLOW, allow);
       }
@@ -148,18 +150,30 @@ final class ApiRouter {
   }
 
   private void models(RoutingContext ctx) {
-    GatewayConfig cfg = state.config();
-    if (cfg != modelsFor) {
-      modelsJson = RouteTable.build(cfg).modelsJson();
-      modelsFor = cfg;
-    }
-    json(ctx, 200, modelsJson);
+    json(ctx, 200, routeTable().modelsJson());
   }
 
-  /**
-   * @param route the API path as routed: vertx-web also matches {@code /v1//chat/completions} and a
-   *     trailing slash, which go upstream (and into telemetry) as the canonical path
-   */
+  /** The model list of the current snapshot, built once per snapshot on this instance. */
+  private RouteTable routeTable() {
+    GatewayConfig cfg = state.config();
+    if (cfg != modelsFor) {
+      models = RouteTable.build(cfg);
+      modelsFor = cfg;
+    }
+    return models;
+  }
+
+  /** One model by id, as the SDKs' {@code models.retrieve} asks (ids may hold slashes: the rest of the path). */
+  private void model(RoutingContext ctx) {
+    String id = ctx.pathParam("*");
+    Buffer json = id == null || id.isEmpty() ? null : routeTable().modelJson(id);
+    if (json == null) {
+      reject(ctx, ApiError.modelNotFound(String.valueOf(id)));
+      return;
+    }
+    json(ctx, 200, json);
+  }
+
   private void proxy(RoutingContext ctx, String route) {
     Buffer raw = ctx.body().buffer();
     RequestBody body;

@@ -22,6 +22,7 @@ public final class RouteTable {
   private final Map<String, RoutePlan> plans;
   private final Map<String, ProviderConfig> enabledByName;
   private final Buffer modelsJson;
+  private final Map<String, Buffer> modelJson = new HashMap<>();
 
   private RouteTable(GatewayConfig config) {
     this.config = config;
@@ -83,12 +84,25 @@ public final class RouteTable {
     return null;
   }
 
+  /**
+   * The body of {@code GET /v1/models/{id}} (the SDKs' {@code models.retrieve}): a listed model,
+   * or a {@code provider/model} name this snapshot resolves (owned by that provider); else null.
+   */
+  public Buffer modelJson(String id) {
+    Buffer listed = modelJson.get(id);
+    if (listed != null || plans.containsKey(id)) {
+      return listed;
+    }
+    RoutePlan plan = resolve(id);
+    return plan == null ? null : model(id, plan.targets().get(0).providerName()).toBuffer();
+  }
+
   /** The body of {@code GET /v1/models} for this snapshot, built once. */
   public Buffer modelsJson() {
     return modelsJson;
   }
 
-  private static Buffer buildModelsJson(GatewayConfig config, Map<String, String> servedOwner) {
+  private Buffer buildModelsJson(GatewayConfig config, Map<String, String> servedOwner) {
     JsonArray data = new JsonArray();
     for (String name : config.virtualModels().keySet()) {
       data.add(model(name, "oxllm"));
@@ -98,6 +112,10 @@ public final class RouteTable {
         data.add(model(name, owner));
       }
     });
+    for (Object m : data) {
+      JsonObject model = (JsonObject) m;
+      modelJson.put(model.getString("id"), model.toBuffer());
+    }
     return new JsonObject().put("object", "list").put("data", data).toBuffer();
   }
 

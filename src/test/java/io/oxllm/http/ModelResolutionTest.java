@@ -192,4 +192,30 @@ class ModelResolutionTest {
           assertEquals(0, up1.requestCount() + up2.requestCount() + dis.requestCount());
         });
   }
+
+  @Test
+  void oneModelByIdIsItsEntryOfTheListOr404(VertxTestContext ctx) {
+    MultiMap none = MultiMap.caseInsensitiveMultiMap();
+    java.util.List<String> ids = java.util.List.of("smart", "shared", "p2/special", "p2/anything", "nope", "pdis/x");
+    Future<java.util.List<Response>> all = Future.succeededFuture(java.util.List.of());
+    for (String id : ids) {
+      all = all.compose(done -> GatewayHarness.send(client, port, HttpMethod.GET, "/v1/models/" + id, none, null)
+          .map(r -> {
+            java.util.List<Response> more = new java.util.ArrayList<>(done);
+            more.add(r);
+            return more;
+          }));
+    }
+    verify(ctx, all, rs -> {
+      assertEquals(new JsonObject().put("id", "smart").put("object", "model").put("created", 0).put("owned_by", "oxllm"),
+          rs.get(0).json());
+      assertEquals("p1", rs.get(1).json().getString("owned_by"));
+      assertEquals("p1", rs.get(2).json().getString("owned_by"), "a served name with a slash is the served model");
+      assertEquals("p2", rs.get(3).json().getString("owned_by"), "provider/model resolves, so it exists");
+      assertEquals("p2/anything", rs.get(3).json().getString("id"));
+      assertError(rs.get(4), 404, "invalid_request_error", "model_not_found");
+      assertError(rs.get(5), 404, "invalid_request_error", "model_not_found");  // a disabled provider
+      assertEquals(0, up1.requestCount() + up2.requestCount() + dis.requestCount());
+    });
+  }
 }
