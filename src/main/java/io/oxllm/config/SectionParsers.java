@@ -49,8 +49,9 @@ final class SectionParsers {
       }
     }
     long scan = r.integer("config_scan_ms", 2000, 100, 86_400_000);
+    long bodyTimeout = r.integer("body_timeout_secs", 60, 0, 86_400);
     r.finish();
-    return new ServerConfig(host, port, family, instances, maxBody, grace, adminToken, cors, scan);
+    return new ServerConfig(host, port, family, instances, maxBody, grace, adminToken, cors, scan, bodyTimeout);
   }
 
   static AuthConfig auth(ConfigReader r) {

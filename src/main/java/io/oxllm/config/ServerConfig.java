@@ -2,7 +2,10 @@ package io.oxllm.config;
 
 import java.util.List;
 
-/** The {@code [server]} table. {@code instances} 0 means one HTTP verticle per CPU core. */
+/**
+ * The {@code [server]} table. {@code instances} 0 means one HTTP verticle per CPU core;
+ * {@code bodyTimeoutSecs} 0 lets a request body be silent for ever.
+ */
 public record ServerConfig(
     String host,
     int port,
@@ -12,7 +15,8 @@ public record ServerConfig(
     int shutdownGraceSecs,
     String adminToken,
     List<String> corsOrigins,
-    long configScanMs) {
+    long configScanMs,
+    long bodyTimeoutSecs) {
 
   public ServerConfig {
     corsOrigins = List.copyOf(corsOrigins);

@@ -31,6 +31,11 @@ public record ApiError(int status, String type, String code, String param, Strin
         "The model '" + model + "' does not exist on this gateway.");
   }
 
+  public static ApiError bodyTimeout(long secs) {
+    return new ApiError(408, "invalid_request_error", "request_timeout", null,
+        "The request body stopped arriving: nothing for " + secs + " s (server.body_timeout_secs).");
+  }
+
   public static ApiError tooLarge(long limit) {
     return new ApiError(413, "invalid_request_error", "request_too_large", null,
         "Request body is larger than the limit of " + limit + " bytes.");

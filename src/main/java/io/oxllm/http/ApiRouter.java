@@ -5,8 +5,10 @@ import io.oxllm.routing.GatewayState;
 import io.oxllm.routing.RouteTable;
 import io.oxllm.telemetry.SharedStrings;
 import io.oxllm.upstream.UpstreamClients;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
@@ -75,13 +77,16 @@ final class ApiRouter {
     if (!origins.isEmpty()) {
       Cors.mount(router, "/v1/*", origins);
     }
-    router.route("/v1/*").handler(this::admit);
+    router.route("/v1/*").handler(this::admit).failureHandler(ApiRouter::clientGone);
     router.route("/v1/models").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::models);
     router.route("/v1/models/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::model);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(cfg.server().maxBodyBytes());
+    long bodySecs = cfg.server().bodyTimeoutSecs();
+    Handler<RoutingContext> watchBody = BodySilence.watch(bodySecs, ctx -> bodyStalled(ctx, bodySecs));
     // the API's paths as telemetry shares them (SharedStrings), so routes and records name them once
     for (String path : PROXIED) {
       // separate routes: vertx-web wants a BodyHandler first on its route, and 415 must not read the body
+      router.post(path).handler(watchBody);
       router.post(path).handler(this::requireJson);
       router.post(path).handler(body).handler(ctx -> proxy(ctx, path));
     }
@@ -174,7 +179,31 @@ final class ApiRouter {
     json(ctx, 200, json);
   }
 
+  /**
+   * A failure on a connection already closed (a client that left in the middle of its body, or
+   * ours closed after a 408): nothing can be answered, so it ends here rather than as vertx-web's
+   * SEVERE "Unhandled exception in router". Other failures go on to the error handlers.
+   */
+  private static void clientGone(RoutingContext ctx) {
+    if (ctx.failure() instanceof HttpClosedException || ctx.response().closed()) {
+      BodySilence.done(ctx);
+      return;
+    }
+    ctx.next();
+  }
+
+  /**
+   * The body stopped arriving: 408, and the connection closes (the rest of the body, should it
+   * come, cannot be framed as a next request; Vert.x would wait for it before closing).
+   */
+  private void bodyStalled(RoutingContext ctx, long secs) {
+    ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+    reject(ctx, ApiError.bodyTimeout(secs));
+    ctx.request().connection().close();
+  }
+
   private void proxy(RoutingContext ctx, String route) {
+    BodySilence.done(ctx);
     Buffer raw = ctx.body().buffer();
     RequestBody body;
     try {
@@ -197,6 +226,7 @@ final class ApiRouter {
    * (outcome "rejected"). Admin and health paths are not request-logged.
    */
   private void reject(RoutingContext ctx, ApiError error) {
+    BodySilence.done(ctx);
     Errors.send(ctx.response(), error);
     if (ctx.request().path().startsWith("/v1/")) {
       RequestTrace.rejected(state.telemetry(), ctx.get(REQUEST_ID), ctx.request().path(), null, error,
