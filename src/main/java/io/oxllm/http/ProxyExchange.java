@@ -1,27 +1,21 @@
 package io.oxllm.http;
 
 import io.oxllm.config.ProviderType;
-import io.oxllm.routing.AttemptOutcome;
 import io.oxllm.routing.AttemptOutcome.Kind;
 import io.oxllm.routing.RetryAfter;
 import io.oxllm.routing.RouteAnswer;
-import io.oxllm.routing.RouteAsk;
 import io.oxllm.routing.RoutePlan;
 import io.oxllm.routing.RouteQuery;
-import io.oxllm.routing.RoutingVerticle;
 import io.oxllm.routing.Target;
 import io.oxllm.telemetry.Outcome;
 import io.oxllm.upstream.AttemptFailure;
 import io.oxllm.upstream.UpstreamAttempt;
 import io.oxllm.upstream.UpstreamClients;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.internal.ContextInternal;
 
 /**
  * One proxied request, from the first route query to the end of the response: walks the plan the
@@ -30,9 +24,6 @@ import io.vertx.core.internal.ContextInternal;
  * event loop; no locks.
  */
 final class ProxyExchange implements RelayListener {
-  // no send timeout: neither message here is a request-reply (RouteAsk's answer is a promise)
-  static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
-
   private final Vertx vertx;
   private final HttpServerRequest req;
   private final HttpServerResponse resp;
@@ -90,8 +81,7 @@ final class ProxyExchange implements RelayListener {
   }
 
   private void ask(RouteQuery query) {
-    Promise<RouteAnswer> answer = ((ContextInternal) vertx.getOrCreateContext()).promise();
-    answer.future().onComplete(ar -> {
+    RoutingLink.ask(vertx, query).onComplete(ar -> {
       if (clientGone || done) {
         // the routing verticle counted this target as in flight (maybe as the probe): release it
         if (ar.succeeded() && ar.result().target() != null) {
@@ -113,10 +103,6 @@ final class ProxyExchange implements RelayListener {
         respond(ApiError.internal("internal error: " + e));
       }
     });
-    // the write fails at once when no routing verticle listens (NO_HANDLERS); otherwise the routing
-    // verticle completes the promise (RoutingVerticle.answer)
-    vertx.eventBus().<RouteAsk>sender(RoutingVerticle.ROUTE, LOCAL).write(new RouteAsk(query, answer))
-        .onFailure(answer::tryFail);
   }
 
   private void onAnswer(RouteAnswer answer) {
@@ -349,6 +335,6 @@ final class ProxyExchange implements RelayListener {
   }
 
   private void report(String provider, long healthId, Kind kind, long retryAfterMs) {
-    vertx.eventBus().send(RoutingVerticle.OUTCOME, new AttemptOutcome(provider, kind, retryAfterMs, healthId), LOCAL);
+    RoutingLink.report(vertx, provider, healthId, kind, retryAfterMs);
   }
 }
