@@ -11,6 +11,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -82,12 +83,17 @@ final class ApiRouter {
     router.route("/v1/models/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::model);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(cfg.server().maxBodyBytes());
     long bodySecs = cfg.server().bodyTimeoutSecs();
-    Handler<RoutingContext> watchBody = BodySilence.watch(bodySecs, ctx -> bodyStalled(ctx, bodySecs));
+    ContextInternal loop = (ContextInternal) vertx.getOrCreateContext(); // this instance's: routers are per instance
+    Handler<RoutingContext> beforeBody = ctx -> {
+      if (requireJson(ctx)) {
+        BodySilence.watch(ctx, loop, bodySecs, c -> bodyStalled(c, bodySecs));
+        ctx.next();
+      }
+    };
     // the API's paths as telemetry shares them (SharedStrings), so routes and records name them once
     for (String path : PROXIED) {
       // separate routes: vertx-web wants a BodyHandler first on its route, and 415 must not read the body
-      router.post(path).handler(watchBody);
-      router.post(path).handler(this::requireJson);
+      router.post(path).handler(beforeBody);
       router.post(path).handler(body).handler(ctx -> proxy(ctx, path));
     }
     return router;
@@ -137,13 +143,14 @@ final class ApiRouter {
     ctx.next();
   }
 
-  private void requireJson(RoutingContext ctx) {
+  /** Refuses (415) a request whose Content-Type is present and not JSON; true when it may go on. */
+  private boolean requireJson(RoutingContext ctx) {
     String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
     if (type != null && !isJson(type)) {
       reject(ctx, ApiError.unsupportedMediaType(type));
-      return;
+      return false;
     }
-    ctx.next();
+    return true;
   }
 
   /** application/json or any +json type, with or without parameters. */

@@ -27,23 +27,24 @@ final class BodySilence implements Runnable {
   private long seenBytes;
   private ScheduledFuture<?> task;
 
-  private BodySilence(RoutingContext ctx, long periodMs, Consumer<RoutingContext> onStall) {
+  private BodySilence(RoutingContext ctx, ContextInternal context, long periodMs, Consumer<RoutingContext> onStall) {
     this.ctx = ctx;
-    this.context = (ContextInternal) ctx.vertx().getOrCreateContext();
+    this.context = context;
     this.periodMs = periodMs;
     this.onStall = onStall;
   }
 
-  /** The route handler before the BodyHandler; {@code secs} 0 watches nothing. */
-  static Handler<RoutingContext> watch(long secs, Consumer<RoutingContext> onStall) {
-    return ctx -> {
-      if (secs > 0 && !ctx.request().isEnded()) {
-        BodySilence w = new BodySilence(ctx, secs * 1000, onStall);
-        ctx.put(KEY, w);
-        w.arm();
-      }
-      ctx.next();
-    };
+  /**
+   * Starts watching {@code ctx}'s body, unless it has all arrived or {@code secs} is 0.
+   *
+   * @param context the event-loop context of the verticle that serves {@code ctx}
+   */
+  static void watch(RoutingContext ctx, ContextInternal context, long secs, Consumer<RoutingContext> onStall) {
+    if (secs > 0 && !ctx.request().isEnded()) {
+      BodySilence w = new BodySilence(ctx, context, secs * 1000, onStall);
+      ctx.put(KEY, w);
+      w.arm();
+    }
   }
 
   /** The body is complete, or the request was answered: stop watching. */

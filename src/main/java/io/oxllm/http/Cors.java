@@ -46,7 +46,9 @@ final class Cors {
             "x-ratelimit-remaining-requests", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-requests",
             "x-ratelimit-reset-tokens", "retry-after", "*"))
         .maxAgeSeconds(600);
-    router.route(path).handler(ctx -> {
+    // with any origin allowed only preflights need the extra step: the API's own requests skip it
+    var extra = anyOrigin ? router.route(path).method(HttpMethod.OPTIONS) : router.route(path);
+    extra.handler(ctx -> {
       HttpServerRequest req = ctx.request();
       if (!anyOrigin) {
         ctx.response().headers().add(HttpHeaders.VARY, VARY_ORIGIN);
