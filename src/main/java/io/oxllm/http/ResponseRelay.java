@@ -117,6 +117,9 @@ final class ResponseRelay {
     held = new ArrayList<>(2);
     stripper = stripUsage ? new UsageStripper(scanner, this::emit) : null;
     upstream.handler(chunk -> {
+      if (over) {
+        return; // answered already ([DONE]): what the upstream sends after it is not part of it
+      }
       if (!committed) {
         beforeCommit(chunk);
       } else if (stripper != null) {
@@ -125,6 +128,9 @@ final class ResponseRelay {
       } else {
         scanner.feed(chunk);
         forward(chunk);
+      }
+      if (committed && scanner.sawDone()) {
+        doneSeen();
       }
     });
     upstream.exceptionHandler(err -> {
@@ -136,6 +142,10 @@ final class ResponseRelay {
       }
     });
     upstream.endHandler(v -> {
+      if (over) {
+        attempt.finish(); // the tail after [DONE] ended: the connection goes back to the pool
+        return;
+      }
       if (!committed) {
         failBeforeCommit("the stream ended before its first event");
         return;
@@ -143,6 +153,8 @@ final class ResponseRelay {
       flushStripper();
       if (scanner.sawDone()) {
         finish(null, Kind.SUCCESS, null);
+      } else if (scanner.endsInsideDoneEvent()) {
+        finish(Buffer.buffer(scanner.eventEnd()), Kind.SUCCESS, "ended the upstream's last [DONE] event");
       } else if (scanner.endsInsideDataEvent()) {
         interrupt("the upstream ended the stream inside an event");
       } else if (scanner.finishReason() != null) {
@@ -151,6 +163,26 @@ final class ResponseRelay {
         interrupt("the upstream ended the stream without a finish_reason or [DONE]");
       }
     });
+  }
+
+  /**
+   * {@code [DONE]} went out: the answer is complete, and the client's response ends now, whatever
+   * the upstream does after it (one that kept its connection open had the idle timeout append an
+   * error event after the [DONE] and count as a provider failure). The upstream's own end is still
+   * awaited, under the attempt's timeouts, so that a well-behaved connection is pooled again; one
+   * that never comes resets the connection and blames no one.
+   */
+  private void doneSeen() {
+    flushStripper();
+    over = true;
+    // tell the exchange first: ending the response runs its end handlers at once
+    listener.ended(Kind.SUCCESS, null);
+    if (!listener.clientGone()) {
+      resp.end();
+    }
+    // a pause for the client would otherwise hold the tail (and the idle clock) for ever
+    attempt.backpressureReleased();
+    upstream.resume();
   }
 
   /** What a {@link UsageStripper} sends on: held until the commit, then forwarded. */

@@ -9,7 +9,10 @@ import java.util.Arrays;
  */
 final class DataLines {
   private static final byte[] LF = {'\n'};
+  private static final byte[] DONE = {'[', 'D', 'O', 'N', 'E', ']'};
   private static final byte[] DATA = {'d', 'a', 't', 'a'};
+  private static final byte[] EVENT_ERROR = "event:error".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] EVENT_SP_ERROR = "event: error".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   /** {@link #matchData} state once a line is known to start with "data:". */
   static final int DATA_FIELD = 5;
 
@@ -20,9 +23,12 @@ final class DataLines {
     int lines = 0;
     int dataOff = 0;
     int dataLen = 0;
+    boolean errorEvent = false;
     for (int i = from; i < to; ) {
       int e = lineEnd(a, i, to);
-      if (isDataLine(a, i, e)) {
+      if (a[i] == 'e') {
+        errorEvent |= isLine(a, i, e, EVENT_ERROR) || isLine(a, i, e, EVENT_SP_ERROR);
+      } else if (isDataLine(a, i, e)) {
         int v = Math.min(i + 5, e); // after "data:" (or at the end of a bare "data" line)
         if (v < e && a[v] == ' ') {
           v++; // the SSE spec strips exactly one leading space
@@ -42,12 +48,40 @@ final class DataLines {
       i = e + 1; // an empty "line" (LF of a CRLF pair) is skipped by the next round
     }
     if (lines == 1) {
-      facts.accept(a, dataOff, dataLen);
+      facts.accept(a, dataOff, dataLen, errorEvent);
     } else if (lines > 1) {
-      facts.accept(joined, 0, dataLen);
+      facts.accept(joined, 0, dataLen, errorEvent);
     }
   }
 
+  /** Whether the line a[from, end) is exactly {@code text}. */
+  private static boolean isLine(byte[] a, int from, int end, byte[] text) {
+    return end - from == text.length && JsonSniffer.regionEquals(a, from, text);
+  }
+
+  /**
+   * Whether a[from, to), the lines of an event without its blank line (the last maybe without its
+   * line end), is exactly one {@code data: [DONE]} line: an upstream that ended without the blank
+   * line after it still said the answer was complete.
+   */
+  static boolean isDoneEvent(byte[] a, int from, int to) {
+    boolean done = false;
+    for (int i = from; i < to; ) {
+      int e = lineEnd(a, i, to);
+      if (isDataLine(a, i, e)) {
+        int v = Math.min(i + 5, e);
+        if (v < e && a[v] == ' ') {
+          v++;
+        }
+        if (done || e - v != 6 || !JsonSniffer.regionEquals(a, v, DONE)) {
+          return false;
+        }
+        done = true;
+      }
+      i = e + 1;
+    }
+    return done;
+  }
 
   /** Index of the first CR or LF in a[from, to), else to. */
   static int lineEnd(byte[] a, int from, int to) {

@@ -17,6 +17,8 @@ final class EventFacts {
   // databind's ObjectMapper and its ~330 classes (docs/performance.md).
   private static final JsonFactory JSON = new JsonFactory();
   private static final byte[] DONE = {'[', 'D', 'O', 'N', 'E', ']'};
+  /** How much of a non-JSON error event's data its message keeps. */
+  private static final int MAX_MESSAGE = 200;
 
   private final LongSupplier clock;
   private final List<String> finishReasons = new ArrayList<>(2);
@@ -33,7 +35,7 @@ final class EventFacts {
   boolean sawToken;
   long firstTokenNanos;
   int parses; // JSON parses done (tests check that mid-stream deltas are skipped)
-  /** The last event handed over was usage-only: {@code "choices": []} and a {@code usage} object. */
+  /** The last event handed over was usage-only: a {@code usage} object and no or empty {@code choices}. */
   boolean lastUsageOnly;
 
   EventFacts(LongSupplier clock) {
@@ -48,14 +50,21 @@ final class EventFacts {
     }
   }
 
-  /** One complete event whose (joined) data is a[off, off + len). */
-  void accept(byte[] a, int off, int len) {
+  /**
+   * One complete event whose (joined) data is a[off, off + len); {@code errorEvent}: its SSE event
+   * type is {@code error}, which makes a first event an error whatever its data says.
+   */
+  void accept(byte[] a, int off, int len, boolean errorEvent) {
     lastUsageOnly = false;
     boolean first = events == 0;
     events++;
     if (len == DONE.length && JsonSniffer.regionEquals(a, off, DONE)) {
       sawDone = true;
       return;
+    }
+    if (first && errorEvent) {
+      firstEventIsError = true; // its message, from the JSON below when there is one
+      firstErrorMessage = new String(a, off, Math.min(len, MAX_MESSAGE), java.nio.charset.StandardCharsets.UTF_8);
     }
     // Mid-stream deltas normally stop here: a byte scan, no parse.
     if (!first && !JsonSniffer.worthParsing(a, off, len, model == null, !sawToken)) {
@@ -76,6 +85,8 @@ final class EventFacts {
       if (error != null) {
         firstEventIsError = true;
         firstErrorMessage = errorMessage(error);
+      } else if (errorEvent) {
+        firstErrorMessage = errorMessage(root);
       }
     }
     if (model == null && root.getValue("model") instanceof String m && !m.isEmpty()) {
@@ -90,7 +101,8 @@ final class EventFacts {
     if (root.getValue("usage") instanceof JsonObject usage) {
       inputTokens = count(usage.getValue("prompt_tokens"));
       outputTokens = count(usage.getValue("completion_tokens"));
-      lastUsageOnly = choices instanceof JsonArray list && list.isEmpty();
+      // "choices": [] (OpenAI), or no choices at all: either way nothing but usage
+      lastUsageOnly = choices == null || choices instanceof JsonArray list && list.isEmpty();
     }
   }
 
@@ -110,7 +122,11 @@ final class EventFacts {
     }
   }
 
-  /** A content delta (string or parts), completions text, or a tool_calls delta. */
+  /**
+   * A content delta (string or parts), completions text, a tool_calls delta, or a reasoning delta
+   * ({@code reasoning_content} as vLLM and DeepSeek write it, {@code reasoning} as Ollama and
+   * OpenRouter do): a reasoning model's first token is its first thought.
+   */
   private static boolean carriesToken(JsonObject choice) {
     if (nonEmpty(choice.getValue("text"))) {
       return true;
@@ -120,7 +136,8 @@ final class EventFacts {
     }
     Object tools = delta.getValue("tool_calls");
     return nonEmpty(delta.getValue("content"))
-        || tools instanceof JsonArray list && !list.isEmpty() || tools instanceof JsonObject;
+        || tools instanceof JsonArray list && !list.isEmpty() || tools instanceof JsonObject
+        || nonEmpty(delta.getValue("reasoning_content")) || nonEmpty(delta.getValue("reasoning"));
   }
 
   private static boolean nonEmpty(Object v) {

@@ -5,7 +5,7 @@ package io.oxllm.sse;
  *
  * <p>It looks for the keys that can change a result, followed by a value that can matter
  * ({@code "finish_reason":"…"}, {@code "usage":{…}}, and while still wanted a {@code "model"} or a
- * non-empty {@code content} / {@code text} / {@code tool_calls}), allowing JSON whitespace around
+ * non-empty {@code content} / {@code text} / {@code tool_calls} / {@code reasoning(_content)}), allowing JSON whitespace around
  * the colon. A false positive only costs a parse; a false negative would lose a fact, so every
  * test errs on the side of parsing.
  */
@@ -16,6 +16,8 @@ final class JsonSniffer {
   private static final byte[] CONTENT = key("content");
   private static final byte[] TEXT = key("text");
   private static final byte[] TOOL_CALLS = key("tool_calls");
+  private static final byte[] REASONING = key("reasoning");
+  private static final byte[] REASONING_CONTENT = key("reasoning_content");
 
   private JsonSniffer() {}
 
@@ -55,6 +57,12 @@ final class JsonSniffer {
         case 't':
           if (wantToken && (isContent(a, value(a, k, end, TEXT), end)
               || isContainer(a, value(a, k, end, TOOL_CALLS)))) {
+            return true;
+          }
+          break;
+        case 'r':
+          if (wantToken && (isString(a, value(a, k, end, REASONING), end)
+              || isString(a, value(a, k, end, REASONING_CONTENT), end))) {
             return true;
           }
           break;

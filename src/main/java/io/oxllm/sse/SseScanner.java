@@ -264,6 +264,23 @@ public final class SseScanner {
     return skipping ? skipHasData || fieldMatch == DataLines.DATA_FIELD : DataLines.anyDataLine(buf, 0, len);
   }
 
+  /**
+   * The bytes so far end with a {@code data: [DONE]} line but not the blank line after it: the
+   * upstream said the answer was complete and left out the separator.
+   */
+  public boolean endsInsideDoneEvent() {
+    return !skipping && DataLines.isDoneEvent(buf, 0, len);
+  }
+
+  /**
+   * What ends the event the bytes so far end inside: a line end and a blank line, or only the
+   * blank line when its last line is complete (after a CR, a whole CRLF, so the LF cannot pair
+   * with it).
+   */
+  public String eventEnd() {
+    return !atLineStart ? "\n\n" : afterCr ? "\r\n" : "\n";
+  }
+
   /** True once an event whose data is exactly [DONE] was seen. */
   public boolean sawDone() {
     return facts.sawDone;

@@ -131,6 +131,41 @@ class SseScannerTest {
   }
 
   @Test
+  void aReasoningDeltaIsTheFirstToken() {
+    String reasoning = "data: {\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":\"Let\"}}]}\n\n";
+    String content = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"}}]}\n\n";
+    for (String field : List.of("reasoning_content", "reasoning")) {
+      SseScanner s = scanner(SseScanner.DEFAULT_MAX_EVENT_BYTES);
+      s.feed(Buffer.buffer(reasoning.replace("reasoning_content", field)));
+      long first = s.firstTokenNanos();
+      assertTrue(s.sawFirstToken(), field);
+      s.feed(Buffer.buffer(content));
+      assertEquals(first, s.firstTokenNanos(), field + ": the thought came first");
+    }
+  }
+
+  @Test
+  void aLastDoneWithoutItsBlankLineIsKnownAndSoIsWhatEndsIt() {
+    String[][] cases = {
+        // fed, then: inside a [DONE] event?, what ends the event
+        {"data: a\n\ndata: [DONE]", "true", "\n\n"},
+        {"data: a\n\ndata:[DONE]\n", "true", "\n"},
+        {"data: a\r\n\r\ndata: [DONE]\r\n", "true", "\n"},
+        {"data: a\r\rdata: [DONE]\r", "true", "\r\n"},
+        {"data: a\n\nid: 9\ndata: [DONE]\n", "true", "\n"},
+        {"data: a\n\ndata: [DONE]\ndata: more\n", "false", "\n"},
+        {"data: a\n\ndata: [DON", "false", "\n\n"},
+        {"data: a\n\n", "false", "\n"},
+    };
+    for (String[] c : cases) {
+      SseScanner s = new SseScanner(System::nanoTime, 64 * 1024);
+      s.feed(Buffer.buffer(c[0]));
+      assertEquals(Boolean.parseBoolean(c[1]), s.endsInsideDoneEvent(), c[0]);
+      assertEquals(c[2], s.eventEnd(), c[0]);
+    }
+  }
+
+  @Test
   void defaultConstructorUsesNanoTime() {
     long before = System.nanoTime();
     SseScanner s = new SseScanner();
@@ -233,7 +268,14 @@ class SseScannerTest {
         Arguments.of("error in a later event", ok + "data: {\"error\":{\"message\":\"x\"}}\n\n",
             null),
         Arguments.of("malformed first event", "data: {\"error\":{\"message\":\"x\"\n\n", null),
-        Arguments.of("[DONE] first", "data: [DONE]\n\ndata: {\"error\":\"x\"}\n\n", null));
+        Arguments.of("[DONE] first", "data: [DONE]\n\ndata: {\"error\":\"x\"}\n\n", null),
+        // an SSE event of type error is one whatever its data says (audit: it was relayed as an answer)
+        Arguments.of("event error, text data", "event: error\ndata: upstream overloaded\n\n", "upstream overloaded"),
+        Arguments.of("event error, JSON message", "event:error\ndata: {\"message\":\"boom\"}\n\n", "boom"),
+        Arguments.of("event error, error object", "event: error\ndata: {\"error\":{\"message\":\"x\"}}\n\n", "x"),
+        Arguments.of("event error, other JSON", "event: error\ndata: {\"code\":7}\n\n", "{\"code\":7}"),
+        Arguments.of("another event type", "event: errors\ndata: {\"a\":1}\n\n", null),
+        Arguments.of("event error later", ok + "event: error\ndata: boom\n\n", null));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -380,6 +422,10 @@ class SseScannerTest {
         Arguments.of("{\"x\":\"tool_calls\",\"y\":\"model\",\"z\":\"usage\"}", true, true, false),
         Arguments.of("{\"delta\":{\"tool_calls\":[{\"index\":0}]}}", false, true, true),
         Arguments.of("{\"choices\":[{\"text\":\"a\"}]}", false, true, true),
+        Arguments.of("{\"delta\":{\"reasoning_content\":\"hm\"}}", false, true, true),
+        Arguments.of("{\"delta\":{\"reasoning\":\"hm\"}}", false, true, true),
+        Arguments.of("{\"delta\":{\"reasoning\":\"\"}}", false, true, false),
+        Arguments.of("{\"delta\":{\"reasoning_content\":\"hm\"}}", false, false, false),
         Arguments.of("\"", true, true, false));
   }
 
@@ -525,7 +571,7 @@ class SseScannerTest {
         Arguments.of("usage with a choice", "{\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}],"
             + "\"usage\":{\"prompt_tokens\":1}}", false),
         Arguments.of("null usage", "{\"choices\":[],\"usage\":null}", false),
-        Arguments.of("no choices field", "{\"usage\":{\"prompt_tokens\":1}}", false),
+        Arguments.of("no choices field (usage alone, as some servers send it)", "{\"usage\":{\"prompt_tokens\":1}}", true),
         Arguments.of("choices not an array", "{\"choices\":{},\"usage\":{\"prompt_tokens\":1}}", false),
         Arguments.of("usage not an object", "{\"choices\":[],\"usage\":[1]}", false),
         Arguments.of("an ordinary delta", "{\"choices\":[{\"delta\":{\"content\":\"a\"}}],\"usage\":null}",
@@ -536,7 +582,7 @@ class SseScannerTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("usageOnlyEvents")
-  void usageOnlyIsAnEmptyChoicesArrayWithAUsageObject(String name, String json, boolean usageOnly) {
+  void usageOnlyIsAUsageObjectWithNoOrEmptyChoices(String name, String json, boolean usageOnly) {
     String first = "data: {\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\n";
     for (String event : List.of("data: " + json + "\n\n",
         "id: 4\ndata: " + json.replace(",", ",\ndata: ") + "\r\n\r\n")) { // several data lines

@@ -1,0 +1,84 @@
+package io.oxllm.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.oxllm.testing.Behaviour;
+import io.oxllm.testing.Behaviour.Ending;
+import io.oxllm.testing.GatewayHarness;
+import io.oxllm.testing.RawSse;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxTestContext;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * How upstream streams end and begin, from the SSE audit: {@code [DONE]} ends the answer whatever
+ * the upstream does after it; a last {@code data: [DONE]} without its blank line is still a
+ * complete answer; a first event of type {@code error} fails over whatever its data says.
+ */
+@Timeout(value = 10, timeUnit = TimeUnit.SECONDS)
+class StreamEndTest extends StreamTestBase {
+
+  @Test
+  void doneEndsTheAnswerThoughTheUpstreamKeepsItsConnectionOpen(VertxTestContext ctx) {
+    // the upstream sends a whole stream, [DONE] included, and then neither ends nor closes
+    String wire = RawSse.wire(RawSse.chatEvents(2, true, false, true));
+    a.respond(RawSse.pieces(20, Ending.STALL, wire));
+    long[] sent = new long[1];
+    chainAB("", "idle_ms = 1500").compose(port -> {
+      sent[0] = System.nanoTime();
+      return stream(port).compose(rec -> GatewayHarness.send(client, port, HttpMethod.GET, "/status",
+          MultiMap.caseInsensitiveMultiMap(), null).map(status -> new Object[] {rec, status}));
+    }).onComplete(ctx.succeeding(both -> ctx.verify(() -> {
+      var rec = (io.oxllm.testing.StreamRecorder) both[0];
+      assertStreamFrom(rec, "a", 1);
+      assertNull(rec.failure());
+      assertEquals(wire, rec.rawString(), "the upstream's stream, nothing added after its [DONE]");
+      long ms = ms(rec.endNanos() - sent[0]);
+      assertTrue(ms < 1_000, "ended at the [DONE], not at the 1.5 s idle timeout: " + ms + " ms");
+      JsonObject providerA = ((GatewayHarness.Response) both[1]).json().getJsonArray("providers").getJsonObject(0);
+      assertEquals(1, providerA.getLong("successes"), providerA::encode);
+      assertEquals(0, providerA.getLong("failures"), providerA::encode);
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void aLastDoneWithoutItsBlankLineIsStillTheEnd(VertxTestContext ctx) {
+    String wire = RawSse.wire(RawSse.chatEvents(2, true, false, false));
+    a.respond(RawSse.pieces(20, Ending.END, wire, "data: [DONE]"));
+    chainAB("").compose(this::stream).onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
+      assertStreamFrom(rec, "a", 1);
+      assertEquals(wire + "data: [DONE]\n\n", rec.rawString(), "the separator the upstream left out, nothing else");
+      assertTrue(rec.errors().isEmpty(), rec::rawString);
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void aLastDoneWithOneLineEndGetsOnlyTheBlankLine(VertxTestContext ctx) {
+    String wire = RawSse.wire(RawSse.chatEvents(2, true, false, false)).replace("\n", "\r\n");
+    a.respond(RawSse.pieces(20, Ending.END, wire, "data: [DONE]\r\n"));
+    chainAB("").compose(this::stream).onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
+      assertEquals(wire + "data: [DONE]\r\n\n", rec.rawString());
+      assertTrue(rec.sawDone(), rec::rawString);
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void aFirstEventOfTypeErrorFailsOverWhateverItsDataSays(VertxTestContext ctx) {
+    a.respond(RawSse.pieces(20, Ending.END, "event: error\ndata: upstream overloaded\n\n"));
+    b.respond(Behaviour.sseChat(2, 10));
+    chainAB("").compose(this::stream).onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
+      assertStreamFrom(rec, "b", 2);
+      assertEquals("[DONE]", rec.lastEvent());
+      ctx.completeNow();
+    })));
+  }
+}
