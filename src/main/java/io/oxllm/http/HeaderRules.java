@@ -34,8 +34,10 @@ final class HeaderRules {
    * Of the client's, only Accept and tracestate cross, unless its Connection header names them.
    *
    * @param traceparent names this attempt's span as the upstream's parent (the client's is never forwarded as is)
+   * @param clientTrace the client's traceparent was valid: only then does its tracestate go on
    */
-  static void upstream(ProviderConfig provider, MultiMap client, String requestId, String traceparent, MultiMap h) {
+  static void upstream(ProviderConfig provider, MultiMap client, String requestId, String traceparent,
+      boolean clientTrace, MultiMap h) {
     h.add(HttpHeaders.CONTENT_TYPE, JSON);
     String hop = hopByHop(client.get(HttpHeaders.CONNECTION));
     String accept = hop == null || !names(hop, "accept") ? client.get(HttpHeaders.ACCEPT) : null;
@@ -45,7 +47,7 @@ final class HeaderRules {
     h.add(HttpHeaders.USER_AGENT, USER_AGENT);
     h.add(X_REQUEST_ID, requestId);
     h.add(TRACEPARENT, traceparent);
-    String tracestate = client.get("tracestate");
+    String tracestate = clientTrace ? client.get("tracestate") : null;
     if (tracestate != null && (hop == null || !names(hop, "tracestate"))) {
       h.add("tracestate", tracestate);
     }

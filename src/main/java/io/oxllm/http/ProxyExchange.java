@@ -144,7 +144,7 @@ final class ProxyExchange implements RelayListener {
     var p = target.provider();
     boolean strip = body.wouldInjectUsage(plan.config().routing().injectStreamUsage()); // per attempt
     attempt.send(clients.client(p), path, body.forUpstream(target.upstreamModel(), strip),
-            h -> HeaderRules.upstream(p, req.headers(), requestId, traceparent, h))
+            h -> HeaderRules.upstream(p, req.headers(), requestId, traceparent, trace.continuesClientTrace(), h))
         .onComplete(ar -> {
           if (current != attempt) {
             return;
@@ -269,6 +269,10 @@ final class ProxyExchange implements RelayListener {
       // as the HTTP conventions do; a body or stream cut short by what went wrong
       trace.fail(Outcome.UPSTREAM_ERROR, facts != null && facts.scanner() != null ? "stream_interrupted"
           : lastNote == null ? Integer.toString(answeredStatus) : "upstream_cut");
+    } else if (answered != null && answeredStatus >= 400 && !trace.failed()) {
+      // an upstream's 4xx goes to the client as it came and is no failure of the provider's, but
+      // the request did not succeed: the record says so, typed by the status
+      trace.fail(Outcome.UPSTREAM_ERROR, Integer.toString(answeredStatus));
     }
     // 499 (as nginx logs it): the client left before any answer was sent (Vert.x's status code
     // is 200 until one is set, so it says nothing unless the head went out)

@@ -53,6 +53,14 @@ final class RequestTrace {
     this.sampled = parent == null || parent.sampled();
   }
 
+  /**
+   * Whether the client's {@code traceparent} was valid, so the request continues its trace: only
+   * then does its {@code tracestate} go on (W3C Trace Context: without a valid traceparent it is discarded).
+   */
+  boolean continuesClientTrace() {
+    return parentSpanId != 0;
+  }
+
   /** A request refused before any routing (400, 401, 404, 413, 415, …): one record, no attempts. */
   static void rejected(Telemetry telemetry, RequestId requestId, String path, String model, ApiError error,
       String traceparent, long bytesOut) {
@@ -147,6 +155,6 @@ final class RequestTrace {
     if (path.endsWith("/completions")) {
       return "text_completion";
     }
-    return path.endsWith("/embeddings") ? "embeddings" : "other";
+    return path.endsWith("/embeddings") ? "embeddings" : SharedStrings.OTHER_OPERATION;
   }
 }

@@ -75,6 +75,9 @@ final class GenAiMetrics {
 
   /** Records one request's duration, time to first token and token counts. */
   void record(RequestRecord r) {
+    if (SharedStrings.OTHER_OPERATION.equals(r.operation())) {
+      return; // a refused request to a path that is no GenAI operation (POST /v1/foo): not one of these
+    }
     AttributeSets a = attributeSets(r);
     duration.record(Math.max(0, r.endEpochNanos() - r.startEpochNanos()) / 1e9, a.duration());
     if (r.ttftNanos() >= 0) {
@@ -98,7 +101,9 @@ final class GenAiMetrics {
    * allocation. Only the worker thread calls this; bounded, cleared when full.
    */
   private AttributeSets attributeSets(RequestRecord r) {
-    String model = r.provider() == null ? null : modelLabel(r.requestedModel());
+    // the requested model for every request that was routed, answered or not (failures too, so an
+    // error rate per model can be read); not for one refused before routing (model_not_found & co)
+    String model = r.outcome() == Outcome.REJECTED ? null : modelLabel(r.requestedModel());
     AttributeKey key = new AttributeKey(r.operation(), r.provider(), model, r.errorType());
     AttributeSets sets = attributeCache.get(key);
     if (sets == null) {
@@ -108,9 +113,9 @@ final class GenAiMetrics {
       AttributesBuilder b = Attributes.builder().put(SemConv.OPERATION, r.operation());
       if (r.provider() != null) {
         b.put(SemConv.PROVIDER, r.provider());
-        if (model != null) {
-          b.put(SemConv.REQUEST_MODEL, model);
-        }
+      }
+      if (model != null) {
+        b.put(SemConv.REQUEST_MODEL, model);
       }
       Attributes base = b.build();
       Attributes duration = r.errorType() == null ? base : base.toBuilder().put(SemConv.ERROR_TYPE, r.errorType()).build();

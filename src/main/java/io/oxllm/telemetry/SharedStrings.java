@@ -16,6 +16,11 @@ public final class SharedStrings {
   public static final String CHAT_PATH = "/v1/chat/completions";
   public static final String COMPLETIONS_PATH = "/v1/completions";
   public static final String EMBEDDINGS_PATH = "/v1/embeddings";
+  /**
+   * The operation of a request to a path that is none of the API's (a refused {@code POST /v1/foo}):
+   * its span is named so; the GenAI metrics leave it out, as it is no GenAI operation.
+   */
+  public static final String OTHER_OPERATION = "other";
 
   private SharedStrings() {}
 

@@ -165,6 +165,19 @@ class HeaderPolicyTest {
   }
 
   @Test
+  void anInvalidTraceparentTakesItsTracestateWithIt(VertxTestContext ctx) {
+    // W3C Trace Context: a tracestate without a valid traceparent is discarded
+    MultiMap h = clientHeaders().set("traceparent", "00-" + "0".repeat(32) + "-00f067aa0ba902b7-01");
+    verify(ctx, GatewayHarness.send(client, port, HttpMethod.POST, CHAT, h, Buffer.buffer(BODY))
+        .compose(r -> vertx.executeBlocking(() -> mock.retrieveRecordedRequests(request().withPath(CHAT)))),
+        reqs -> {
+          assertEquals(1, reqs.length);
+          assertFalse(reqs[0].containsHeader("tracestate"), "tracestate went on: " + reqs[0].getFirstHeader("tracestate"));
+          assertFalse(reqs[0].getFirstHeader("traceparent").contains("0".repeat(32)), "a new trace");
+        });
+  }
+
+  @Test
   void providerHeadersAreSent(VertxTestContext ctx) {
     withUpstreamRequest(ctx, up -> {
       assertEquals("a", up.getFirstHeader("x-team"));

@@ -168,6 +168,23 @@ class GatewayRequestLogTest {
   }
 
   @Test
+  void anUpstream4xxReturnedAsItCameIsNoSuccess(Vertx vertx) {
+    // the client's error, not the provider's: no failover, no failure counted, but not "ok" either
+    e = E2eGateway.start(vertx, dir, "");
+    e.a.respond(Behaviour.error(400, "invalid_request_error", "max_tokens is too large"));
+    Response r = e.chat(SMART, Map.of());
+    assertEquals(400, r.status(), r::bodyAsString);
+    assertEquals(0, e.b.requestCount());
+    JsonObject line = e.logLine(r.header("x-request-id"));
+    assertShape(line);
+    assertEquals("upstream_error", line.getString("outcome"), line::encode);
+    assertEquals(400, line.getInteger("status"), line::encode);
+    assertEquals("a", line.getString("provider"), line::encode);
+    Map<String, String> span = E2eGateway.attrs(e.requestSpan(r.header("x-request-id")));
+    assertEquals("400", span.get("error.type"), span::toString);
+  }
+
+  @Test
   void anEchoStreamIsCountedWhetherOrNotTheClientAskedForUsage(Vertx vertx) {
     e = E2eGateway.start(vertx, dir, "[[providers]]\nname = \"echo\"\ntype = \"echo\"\n");
     StreamRecorder plain = e.stream(E2eGateway.chatBody("echo", "one two three", true, null), null);

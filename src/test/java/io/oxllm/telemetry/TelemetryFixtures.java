@@ -87,6 +87,21 @@ final class TelemetryFixtures {
         TraceIds.newTraceIdHigh(), TraceIds.newTraceIdLow(), TraceIds.newSpanId(), 0, true, "upstream_timeout");
   }
 
+  /** No provider answered: a 502 all_providers_failed after A refused the connection. */
+  static RequestRecord allFailed(String requestId, long start) {
+    AttemptRecord a = new AttemptRecord("A", "m-a", 0, "connection refused", start + MS, start + 2 * MS, TraceIds.newSpanId());
+    return new RequestRecord(requestId, 0, 0, "/v1/chat/completions", "chat", "v", null, null, null, 502,
+        Outcome.UPSTREAM_ERROR, false, List.of(a), start, start + 3 * MS, -1, -1, -1, List.of(), 150,
+        TraceIds.newTraceIdHigh(), TraceIds.newTraceIdLow(), TraceIds.newSpanId(), 0, true, "all_providers_failed");
+  }
+
+  /** Refused before routing: {@code model} is no model here, or {@code path} no API path. */
+  static RequestRecord refused(String requestId, long start, String path, String operation, String model, String code) {
+    return new RequestRecord(requestId, 0, 0, path, operation, model, null, null, null, 404,
+        Outcome.REJECTED, false, List.of(), start, start + MS, -1, -1, -1, List.of(), 120,
+        TraceIds.newTraceIdHigh(), TraceIds.newTraceIdLow(), TraceIds.newSpanId(), 0, true, code);
+  }
+
   /** {@link #failover} in a new trace, without a client's parent. */
   static RequestRecord failover(String requestId, long start) {
     return failover(requestId, start, TraceIds.newTraceIdHigh(), TraceIds.newTraceIdLow(), 0);

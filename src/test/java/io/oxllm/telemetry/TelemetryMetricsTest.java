@@ -156,4 +156,25 @@ class TelemetryMetricsTest {
     assertEquals(3L, status.getLong("exported"));
     running.stop();
   }
+
+  @Test
+  void failedRequestsKeepTheirModelAndRefusalsAndOtherPathsStayOut(Vertx vertx) {
+    TelemetryConfig c = TelemetryFixtures.config("", 1024, "");
+    TelemetryFixtures.Running running = TelemetryFixtures.start(vertx, c, TelemetryFixtures.fast(c));
+    Telemetry t = running.telemetry();
+    long now = Telemetry.epochNanos();
+    t.offer(TelemetryFixtures.allFailed("f-1", now));
+    t.offer(TelemetryFixtures.refused("f-2", now, "/v1/chat/completions", "chat", "no-such-model", "model_not_found"));
+    t.offer(TelemetryFixtures.refused("f-3", now, "/v1/foo", SharedStrings.OTHER_OPERATION, null, "not_found"));
+    until(SOON, t::exported, n -> n == 3, "records processed");
+    String text = t.prometheusText(Set.of());
+    // an error rate per model needs the model on failures too (it was left out without a provider)
+    String failed = "gen_ai_client_operation_duration_seconds_count{error_type=\"all_providers_failed\","
+        + "gen_ai_operation_name=\"chat\",gen_ai_request_model=\"v\"} 1";
+    assertTrue(text.contains(failed), () -> "missing '" + failed + "' in:\n" + text);
+    assertFalse(text.contains("no-such-model"), "a refused name makes no series: " + text);
+    assertTrue(text.contains("error_type=\"model_not_found\",gen_ai_operation_name=\"chat\"} 1"), text);
+    assertFalse(text.contains("gen_ai_operation_name=\"other\""), "POST /v1/foo is no GenAI operation: " + text);
+    running.stop();
+  }
 }
