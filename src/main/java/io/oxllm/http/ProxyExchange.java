@@ -8,6 +8,7 @@ import io.oxllm.routing.RoutePlan;
 import io.oxllm.routing.RouteQuery;
 import io.oxllm.routing.Target;
 import io.oxllm.telemetry.Outcome;
+import io.oxllm.upstream.AttemptError;
 import io.oxllm.upstream.AttemptFailure;
 import io.oxllm.upstream.UpstreamAttempt;
 import io.oxllm.upstream.UpstreamClients;
@@ -43,7 +44,7 @@ final class ProxyExchange implements RelayListener {
   private long answeredRetryMs = -1;
   private AnswerFacts facts;
   private Kind lastKind;
-  private String lastNote;
+  private AttemptError lastNote;
   private boolean clientGone;
   private boolean done;
   private boolean stopping;
@@ -98,7 +99,7 @@ final class ProxyExchange implements RelayListener {
       } catch (RuntimeException e) {
         // a bug must cost one request a 500, never leave a client waiting forever
         if (current != null) {
-          current.abort("internal error");
+          current.abort(AttemptError.INTERNAL);
         }
         respond(ApiError.internal("internal error: " + e));
       }
@@ -150,11 +151,15 @@ final class ProxyExchange implements RelayListener {
             return;
           }
           if (clientGone) {
-            attempt.abort("client closed");
-            ended(Kind.NEUTRAL, "client closed");
+            attempt.abort(AttemptError.CLIENT_CLOSED);
+            ended(Kind.NEUTRAL, AttemptError.CLIENT_CLOSED);
           } else if (ar.failed()) {
-            failedBeforeCommit(ar.cause().getMessage(),
-                !(ar.cause() instanceof AttemptFailure f) || f.providersFault());
+            // send() fails with an AttemptFailure; anything else is a bug's, blamed on no one
+            if (ar.cause() instanceof AttemptFailure f) {
+              failedBeforeCommit(f.error(), f.providersFault());
+            } else {
+              failedBeforeCommit(new AttemptError(AttemptError.OTHER, String.valueOf(ar.cause())), false);
+            }
           } else {
             onResponse(attempt, ar.result(), strip);
           }
@@ -197,12 +202,12 @@ final class ProxyExchange implements RelayListener {
   }
 
   @Override
-  public void failedBeforeCommit(String reason) {
+  public void failedBeforeCommit(AttemptError reason) {
     failedBeforeCommit(reason, true);
   }
 
   /** @param providersFault false when the provider was never reached (our pool was full): neutral for its circuit */
-  private void failedBeforeCommit(String reason, boolean providersFault) {
+  private void failedBeforeCommit(AttemptError reason, boolean providersFault) {
     UpstreamAttempt attempt = current;
     if (attempt == null) {
       return;
@@ -222,7 +227,7 @@ final class ProxyExchange implements RelayListener {
   }
 
   @Override
-  public void ended(Kind kind, String note) {
+  public void ended(Kind kind, AttemptError note) {
     UpstreamAttempt attempt = current;
     if (attempt == null) {
       return;
@@ -257,7 +262,7 @@ final class ProxyExchange implements RelayListener {
   void interruptForShutdown() {
     stopping = true;
     if (current != null) {
-      current.abort("the gateway is shutting down");
+      current.abort(AttemptError.SHUTTING_DOWN);
     }
   }
 
@@ -290,7 +295,7 @@ final class ProxyExchange implements RelayListener {
     }
     clientGone = true;
     if (current != null) {
-      current.abort("client closed");
+      current.abort(AttemptError.CLIENT_CLOSED);
     }
     finished();
   }

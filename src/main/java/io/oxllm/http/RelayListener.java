@@ -1,14 +1,15 @@
 package io.oxllm.http;
 
 import io.oxllm.routing.AttemptOutcome;
+import io.oxllm.upstream.AttemptError;
 
 /** How a {@link ResponseRelay} tells its exchange what happened to the attempt it relays. */
 interface RelayListener {
   /** Nothing reached the client yet and the attempt failed: the exchange may fail over. */
-  void failedBeforeCommit(String reason);
+  void failedBeforeCommit(AttemptError reason);
 
-  /** The response is committed to the client and has now ended (cleanly or not). */
-  void ended(AttemptOutcome.Kind kind, String note);
+  /** The response is committed to the client and has now ended (cleanly or not: {@code note} says why not, else null). */
+  void ended(AttemptOutcome.Kind kind, AttemptError note);
 
   /** The client went away; nothing more may be written. */
   boolean clientGone();

@@ -7,6 +7,7 @@ import io.oxllm.telemetry.RequestRecord;
 import io.oxllm.telemetry.SharedStrings;
 import io.oxllm.telemetry.Telemetry;
 import io.oxllm.telemetry.TraceIds;
+import io.oxllm.upstream.AttemptError;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -83,11 +84,12 @@ final class RequestTrace {
   }
 
   /** The current attempt ended: its upstream status (0 when none came back) and error (null when none). */
-  void endAttempt(int status, String error) {
+  void endAttempt(int status, AttemptError error) {
     if (attemptTarget == null) {
       return;
     }
-    attempts.add(new AttemptRecord(attemptTarget.providerName(), attemptTarget.upstreamModel(), status, error,
+    attempts.add(new AttemptRecord(attemptTarget.providerName(), attemptTarget.upstreamModel(), status,
+        error == null ? null : error.text(), error == null ? null : error.type(),
         attemptStart, Telemetry.epochNanos(), attemptSpan));
     attemptTarget = null;
   }
@@ -120,7 +122,7 @@ final class RequestTrace {
       return;
     }
     emitted = true;
-    endAttempt(0, outcome == Outcome.CLIENT_CLOSED ? "client closed" : "unfinished");
+    endAttempt(0, outcome == Outcome.CLIENT_CLOSED ? AttemptError.CLIENT_CLOSED : AttemptError.UNFINISHED);
     long firstToken = facts == null ? 0 : facts.firstTokenNanos();
     // the configured instances where the parsed strings equal them (SharedStrings says why)
     String upstreamModel = answered == null ? null : answered.upstreamModel();

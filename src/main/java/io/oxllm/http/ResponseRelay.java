@@ -2,7 +2,7 @@ package io.oxllm.http;
 
 import io.oxllm.routing.AttemptOutcome.Kind;
 import io.oxllm.sse.SseScanner;
-import io.oxllm.upstream.AttemptFailure;
+import io.oxllm.upstream.AttemptError;
 import io.oxllm.upstream.UpstreamAttempt;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
@@ -147,20 +147,20 @@ final class ResponseRelay {
         return;
       }
       if (!committed) {
-        failBeforeCommit("the stream ended before its first event");
+        failBeforeCommit(AttemptError.NO_FIRST_EVENT);
         return;
       }
       flushStripper();
       if (scanner.sawDone()) {
         finish(null, Kind.SUCCESS, null);
       } else if (scanner.endsInsideDoneEvent()) {
-        finish(Buffer.buffer(scanner.eventEnd()), Kind.SUCCESS, "ended the upstream's last [DONE] event");
+        finish(Buffer.buffer(scanner.eventEnd()), Kind.SUCCESS, null); // the last [DONE] event's end, added
       } else if (scanner.endsInsideDataEvent()) {
-        interrupt("the upstream ended the stream inside an event");
+        interrupt(AttemptError.ENDED_INSIDE_EVENT);
       } else if (scanner.finishReason() != null) {
-        finish(separated(DONE), Kind.SUCCESS, "added the missing [DONE]");
+        finish(separated(DONE), Kind.SUCCESS, null); // the missing [DONE], added
       } else {
-        interrupt("the upstream ended the stream without a finish_reason or [DONE]");
+        interrupt(AttemptError.ENDED_UNFINISHED);
       }
     });
   }
@@ -214,7 +214,7 @@ final class ResponseRelay {
     heldBytes += chunk.length();
     if (scanner.events() > 0) {
       if (scanner.firstEventIsError()) {
-        failBeforeCommit("error event: " + scanner.firstErrorMessage());
+        failBeforeCommit(AttemptError.errorEvent(scanner.firstErrorMessage()));
         return;
       }
       attempt.firstByteArrived();
@@ -225,7 +225,7 @@ final class ResponseRelay {
         forward(b);
       }
     } else if (heldBytes > MAX_BEFORE_FIRST_EVENT) {
-      failBeforeCommit("no SSE event in the first " + MAX_BEFORE_FIRST_EVENT + " bytes");
+      failBeforeCommit(AttemptError.noEventWithin(MAX_BEFORE_FIRST_EVENT));
     }
   }
 
@@ -260,7 +260,7 @@ final class ResponseRelay {
     }
   }
 
-  private void failBeforeCommit(String reason) {
+  private void failBeforeCommit(AttemptError reason) {
     if (over) {
       return;
     }
@@ -270,17 +270,17 @@ final class ResponseRelay {
     listener.failedBeforeCommit(reason);
   }
 
-  private void interrupt(String reason) {
+  private void interrupt(AttemptError reason) {
     if (over) {
       return;
     }
     boolean gone = listener.clientGone();
-    finish(gone ? null : separated(errorEvent(reason)), gone ? Kind.NEUTRAL : Kind.FAILURE,
-        gone ? "client closed" : reason);
+    finish(gone ? null : separated(errorEvent(reason.text())), gone ? Kind.NEUTRAL : Kind.FAILURE,
+        gone ? AttemptError.CLIENT_CLOSED : reason);
     attempt.abort(reason);
   }
 
-  private void finish(Buffer last, Kind kind, String note) {
+  private void finish(Buffer last, Kind kind, AttemptError note) {
     if (over) {
       return;
     }
@@ -300,8 +300,8 @@ final class ResponseRelay {
     }
   }
 
-  private String reason(Throwable err) {
-    return attempt.abortReason() != null ? attempt.abortReason() : AttemptFailure.describe(err);
+  private AttemptError reason(Throwable err) {
+    return attempt.abortError() != null ? attempt.abortError() : AttemptError.transport(err);
   }
 
   /** What the answer said about itself (set once relaying started). */

@@ -314,7 +314,7 @@ final class OtlpTraceEncoder {
     c.set(0, r.operation());
     c.set(1, a.provider());
     c.set(2, a.upstreamModel());
-    String errorType = AttemptErrorTypes.of(a.error());
+    String errorType = a.errorType();
     c.set(3, errorType);
     c.set(0, a.status());
     if (c.copyKept(out)) {

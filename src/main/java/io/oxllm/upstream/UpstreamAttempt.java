@@ -34,7 +34,7 @@ public final class UpstreamAttempt {
   private final Timeouts timeouts;
   private final long startNanos = System.nanoTime();
   private HttpClientRequest request;
-  private String abortReason;
+  private AttemptError abortError;
   // One timer, set for the earliest deadline still pending, rather than one per timeout; when it
   // fires, the attempt checks its deadlines and sets it again for the next one. It is a task on the
   // event loop's own timer heap, not a Vert.x timer: Vert.x enters each of those in a global map and
@@ -88,14 +88,14 @@ public final class UpstreamAttempt {
           // handler here Vert.x logs our own reset (the attempt given up) as SEVERE, once per client
           // that left while its attempt waited for a pooled connection
           req.exceptionHandler(err -> { });
-          if (abortReason != null) {
+          if (abortError != null) {
             req.reset();
-            return Future.failedFuture(new AttemptFailure(abortReason));
+            return Future.failedFuture(new AttemptFailure(abortError));
           }
           headers.accept(req.headers());
           return req.send(body);
         })
-        .recover(err -> Future.failedFuture(AttemptFailure.of(err, abortReason)));
+        .recover(err -> Future.failedFuture(AttemptFailure.of(err, abortError)));
   }
 
   /** The first byte (or first SSE event) arrived: the first-byte deadline no longer applies. */
@@ -137,11 +137,11 @@ public final class UpstreamAttempt {
     }
     long now = System.nanoTime();
     if (now - totalDueNanos >= 0) {
-      abort("total timeout after " + timeouts.totalMs() + " ms");
+      abort(AttemptError.totalTimeout(timeouts.totalMs()));
     } else if (firstBytePending && now - firstByteDueNanos >= 0) {
-      abort("no first byte within " + timeouts.firstByteMs() + " ms");
+      abort(AttemptError.firstByteTimeout(timeouts.firstByteMs()));
     } else if (watchingIdle && !heldByClient && now - idleDueNanos(now) >= 0) {
-      abort("no data for " + timeouts.idleMs() + " ms (idle timeout)");
+      abort(AttemptError.idleTimeout(timeouts.idleMs()));
     } else {
       armDeadline();
     }
@@ -182,9 +182,9 @@ public final class UpstreamAttempt {
   }
 
   /** Gives up on this attempt: resets the upstream request (closing its connection). */
-  public void abort(String reason) {
-    if (abortReason == null) {
-      abortReason = reason;
+  public void abort(AttemptError reason) {
+    if (abortError == null) {
+      abortError = reason;
     }
     if (request != null) {
       request.reset();
@@ -193,8 +193,8 @@ public final class UpstreamAttempt {
   }
 
   /** Why the attempt was aborted (a timeout, or the client leaving), or null. */
-  public String abortReason() {
-    return abortReason;
+  public AttemptError abortError() {
+    return abortError;
   }
 
   /** The attempt is over: stops its timers. */

@@ -90,7 +90,7 @@ class JsonLineEncoderTest {
   }
 
   private static AttemptRecord attempt(String provider, int status, String error, long start, long end) {
-    return new AttemptRecord(provider, "m", status, error, start, end, 1);
+    return new AttemptRecord(provider, "m", status, error, error == null ? null : "_OTHER", start, end, 1);
   }
 
   @Test
@@ -197,9 +197,10 @@ class JsonLineEncoderTest {
       String upstream = model == null || random.nextBoolean() ? model : new String(model.toCharArray());
       List<AttemptRecord> attempts = new ArrayList<>();
       for (int a = random.nextInt(3); a > 0; a--) {
+        String error = errors[random.nextInt(errors.length)];
         attempts.add(new AttemptRecord(providers[random.nextInt(providers.length)], upstream,
-            statuses[random.nextInt(statuses.length)], errors[random.nextInt(errors.length)], t, t + random.nextInt(5000) * 1000L,
-            1));
+            statuses[random.nextInt(statuses.length)], error, error == null ? null : "_OTHER", t,
+            t + random.nextInt(5000) * 1000L, 1));
       }
       assertEncodesAsBefore(new RequestRecord("r" + i, 0, 0, random.nextBoolean() ? "/v1/chat/completions" : "/v1/embeddings",
           "chat", model, providers[random.nextInt(providers.length)], upstream, null, statuses[random.nextInt(statuses.length)],
@@ -228,8 +229,9 @@ class JsonLineEncoderTest {
     List<AttemptRecord> attempts = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       long s = start + duration(r);
-      attempts.add(new AttemptRecord(string(r), string(r), status(r), string(r), s, s + duration(r),
-          0x0123456789abcdefL));
+      String error = string(r);
+      attempts.add(new AttemptRecord(string(r), string(r), status(r), error, error == null ? null : "_OTHER", s,
+          s + duration(r), 0x0123456789abcdefL));
     }
     return new RequestRecord(TelemetryFixtures.latin1(string(r)), 0, 0, string(r), "chat", string(r), string(r), string(r),
         string(r), status(r),

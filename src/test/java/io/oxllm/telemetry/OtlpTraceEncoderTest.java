@@ -175,9 +175,10 @@ class OtlpTraceEncoderTest {
   void oddRecordsToo() {
     long t = Telemetry.epochNanos();
     String longModel = "m".repeat(20_000) + "é"; // lengths that need 3-byte varints
-    AttemptRecord noId = new AttemptRecord("A", "m", 200, null, t, t + MS, 0);
-    AttemptRecord highBit = new AttemptRecord("A", "m", 429, null, t, t + MS, 0xABCDEF0123456789L);
-    AttemptRecord good = new AttemptRecord("Ω-provider", "", 0, "connect_error", t + 2 * MS, t + MS, TraceIds.newSpanId());
+    AttemptRecord noId = new AttemptRecord("A", "m", 200, null, null, t, t + MS, 0);
+    AttemptRecord highBit = new AttemptRecord("A", "m", 429, null, null, t, t + MS, 0xABCDEF0123456789L);
+    AttemptRecord good = new AttemptRecord("Ω-provider", "", 0, "connect error: no route", "connect_error", t + 2 * MS, t + MS,
+        TraceIds.newSpanId());
     List<RequestRecord> records = List.of(
         // end before start (clamped), empty and unicode strings, an unpaired surrogate, an attempt without an
         // id, ids with the sign bit set
@@ -223,7 +224,7 @@ class OtlpTraceEncoderTest {
       AttemptRecord a = ok.attempts().get(0);
       records.add(new RequestRecord(ok.requestId(), ok.requestIdHigh(), ok.requestIdLow(), ok.path(), ok.operation(),
           model + i, ok.provider(), model,
-          model, 200, Outcome.OK, false, List.of(new AttemptRecord(a.provider(), model, 200, null,
+          model, 200, Outcome.OK, false, List.of(new AttemptRecord(a.provider(), model, 200, null, null,
               a.startEpochNanos(), a.endEpochNanos(), a.spanId())), t, t + MS, -1, 1, 1, List.of("stop"), 1,
           ok.traceIdHigh(), ok.traceIdLow(), ok.spanId(), 0, true, null));
     }
@@ -275,9 +276,9 @@ class OtlpTraceEncoderTest {
         String upstream = model == null || random.nextBoolean() ? model : new String(model.toCharArray());
         List<AttemptRecord> attempts = new ArrayList<>();
         for (int a = random.nextInt(3); a > 0; a--) {
+          String error = errors[random.nextInt(errors.length)];
           attempts.add(new AttemptRecord(providers[random.nextInt(providers.length)], upstream,
-              statuses[random.nextInt(statuses.length)], errors[random.nextInt(errors.length)], t, t + MS,
-              TraceIds.newSpanId()));
+              statuses[random.nextInt(statuses.length)], error, typeOf(error), t, t + MS, TraceIds.newSpanId()));
         }
         records.add(new RequestRecord("req-" + i, 0, 0, random.nextBoolean() ? "/v1/chat/completions" : "/v1/embeddings",
             random.nextBoolean() ? "chat" : "embeddings", model, provider, upstream, models[random.nextInt(models.length)],
@@ -295,7 +296,8 @@ class OtlpTraceEncoderTest {
     long t = Math.abs(random.nextLong() >>> 2);
     List<AttemptRecord> attempts = new ArrayList<>();
     for (int i = random.nextInt(4); i > 0; i--) {
-      attempts.add(new AttemptRecord(text(random), text(random), random.nextInt(3) * 250, random.nextBoolean() ? null : text(random),
+      String error = random.nextBoolean() ? null : text(random);
+      attempts.add(new AttemptRecord(text(random), text(random), random.nextInt(3) * 250, error, typeOf(error),
           t + random.nextInt(1000), t + random.nextInt(1_000_000), TraceIds.newSpanId()));
     }
     Outcome[] outcomes = Outcome.values();
@@ -329,5 +331,10 @@ class OtlpTraceEncoderTest {
       }
     }
     return b.toString();
+  }
+
+  /** An attempt error's fixed type, as its producer would name it; a few names, like the real ones. */
+  private static String typeOf(String error) {
+    return error == null ? null : List.of("connect_error", "first_byte_timeout", "_OTHER").get(Math.floorMod(error.hashCode(), 3));
   }
 }

@@ -97,8 +97,8 @@ final class Spans {
       b.put(SemConv.HTTP_STATUS, (long) a.status());
     }
     // error.type: the failure kind, or the status code for an HTTP error (the conventions' rule)
-    if (a.error() != null) {
-      b.put(SemConv.ERROR_TYPE, AttemptErrorTypes.of(a.error()));
+    if (a.errorType() != null) {
+      b.put(SemConv.ERROR_TYPE, a.errorType());
     } else if (a.status() >= 400) {
       b.put(SemConv.ERROR_TYPE, Integer.toString(a.status()));
     }

@@ -63,7 +63,7 @@ final class TelemetryFixtures {
 
   /** {@link #ok}, in a trace that is sampled or, as its client said in its traceparent, not. */
   static RequestRecord ok(String requestId, long startEpochNanos, boolean sampled) {
-    AttemptRecord a = new AttemptRecord("A", "m-a", 200, null, startEpochNanos + MS, startEpochNanos + 9 * MS,
+    AttemptRecord a = new AttemptRecord("A", "m-a", 200, null, null, startEpochNanos + MS, startEpochNanos + 9 * MS,
         TraceIds.newSpanId());
     return new RequestRecord(requestId, 0, 0, "/v1/chat/completions", "chat", "v", "A", "m-a", "m-a-0613", 200, Outcome.OK,
         false, List.of(a), startEpochNanos, startEpochNanos + 10 * MS, -1, 11, 22, List.of("stop"), 345,
@@ -72,8 +72,8 @@ final class TelemetryFixtures {
 
   /** A stream that failed over from A (503) to B, with a time to first token and a client's parent span (0: none). */
   static RequestRecord failover(String requestId, long start, long traceIdHigh, long traceIdLow, long parentSpanId) {
-    AttemptRecord a = new AttemptRecord("A", "m-a", 503, null, start + MS, start + 5 * MS, TraceIds.newSpanId());
-    AttemptRecord b = new AttemptRecord("B", "m-b", 200, null, start + 6 * MS, start + 40 * MS, TraceIds.newSpanId());
+    AttemptRecord a = new AttemptRecord("A", "m-a", 503, null, null, start + MS, start + 5 * MS, TraceIds.newSpanId());
+    AttemptRecord b = new AttemptRecord("B", "m-b", 200, null, null, start + 6 * MS, start + 40 * MS, TraceIds.newSpanId());
     return new RequestRecord(requestId, 0, 0, "/v1/chat/completions", "chat", "v", "B", "m-b", "m-b", 200, Outcome.OK,
         true, List.of(a, b), start, start + 42 * MS, 12 * MS, 7, 30, List.of("stop", "length"), 2048,
         traceIdHigh, traceIdLow, TraceIds.newSpanId(), parentSpanId, true, null);
@@ -81,7 +81,7 @@ final class TelemetryFixtures {
 
   /** Every attempt failed: a 504 for the client after a timeout on A. */
   static RequestRecord failed(String requestId, long start) {
-    AttemptRecord a = new AttemptRecord("A", "m-a", 0, "no first byte within 30000 ms", start + MS, start + 30 * MS, TraceIds.newSpanId());
+    AttemptRecord a = new AttemptRecord("A", "m-a", 0, "no first byte within 30000 ms", "first_byte_timeout", start + MS, start + 30 * MS, TraceIds.newSpanId());
     return new RequestRecord(requestId, 0, 0, "/v1/chat/completions", "chat", "v", "A", "m-a", null, 504,
         Outcome.UPSTREAM_ERROR, false, List.of(a), start, start + 31 * MS, -1, -1, -1, List.of(), 180,
         TraceIds.newTraceIdHigh(), TraceIds.newTraceIdLow(), TraceIds.newSpanId(), 0, true, "upstream_timeout");
@@ -89,7 +89,7 @@ final class TelemetryFixtures {
 
   /** No provider answered: a 502 all_providers_failed after A refused the connection. */
   static RequestRecord allFailed(String requestId, long start) {
-    AttemptRecord a = new AttemptRecord("A", "m-a", 0, "connection refused", start + MS, start + 2 * MS, TraceIds.newSpanId());
+    AttemptRecord a = new AttemptRecord("A", "m-a", 0, "connection refused", "connection_refused", start + MS, start + 2 * MS, TraceIds.newSpanId());
     return new RequestRecord(requestId, 0, 0, "/v1/chat/completions", "chat", "v", null, null, null, 502,
         Outcome.UPSTREAM_ERROR, false, List.of(a), start, start + 3 * MS, -1, -1, -1, List.of(), 150,
         TraceIds.newTraceIdHigh(), TraceIds.newTraceIdLow(), TraceIds.newSpanId(), 0, true, "all_providers_failed");

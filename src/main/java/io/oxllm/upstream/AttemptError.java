@@ -1,0 +1,87 @@
+package io.oxllm.upstream;
+
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
+import java.net.ConnectException;
+import java.util.Locale;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Why an attempt ended without a whole answer, named where it happens: {@code type} is one of a
+ * few fixed names, an attempt span's {@code error.type} (low cardinality, as the semantic
+ * conventions ask); {@code text} says it for people, in the request log and the 502 message,
+ * with the configured milliseconds and the transport's own words.
+ */
+public record AttemptError(String type, String text) {
+  public static final AttemptError CLIENT_CLOSED = new AttemptError("client_closed", "client closed");
+  public static final AttemptError SHUTTING_DOWN = new AttemptError("shutting_down", "the gateway is shutting down");
+  public static final AttemptError INTERNAL = new AttemptError("internal_error", "internal error");
+  /** An attempt still open when its request's record was made (a drain cut short, a bug). */
+  public static final AttemptError UNFINISHED = new AttemptError("unfinished", "unfinished");
+  public static final AttemptError NO_FIRST_EVENT =
+      new AttemptError("no_first_event", "the stream ended before its first event");
+  public static final AttemptError ENDED_INSIDE_EVENT =
+      new AttemptError("stream_interrupted", "the upstream ended the stream inside an event");
+  public static final AttemptError ENDED_UNFINISHED =
+      new AttemptError("stream_interrupted", "the upstream ended the stream without a finish_reason or [DONE]");
+  /** The {@code type} of a failure no name here fits (the conventions' fallback). */
+  public static final String OTHER = "_OTHER";
+
+  public static AttemptError firstByteTimeout(long ms) {
+    return new AttemptError("first_byte_timeout", "no first byte within " + ms + " ms");
+  }
+
+  public static AttemptError idleTimeout(long ms) {
+    return new AttemptError("idle_timeout", "no data for " + ms + " ms (idle timeout)");
+  }
+
+  public static AttemptError totalTimeout(long ms) {
+    return new AttemptError("total_timeout", "total timeout after " + ms + " ms");
+  }
+
+  /** A first SSE event that reports an error, with its message. */
+  public static AttemptError errorEvent(String message) {
+    return new AttemptError("error_event", "error event: " + message);
+  }
+
+  public static AttemptError noEventWithin(int bytes) {
+    return new AttemptError("no_first_event", "no SSE event in the first " + bytes + " bytes");
+  }
+
+  /** A transport error, in a short phrase. */
+  public static AttemptError transport(Throwable err) {
+    if (err instanceof ConnectException || err.getCause() instanceof ConnectException) {
+      String msg = String.valueOf(err.getMessage());
+      // Netty's native message is "finishConnect(..) failed with error(-111): Connection refused: /h:p"
+      return msg.contains("Connection refused") ? new AttemptError("connection_refused", "connection refused")
+          : new AttemptError("connect_error", "connect error: " + msg);
+    }
+    if (err instanceof ConnectionPoolTooBusyException) {
+      return new AttemptError("pool_full", "connection pool full");
+    }
+    if (err instanceof TooLongHttpHeaderException) {
+      return new AttemptError("response_head_too_large",
+          "response head over " + UpstreamClients.MAX_HEAD_BYTES / 1024 + " KB");
+    }
+    if (err instanceof TimeoutException) {
+      String msg = String.valueOf(err.getMessage());
+      // Vert.x: "The timeout of 500 ms has been exceeded when getting a connection to host:port"
+      return isPoolWait(err) ? new AttemptError("pool_timeout", "no pooled connection free within connect_ms: " + msg)
+          : new AttemptError("connect_timeout", "connect timeout: " + msg);
+    }
+    String msg = err.getMessage();
+    String name = err.getClass().getSimpleName();
+    if (msg == null || msg.isEmpty()) {
+      return new AttemptError(OTHER, name);
+    }
+    if (msg.toLowerCase(Locale.ROOT).contains("closed")) {
+      return new AttemptError("connection_reset", "connection reset: " + msg);
+    }
+    return new AttemptError(OTHER, name + ": " + msg);
+  }
+
+  /** Vert.x's pool waited past connect_ms for a free connection. */
+  static boolean isPoolWait(Throwable err) {
+    return err instanceof TimeoutException && String.valueOf(err.getMessage()).contains("getting a connection");
+  }
+}
