@@ -12,6 +12,7 @@ import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -78,7 +79,7 @@ final class ApiRouter {
     if (!origins.isEmpty()) {
       Cors.mount(router, "/v1/*", origins);
     }
-    router.route("/v1/*").handler(this::admit).failureHandler(ApiRouter::clientGone);
+    router.route("/v1/*").handler(this::admit).failureHandler(this::clientGone);
     router.route("/v1/models").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::models);
     router.route("/v1/models/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::model);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(cfg.server().maxBodyBytes());
@@ -187,16 +188,26 @@ final class ApiRouter {
   }
 
   /**
-   * A failure on a connection already closed (a client that left in the middle of its body, or
-   * ours closed after a 408): nothing can be answered, so it ends here rather than as vertx-web's
-   * SEVERE "Unhandled exception in router". Other failures go on to the error handlers.
+   * Failures while a body is read. On a connection already closed (a client that left in the
+   * middle of its body, or ours closed after a 408) nothing can be answered, so it ends here rather
+   * than as vertx-web's SEVERE "Unhandled exception in router". A body the HTTP decoder cannot
+   * frame (a bad chunk size) gets the JSON 400 before Vert.x closes the connection (it closed
+   * without a word). Other failures go on to the error handlers.
    */
-  private static void clientGone(RoutingContext ctx) {
+  private void clientGone(RoutingContext ctx) {
     if (ctx.failure() instanceof HttpClosedException || ctx.response().closed()) {
       BodySilence.done(ctx);
-      return;
+    } else if (ctx.failure() != null && !ctx.request().isEnded() && !ctx.response().headWritten()) {
+      // the body failed on its way in: Vert.x's decoder could not frame it and closes the connection
+      // as soon as this returns, before its end-of-read flush, so the answer is flushed here
+      ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+      reject(ctx, ApiError.malformedHttp(ctx.failure()));
+      if (ctx.request().connection() instanceof ConnectionBase base) {
+        base.channel().flush();
+      }
+    } else {
+      ctx.next();
     }
-    ctx.next();
   }
 
   /**

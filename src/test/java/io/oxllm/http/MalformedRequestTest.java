@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.oxllm.testing.GatewayHarness;
 import io.oxllm.testing.GatewayHarness.Response;
+import io.oxllm.testing.LogCapture;
 import io.oxllm.testing.LoopClient;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
@@ -65,6 +66,25 @@ class MalformedRequestTest {
       assertTrue(text.startsWith("HTTP/1.1 400 "), text);
       assertTrue(text.toLowerCase().contains("\r\nx-request-id: "), text);
       assertTrue(text.contains("\"code\":\"malformed_request\""), text);
+    }
+  }
+
+  @Test
+  void aBodyTheDecoderCannotFrameIs400InJsonAndTheConnectionCloses() throws Exception {
+    try (LogCapture log = LogCapture.start(); Socket socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(5000);
+      OutputStream out = socket.getOutputStream();
+      // a chunked body whose second chunk size is not hex
+      out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+          + "Transfer-Encoding: chunked\r\n\r\n5\r\n{\"mod\r\nzz\r\nel\":\r\n0\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      ByteArrayOutputStream got = new ByteArrayOutputStream();
+      socket.getInputStream().transferTo(got);
+      String text = got.toString(StandardCharsets.ISO_8859_1);
+      assertTrue(text.startsWith("HTTP/1.1 400 "), text);
+      assertTrue(text.toLowerCase().contains("\r\nx-request-id: "), text);
+      assertTrue(text.contains("\"code\":\"malformed_request\""), text);
+      assertEquals(java.util.List.of(), log.records().stream().filter(l -> l.startsWith("SEVERE")).toList());
     }
   }
 }
