@@ -248,7 +248,8 @@ final class ApiRouter {
     Errors.send(ctx.response(), error);
     if (ctx.request().path().startsWith("/v1/")) {
       RequestTrace.rejected(state.telemetry(), ctx.get(REQUEST_ID), ctx.request().path(), null, error,
-          ctx.request().getHeader(HeaderRules.TRACEPARENT), ctx.response().bytesWritten());
+          ctx.request().getHeader(HeaderRules.TRACEPARENT), ctx.response().bytesWritten(),
+          BodySilence.startEpochNanos(ctx));
     }
   }
 

@@ -24,7 +24,7 @@ final class RequestTrace {
   private final String path;
   private String requestedModel;
   private final boolean stream;
-  private final long startEpochNanos = Telemetry.epochNanos();
+  private final long startEpochNanos;
   private final long startNanos = System.nanoTime();
   private final long traceIdHigh;
   private final long traceIdLow;
@@ -42,6 +42,12 @@ final class RequestTrace {
 
   RequestTrace(Telemetry telemetry, RequestId requestId, String path, String requestedModel, boolean stream,
       String traceparent) {
+    this(telemetry, requestId, path, requestedModel, stream, traceparent, Telemetry.epochNanos());
+  }
+
+  private RequestTrace(Telemetry telemetry, RequestId requestId, String path, String requestedModel, boolean stream,
+      String traceparent, long startEpochNanos) {
+    this.startEpochNanos = startEpochNanos;
     this.telemetry = telemetry;
     this.requestId = requestId;
     this.path = SharedStrings.path(path);
@@ -62,10 +68,13 @@ final class RequestTrace {
     return parentSpanId != 0;
   }
 
-  /** A request refused before any routing (400, 401, 404, 413, 415, …): one record, no attempts. */
+  /**
+   * A request refused before any routing (400, 401, 404, 408, 413, 415, …): one record, no
+   * attempts, timed from {@code startEpochNanos} (a 408 came a body timeout after its request).
+   */
   static void rejected(Telemetry telemetry, RequestId requestId, String path, String model, ApiError error,
-      String traceparent, long bytesOut) {
-    RequestTrace t = new RequestTrace(telemetry, requestId, path, model, false, traceparent);
+      String traceparent, long bytesOut, long startEpochNanos) {
+    RequestTrace t = new RequestTrace(telemetry, requestId, path, model, false, traceparent, startEpochNanos);
     t.fail(Outcome.REJECTED, error.code());
     t.emit(null, error.status(), null, bytesOut);
   }

@@ -65,6 +65,25 @@ class BodyTimeoutTest {
   }
 
   @Test
+  void theSilenceIsTimedFromTheLastByteNotFromTheLastCheck() throws Exception {
+    // a byte of progress 200 ms in, then nothing: the 408 comes a second after that byte (plus at
+    // most an eighth of it), where a once-a-period check took two seconds
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      OutputStream out = socket.getOutputStream();
+      out.write((head(BODY.length()) + BODY.substring(0, 10)).getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      long sent = System.nanoTime();
+      Thread.sleep(200);
+      out.write(BODY.substring(10, 11).getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      String answer = untilClosed(socket);
+      long ms = (System.nanoTime() - sent) / 1_000_000;
+      assertTrue(answer.startsWith("HTTP/1.1 408 "), answer);
+      assertTrue(ms >= 1_150 && ms < 1_800, "a second after the last byte at 200 ms: " + ms + " ms");
+    }
+  }
+
+  @Test
   void aSlowBodyThatKeepsArrivingIsAnswered() throws Exception {
     try (Socket socket = new Socket("127.0.0.1", port)) {
       OutputStream out = socket.getOutputStream();
