@@ -136,15 +136,16 @@ public final class RoutingVerticle extends VerticleBase {
     }
     GatewayConfig running = state.config();
     GatewayConfig next = result.config();
+    // against what the gateway started with, changed now or not: a restart still pending stays listed
+    List<String> restart = ReloadStatus.restartRequired(started, next);
     if (next.equals(running)) {
-      ReloadStatus unchanged = new ReloadStatus(now, trigger, true, false, List.of(), List.of());
+      ReloadStatus unchanged = new ReloadStatus(now, trigger, true, false, List.of(), restart);
       // a scan that finds what an explicit reload already applied is not news
       if (!trigger.equals("file change") || !lastReload.ok()) {
         lastReload = unchanged;
       }
       return Future.succeededFuture(unchanged);
     }
-    List<String> restart = ReloadStatus.restartRequired(started, next);
     selector.swap(RouteTable.build(next));
     state.publish(next, selector.anyUsable());
     ReloadStatus applied = new ReloadStatus(now, trigger, true, true, List.of(), restart);

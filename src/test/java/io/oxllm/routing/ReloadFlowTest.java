@@ -222,6 +222,12 @@ class ReloadFlowTest {
     // what the gateway started with, not against the reload before
     gw.write(config(NO_SCAN, "", chain("v", "B")).replace("port = 0\n", "port = " + newPort + "\n"));
     assertEquals(List.of("server.port"), reloadOf(gw.post("/reload")).getJsonArray("restart_required").getList());
+    // so does a reload of the same file, which changes nothing (it answered an empty list)
+    JsonObject again = reloadOf(gw.post("/reload"));
+    assertFalse(again.getBoolean("changed"), again::encode);
+    assertEquals(List.of("server.port"), again.getJsonArray("restart_required").getList());
+    assertEquals(List.of("server.port"),
+        gw.status().getJsonObject("reload").getJsonArray("restart_required").getList());
     // and the port put back as it started needs none
     gw.write(config(NO_SCAN, "", chain("v", "A")));
     assertEquals(List.of(), reloadOf(gw.post("/reload")).getJsonArray("restart_required").getList());
