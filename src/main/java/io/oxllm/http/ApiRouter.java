@@ -111,9 +111,12 @@ final class ApiRouter {
       }
       reject(ctx, ApiError.methodNotAllowed(ctx.request().method().name(), ctx.request().path()));
     });
-    // vertx-web's CorsHandler refuses an unlisted origin with ctx.fail(403)
-    router.errorHandler(403, ctx -> reject(ctx,
-        ApiError.originNotAllowed(String.valueOf(ctx.request().getHeader(HttpHeaders.ORIGIN)))));
+    // vertx-web's CorsHandler refuses an unlisted origin with ctx.fail(403), and its own reason
+    // phrase ("CORS Rejected - Invalid origin"), which a client would see on the status line
+    router.errorHandler(403, ctx -> {
+      ctx.response().setStatusMessage("Forbidden");
+      reject(ctx, ApiError.originNotAllowed(String.valueOf(ctx.request().getHeader(HttpHeaders.ORIGIN))));
+    });
     router.errorHandler(413, ctx -> reject(ctx, ApiError.tooLarge(cfg.server().maxBodyBytes())));
     router.errorHandler(500, ctx -> Errors.send(ctx.response(), ApiError.internal("internal error")));
   }
@@ -197,9 +200,9 @@ final class ApiRouter {
   private void clientGone(RoutingContext ctx) {
     if (ctx.failure() instanceof HttpClosedException || ctx.response().closed()) {
       BodySilence.done(ctx);
-    } else if (ctx.failure() != null && !ctx.request().isEnded() && !ctx.response().headWritten()) {
-      // the body failed on its way in: Vert.x's decoder could not frame it and closes the connection
-      // as soon as this returns, before its end-of-read flush, so the answer is flushed here
+    } else if (bodyFailed(ctx)) {
+      // Vert.x's decoder could not frame the body and closes the connection as soon as this
+      // returns, before its end-of-read flush, so the answer is flushed here
       ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
       reject(ctx, ApiError.malformedHttp(ctx.failure()));
       if (ctx.request().connection() instanceof ConnectionBase base) {
@@ -208,6 +211,17 @@ final class ApiRouter {
     } else {
       ctx.next();
     }
+  }
+
+  /**
+   * The BodyHandler failed the request while its body came in: the request failed, with status 200
+   * or 400 (vertx-web's BodyHandler on a request exception), nothing answered yet. Other handlers
+   * fail with their own status (CORS: 403) and go to the error handlers.
+   */
+  private static boolean bodyFailed(RoutingContext ctx) {
+    int status = ctx.statusCode();
+    return ctx.failure() != null && (status == 200 || status == 400) && !ctx.request().isEnded()
+        && !ctx.response().headWritten();
   }
 
   /**

@@ -235,6 +235,17 @@ class CorsAndAuthTest {
     });
   }
 
+  @Test
+  void aRefusedOriginsStatusLineSaysForbidden(VertxTestContext ctx) {
+    // vertx-web's own reason phrase ("CORS Rejected - Invalid origin") is not the status line's
+    verify(ctx, GatewayHarness.start(vertx, ONLY_A + GatewayHarness.provider("p1", up, "m1")).map(Gateway::port)
+        .compose(port -> client.request(HttpMethod.POST, port, "127.0.0.1", CHAT)
+            .compose(req -> req.putHeader("origin", "https://evil.example").putHeader("content-type", "application/json")
+                .send(BODY))
+            .compose(resp -> resp.body().map(b -> resp.statusCode() + " " + resp.statusMessage()))),
+        line -> assertEquals("403 Forbidden", line));
+  }
+
   // ---- CORS off ------------------------------------------------------------------------------
 
   private static final String CORS_OFF = SERVER + "cors_origins = []\n";
