@@ -198,7 +198,9 @@ final class ApiRouter {
    * without a word). Other failures go on to the error handlers.
    */
   private void clientGone(RoutingContext ctx) {
-    if (ctx.failure() instanceof HttpClosedException || ctx.response().closed()) {
+    // closed: a FIN (HttpClosedException), or a reset (Netty's NativeIoException, an IOException)
+    if (ctx.failure() instanceof HttpClosedException || ctx.failure() instanceof java.io.IOException
+        || ctx.response().closed()) {
       BodySilence.done(ctx);
     } else if (bodyFailed(ctx)) {
       // Vert.x's decoder could not frame the body and closes the connection as soon as this

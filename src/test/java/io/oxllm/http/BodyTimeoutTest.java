@@ -132,6 +132,15 @@ class BodyTimeoutTest {
         out.flush();
         Thread.sleep(200); // the gateway is reading the body
       }
+      // and one that resets the connection instead of closing it
+      try (Socket socket = new Socket("127.0.0.1", port)) {
+        socket.setSoLinger(true, 0);
+        OutputStream out = socket.getOutputStream();
+        out.write((head(BODY.length()) + BODY.substring(0, 10)).getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        Thread.sleep(200);
+      }
+      Thread.sleep(200); // the reset reaches the gateway
       // then the gateway is still whole: a request on a new connection is answered
       try (Socket socket = new Socket("127.0.0.1", port)) {
         String last = head(BODY.length()).replace("Host: x\r\n", "Host: x\r\nConnection: close\r\n");
