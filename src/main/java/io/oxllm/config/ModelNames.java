@@ -7,6 +7,12 @@ package io.oxllm.config;
  */
 public final class ModelNames {
   static final String CONTROL_PROBLEM = "a model name must not contain control characters";
+  /**
+   * The longest model name a request may give. Real names are far shorter (a Hugging Face path is
+   * ~60); the name goes back in a response header, the request log and the metric labels, and a
+   * 1 MB one made a header no client could read, after a real upstream call.
+   */
+  public static final int MAX_REQUEST_LENGTH = 256;
 
   private ModelNames() {}
 

@@ -26,6 +26,11 @@ public record ApiError(int status, String type, String code, String param, Strin
         "The field 'model' must not contain control characters.");
   }
 
+  public static ApiError modelTooLong(int max) {
+    return new ApiError(400, "invalid_request_error", "invalid_model", "model",
+        "The field 'model' is longer than " + max + " characters.");
+  }
+
   public static ApiError modelNotFound(String model) {
     return new ApiError(404, "invalid_request_error", "model_not_found", "model",
         "The model '" + model + "' does not exist on this gateway.");

@@ -334,6 +334,17 @@ class RequestBodyTest {
     assertEquals("gpt-4o é 模型", ok("{\"model\":\"gpt-4o é 模型\"}").model(), "other characters are names");
   }
 
+  @Test
+  void aModelLongerThan256CharactersIsRefused() {
+    // it goes back in a header, the log and the metrics: a 1 MB name made a header no client could read
+    String longest = "p/" + "m".repeat(254);
+    assertEquals(longest, ok("{\"model\":\"" + longest + "\"}").model());
+    ApiError e = rejected(buf("{\"model\":\"" + longest + "m\",\"messages\":[]}"));
+    assertEquals("invalid_model", e.code());
+    assertEquals("model", e.param());
+    assertEquals(400, e.status());
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {
       "not json",
