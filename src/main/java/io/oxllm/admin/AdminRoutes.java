@@ -55,12 +55,30 @@ public final class AdminRoutes {
       return;
     }
     String token = state.config().server().adminToken();
+    if (token.isEmpty() && !loopbackName(ctx.request().authority() == null ? null : ctx.request().authority().host())) {
+      // DNS rebinding: a page whose name now resolves to 127.0.0.1 reads same-origin, so sends no
+      // Origin; its requests still name its own host, which no one calling the admin API locally does
+      AdminErrors.send(ctx, 403, "permission_error", "forbidden",
+          "Without an admin_token the admin API answers only requests for a loopback host (Host: localhost, "
+              + "127.0.0.1 or [::1]); set server.admin_token to call it by another name.");
+      return;
+    }
     if (!token.isEmpty() && !BearerToken.matchesAny(ctx.request().getHeader(HttpHeaders.AUTHORIZATION), java.util.List.of(token))) {
       AdminErrors.send(ctx, 401, "authentication_error", "invalid_api_key",
           "Missing or invalid admin token: send 'Authorization: Bearer <admin_token>'.");
       return;
     }
     ctx.next();
+  }
+
+  /** A Host naming this machine's loopback (or none, as HTTP/1.0 may): never a page's own name. */
+  static boolean loopbackName(String host) {
+    if (host == null || host.isEmpty()) {
+      return true;
+    }
+    String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    return h.equalsIgnoreCase("localhost") || h.matches("127\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}")
+        || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1");
   }
 
   static boolean isLoopback(String ip) {

@@ -153,6 +153,21 @@ class AdminApiTest {
   }
 
   @Test
+  void withoutATokenOnlyALoopbackHostIsAnswered() {
+    // DNS rebinding: a page whose own name now points at 127.0.0.1 reads /status same-origin,
+    // without an Origin header; its requests still carry its own Host
+    LiveGateway gw = start("", "");
+    assertError(gw.get("/status", "host", "rebind.evil.example:8080"), 403, "permission_error", null);
+    assertError(gw.get("/metrics", "host", "attacker.example"), 403, "permission_error", null);
+    for (String host : java.util.List.of("localhost:8080", "127.0.0.1", "127.0.1.1:9", "[::1]:8080", "LOCALHOST")) {
+      assertEquals(200, gw.get("/status", "host", host).status(), host);
+    }
+    // with a token the name does not matter: a page cannot send the token
+    LiveGateway withToken = start("admin_token = \"adm-tok\"", "");
+    assertEquals(200, withToken.get("/status", "host", "gateway.internal", "authorization", "Bearer adm-tok").status());
+  }
+
+  @Test
   void anAdminTokenIsRequiredWhenSet() {
     LiveGateway gw = start("admin_token = \"adm-tok\"", "");
     assertError(gw.get("/status"), 401, "authentication_error", "invalid_api_key");
