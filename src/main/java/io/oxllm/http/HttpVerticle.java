@@ -85,6 +85,11 @@ public final class HttpVerticle extends VerticleBase {
 
   /** Routes with the router of the current snapshot; a reload (a new snapshot) rebuilds it once. */
   private void handle(HttpServerRequest req) {
+    String te = req.getHeader(HttpHeaders.TRANSFER_ENCODING);
+    if (te != null && ambiguousFraming(req, te)) {
+      refuse(req, ApiError.ambiguousFraming());
+      return;
+    }
     GatewayConfig current = state.config();
     if (current != routerConfig) {
       router = ApiRouter.create(vertx, state, clients, inFlight, r -> AdminRoutes.mount(r, vertx, state));
@@ -99,10 +104,27 @@ public final class HttpVerticle extends VerticleBase {
    * id on every response. The connection closes after it, as the rest of its bytes cannot be framed.
    */
   private static void invalid(HttpServerRequest req) {
+    refuse(req, ApiError.malformedHttp(req.decoderResult().cause()));
+  }
+
+  /**
+   * A body framed two ways, or by a transfer coding other than chunked alone (RFC 9112 section
+   * 6): Netty framed {@code Transfer-Encoding: chunked, identity} as chunked and {@code xchunked}
+   * by its Content-Length, where a proxy in front may frame it otherwise and smuggle a request
+   * past it. Refused, and the connection closed. (Content-Length beside chunked never gets here:
+   * Netty's decoder drops the Content-Length and frames by the chunks, as RFC 9112 allows.)
+   */
+  private static boolean ambiguousFraming(HttpServerRequest req, String te) {
+    return req.headers().contains(HttpHeaders.CONTENT_LENGTH)
+        || req.headers().getAll(HttpHeaders.TRANSFER_ENCODING).size() > 1 || !te.trim().equalsIgnoreCase("chunked");
+  }
+
+  /** Answers {@code error} before any routing, then closes: the rest of the connection's bytes cannot be trusted. */
+  private static void refuse(HttpServerRequest req, ApiError error) {
     HttpServerResponse resp = req.response();
     resp.putHeader(HeaderRules.X_REQUEST_ID, RequestIds.generate().text())
         .putHeader(HttpHeaders.CONNECTION, "close");
-    Errors.send(resp, ApiError.malformedHttp(req.decoderResult().cause()));
+    Errors.send(resp, error);
     req.connection().close();
   }
 

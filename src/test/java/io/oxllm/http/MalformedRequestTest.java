@@ -87,4 +87,48 @@ class MalformedRequestTest {
       assertEquals(java.util.List.of(), log.records().stream().filter(l -> l.startsWith("SEVERE")).toList());
     }
   }
+
+  /** Sends {@code head} (and whatever follows it) on a new connection; everything until the gateway closes. */
+  private String exchangeUntilClosed(String bytes) throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(5000);
+      socket.getOutputStream().write(bytes.getBytes(StandardCharsets.ISO_8859_1));
+      socket.getOutputStream().flush();
+      ByteArrayOutputStream got = new ByteArrayOutputStream();
+      socket.getInputStream().transferTo(got);
+      return got.toString(StandardCharsets.ISO_8859_1);
+    }
+  }
+
+  @Test
+  void aBodyFramedTwoWaysIsRefusedAndTheConnectionCloses() throws Exception {
+    // RFC 9112 section 6: a proxy in front may frame these otherwise, and so smuggle the GET past it
+    String body = "{\"model\":\"echo\",\"messages\":[]}";
+    String chunked = Integer.toHexString(body.length()) + "\r\n" + body + "\r\n0\r\n\r\n";
+    String head = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
+    String smuggled = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    // (Content-Length with Transfer-Encoding: chunked is not among them: Netty's decoder drops the
+    // Content-Length before the gateway sees the request, and frames the body as chunked)
+    for (String framing : java.util.List.of(
+        "Transfer-Encoding: chunked, identity\r\n",
+        "Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n",
+        "Transfer-Encoding: gzip, chunked\r\n")) {
+      String text;
+      try {
+        text = exchangeUntilClosed(head + framing + "\r\n" + chunked + smuggled);
+      } catch (java.net.SocketTimeoutException e) {
+        throw new AssertionError("not closed after " + framing, e);
+      }
+      assertTrue(text.startsWith("HTTP/1.1 400 "), framing + text);
+      assertTrue(text.contains("\"code\":\"malformed_request\""), text);
+      assertTrue(text.toLowerCase().contains("\r\nx-request-id: "), text);
+      assertEquals(1, text.split("HTTP/1.1 ", -1).length - 1, "the pipelined GET is not answered: " + text);
+    }
+    String unknown = exchangeUntilClosed(head + "Transfer-Encoding: xchunked\r\nContent-Length: "
+        + body.length() + "\r\n\r\n" + body);
+    assertTrue(unknown.startsWith("HTTP/1.1 400 "), unknown);
+    // chunked alone is fine
+    String fine = exchangeUntilClosed(head + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + chunked);
+    assertTrue(fine.startsWith("HTTP/1.1 200 "), fine);
+  }
 }
