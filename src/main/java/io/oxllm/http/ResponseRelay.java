@@ -1,6 +1,7 @@
 package io.oxllm.http;
 
 import io.oxllm.routing.AttemptOutcome.Kind;
+import io.oxllm.sse.EventListener;
 import io.oxllm.sse.SseScanner;
 import io.oxllm.upstream.AttemptError;
 import io.oxllm.upstream.UpstreamAttempt;
@@ -42,6 +43,13 @@ final class ResponseRelay {
   private UsageStripper stripper; // null: chunks pass as they are
   private List<Buffer> held;
   private int heldBytes;
+  // where, in the chunk being fed, the [DONE] event ended (-1: not in it); told by doneWatch
+  private int doneEnd = -1;
+  private final EventListener doneWatch = (end, usageOnly) -> {
+    if (doneEnd < 0 && scanner.sawDone()) {
+      doneEnd = end;
+    }
+  };
   private boolean committed;
   private boolean over;
 
@@ -126,8 +134,7 @@ final class ResponseRelay {
         attempt.activity(); // the upstream is alive even when nothing goes out for this chunk
         stripper.feed(chunk);
       } else {
-        scanner.feed(chunk);
-        forward(chunk);
+        forward(untilDone(chunk));
       }
       if (committed && scanner.sawDone()) {
         doneSeen();
@@ -185,6 +192,16 @@ final class ResponseRelay {
     upstream.resume();
   }
 
+  /**
+   * Feeds {@code chunk} to the scanner; returns it, or, when the {@code [DONE]} event ends in it,
+   * the part up to that end: what follows [DONE] is not the answer's, even in the same read.
+   */
+  private Buffer untilDone(Buffer chunk) {
+    doneEnd = -1;
+    scanner.feed(chunk, scanner.sawDone() ? null : doneWatch);
+    return doneEnd >= 0 && doneEnd < chunk.length() ? chunk.slice(0, doneEnd) : chunk;
+  }
+
   /** What a {@link UsageStripper} sends on: held until the commit, then forwarded. */
   private void emit(Buffer b) {
     if (committed) {
@@ -208,8 +225,7 @@ final class ResponseRelay {
     if (stripper != null) {
       stripper.feed(chunk); // what it keeps comes back through emit() into held
     } else {
-      scanner.feed(chunk);
-      held.add(chunk);
+      held.add(untilDone(chunk));
     }
     heldBytes += chunk.length();
     if (scanner.events() > 0) {

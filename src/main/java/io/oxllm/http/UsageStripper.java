@@ -16,7 +16,7 @@ import java.util.function.Consumer;
  * slices until its end arrives, then go out, or are discarded if the event was the usage-only one.
  * What is held is bounded by the scanner's event limit: an event that outgrows it is not inspected
  * anyway, so its bytes go out as they come. The scanner records the usage before the event is
- * dropped.
+ * dropped. Nothing after the {@code [DONE]} event goes out.
  */
 final class UsageStripper implements EventListener {
   private final SseScanner scanner;
@@ -25,6 +25,7 @@ final class UsageStripper implements EventListener {
   private final List<Buffer> held = new ArrayList<>(2); // the unfinished event's bytes so far
   private int heldBytes;
   private boolean passing; // the unfinished event outgrew the limit: it is going out as it comes
+  private boolean done; // [DONE] went out: nothing after it in its chunk goes (the answer is over)
 
   // The chunk being fed: [from, evStart) are complete events to send; evStart is where the
   // unfinished event starts.
@@ -46,6 +47,9 @@ final class UsageStripper implements EventListener {
     try {
       scanner.feed(c, this);
       send(from, evStart);
+      if (done) {
+        return; // evStart is the [DONE] event's end: the rest of the chunk is not the answer's
+      }
       int n = c.length();
       if (evStart < n) {
         if (passing || heldBytes + n - evStart > limit) {
@@ -64,6 +68,12 @@ final class UsageStripper implements EventListener {
 
   @Override
   public void eventEnd(int end, boolean usageOnly) {
+    if (done) {
+      if (evStart == 0 && end == 1 && chunk.getByte(0) == '\n') {
+        evStart = 1; // the LF of the CRLF that ended [DONE], the chunk before ending on its CR
+      }
+      return;
+    }
     if (usageOnly && !passing) {
       send(from, evStart); // the events before it
       from = end;
@@ -74,6 +84,7 @@ final class UsageStripper implements EventListener {
     }
     passing = false;
     evStart = end;
+    done = scanner.sawDone();
   }
 
   /** The stream ended: bytes of an unfinished last event go out as they are. */

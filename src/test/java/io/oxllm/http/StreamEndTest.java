@@ -13,6 +13,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxTestContext;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -78,6 +79,32 @@ class StreamEndTest extends StreamTestBase {
     chainAB("").compose(this::stream).onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
       assertStreamFrom(rec, "b", 2);
       assertEquals("[DONE]", rec.lastEvent());
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void nothingAfterDoneGoesOutEvenInTheSameRead(VertxTestContext ctx) {
+    // [DONE] and what follows it in one write: the tail is not the answer's
+    String wire = RawSse.wire(RawSse.chatEvents(2, true, false, true));
+    String tail = "data: {\"error\":{\"message\":\"late\"}}\n\n: trailing";
+    a.respond(RawSse.pieces(20, Ending.END, wire + tail));
+    chainAB("").compose(this::stream).onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
+      assertStreamFrom(rec, "a", 1);
+      assertEquals(wire, rec.rawString());
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void nothingAfterDoneGoesOutWhenUsageIsStrippedEither(VertxTestContext ctx) {
+    List<String> events = RawSse.chatEvents(2, true, true, true);
+    String wire = RawSse.wire(events);
+    String withoutUsage = RawSse.wire(events.stream().filter(e -> !e.contains("\"choices\":[]")).toList());
+    a.respond(RawSse.pieces(20, Ending.END, wire + "data: {\"after\":1}\n\n"));
+    // the client did not ask for usage: the gateway asked for it and strips its chunk
+    chainAB("").compose(this::stream).onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
+      assertEquals(withoutUsage, rec.rawString());
       ctx.completeNow();
     })));
   }
