@@ -219,6 +219,11 @@ final class ProxyExchange implements RelayListener {
     answeredStatus = 0;
     facts = null;
     report(attempt.target().providerName(), clientGone || stopping || !providersFault ? Kind.NEUTRAL : Kind.FAILURE, -1);
+    if (!providersFault) {
+      // never sent (our own pool had no connection): no real attempt, so neither x-oxllm-attempts
+      // nor max_attempts counts it; the log's attempts and a 502's message still list it
+      attempts--;
+    }
     if (stopping) {
       respond(ApiError.shuttingDown());
     } else if (!clientGone) {
