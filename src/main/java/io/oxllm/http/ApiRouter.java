@@ -1,6 +1,7 @@
 package io.oxllm.http;
 
 import io.oxllm.config.GatewayConfig;
+import io.oxllm.config.ModelNames;
 import io.oxllm.routing.GatewayState;
 import io.oxllm.routing.RouteTable;
 import io.oxllm.telemetry.SharedStrings;
@@ -12,6 +13,7 @@ import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.net.RFC3986;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -179,15 +181,28 @@ final class ApiRouter {
     return models;
   }
 
-  /** One model by id, as the SDKs' {@code models.retrieve} asks (ids may hold slashes: the rest of the path). */
+  /**
+   * One model by id, as the SDKs' {@code models.retrieve} asks. The id is the rest of the path as
+   * sent, percent-decoded (it may hold slashes, even two in a row: vertx-web's normalised path
+   * would fold them and name another model than a request with that name would reach).
+   */
   private void model(RoutingContext ctx) {
-    String id = ctx.pathParam("*");
-    Buffer json = id == null || id.isEmpty() ? null : routeTable().modelJson(id);
+    String id = modelId(ctx.request().path());
+    Buffer json = id == null || id.isEmpty() || ModelNames.hasControlCharacter(id) ? null : routeTable().modelJson(id);
     if (json == null) {
       reject(ctx, ApiError.modelNotFound(String.valueOf(id)));
       return;
     }
     json(ctx, 200, json);
+  }
+
+  private static String modelId(String path) {
+    int at = path.indexOf("/models/");
+    try {
+      return at < 0 ? null : RFC3986.decodeURIComponent(path.substring(at + 8), false);
+    } catch (IllegalArgumentException e) {
+      return null; // a broken escape names no model
+    }
   }
 
   /**

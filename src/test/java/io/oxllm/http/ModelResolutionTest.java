@@ -196,7 +196,8 @@ class ModelResolutionTest {
   @Test
   void oneModelByIdIsItsEntryOfTheListOr404(VertxTestContext ctx) {
     MultiMap none = MultiMap.caseInsensitiveMultiMap();
-    java.util.List<String> ids = java.util.List.of("smart", "shared", "p2/special", "p2/anything", "nope", "pdis/x");
+    java.util.List<String> ids = java.util.List.of("smart", "shared", "p2/special", "p2/anything", "nope", "pdis/x",
+        "p2//x", "p2%2F%2Fx", "/smart", "p2/a%00b");
     Future<java.util.List<Response>> all = Future.succeededFuture(java.util.List.of());
     for (String id : ids) {
       all = all.compose(done -> GatewayHarness.send(client, port, HttpMethod.GET, "/v1/models/" + id, none, null)
@@ -215,6 +216,11 @@ class ModelResolutionTest {
       assertEquals("p2/anything", rs.get(3).json().getString("id"));
       assertError(rs.get(4), 404, "invalid_request_error", "model_not_found");
       assertError(rs.get(5), 404, "invalid_request_error", "model_not_found");  // a disabled provider
+      // the id as sent, decoded: "p2//x" is p2's "/x", as a request for it would route; "/smart" is nothing
+      assertEquals("p2//x", rs.get(6).json().getString("id"));
+      assertEquals("p2//x", rs.get(7).json().getString("id"));
+      assertError(rs.get(8), 404, "invalid_request_error", "model_not_found");
+      assertError(rs.get(9), 404, "invalid_request_error", "model_not_found"); // no name holds a control character
       assertEquals(0, up1.requestCount() + up2.requestCount() + dis.requestCount());
     });
   }
