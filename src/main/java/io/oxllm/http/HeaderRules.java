@@ -105,13 +105,15 @@ final class HeaderRules {
 
   /**
    * A name as a header value (x-oxllm-model): as it is when it is printable ASCII without
-   * {@code %}, else percent-encoded UTF-8 (as in a URL), since a header carries bytes, not text:
-   * written as it was, {@code 模型} arrived as {@code ??}.
+   * {@code %} or a space at either end, else percent-encoded UTF-8 (as in a URL), since a header
+   * carries bytes, not text: written as it was, {@code 模型} arrived as {@code ??}.
    */
   static String headerText(String name) {
-    for (int i = 0; i < name.length(); i++) {
+    int last = name.length() - 1;
+    for (int i = 0; i <= last; i++) {
       char c = name.charAt(i);
-      if (c < 0x20 || c > 0x7e || c == '%') {
+      // a space at either end would be trimmed from the header by every client
+      if (c < 0x20 || c > 0x7e || c == '%' || (c == ' ' && (i == 0 || i == last))) {
         return percentEncoded(name);
       }
     }
@@ -120,9 +122,10 @@ final class HeaderRules {
 
   private static String percentEncoded(String name) {
     StringBuilder out = new StringBuilder(name.length() * 3);
-    for (byte b : name.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
-      int u = b & 0xff;
-      if (u < 0x20 || u > 0x7e || u == '%') {
+    byte[] bytes = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    for (int i = 0; i < bytes.length; i++) {
+      int u = bytes[i] & 0xff;
+      if (u < 0x20 || u > 0x7e || u == '%' || (u == ' ' && (i == 0 || i == bytes.length - 1))) {
         out.append('%').append(Character.toUpperCase(Character.forDigit(u >> 4, 16)))
             .append(Character.toUpperCase(Character.forDigit(u & 0xf, 16)));
       } else {

@@ -75,8 +75,8 @@ final class GenAiMetrics {
 
   /** Records one request's duration, time to first token and token counts. */
   void record(RequestRecord r) {
-    if (SharedStrings.OTHER_OPERATION.equals(r.operation())) {
-      return; // a refused request to a path that is no GenAI operation (POST /v1/foo): not one of these
+    if (SharedStrings.OTHER_OPERATION.equals(r.operation()) || r.status() == 405) {
+      return; // no GenAI operation was asked for: POST /v1/foo, or DELETE /v1/chat/completions
     }
     AttributeSets a = attributeSets(r);
     duration.record(Math.max(0, r.endEpochNanos() - r.startEpochNanos()) / 1e9, a.duration());

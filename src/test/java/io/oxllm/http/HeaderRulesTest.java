@@ -44,5 +44,6 @@ class HeaderRulesTest {
     assertEquals("%E6%A8%A1%E5%9E%8B", HeaderRules.headerText("模型"));
     assertEquals("a/b%C3%A9", HeaderRules.headerText("a/bé"));
     assertEquals("50%25", HeaderRules.headerText("50%"), "% itself, so the encoding reads back");
+    assertEquals("%20a b%20", HeaderRules.headerText(" a b "), "clients trim spaces at the ends");
   }
 }

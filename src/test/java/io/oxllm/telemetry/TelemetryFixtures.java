@@ -97,7 +97,12 @@ final class TelemetryFixtures {
 
   /** Refused before routing: {@code model} is no model here, or {@code path} no API path. */
   static RequestRecord refused(String requestId, long start, String path, String operation, String model, String code) {
-    return new RequestRecord(requestId, 0, 0, path, operation, model, null, null, null, 404,
+    return refused(requestId, start, path, operation, model, code, 404);
+  }
+
+  static RequestRecord refused(String requestId, long start, String path, String operation, String model, String code,
+      int status) {
+    return new RequestRecord(requestId, 0, 0, path, operation, model, null, null, null, status,
         Outcome.REJECTED, false, List.of(), start, start + MS, -1, -1, -1, List.of(), 120,
         TraceIds.newTraceIdHigh(), TraceIds.newTraceIdLow(), TraceIds.newSpanId(), 0, true, code);
   }

@@ -166,7 +166,8 @@ class TelemetryMetricsTest {
     t.offer(TelemetryFixtures.allFailed("f-1", now));
     t.offer(TelemetryFixtures.refused("f-2", now, "/v1/chat/completions", "chat", "no-such-model", "model_not_found"));
     t.offer(TelemetryFixtures.refused("f-3", now, "/v1/foo", SharedStrings.OTHER_OPERATION, null, "not_found"));
-    until(SOON, t::exported, n -> n == 3, "records processed");
+    t.offer(TelemetryFixtures.refused("f-4", now, "/v1/chat/completions", "chat", null, "method_not_allowed", 405));
+    until(SOON, t::exported, n -> n == 4, "records processed");
     String text = t.prometheusText(Set.of());
     // an error rate per model needs the model on failures too (it was left out without a provider)
     String failed = "gen_ai_client_operation_duration_seconds_count{error_type=\"all_providers_failed\","
@@ -175,6 +176,7 @@ class TelemetryMetricsTest {
     assertFalse(text.contains("no-such-model"), "a refused name makes no series: " + text);
     assertTrue(text.contains("error_type=\"model_not_found\",gen_ai_operation_name=\"chat\"} 1"), text);
     assertFalse(text.contains("gen_ai_operation_name=\"other\""), "POST /v1/foo is no GenAI operation: " + text);
+    assertFalse(text.contains("method_not_allowed"), "nor is DELETE /v1/chat/completions: " + text);
     running.stop();
   }
 }
