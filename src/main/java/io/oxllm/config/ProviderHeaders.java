@@ -19,6 +19,7 @@ final class ProviderHeaders {
       Map.entry("accept", PER_REQUEST), Map.entry("accept-encoding", PER_REQUEST),
       Map.entry("x-request-id", PER_REQUEST), Map.entry("traceparent", PER_REQUEST),
       Map.entry("tracestate", PER_REQUEST), Map.entry("expect", PER_REQUEST),
+      Map.entry("content-encoding", PER_REQUEST),
       Map.entry("connection", HOP), Map.entry("keep-alive", HOP), Map.entry("proxy-authenticate", HOP),
       Map.entry("proxy-authorization", HOP), Map.entry("te", HOP), Map.entry("trailer", HOP),
       Map.entry("transfer-encoding", HOP), Map.entry("upgrade", HOP), Map.entry("proxy-connection", HOP));

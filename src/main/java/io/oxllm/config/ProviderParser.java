@@ -133,6 +133,7 @@ final class ProviderParser {
   // Keys are header names chosen by the user: no unknown-key check (no finish()).
   private static Map<String, String> headers(ConfigReader r, boolean hasApiKey) {
     Map<String, String> out = new LinkedHashMap<>();
+    java.util.Set<String> seen = new java.util.HashSet<>();
     for (Map.Entry<String, Object> e : r.json()) {
       String key = e.getKey();
       Object v = e.getValue();
@@ -141,10 +142,14 @@ final class ProviderParser {
         r.problem(key, "is not a valid HTTP header name");
       } else if (reserved != null) {
         r.problem(key, reserved);
+      } else if (!seen.add(key.toLowerCase(java.util.Locale.ROOT))) {
+        r.problem(key, "names a header given already (names are case-insensitive): only one would be sent");
       } else if (!(v instanceof String s)) {
         r.problem(key, "must be a string, got " + ConfigReader.describe(v));
       } else if (!HeaderSyntax.validValue(s)) {
         r.problem(key, "must not contain CR, LF or NUL");
+      } else if (!s.chars().allMatch(c -> c == '\t' || (c >= 0x20 && c < 0x7f))) {
+        r.problem(key, "must be printable ASCII: a header carries bytes, and other characters would go out garbled");
       } else {
         out.put(key, s);
       }

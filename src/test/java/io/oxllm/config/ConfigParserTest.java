@@ -463,11 +463,13 @@ class ConfigParserTest {
         [[providers]]
         name = "b"
         base_url = "http://127.0.0.1:2/v1"
-        headers = { "Authorization" = "Basic dTpw", "User-Agent" = "team-agent/1" }
+        headers = { "Authorization" = "Basic dTpw", "User-Agent" = "team-agent/1", "X-Dup" = "1", "x-dup" = "2", \
+        "Content-Encoding" = "gzip", "X-Name" = "café" }
         """ + ECHO);
     assertEquals(List.of(
         "providers[0].headers.Content-Length", "providers[0].headers.Host", "providers[0].headers.X-Request-Id",
-        "providers[0].headers.traceparent", "providers[0].headers.Connection", "providers[0].headers.Authorization"),
+        "providers[0].headers.traceparent", "providers[0].headers.Connection", "providers[0].headers.Authorization",
+        "providers[1].headers.x-dup", "providers[1].headers.Content-Encoding", "providers[1].headers.X-Name"),
         paths(r));
     assertEquals("is set by the gateway for each request; it cannot be configured",
         message(r, "providers[0].headers.Content-Length"));
