@@ -72,7 +72,10 @@ public final class ConfigParser {
     for (Map.Entry<String, EnvExpander.FromEnv> e : fromEnv.entrySet()) {
       String path = e.getKey();
       EnvExpander.FromEnv v = e.getValue();
-      boolean own = p.path().equals(path) || p.path().startsWith(path + ".") || p.path().startsWith(path + "[");
+      // the value's own problem, one of a part of it, or one about a whole the value is part of
+      // ("models lists "X" more than once", "target A/B appears twice")
+      boolean own = p.path().equals(path) || p.path().startsWith(path + ".") || p.path().startsWith(path + "[")
+          || path.startsWith(p.path() + ".") || path.startsWith(p.path() + "[");
       if (!own) {
         continue;
       }

@@ -583,6 +583,23 @@ class ConfigParserTest {
   }
 
   @Test
+  void problemsAboutAWholeAValueFromTheEnvironmentIsPartOfHideItToo() {
+    Map<String, String> env = Map.of("PK", "ENVPK_SECRET_ab");
+    ConfigResult r = parse("""
+        [[providers]]
+        name = "p"
+        base_url = "http://up.example/v1"
+        models = ["${PK}", "${PK}"]
+        [virtual_models]
+        v = [{ provider = "p", model = "${PK}" }, { provider = "p", model = "${PK}" }]
+        """, env::get);
+    assertEquals(2, r.problems().size(), r.problems()::toString);
+    for (ConfigProblem p : r.problems()) {
+      assertFalse(p.message().contains("SECRET"), p::toString);
+    }
+  }
+
+  @Test
   void aBaseUrlWithCredentialsIsRefusedAndShownWithoutThemOrItsQuery() {
     ConfigResult userinfo = parse(ECHO + "[[providers]]\nname = \"u\"\nbase_url = \"http://alice:hunter2pw@up.example/v1\"\n");
     assertEquals("\"http://…@up.example/v1\" must not carry credentials (user:password@): they would not be sent",
