@@ -1,5 +1,6 @@
 package io.oxllm.http;
 
+import io.oxllm.telemetry.Telemetry;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.internal.ContextInternal;
@@ -25,7 +26,7 @@ final class BodySilence implements Runnable {
   private final RoutingContext ctx;
   private final ContextInternal context;
   private final long silenceNanos;
-  private final long startEpochNanos = io.oxllm.telemetry.Telemetry.epochNanos();
+  private final long startEpochNanos = Telemetry.epochNanos();
   private final Consumer<RoutingContext> onStall;
   private long seenBytes;
   private long lastProgressNanos = System.nanoTime();
@@ -63,7 +64,7 @@ final class BodySilence implements Runnable {
   /** When the request arrived (as far as the watch knows: when it began), for its record. */
   static long startEpochNanos(RoutingContext ctx) {
     BodySilence w = ctx.get(KEY);
-    return w != null ? w.startEpochNanos : io.oxllm.telemetry.Telemetry.epochNanos();
+    return w != null ? w.startEpochNanos : Telemetry.epochNanos();
   }
 
   private void arm() {

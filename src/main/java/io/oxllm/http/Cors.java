@@ -1,5 +1,6 @@
 package io.oxllm.http;
 
+import io.oxllm.config.HeaderSyntax;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -70,7 +71,7 @@ final class Cors {
     Set<String> names = new LinkedHashSet<>(ALLOWED);
     for (String asked : ctx.request().getHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_HEADERS).split(",")) {
       String name = asked.trim().toLowerCase(Locale.ROOT);
-      if (io.oxllm.config.HeaderSyntax.validName(name)) {
+      if (HeaderSyntax.validName(name)) {
         names.add(name);
       }
     }

@@ -158,9 +158,8 @@ final class ResponseRelay {
         return;
       }
       flushStripper();
-      if (scanner.sawDone()) {
-        finish(null, Kind.SUCCESS, null);
-      } else if (scanner.endsInsideDoneEvent()) {
+      // a [DONE] seen ended the answer already (doneSeen): here the stream ended without one
+      if (scanner.endsInsideDoneEvent()) {
         finish(Buffer.buffer(scanner.eventEnd()), Kind.SUCCESS, null); // the last [DONE] event's end, added
       } else if (scanner.endsInsideDataEvent()) {
         interrupt(AttemptError.ENDED_INSIDE_EVENT);
