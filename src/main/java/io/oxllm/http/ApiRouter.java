@@ -18,6 +18,7 @@ import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -81,7 +82,7 @@ final class ApiRouter {
     if (!origins.isEmpty()) {
       Cors.mount(router, "/v1/*", origins);
     }
-    router.route("/v1/*").handler(this::admit).failureHandler(this::clientGone);
+    router.route("/v1/*").handler(this::admit).failureHandler(this::bodyFailure);
     router.route("/v1/models").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::models);
     router.route("/v1/models/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::model);
     BodyHandler body = BodyHandler.create(false).setBodyLimit(cfg.server().maxBodyBytes());
@@ -188,7 +189,8 @@ final class ApiRouter {
    */
   private void model(RoutingContext ctx) {
     String id = modelId(ctx.request().path());
-    Buffer json = id == null || id.isEmpty() || ModelNames.hasControlCharacter(id) ? null : routeTable().modelJson(id);
+    boolean named = id != null && !id.isEmpty() && !ModelNames.hasControlCharacter(id);
+    Buffer json = named ? routeTable().modelJson(id) : null;
     if (json == null) {
       reject(ctx, ApiError.modelNotFound(String.valueOf(id)));
       return;
@@ -212,9 +214,9 @@ final class ApiRouter {
    * frame (a bad chunk size) gets the JSON 400 before Vert.x closes the connection (it closed
    * without a word). Other failures go on to the error handlers.
    */
-  private void clientGone(RoutingContext ctx) {
+  private void bodyFailure(RoutingContext ctx) {
     // closed: a FIN (HttpClosedException), or a reset (Netty's NativeIoException, an IOException)
-    if (ctx.failure() instanceof HttpClosedException || ctx.failure() instanceof java.io.IOException
+    if (ctx.failure() instanceof HttpClosedException || ctx.failure() instanceof IOException
         || ctx.response().closed()) {
       BodySilence.done(ctx);
     } else if (bodyFailed(ctx)) {

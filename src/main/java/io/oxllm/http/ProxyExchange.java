@@ -218,7 +218,8 @@ final class ProxyExchange implements RelayListener {
     trace.endAttempt(answeredStatus, reason);
     answeredStatus = 0;
     facts = null;
-    report(attempt.target().providerName(), clientGone || stopping || !providersFault ? Kind.NEUTRAL : Kind.FAILURE, -1);
+    boolean neutral = clientGone || stopping || !providersFault;
+    report(attempt.target().providerName(), neutral ? Kind.NEUTRAL : Kind.FAILURE, -1);
     if (!providersFault) {
       // never sent (our own pool had no connection): no real attempt, so neither x-oxllm-attempts
       // nor max_attempts counts it; the log's attempts and a 502's message still list it

@@ -8,7 +8,10 @@ interface RelayListener {
   /** Nothing reached the client yet and the attempt failed: the exchange may fail over. */
   void failedBeforeCommit(AttemptError reason);
 
-  /** The response is committed to the client and has now ended (cleanly or not: {@code note} says why not, else null). */
+  /**
+   * The response is committed to the client and has now ended, cleanly or not: {@code note} says
+   * why not, else null.
+   */
   void ended(AttemptOutcome.Kind kind, AttemptError note);
 
   /** The client went away; nothing more may be written. */
