@@ -79,7 +79,7 @@ public final class ConfigParser {
       if (!own) {
         continue;
       }
-      String asWritten = message.replace(v.expanded(), v.raw());
+      String asWritten = replaceWhole(message, v.expanded(), v.raw());
       String shown = asWritten;
       for (String value : v.values()) {
         shown = hideFragments(shown, value);
@@ -88,6 +88,29 @@ public final class ConfigParser {
           : shown + " (the value is from " + v.raw() + "; the environment's text is not shown)";
     }
     return message.equals(p.message()) ? p : new ConfigProblem(p.path(), message);
+  }
+
+  /**
+   * {@code message} with each occurrence of {@code value} that stands whole (no letter or digit
+   * just before or after it) replaced by {@code replacement}: a short value's letters inside other
+   * words are left alone ("du${P}licate" for a provider named "p").
+   */
+  static String replaceWhole(String message, String value, String replacement) {
+    if (value.isEmpty()) {
+      return message;
+    }
+    StringBuilder out = new StringBuilder(message.length());
+    int from = 0;
+    for (int at = message.indexOf(value); at >= 0; at = message.indexOf(value, at + 1)) {
+      int after = at + value.length();
+      boolean whole = (at == 0 || !Character.isLetterOrDigit(message.charAt(at - 1)))
+          && (after == message.length() || !Character.isLetterOrDigit(message.charAt(after)));
+      if (whole && at >= from) {
+        out.append(message, from, at).append(replacement);
+        from = after;
+      }
+    }
+    return out.append(message, from, message.length()).toString();
   }
 
   /**
@@ -103,7 +126,9 @@ public final class ConfigParser {
       while (end < message.length() && value.contains(message.substring(i, end + 1))) {
         end++;
       }
-      if (end - i >= Math.min(FRAGMENT, value.length())) {
+      // a value shorter than a fragment is hidden where it stands whole (replaceWhole): its letters
+      // inside other words ("duplicate" for "p") are not its text
+      if (end - i >= FRAGMENT) {
         out.append('…');
         i = end;
       } else {

@@ -600,6 +600,19 @@ class ConfigParserTest {
   }
 
   @Test
+  void aShortValueFromTheEnvironmentIsReplacedWhereItStandsWholeOnly() {
+    ConfigResult r = parse("""
+        [[providers]]
+        name = "q"
+        type = "echo"
+        models = ["${M2}"]
+        [virtual_models]
+        v = [{ provider = "q", model = "${M2}" }, { provider = "q", model = "${M2}" }]
+        """, Map.of("M2", "e")::get);
+    assertEquals("target q/${M2} appears twice in the chain (also at [0])", message(r, "virtual_models.v[1]"));
+  }
+
+  @Test
   void aBaseUrlWithCredentialsIsRefusedAndShownWithoutThemOrItsQuery() {
     ConfigResult userinfo = parse(ECHO + "[[providers]]\nname = \"u\"\nbase_url = \"http://alice:hunter2pw@up.example/v1\"\n");
     assertEquals("\"http://…@up.example/v1\" must not carry credentials (user:password@): they would not be sent",
