@@ -105,6 +105,8 @@ final class ApiRouter {
 
   private void errorHandlers(Router router, GatewayConfig cfg) {
     router.errorHandler(404, ctx -> reject(ctx, ApiError.notFound(ctx.request().path())));
+    // vertx-web fails a path it cannot decode (a bad escape: /v1/models/%zz) with 400 and plain text
+    router.errorHandler(400, ctx -> reject(ctx, ApiError.malformedHttp(ctx.failure())));
     router.errorHandler(405, ctx -> {
       String path = ctx.request().path();
       String allow = path.startsWith("/admin/providers/") ? "POST"
@@ -189,7 +191,9 @@ final class ApiRouter {
    */
   private void model(RoutingContext ctx) {
     String id = modelId(ctx.request().path());
-    boolean named = id != null && !id.isEmpty() && !ModelNames.hasControlCharacter(id);
+    // a name a request could give: no control character, no broken UTF-8 (decoded as U+FFFD), not too long
+    boolean named = id != null && !id.isEmpty() && !ModelNames.hasControlCharacter(id) && id.indexOf('\uFFFD') < 0
+        && id.codePointCount(0, id.length()) <= ModelNames.MAX_REQUEST_LENGTH;
     Buffer json = named ? routeTable().modelJson(id) : null;
     if (json == null) {
       reject(ctx, ApiError.modelNotFound(String.valueOf(id)));

@@ -197,7 +197,7 @@ class ModelResolutionTest {
   void oneModelByIdIsItsEntryOfTheListOr404(VertxTestContext ctx) {
     MultiMap none = MultiMap.caseInsensitiveMultiMap();
     java.util.List<String> ids = java.util.List.of("smart", "shared", "p2/special", "p2/anything", "nope", "pdis/x",
-        "p2//x", "p2%2F%2Fx", "/smart", "p2/a%00b");
+        "p2//x", "p2%2F%2Fx", "/smart", "p2/a%00b", "p2/%C3", "p2/" + "a".repeat(254), "p2/%zz");
     Future<java.util.List<Response>> all = Future.succeededFuture(java.util.List.of());
     for (String id : ids) {
       all = all.compose(done -> GatewayHarness.send(client, port, HttpMethod.GET, "/v1/models/" + id, none, null)
@@ -221,6 +221,9 @@ class ModelResolutionTest {
       assertEquals("p2//x", rs.get(7).json().getString("id"));
       assertError(rs.get(8), 404, "invalid_request_error", "model_not_found");
       assertError(rs.get(9), 404, "invalid_request_error", "model_not_found"); // no name holds a control character
+      assertError(rs.get(10), 404, "invalid_request_error", "model_not_found"); // broken UTF-8 names nothing
+      assertError(rs.get(11), 404, "invalid_request_error", "model_not_found"); // longer than a request may name
+      assertError(rs.get(12), 400, "invalid_request_error", "malformed_request"); // a bad escape: JSON, not plain text
       assertEquals(0, up1.requestCount() + up2.requestCount() + dis.requestCount());
     });
   }

@@ -343,6 +343,9 @@ class RequestBodyTest {
     assertEquals("invalid_model", e.code());
     assertEquals("model", e.param());
     assertEquals(400, e.status());
+    // characters, not UTF-16 units: 256 emoji are 512 units
+    String emoji = "😀".repeat(256);
+    assertEquals(emoji, ok("{\"model\":\"" + emoji + "\"}").model());
   }
 
   @ParameterizedTest
