@@ -92,13 +92,16 @@ class StreamTimingTest extends StreamTestBase {
   /**
    * A client slower than the upstream must not look like an idle provider: ~40 MB of events (more
    * than the kernel buffers on loopback absorb, so the gateway really pauses its upstream read)
-   * while the client does not read for 1.5 s, with idle_ms = 400. The whole stream still arrives,
-   * with [DONE] and no stream_interrupted event.
+   * while the client does not read for 2.5 s, with idle_ms = 1000. The whole stream still arrives,
+   * with [DONE] and no stream_interrupted event. (At idle_ms = 400 the full suite failed it in 2 of
+   * 4 clean-clone runs, never alone or under CPU load: the upstream, the gateway and the client
+   * share the test JVM, whose collector pauses all three, and a pause of 400 ms in the middle of
+   * 40 MB of events is a silence to the gateway's clock. The pause is still 2.5 times idle_ms.)
    */
   @Test
   @io.vertx.junit5.Timeout(value = 60, timeUnit = java.util.concurrent.TimeUnit.SECONDS)
   void aClientSlowerThanIdleMsIsNotAnIdleUpstream(VertxTestContext ctx) {
-    pausedClient(ctx, 40_000, 1500, "idle_ms = 400");
+    pausedClient(ctx, 40_000, 2500, "idle_ms = 1000");
   }
 
   private void pausedClient(VertxTestContext ctx, int n, long pauseMs, String timeouts) {
@@ -140,7 +143,7 @@ class StreamTimingTest extends StreamTestBase {
         .onComplete(ctx.succeeding(health -> ctx.verify(() -> {
           assertStreamFrom(rec, "a", 1);
           assertTrue(ms(rec.arrivals().get(0) - rec.headersNanos()) >= pauseMs - 50, "the client really paused");
-          assertEquals(n + 1, rec.events().size(), "every event must arrive");
+          assertEquals(n + 1, rec.events().size(), () -> "every event must arrive; the last: " + rec.lastEvent());
           List<String> contents = rec.contents();
           for (int i = 0; i < n; i++) {
             assertEquals(content(i), contents.get(i), "event " + i);
