@@ -219,7 +219,9 @@ final class ProxyExchange implements RelayListener {
     answeredStatus = 0;
     facts = null;
     boolean neutral = clientGone || stopping || !providersFault;
-    report(attempt.target().providerName(), neutral ? Kind.NEUTRAL : Kind.FAILURE, -1);
+    // !providersFault: our own pool had no connection, so nothing was sent
+    RoutingLink.report(vertx, attempt.target().providerName(), attemptHealthId,
+        neutral ? Kind.NEUTRAL : Kind.FAILURE, -1, providersFault);
     if (!providersFault) {
       // never sent (our own pool had no connection): no real attempt, so neither x-oxllm-attempts
       // nor max_attempts counts it; the log's attempts and a 502's message still list it
@@ -346,10 +348,10 @@ final class ProxyExchange implements RelayListener {
 
   /** How the current attempt ended, to the health that offered it. */
   private void report(String provider, Kind kind, long retryAfterMs) {
-    report(provider, attemptHealthId, kind, retryAfterMs);
+    RoutingLink.report(vertx, provider, attemptHealthId, kind, retryAfterMs, true);
   }
 
   private void report(String provider, long healthId, Kind kind, long retryAfterMs) {
-    RoutingLink.report(vertx, provider, healthId, kind, retryAfterMs);
+    RoutingLink.report(vertx, provider, healthId, kind, retryAfterMs, true);
   }
 }

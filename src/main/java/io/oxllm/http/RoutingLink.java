@@ -32,8 +32,12 @@ final class RoutingLink {
     return answer.future();
   }
 
-  /** How an attempt ended, to the provider health ({@code healthId}) that offered it. */
-  static void report(Vertx vertx, String provider, long healthId, Kind kind, long retryAfterMs) {
-    vertx.eventBus().send(RoutingVerticle.OUTCOME, new AttemptOutcome(provider, kind, retryAfterMs, healthId), LOCAL);
+  /**
+   * How an attempt ended, to the provider health ({@code healthId}) that offered it; {@code sent}
+   * false when it never left the gateway (AttemptOutcome#sent).
+   */
+  static void report(Vertx vertx, String provider, long healthId, Kind kind, long retryAfterMs, boolean sent) {
+    vertx.eventBus().send(RoutingVerticle.OUTCOME,
+        new AttemptOutcome(provider, kind, retryAfterMs, healthId, sent), LOCAL);
   }
 }

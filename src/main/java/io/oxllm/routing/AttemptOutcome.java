@@ -8,11 +8,17 @@ package io.oxllm.routing;
  * @param healthId the {@link RouteAnswer#healthId} that offered the attempt: an outcome for a
  *     provider a reload removed (and perhaps re-added since) is not the new one's; 0 = whichever
  *     health the name has now
+ * @param sent false when the attempt never left the gateway (our own pool had no connection for
+ *     it): the provider was not asked, so it is no request of the provider's either
  */
-public record AttemptOutcome(String provider, Kind kind, long retryAfterMs, long healthId) {
+public record AttemptOutcome(String provider, Kind kind, long retryAfterMs, long healthId, boolean sent) {
 
   public AttemptOutcome(String provider, Kind kind, long retryAfterMs) {
-    this(provider, kind, retryAfterMs, 0);
+    this(provider, kind, retryAfterMs, 0, true);
+  }
+
+  public AttemptOutcome(String provider, Kind kind, long retryAfterMs, long healthId) {
+    this(provider, kind, retryAfterMs, healthId, true);
   }
 
   /** What the attempt says about the provider's health. */

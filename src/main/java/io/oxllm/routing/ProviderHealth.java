@@ -127,6 +127,9 @@ public final class ProviderHealth {
     if (inFlight > 0) {
       inFlight--;
     }
+    if (!outcome.sent() && requests > 0) {
+      requests--; // offered, but never sent: our own pool had no connection for it
+    }
     decayFromMs = nowMs;
     switch (outcome.kind()) {
       case SUCCESS -> {

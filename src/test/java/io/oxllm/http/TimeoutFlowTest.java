@@ -139,6 +139,7 @@ class TimeoutFlowTest {
       assertEquals("A", providerA.getString("name"));
       assertEquals(0, providerA.getLong("failures"), providerA::encode);
       assertEquals(0, providerA.getInteger("consecutive_failures"), providerA::encode);
+      assertEquals(1, providerA.getLong("requests"), "only the request that reached A: " + providerA.encode());
     });
   }
 

@@ -264,6 +264,16 @@ class ProviderHealthTest {
   }
 
   @Test
+  void anAttemptNeverSentIsNoRequest() {
+    h.offered(now, LEASE);
+    h.record(new AttemptOutcome("p", Kind.NEUTRAL, -1, 0, false), now); // our own pool was full
+    assertEquals(0, snap().requests());
+    assertEquals(0, snap().inFlight());
+    attempt(Kind.SUCCESS);
+    assertEquals(1, snap().requests());
+  }
+
+  @Test
   void noDecayWhileAnAttemptRuns() {
     // a probe that outlasts several decay periods: the provider was never idle, so the circuit
     // stays half-open with its one probe (decay closed it, letting every request in, audit)
