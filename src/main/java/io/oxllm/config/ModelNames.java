@@ -16,6 +16,14 @@ public final class ModelNames {
 
   private ModelNames() {}
 
+  /**
+   * Longer than {@link #MAX_REQUEST_LENGTH} characters (code points). Counted only for a name over
+   * that many UTF-16 units, which every name that long is: the usual name costs one comparison.
+   */
+  public static boolean tooLongForARequest(String name) {
+    return name.length() > MAX_REQUEST_LENGTH && name.codePointCount(0, name.length()) > MAX_REQUEST_LENGTH;
+  }
+
   public static boolean hasControlCharacter(String name) {
     for (int i = 0; i < name.length(); i++) {
       char c = name.charAt(i);

@@ -193,7 +193,7 @@ final class ApiRouter {
     String id = modelId(ctx.request().path());
     // a name a request could give: no control character, no broken UTF-8 (decoded as U+FFFD), not too long
     boolean named = id != null && !id.isEmpty() && !ModelNames.hasControlCharacter(id) && id.indexOf('\uFFFD') < 0
-        && id.codePointCount(0, id.length()) <= ModelNames.MAX_REQUEST_LENGTH;
+        && !ModelNames.tooLongForARequest(id);
     Buffer json = named ? routeTable().modelJson(id) : null;
     if (json == null) {
       reject(ctx, ApiError.modelNotFound(String.valueOf(id)));

@@ -115,7 +115,7 @@ public final class RequestBody {
       // refuses it: it would cost the client a 500
       throw new Rejected(ApiError.invalidModel());
     }
-    if (model.codePointCount(0, model.length()) > ModelNames.MAX_REQUEST_LENGTH) {
+    if (ModelNames.tooLongForARequest(model)) {
       throw new Rejected(ApiError.modelTooLong(ModelNames.MAX_REQUEST_LENGTH));
     }
     return new RequestBody(raw, model, start, end, stream, options, closeBrace);
