@@ -86,7 +86,8 @@ final class ProxyExchange implements RelayListener {
       if (clientGone || done) {
         // the routing verticle counted this target as in flight (maybe as the probe): release it
         if (ar.succeeded() && ar.result().target() != null) {
-          report(ar.result().target().providerName(), ar.result().healthId(), Kind.NEUTRAL, -1);
+          RoutingLink.report(vertx, ar.result().target().providerName(), ar.result().healthId(), Kind.NEUTRAL, -1,
+              true);
         }
         return;
       }
@@ -349,9 +350,5 @@ final class ProxyExchange implements RelayListener {
   /** How the current attempt ended, to the health that offered it. */
   private void report(String provider, Kind kind, long retryAfterMs) {
     RoutingLink.report(vertx, provider, attemptHealthId, kind, retryAfterMs, true);
-  }
-
-  private void report(String provider, long healthId, Kind kind, long retryAfterMs) {
-    RoutingLink.report(vertx, provider, healthId, kind, retryAfterMs, true);
   }
 }
