@@ -14,7 +14,6 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.net.RFC3986;
-import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -225,12 +224,8 @@ final class ApiRouter {
       BodySilence.done(ctx);
     } else if (bodyFailed(ctx)) {
       // Vert.x's decoder could not frame the body and closes the connection as soon as this
-      // returns, before its end-of-read flush, so the answer is flushed here
-      ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-      reject(ctx, ApiError.malformedHttp(ctx.failure()));
-      if (ctx.request().connection() instanceof ConnectionBase base) {
-        base.channel().flush();
-      }
+      // returns, before its end-of-read flush: closing it here flushes the answer first
+      rejectAndClose(ctx, ApiError.malformedHttp(ctx.failure()));
     } else {
       ctx.next();
     }
@@ -252,8 +247,13 @@ final class ApiRouter {
    * come, cannot be framed as a next request; Vert.x would wait for it before closing).
    */
   private void bodyStalled(RoutingContext ctx, long secs) {
+    rejectAndClose(ctx, ApiError.bodyTimeout(secs));
+  }
+
+  /** Answers, then closes the connection (Vert.x flushes the answer before it closes). */
+  private void rejectAndClose(RoutingContext ctx, ApiError error) {
     ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-    reject(ctx, ApiError.bodyTimeout(secs));
+    reject(ctx, error);
     ctx.request().connection().close();
   }
 

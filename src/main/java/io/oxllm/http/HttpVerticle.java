@@ -12,6 +12,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import java.util.HashSet;
 import java.util.Set;
@@ -88,6 +89,12 @@ public final class HttpVerticle extends VerticleBase {
     String te = req.getHeader(HttpHeaders.TRANSFER_ENCODING);
     if (te != null && ambiguousFraming(req, te)) {
       refuse(req, ApiError.ambiguousFraming());
+      return;
+    }
+    if (req.authority() == null && req.version() == HttpVersion.HTTP_1_1) {
+      // vertx-web's router fails it with 400 before any route runs, so it had no request id, and
+      // its Connection: close (the body-failure path) left the connection open
+      refuse(req, ApiError.malformedHttp(new IllegalArgumentException("a valid Host header is required")));
       return;
     }
     GatewayConfig current = state.config();

@@ -131,4 +131,26 @@ class MalformedRequestTest {
     String fine = exchangeUntilClosed(head + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + chunked);
     assertTrue(fine.startsWith("HTTP/1.1 200 "), fine);
   }
+
+  @Test
+  void aMissingOrInvalidHostIs400InJsonAndTheConnectionCloses() throws Exception {
+    // vertx-web's router answered these itself: no request id, and Connection: close on a
+    // connection it left open
+    for (String host : java.util.List.of("", "Host: a b\r\n", "Host: x:y:z\r\n")) {
+      String text;
+      try {
+        text = exchangeUntilClosed("GET /v1/models HTTP/1.1\r\n" + host + "\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+      } catch (java.net.SocketTimeoutException e) {
+        throw new AssertionError("not closed with [" + host + "]", e);
+      }
+      assertTrue(text.startsWith("HTTP/1.1 400 "), host + text);
+      assertTrue(text.contains("\"code\":\"malformed_request\""), text);
+      assertTrue(text.contains("Host header"), text);
+      assertTrue(text.toLowerCase().contains("\r\nx-request-id: "), text);
+      assertEquals(1, text.split("HTTP/1.1 ", -1).length - 1, "the pipelined GET is not answered: " + text);
+    }
+    // HTTP/1.0 needs no Host
+    String old = exchangeUntilClosed("GET /healthz HTTP/1.0\r\n\r\n");
+    assertTrue(old.startsWith("HTTP/1.0 200 "), old);
+  }
 }
