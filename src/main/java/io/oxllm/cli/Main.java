@@ -190,10 +190,7 @@ public final class Main {
     if (instances == null) {
       return c;
     }
-    ServerConfig s = c.server();
-    ServerConfig server = new ServerConfig(s.host(), s.port(), s.bindFamily(), instances, s.maxBodyBytes(),
-        s.shutdownGraceSecs(), s.adminToken(), s.corsOrigins(), s.configScanMs(), s.bodyTimeoutSecs());
-    return new GatewayConfig(server, c.auth(), c.routing(), c.timeouts(), c.breaker(), c.telemetry(),
+    return new GatewayConfig(c.server().withInstances(instances), c.auth(), c.routing(), c.timeouts(), c.breaker(), c.telemetry(),
         c.providers(), c.virtualModels());
   }
 

@@ -50,8 +50,10 @@ final class SectionParsers {
     }
     long scan = r.integer("config_scan_ms", 2000, 100, 86_400_000);
     long bodyTimeout = r.integer("body_timeout_secs", 60, 0, 86_400);
+    long idleTimeout = r.integer("idle_timeout_secs", 60, 0, 86_400);
     r.finish();
-    return new ServerConfig(host, port, family, instances, maxBody, grace, adminToken, cors, scan, bodyTimeout);
+    return new ServerConfig(host, port, family, instances, maxBody, grace, adminToken, cors, scan, bodyTimeout,
+        idleTimeout);
   }
 
   static AuthConfig auth(ConfigReader r) {

@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * The {@code [server]} table. {@code instances} 0 means one HTTP verticle per CPU core;
- * {@code bodyTimeoutSecs} 0 lets a request body be silent for ever.
+ * {@code bodyTimeoutSecs} 0 lets a request body be silent for ever; {@code idleTimeoutSecs} 0 keeps
+ * a client connection with no request running open for ever.
  */
 public record ServerConfig(
     String host,
@@ -16,10 +17,17 @@ public record ServerConfig(
     String adminToken,
     List<String> corsOrigins,
     long configScanMs,
-    long bodyTimeoutSecs) {
+    long bodyTimeoutSecs,
+    long idleTimeoutSecs) {
 
   public ServerConfig {
     corsOrigins = List.copyOf(corsOrigins);
+  }
+
+  /** This table with {@code instances} in place of its own (the {@code -instances} flag). */
+  public ServerConfig withInstances(int instances) {
+    return new ServerConfig(host, port, bindFamily, instances, maxBodyBytes, shutdownGraceSecs, adminToken,
+        corsOrigins, configScanMs, bodyTimeoutSecs, idleTimeoutSecs);
   }
 
   /** How many HTTP verticle instances to deploy: {@code instances}, or the core count when 0. */

@@ -30,8 +30,9 @@ public final class HttpVerticle extends VerticleBase {
   private final int instances;
   private final IntConsumer boundPort;
   private final Set<ProxyExchange> inFlight = new HashSet<>();
-  private final HeldConnections held = new HeldConnections();
+  private final ClientConnections connections = new ClientConnections();
   private HttpServer server;
+  private long idleSweep;
   private UpstreamClients clients;
   private Router router;
   private GatewayConfig routerConfig;
@@ -74,10 +75,12 @@ public final class HttpVerticle extends VerticleBase {
     server = vertx.createHttpServer(options)
         .connectionHandler(c -> {
           ClientWriteQueue.bound(c);
-          held.add(c);
+          connections.add(c);
         })
         .invalidRequestHandler(HttpVerticle::invalid)
         .requestHandler(this::handle);
+    // the current config's value, so a reload changes it for open connections too
+    idleSweep = vertx.setPeriodic(1000, id -> connections.closeIdle(state.config().server().idleTimeoutSecs()));
     return server.listen().onSuccess(s -> {
       state.instanceBusy(this, true); // until its stop says otherwise
       boundPort.accept(s.actualPort());
@@ -86,6 +89,7 @@ public final class HttpVerticle extends VerticleBase {
 
   /** Routes with the router of the current snapshot; a reload (a new snapshot) rebuilds it once. */
   private void handle(HttpServerRequest req) {
+    connections.requestArrived(req);
     String te = req.getHeader(HttpHeaders.TRANSFER_ENCODING);
     if (te != null && ambiguousFraming(req, te)) {
       refuse(req, ApiError.ambiguousFraming());
@@ -148,19 +152,20 @@ public final class HttpVerticle extends VerticleBase {
     long graceMs = state.config().server().shutdownGraceSecs() * 1000L;
     long started = System.nanoTime();
     long timer = vertx.setTimer(Math.max(1, graceMs), id -> Set.copyOf(inFlight).forEach(ProxyExchange::interruptForShutdown));
-    // open connections stay (HeldConnections) while exchanges run on any instance, and go once
+    // open connections stay (ClientConnections) while exchanges run on any instance, and go once
     // none does: a stream's end, or the grace period's, is seen within 10 ms
     state.instanceBusy(this, !inFlight.isEmpty());
     long watch = vertx.setPeriodic(10, id -> {
       state.instanceBusy(this, !inFlight.isEmpty());
       if (!state.anyInstanceBusy()) {
         vertx.cancelTimer(id);
-        held.release(graceMs - (System.nanoTime() - started) / 1_000_000);
+        connections.release(graceMs - (System.nanoTime() - started) / 1_000_000);
       }
     });
     return server.shutdown(graceMs + 2_000, TimeUnit.MILLISECONDS).eventually(() -> {
       vertx.cancelTimer(timer);
       vertx.cancelTimer(watch);
+      vertx.cancelTimer(idleSweep);
       clients.closeAll();
       return Future.succeededFuture();
     });

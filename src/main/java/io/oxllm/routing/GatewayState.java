@@ -16,7 +16,7 @@ public final class GatewayState {
   private volatile boolean ready = true;
   private volatile boolean draining;
   // while draining, whether each HTTP instance still runs exchanges (true until it says otherwise):
-  // an instance holds its open connections until none does (http.HeldConnections), since a client's
+  // an instance holds its open connections until none does (http.ClientConnections), since a client's
   // next request on an idle connection of one instance is as much due its 503 as on another's
   private final Map<Object, Boolean> instancesBusy = new ConcurrentHashMap<>();
 

@@ -1,0 +1,108 @@
+package io.oxllm.http;
+
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.impl.ConnectionBase;
+import io.vertx.core.net.impl.ShutdownEvent;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One HTTP verticle's client connections, for two things the server's own options cannot do.
+ * Event-loop confined, like the verticle.
+ *
+ * <p><b>Held through a graceful stop</b>, so that SPEC section 8 holds: a new request on an open
+ * keep-alive connection gets 503 {@code shutting_down} (with {@code Connection: close}), not a
+ * closed socket. Vert.x's {@code HttpServer.shutdown} unbinds the port and, in the same step, sends
+ * every connection a shutdown event: an idle one closes at once, a busy one after its response, and
+ * requests arriving meanwhile are dropped unread. A handler at the head of each connection's
+ * pipeline keeps that event from the connection; the verticle {@link #release}s the connections
+ * itself once no exchange runs on any instance ({@code GatewayState.anyInstanceBusy}) or the grace
+ * period is over.
+ *
+ * <p><b>Closed when idle</b> ({@code server.idle_timeout_secs}): a connection with no exchange
+ * running (none yet, or its last one answered) for that long is closed, whether or not a next
+ * request's head is trickling in; otherwise idle and slow-header connections were held for ever,
+ * bounded only by the file limit. Vert.x's idle timeout is a read or write silence, which would
+ * also cut a client waiting silently on a long answer, and is not broken by a head sent a byte
+ * at a time. The cost on the request path is one map lookup a request ({@link #requestArrived});
+ * the verticle runs {@link #closeIdle} once a second, which sees an answer's end at most then.
+ */
+final class ClientConnections {
+  private static final ChannelHandler HOLD = new HoldShutdown();
+  private final Map<HttpConnection, Use> open = new HashMap<>();
+
+  /** What a connection is doing: the request it serves (null between requests), since when idle. */
+  private static final class Use {
+    HttpServerRequest current;
+    long idleSinceNanos = System.nanoTime();
+  }
+
+  /** The server's connection handler: holds {@code connection} until {@link #release}. */
+  void add(HttpConnection connection) {
+    if (connection instanceof ConnectionBase base) {
+      base.channel().pipeline().addFirst(HOLD);
+    }
+    open.put(connection, new Use());
+    connection.closeHandler(v -> open.remove(connection));
+  }
+
+  /** A request's head has arrived: its connection is busy until the request is answered. */
+  void requestArrived(HttpServerRequest req) {
+    Use use = open.get(req.connection());
+    if (use != null) {
+      use.current = req;
+    }
+  }
+
+  /**
+   * Closes the connections that have had no exchange running for {@code idleSecs}; none when it is 0.
+   * A running exchange is bounded by its own timeouts (the body's, the upstream's), not by this.
+   */
+  void closeIdle(long idleSecs) {
+    long now = System.nanoTime();
+    List<HttpConnection> idle = new ArrayList<>();
+    for (Map.Entry<HttpConnection, Use> e : open.entrySet()) {
+      Use use = e.getValue();
+      if (use.current != null) {
+        if (!use.current.response().ended()) {
+          continue;
+        }
+        use.current = null; // answered since the last look, at most a second ago
+        use.idleSinceNanos = now;
+      }
+      if (idleSecs > 0 && now - use.idleSinceNanos >= TimeUnit.SECONDS.toNanos(idleSecs)) {
+        idle.add(e.getKey());
+      }
+    }
+    idle.forEach(HttpConnection::close); // Vert.x flushes what was written before it closes
+  }
+
+  /**
+   * Shuts every held connection down the Vert.x way, which the held event would have done: an
+   * idle one closes now, one with a response in progress after it (at most {@code graceMs} on).
+   */
+  void release(long graceMs) {
+    for (HttpConnection c : List.copyOf(open.keySet())) {
+      c.shutdown(Math.max(1, graceMs), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Netty skips it for every event but user events: it adds no step to reads or writes. */
+  @ChannelHandler.Sharable
+  private static final class HoldShutdown extends ChannelInboundHandlerAdapter {
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+      if (evt instanceof ShutdownEvent s && s.timeout() > 0) {
+        return; // the server's graceful stop: the verticle releases the connection itself
+      }
+      super.userEventTriggered(ctx, evt);
+    }
+  }
+}
