@@ -22,6 +22,7 @@ final class RequestTrace {
   private final Telemetry telemetry;
   private final RequestId requestId;
   private final String path;
+  private String operation;
   private String requestedModel;
   private final boolean stream;
   private final long startEpochNanos;
@@ -51,6 +52,7 @@ final class RequestTrace {
     this.telemetry = telemetry;
     this.requestId = requestId;
     this.path = SharedStrings.path(path);
+    this.operation = operation(path);
     this.requestedModel = requestedModel;
     this.stream = stream;
     TraceIds.Parent parent = TraceIds.parse(traceparent);
@@ -75,6 +77,9 @@ final class RequestTrace {
   static void rejected(Telemetry telemetry, RequestId requestId, String path, String model, ApiError error,
       String traceparent, long bytesOut, long startEpochNanos) {
     RequestTrace t = new RequestTrace(telemetry, requestId, path, model, false, traceparent, startEpochNanos);
+    if (error.status() == 405) {
+      t.operation = SharedStrings.OTHER_OPERATION; // DELETE /v1/chat/completions asked for no chat
+    }
     t.fail(Outcome.REJECTED, error.code());
     t.emit(null, error.status(), null, bytesOut);
   }
@@ -137,7 +142,7 @@ final class RequestTrace {
     String upstreamModel = answered == null ? null : answered.upstreamModel();
     String responseModel = facts == null ? null
         : SharedStrings.sameAs(facts.responseModel(), upstreamModel, requestedModel);
-    telemetry.offer(new RequestRecord(requestId.text(), requestId.high(), requestId.low(), path, operation(path),
+    telemetry.offer(new RequestRecord(requestId.text(), requestId.high(), requestId.low(), path, operation,
         requestedModel, answered == null ? null : answered.providerName(), upstreamModel, responseModel, status,
         outcome == null ? Outcome.OK : outcome, stream,
         attempts, startEpochNanos, Telemetry.epochNanos(), firstToken == 0 ? -1 : firstToken - startNanos,

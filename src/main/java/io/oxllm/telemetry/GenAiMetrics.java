@@ -75,7 +75,7 @@ final class GenAiMetrics {
 
   /** Records one request's duration, time to first token and token counts. */
   void record(RequestRecord r) {
-    if (SharedStrings.OTHER_OPERATION.equals(r.operation()) || r.status() == 405) {
+    if (SharedStrings.OTHER_OPERATION.equals(r.operation())) {
       return; // no GenAI operation was asked for: POST /v1/foo, or DELETE /v1/chat/completions
     }
     AttributeSets a = attributeSets(r);

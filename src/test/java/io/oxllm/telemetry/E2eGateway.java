@@ -125,7 +125,12 @@ final class E2eGateway implements AutoCloseable {
   }
 
   Response get(String path) {
-    return await(GatewayHarness.send(client, port(), HttpMethod.GET, path, MultiMap.caseInsensitiveMultiMap(), null));
+    return send(HttpMethod.GET, path);
+  }
+
+  /** {@code method} on {@code path}, without headers or body; read whole. */
+  Response send(HttpMethod method, String path) {
+    return await(GatewayHarness.send(client, port(), method, path, MultiMap.caseInsensitiveMultiMap(), null));
   }
 
   /** A stream request sent from the client's context; {@code onEvent} runs on it after each event. */

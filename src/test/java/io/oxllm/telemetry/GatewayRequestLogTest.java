@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.opentelemetry.proto.trace.v1.Span;
 import io.oxllm.testing.Behaviour;
 import io.oxllm.testing.GatewayHarness.Response;
 import io.oxllm.testing.StreamRecorder;
@@ -140,6 +141,20 @@ class GatewayRequestLogTest {
     // the spans carry no key or body either
     String spans = e.receiver.spans().toString();
     assertFalse(spans.contains(KEY) || spans.contains(SECRET_TEXT), "spans must not carry keys or bodies");
+  }
+
+  @Test
+  void aWrongMethodOnAnApiPathAsksForNoOperation(Vertx vertx) {
+    // DELETE /v1/chat/completions was a "chat" span and record, which only GenAiMetrics then left out
+    e = E2eGateway.start(vertx, dir, "");
+    Response r = e.send(HttpMethod.DELETE, CHAT);
+    assertEquals(405, r.status(), r::bodyAsString);
+    JsonObject line = e.logLine(r.header("x-request-id"));
+    assertShape(line);
+    assertEquals("rejected", line.getString("outcome"), line::encode);
+    Span span = e.requestSpan(r.header("x-request-id"));
+    assertEquals("other", E2eGateway.attrs(span).get("gen_ai.operation.name"), span::toString);
+    assertFalse(span.getName().startsWith("chat"), span::toString);
   }
 
   @Test

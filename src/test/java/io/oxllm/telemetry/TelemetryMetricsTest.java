@@ -166,7 +166,8 @@ class TelemetryMetricsTest {
     t.offer(TelemetryFixtures.allFailed("f-1", now));
     t.offer(TelemetryFixtures.refused("f-2", now, "/v1/chat/completions", "chat", "no-such-model", "model_not_found"));
     t.offer(TelemetryFixtures.refused("f-3", now, "/v1/foo", SharedStrings.OTHER_OPERATION, null, "not_found"));
-    t.offer(TelemetryFixtures.refused("f-4", now, "/v1/chat/completions", "chat", null, "method_not_allowed", 405));
+    t.offer(TelemetryFixtures.refused("f-4", now, "/v1/chat/completions", SharedStrings.OTHER_OPERATION, null,
+        "method_not_allowed", 405));
     until(SOON, t::exported, n -> n == 4, "records processed");
     String text = t.prometheusText(Set.of());
     // an error rate per model needs the model on failures too (it was left out without a provider)
