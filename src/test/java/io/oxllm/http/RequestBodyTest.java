@@ -322,6 +322,26 @@ class RequestBodyTest {
     assertBytes("{\"content\":\"\\\"model\\\":\\\"fake\\\"\",\"model\":\"Z\"}", s.withModel("Z"));
   }
 
+  @Test
+  void aBodyOfManyDistinctKeysIsReadAndEditedByItsByteOffsets() {
+    // field names are not interned (a body of many distinct keys held the event loop); Jackson's
+    // other way to skip its name table, no canonicalising, decodes to chars and loses byte offsets
+    StringBuilder keys = new StringBuilder();
+    for (int i = 0; i < 20_000; i++) {
+      keys.append(",\"k").append(i).append("\":{\"model\":\"é").append(i).append("\"}");
+    }
+    String head = "{\"content\":\"héllo 😀\"" + keys;
+    String body = head + ",\"model\":\"old\",\"stream\":true,\"stream_options\":{\"x\":1}}";
+    assertTrue(body.length() > 64 * 1024);
+    RequestBody b = ok(body);
+    assertEquals("old", b.model());
+    assertTrue(b.stream());
+    assertBytes(head + ",\"model\":\"NEW\",\"stream\":true,\"stream_options\":{\"include_usage\":true,\"x\":1}}",
+        b.forUpstream("NEW", true));
+    ApiError twice = rejected(buf(head + ",\"model\":\"a\",\"model\":\"b\"}"));
+    assertEquals("invalid_json", twice.code());
+  }
+
   // ---------------------------------------------------------------- rejections
 
   @Test
