@@ -9,7 +9,9 @@ import java.util.List;
 /**
  * The built-in {@code echo} provider (SPEC section 3) as pure logic: given a parsed OpenAI request
  * body it produces the exact bytes an OpenAI server would answer with. No I/O; the gateway writes
- * the {@link Reply} chunks in order.
+ * the {@link Reply} chunks in order. Each endpoint has a class of its own ({@link EchoChat},
+ * {@link EchoCompletions}, {@link EchoEmbeddings}); this one picks it and holds what they share:
+ * the reply, the stream's framing, the errors and the words (the token count, the stream's pieces).
  *
  * <p>Choices made where OpenAI leaves room:
  * <ul>
@@ -19,11 +21,8 @@ import java.util.List;
  *       spaces (for ordinary text that is "word + one space", none after the last word).</li>
  *   <li>Stream chunks carry {@code "usage":null} only when {@code stream_options.include_usage} is
  *       true, and the usage-only chunk ({@code "choices":[]}) is sent only then, as OpenAI does.</li>
- *   <li>Chat: messages that are not objects are skipped; an empty {@code messages} array answers
- *       {@code "echo: "}. Content parts count when {@code type} is {@code "text"} and {@code text}
- *       is a string; they are joined with one space. prompt_tokens counts every message's text.</li>
- *   <li>Completions: an array {@code prompt} is joined with one space into a single prompt (one
- *       choice, no batching); token-id integers join as their decimal text.</li>
+ *   <li>Chat's messages and content parts: see {@link EchoChat}; completions' prompt arrays: see
+ *       {@link EchoCompletions}.</li>
  *   <li>Embeddings: see {@link EchoEmbeddings}; {@code dimensions} is ignored.</li>
  *   <li>Errors use OpenAI's codes: {@code missing_required_parameter}, {@code invalid_type},
  *       {@code invalid_value}; an unknown path is 404 with code {@code unknown_url}. A bug that
@@ -81,8 +80,8 @@ public final class EchoResponses {
     try {
       String p = path == null ? "" : path;
       return switch (p) {
-        case "/chat/completions" -> chat(b, model, requestId, createdEpochSecs);
-        case "/completions" -> completions(b, model, requestId, createdEpochSecs);
+        case "/chat/completions" -> EchoChat.answer(b, model, requestId, createdEpochSecs);
+        case "/completions" -> EchoCompletions.answer(b, model, requestId, createdEpochSecs);
         case "/embeddings" -> EchoEmbeddings.answer(b, model);
         default -> error(404, "Invalid URL (POST /v1" + p + ")", null, "unknown_url");
       };
@@ -94,159 +93,29 @@ public final class EchoResponses {
     }
   }
 
-  // ---- chat ---------------------------------------------------------------------------------
+  // ---- what the endpoints share -----------------------------------------------------------
 
-  private static Reply chat(JsonObject body, String model, String rid, long created) {
-    Object m = body.getValue("messages");
-    if (m == null) {
-      return missing("messages");
-    }
-    if (!(m instanceof JsonArray messages)) {
-      return wrongType("messages", "an array", m);
-    }
-    String lastUser = "";
-    int promptTokens = 0;
-    for (int i = 0; i < messages.size(); i++) {
-      if (messages.getValue(i) instanceof JsonObject msg) {
-        String text = contentText(msg.getValue("content"));
-        promptTokens += countWords(text);
-        if ("user".equals(msg.getValue("role"))) {
-          lastUser = text;
-        }
-      }
-    }
-    String reply = PREFIX + lastUser;
-    JsonObject usage = usage(promptTokens, countWords(reply));
-    String id = "chatcmpl-echo-" + rid;
-    if (!isStream(body)) {
-      JsonObject message = new JsonObject().put("role", "assistant").put("content", reply);
-      JsonObject choice = new JsonObject().put("index", 0).put("message", message)
-          .putNull("logprobs").put("finish_reason", "stop");
-      return json(200, head(id, "chat.completion", created, model)
-          .put("choices", new JsonArray().add(choice)).put("usage", usage));
-    }
-    boolean withUsage = includeUsage(body);
-    List<Buffer> out = new ArrayList<>();
-    JsonObject roleDelta = new JsonObject().put("role", "assistant").put("content", "");
-    out.add(event(chatChunk(id, created, model, roleDelta, null, withUsage)));
-    for (String piece : pieces(reply)) {
-      out.add(event(chatChunk(id, created, model,
-          new JsonObject().put("content", piece), null, withUsage)));
-    }
-    out.add(event(chatChunk(id, created, model, new JsonObject(), "stop", withUsage)));
-    return stream(out, withUsage, head(id, "chat.completion.chunk", created, model), usage);
-  }
-
-  private static JsonObject chatChunk(String id, long created, String model, JsonObject delta,
-      String finish, boolean withUsage) {
-    JsonObject choice = new JsonObject().put("index", 0).put("delta", delta)
-        .putNull("logprobs").put("finish_reason", finish);
-    JsonObject chunk = head(id, "chat.completion.chunk", created, model)
-        .put("choices", new JsonArray().add(choice));
-    return withUsage ? chunk.putNull("usage") : chunk;
-  }
-
-  /** Text of a message content: a string, or the text parts of a content-part array. */
-  private static String contentText(Object content) {
-    if (content instanceof String s) {
-      return s;
-    }
-    if (!(content instanceof JsonArray parts)) {
-      return "";
-    }
-    List<String> texts = new ArrayList<>();
-    for (int i = 0; i < parts.size(); i++) {
-      if (parts.getValue(i) instanceof JsonObject part && "text".equals(part.getValue("type"))
-          && part.getValue("text") instanceof String t) {
-        texts.add(t);
-      }
-    }
-    return String.join(" ", texts);
-  }
-
-  // ---- completions --------------------------------------------------------------------------
-
-  private static Reply completions(JsonObject body, String model, String rid, long created) {
-    Object p = body.getValue("prompt");
-    String prompt = p == null ? null : promptText(p);
-    if (p == null) {
-      return missing("prompt");
-    } else if (prompt == null) {
-      return wrongType("prompt", "a string or an array", p);
-    }
-    String reply = PREFIX + prompt;
-    JsonObject usage = usage(countWords(prompt), countWords(reply));
-    String id = "cmpl-echo-" + rid;
-    if (!isStream(body)) {
-      return json(200, head(id, "text_completion", created, model)
-          .put("choices", new JsonArray().add(textChoice(reply, "stop"))).put("usage", usage));
-    }
-    boolean withUsage = includeUsage(body);
-    List<Buffer> out = new ArrayList<>();
-    for (String piece : pieces(reply)) {
-      out.add(event(textChunk(id, created, model, piece, null, withUsage)));
-    }
-    out.add(event(textChunk(id, created, model, "", "stop", withUsage)));
-    return stream(out, withUsage, head(id, "text_completion", created, model), usage);
-  }
-
-  private static JsonObject textChoice(String text, String finish) {
-    return new JsonObject().put("text", text).put("index", 0).putNull("logprobs")
-        .put("finish_reason", finish);
-  }
-
-  private static JsonObject textChunk(String id, long created, String model, String text,
-      String finish, boolean withUsage) {
-    JsonObject chunk = head(id, "text_completion", created, model)
-        .put("choices", new JsonArray().add(textChoice(text, finish)));
-    return withUsage ? chunk.putNull("usage") : chunk;
-  }
-
-  /** A prompt's text: strings as is, token ids as decimals, arrays joined by a space; null if a part has another type. */
-  private static String promptText(Object p) {
-    if (p instanceof String s) {
-      return s;
-    }
-    if (p instanceof Number n) {
-      return n.toString();
-    }
-    if (!(p instanceof JsonArray arr)) {
-      return null;
-    }
-    List<String> parts = new ArrayList<>();
-    for (int i = 0; i < arr.size(); i++) {
-      String part = promptText(arr.getValue(i));
-      if (part == null) {
-        return null;
-      }
-      parts.add(part);
-    }
-    return String.join(" ", parts);
-  }
-
-  // ---- shared pieces ------------------------------------------------------------------------
-
-  private static boolean isStream(JsonObject body) {
+  static boolean isStream(JsonObject body) {
     return Boolean.TRUE.equals(body.getValue("stream"));
   }
 
-  private static boolean includeUsage(JsonObject body) {
+  static boolean includeUsage(JsonObject body) {
     return body.getValue("stream_options") instanceof JsonObject so
         && Boolean.TRUE.equals(so.getValue("include_usage"));
   }
 
-  private static JsonObject head(String id, String object, long created, String model) {
+  static JsonObject head(String id, String object, long created, String model) {
     return new JsonObject().put("id", id).put("object", object).put("created", created)
         .put("model", model);
   }
 
-  private static JsonObject usage(int prompt, int completion) {
+  static JsonObject usage(int prompt, int completion) {
     return new JsonObject().put("prompt_tokens", prompt).put("completion_tokens", completion)
         .put("total_tokens", prompt + completion);
   }
 
   /** Finishes a stream: the optional usage-only chunk, then [DONE]. */
-  private static Reply stream(List<Buffer> out, boolean withUsage, JsonObject usageHead,
+  static Reply stream(List<Buffer> out, boolean withUsage, JsonObject usageHead,
       JsonObject usage) {
     int usageChunk = -1;
     if (withUsage) {
@@ -257,7 +126,7 @@ public final class EchoResponses {
     return new Reply(200, SSE_TYPE, out, usageChunk);
   }
 
-  private static Buffer event(JsonObject json) {
+  static Buffer event(JsonObject json) {
     // Jackson escapes control characters, so the JSON is always a single SSE data line.
     return Buffer.buffer("data: " + json.encode() + "\n\n");
   }
