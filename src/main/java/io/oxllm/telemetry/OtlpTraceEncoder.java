@@ -3,7 +3,6 @@ package io.oxllm.telemetry;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.resources.Resource;
 import java.nio.ByteBuffer;
-import java.util.List;
 
 /**
  * Writes request records straight into an OTLP {@code ExportTraceServiceRequest} (protobuf, the
@@ -16,7 +15,7 @@ import java.util.List;
  * {@code Attributes} and marshalling them cost ~2.7 µs per request on the worker, more than half of
  * telemetry's whole cost; this writes the same message in a fraction of that (docs/architecture.md).
  * A span's name, kind and the attributes that repeat between requests are encoded once per
- * distinct set of values and copied after that ({@link RunCache}). {@link SpanShipper} sends the
+ * distinct set of values and copied after that ({@link SpanRuns}). {@link SpanShipper} sends the
  * result. The test suite decodes it with the {@code opentelemetry-proto} classes and compares it
  * with what the SDK's marshaler makes.
  *
@@ -56,14 +55,10 @@ final class OtlpTraceEncoder {
   private static final int TRACE_ID = 1;
   private static final int SPAN_ID = 2;
   private static final int PARENT_SPAN_ID = 4;
-  private static final int NAME = 5;
-  private static final int KIND = 6;
   private static final int START = 7;
   private static final int END = 8;
   private static final int STATUS = 15;
   private static final int FLAGS = 16;
-  private static final int KIND_SERVER = 2;
-  private static final int KIND_CLIENT = 3;
   private static final int STATUS_CODE = 3;
   private static final int STATUS_ERROR = 2;
   // Span.flags: the W3C sampled flag, plus "whether the parent is remote" is known, and its answer
@@ -72,26 +67,10 @@ final class OtlpTraceEncoder {
   // length bytes left for a span (128 B to 16 KB)
   private static final int SPAN_LENGTH_BYTES = 2;
 
-  private static final byte[] OPERATION = OtlpAttributes.key(SemConv.OPERATION);
-  private static final byte[] PROVIDER = OtlpAttributes.key(SemConv.PROVIDER);
-  private static final byte[] REQUEST_MODEL = OtlpAttributes.key(SemConv.REQUEST_MODEL);
-  private static final byte[] RESPONSE_MODEL = OtlpAttributes.key(SemConv.RESPONSE_MODEL);
+  // the attributes that vary with every request; the rest are in each span's run (SpanRuns)
   private static final byte[] INPUT_TOKENS = OtlpAttributes.key(SemConv.INPUT_TOKENS);
   private static final byte[] OUTPUT_TOKENS = OtlpAttributes.key(SemConv.OUTPUT_TOKENS);
-  private static final byte[] FINISH_REASONS = OtlpAttributes.key(SemConv.FINISH_REASONS);
-  private static final byte[] ERROR_TYPE = OtlpAttributes.key(SemConv.ERROR_TYPE);
-  private static final byte[] HTTP_STATUS = OtlpAttributes.key(SemConv.HTTP_STATUS);
-  private static final byte[] HTTP_METHOD = OtlpAttributes.key(SemConv.HTTP_METHOD);
-  private static final byte[] URL_PATH = OtlpAttributes.key(SemConv.URL_PATH);
-  private static final byte[] ATTEMPTS = OtlpAttributes.key(SemConv.ATTEMPTS);
   private static final byte[] REQUEST_ID = OtlpAttributes.key(SemConv.REQUEST_ID);
-  private static final byte[] OUTCOME = OtlpAttributes.key(SemConv.OUTCOME);
-  private static final byte[] STREAM = OtlpAttributes.key(SemConv.STREAM);
-  // whole attributes whose value never varies, encoded once
-  private static final byte[] METHOD_POST = OtlpAttributes.constant(HTTP_METHOD, "POST");
-  private static final byte[] STREAM_TRUE = OtlpAttributes.constant(STREAM, true);
-  private static final byte[] STREAM_FALSE = OtlpAttributes.constant(STREAM, false);
-  private static final byte[][] OUTCOMES = outcomes();
 
   private final byte[] header;
   private final byte[] scopeHeader;
@@ -101,11 +80,7 @@ final class OtlpTraceEncoder {
   private final ProtoWriter out = new ProtoWriter(4 * 1024);
   private ByteBuffer export; // the export being built, spans from prefixRoom on
   private final OtlpAttributes attributes = new OtlpAttributes(out);
-  // operation, path, provider, requested and response model, error type, the finish reason when
-  // there is one at most; attempts, outcome, stream, status
-  private final RunCache requestRuns = new RunCache(7, 4);
-  // operation, provider, upstream model, error; status
-  private final RunCache attemptRuns = new RunCache(4, 1);
+  private final SpanRuns runs = new SpanRuns(out, attributes);
   private int spans;
 
   OtlpTraceEncoder(Resource resource, InstrumentationScopeInfo scope) {
@@ -181,7 +156,7 @@ final class OtlpTraceEncoder {
       out.id(PARENT_SPAN_ID, r.parentSpanId());
     }
     times(r.startEpochNanos(), r.endEpochNanos());
-    requestRun(r);
+    runs.request(r);
     // the request id attribute, kept where it is to be repeated in the attempts' spans
     int idFrom = out.size();
     attributes.requestId(REQUEST_ID, r.requestId(), r.requestIdHigh(), r.requestIdLow());
@@ -205,7 +180,7 @@ final class OtlpTraceEncoder {
       out.id(SPAN_ID, a.spanId());
       out.id(PARENT_SPAN_ID, spanId);
       times(a.startEpochNanos(), a.endEpochNanos());
-      attemptRun(r, a);
+      runs.attempt(r, a);
       out.repeat(idFrom, idTo);
       endSpan(span, a.error() != null || a.status() >= 400, FLAGS_LOCAL_PARENT);
     }
@@ -239,16 +214,6 @@ final class OtlpTraceEncoder {
     out.fixed64(END, Math.max(start, end));
   }
 
-  /** Name ("operation model") and kind; after the times, which a decoder does not mind. */
-  private void nameAndKind(int kind, String operation, String model) {
-    if (model == null || model.isEmpty()) {
-      out.stringAlways(NAME, operation);
-    } else {
-      out.joined(NAME, operation, ' ', model);
-    }
-    out.varintField(KIND, kind);
-  }
-
   /** Returns how far the span's body moved ({@link ProtoWriter#end}). */
   private int endSpan(int span, boolean error, int flags) {
     if (error) {
@@ -260,89 +225,5 @@ final class OtlpTraceEncoder {
     int moved = out.end(span, SPAN_LENGTH_BYTES);
     spans++;
     return moved;
-  }
-
-  /**
-   * The request span's name, kind and the attributes that repeat between requests: from
-   * {@link #requestRuns} when one of the last few requests had the same values, else encoded and
-   * kept there; not kept with several finish reasons (rare: the key holds one).
-   */
-  private void requestRun(RequestRecord r) {
-    List<String> reasons = r.finishReasons();
-    boolean keep = reasons.size() <= 1;
-    RunCache c = requestRuns;
-    c.set(6, reasons.isEmpty() ? null : reasons.get(0));
-    c.set(0, r.operation());
-    c.set(1, r.path());
-    c.set(2, r.provider());
-    c.set(3, r.requestedModel());
-    c.set(4, r.responseModel());
-    c.set(5, r.errorType());
-    c.set(0, r.attempts().size());
-    c.set(1, r.outcome().ordinal());
-    c.set(2, r.stream() ? 1 : 0);
-    c.set(3, r.status());
-    if (keep && c.copyKept(out)) {
-      return;
-    }
-    int from = out.size();
-    nameAndKind(KIND_SERVER, r.operation(), r.requestedModel());
-    attributes.string(OPERATION, r.operation());
-    out.raw(METHOD_POST);
-    attributes.integer(ATTEMPTS, r.attempts().size());
-    out.raw(OUTCOMES[r.outcome().ordinal()]);
-    out.raw(r.stream() ? STREAM_TRUE : STREAM_FALSE);
-    attributes.string(URL_PATH, r.path());
-    attributes.string(PROVIDER, r.provider());
-    attributes.string(REQUEST_MODEL, r.requestedModel());
-    attributes.string(RESPONSE_MODEL, r.responseModel());
-    attributes.string(ERROR_TYPE, r.errorType());
-    if (r.status() > 0) {
-      attributes.integer(HTTP_STATUS, r.status());
-    }
-    if (!reasons.isEmpty()) {
-      attributes.strings(FINISH_REASONS, reasons);
-    }
-    if (keep) {
-      c.keep(out, from);
-    }
-  }
-
-  /** An attempt span's name, kind and attributes but the request id; see {@link #requestRun}. */
-  private void attemptRun(RequestRecord r, AttemptRecord a) {
-    RunCache c = attemptRuns;
-    c.set(0, r.operation());
-    c.set(1, a.provider());
-    c.set(2, a.upstreamModel());
-    String errorType = a.errorType();
-    c.set(3, errorType);
-    c.set(0, a.status());
-    if (c.copyKept(out)) {
-      return;
-    }
-    int from = out.size();
-    nameAndKind(KIND_CLIENT, r.operation(), a.upstreamModel());
-    attributes.string(OPERATION, r.operation());
-    attributes.string(PROVIDER, a.provider());
-    attributes.string(REQUEST_MODEL, a.upstreamModel());
-    if (a.status() > 0) {
-      attributes.integer(HTTP_STATUS, a.status());
-    }
-    // error.type: the failure kind, or the status code for an HTTP error (the conventions' rule)
-    if (errorType != null) {
-      attributes.string(ERROR_TYPE, errorType);
-    } else if (a.status() >= 400) {
-      attributes.string(ERROR_TYPE, Integer.toString(a.status()));
-    }
-    c.keep(out, from);
-  }
-
-  private static byte[][] outcomes() {
-    Outcome[] all = Outcome.values();
-    byte[][] encoded = new byte[all.length][];
-    for (Outcome o : all) {
-      encoded[o.ordinal()] = OtlpAttributes.constant(OUTCOME, o.jsonName());
-    }
-    return encoded;
   }
 }
