@@ -9,6 +9,8 @@ import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.resources.Resource;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -142,6 +144,23 @@ final class GenAiMetrics {
     }
     modelLabels.add(model);
     return model;
+  }
+
+  /**
+   * The provider-state gauge's values from the routing verticle's {@code status} answer: each
+   * provider's circuit state as 0 (closed), 1 (half_open) or 2 (open).
+   */
+  static Map<String, Integer> providerStateValues(JsonObject status) {
+    Map<String, Integer> states = new HashMap<>();
+    for (Object o : status.getJsonArray("providers", new JsonArray())) {
+      JsonObject p = (JsonObject) o;
+      states.put(p.getString("name"), switch (p.getString("state", "closed")) {
+        case "half_open" -> 1;
+        case "open" -> 2;
+        default -> 0;
+      });
+    }
+    return states;
   }
 
   /** What the pull reader sees now (cumulative since start). */

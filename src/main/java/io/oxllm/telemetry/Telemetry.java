@@ -158,19 +158,19 @@ public final class Telemetry {
   /** Failed OTLP exports (spans and metrics) since start, to every endpoint it has had. */
   public long exportFailures() {
     TelemetryVerticle w = worker;
-    return w == null ? 0 : w.exportFailures();
+    return w == null ? 0 : w.sinks().exportFailures();
   }
 
   /** Spans dropped: their export failed, or the collector was too slow and the span buffer full. */
   public long spansDropped() {
     TelemetryVerticle w = worker;
-    return w == null ? 0 : w.spansDropped();
+    return w == null ? 0 : w.sinks().spansDropped();
   }
 
   /** Request log lines lost to I/O errors (an unwritable path, a full disk) since start. */
   public long logLinesLost() {
     TelemetryVerticle w = worker;
-    return w == null ? 0 : w.logLinesLost();
+    return w == null ? 0 : w.sinks().logLinesLost();
   }
 
   /** The {@code telemetry} object of {@code /status}. */
@@ -195,7 +195,7 @@ public final class Telemetry {
       return "";
     }
     StringBuilder out = new StringBuilder(4096);
-    PrometheusFormat.write(w.metrics().collect(), skipOtelNames, out);
+    PrometheusFormat.write(w.sinks().metrics().collect(), skipOtelNames, out);
     return out.toString();
   }
 
