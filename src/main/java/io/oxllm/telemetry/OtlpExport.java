@@ -24,6 +24,8 @@ final class OtlpExport {
   private final ExportFailures failures;
   private final OtlpHttpSender sender;
   private final SpanShipper shipper;
+  // the last metrics export sent (the SDK's reader sends one at a time); retirement waits for it
+  private volatile CompletableResultCode metricsSent = CompletableResultCode.ofSuccess();
 
   private OtlpExport(String endpoint, ExportFailures failures, OtlpHttpSender sender, SpanShipper shipper) {
     this.endpoint = endpoint;
@@ -67,6 +69,7 @@ final class OtlpExport {
   /** Posts one metrics export request; its outcome is counted and reported with the spans'. */
   CompletableResultCode sendMetrics(byte[] request) {
     CompletableResultCode done = sender.sendMetrics(request);
+    metricsSent = done;
     done.whenComplete(() -> failures.record("metrics", done.isSuccess(), done.getFailureThrowable()));
     return done;
   }
@@ -90,10 +93,15 @@ final class OtlpExport {
   }
 
   /**
-   * {@link #flush}, then {@link #shutdown} once that is done or after {@code boundMs} at most.
-   * Worker thread; nothing here blocks it (the exports end on the sender's event loop).
+   * {@link #flush}, then {@link #shutdown} once that and a metrics export under way are done, or
+   * after {@code boundMs} at most. (Shut down under a reload, a metrics export sent a moment
+   * before was cut and counted as a failure.) Worker thread; nothing here blocks it (the exports
+   * end on the sender's event loop).
    */
   Future<Void> close(long boundMs) {
-    return flush().timeout(boundMs, TimeUnit.MILLISECONDS).eventually(this::shutdown).otherwiseEmpty();
+    Promise<Void> metricsDone = Promise.promise();
+    metricsSent.whenComplete(metricsDone::tryComplete);
+    return Future.join(flush(), metricsDone.future()).<Void>mapEmpty().timeout(boundMs, TimeUnit.MILLISECONDS)
+        .eventually(this::shutdown).otherwiseEmpty();
   }
 }
