@@ -1,5 +1,6 @@
 package io.oxllm.admin;
 
+import io.oxllm.routing.ProviderHealth;
 import io.oxllm.telemetry.Telemetry;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -43,11 +44,7 @@ final class PrometheusText {
         .append("# TYPE oxllm_provider_state gauge\n");
     for (Object o : providers) {
       JsonObject p = (JsonObject) o;
-      int v = switch (p.getString("state", "closed")) {
-        case "half_open" -> 1;
-        case "open" -> 2;
-        default -> 0;
-      };
+      int v = ProviderHealth.State.gaugeValue(p.getString("state", "closed"));
       out.append("oxllm_provider_state{provider=\"").append(label(p.getString("name"))).append("\"} ").append(v).append('\n');
     }
     out.append("# HELP oxllm_provider_offline 1 when an operator took the provider offline.\n")

@@ -24,7 +24,21 @@ public final class ProviderHealth {
   public enum Availability { AVAILABLE, RATE_LIMITED, UNAVAILABLE }
 
   /** The circuit state. */
-  public enum State { CLOSED, OPEN, HALF_OPEN }
+  public enum State {
+    CLOSED, OPEN, HALF_OPEN;
+
+    /**
+     * The provider-state gauge's value (OTLP and /metrics) for a state as /status names it:
+     * 0 "closed", 1 "half_open", 2 "open".
+     */
+    public static int gaugeValue(String statusName) {
+      return switch (statusName) {
+        case "half_open" -> 1;
+        case "open" -> 2;
+        default -> 0;
+      };
+    }
+  }
 
   /**
    * What {@code /status} shows for a provider; all times are epoch ms, 0 when not applicable.

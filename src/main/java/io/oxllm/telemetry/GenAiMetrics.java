@@ -9,6 +9,7 @@ import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.resources.Resource;
+import io.oxllm.routing.ProviderHealth;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Collection;
@@ -154,11 +155,7 @@ final class GenAiMetrics {
     Map<String, Integer> states = new HashMap<>();
     for (Object o : status.getJsonArray("providers", new JsonArray())) {
       JsonObject p = (JsonObject) o;
-      states.put(p.getString("name"), switch (p.getString("state", "closed")) {
-        case "half_open" -> 1;
-        case "open" -> 2;
-        default -> 0;
-      });
+      states.put(p.getString("name"), ProviderHealth.State.gaugeValue(p.getString("state", "closed")));
     }
     return states;
   }
