@@ -3,7 +3,10 @@ package io.oxllm.http;
 import io.oxllm.routing.AttemptOutcome;
 import io.oxllm.upstream.AttemptError;
 
-/** How a {@link ResponseRelay} tells its exchange what happened to the attempt it relays. */
+/**
+ * How a {@link ResponseRelay} (and its {@link StreamEnd}) tells its exchange what happened to the
+ * attempt it relays.
+ */
 interface RelayListener {
   /** Nothing reached the client yet and the attempt failed: the exchange may fail over. */
   void failedBeforeCommit(AttemptError reason);

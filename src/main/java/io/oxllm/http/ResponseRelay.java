@@ -1,7 +1,6 @@
 package io.oxllm.http;
 
 import io.oxllm.routing.AttemptOutcome.Kind;
-import io.oxllm.sse.EventListener;
 import io.oxllm.sse.SseScanner;
 import io.oxllm.upstream.AttemptError;
 import io.oxllm.upstream.UpstreamAttempt;
@@ -9,7 +8,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,17 +17,15 @@ import java.util.List;
  * per stream stays bounded.
  *
  * <p>Streams (SSE) have a commit point (SPEC section 5): headers are held until the first SSE
- * event, so a failure or an error event before it can still fail over. After it, a cut, idle or
- * total timeout ends the response with one {@code stream_interrupted} error event and no
- * {@code [DONE]}; a clean end after a {@code finish_reason} gets the missing {@code [DONE]}.
- * Non-stream bodies commit at the headers.
+ * event, so a failure or an error event before it can still fail over. After it, how the stream
+ * ends (at {@code [DONE]}, at the upstream's end, or interrupted with a {@code stream_interrupted}
+ * event) is {@link StreamEnd}'s. Non-stream bodies commit at the headers.
  *
  * <p>When the gateway asked the upstream for usage the client did not ask for, a
  * {@link UsageStripper} sends the stream on event-aligned without the usage-only event; otherwise
  * every chunk goes out as it came.
  */
 final class ResponseRelay {
-  private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
   /** Bytes a stream may send before its first complete event; past this it is not SSE we can use. */
   private static final int MAX_BEFORE_FIRST_EVENT = 1 << 20;
 
@@ -41,16 +37,12 @@ final class ResponseRelay {
   private SseScanner scanner;
   private AnswerFacts facts;
   private UsageStripper stripper; // null: chunks pass as they are
+  private StreamEnd end; // a stream's; null for a body
   private List<Buffer> held;
   private int heldBytes;
-  // where, in the chunk being fed, the [DONE] event ended (-1: not in it); told by doneWatch
-  private int doneEnd = -1;
-  private final EventListener doneWatch = (end, usageOnly) -> {
-    if (doneEnd < 0 && scanner.sawDone()) {
-      doneEnd = end;
-    }
-  };
   private boolean committed;
+  // done with this answer: it failed over or ended. Set before the one StreamEnd call that ends a
+  // committed stream, so that nothing is relayed or ended after it
   private boolean over;
 
   /** The gateway's own response headers, written at commit. */
@@ -122,6 +114,7 @@ final class ResponseRelay {
   void relayStream(boolean stripUsage) {
     facts = AnswerFacts.stream();
     scanner = facts.scanner();
+    end = new StreamEnd(resp, upstream, attempt, listener, facts);
     held = new ArrayList<>(2);
     stripper = stripUsage ? new UsageStripper(scanner, this::emit) : null;
     upstream.handler(chunk -> {
@@ -134,10 +127,12 @@ final class ResponseRelay {
         attempt.activity(); // the upstream is alive even when nothing goes out for this chunk
         stripper.feed(chunk);
       } else {
-        forward(untilDone(chunk));
+        forward(end.untilDone(chunk));
       }
       if (committed && scanner.sawDone()) {
-        doneSeen();
+        flushStripper();
+        over = true;
+        end.atDone();
       }
     });
     upstream.exceptionHandler(err -> {
@@ -145,7 +140,10 @@ final class ResponseRelay {
         failBeforeCommit(reason(err));
       } else {
         flushStripper();
-        interrupt(reason(err));
+        if (!over) { // a failure after the answer's end (at its [DONE], mostly) is not the answer's
+          over = true;
+          end.interrupt(reason(err));
+        }
       }
     });
     upstream.endHandler(v -> {
@@ -158,47 +156,9 @@ final class ResponseRelay {
         return;
       }
       flushStripper();
-      // a [DONE] seen ended the answer already (doneSeen): here the stream ended without one
-      if (scanner.endsInsideDoneEvent()) {
-        finish(Buffer.buffer(scanner.eventEnd()), Kind.SUCCESS, null); // the last [DONE] event's end, added
-      } else if (scanner.endsInsideDataEvent()) {
-        interrupt(AttemptError.ENDED_INSIDE_EVENT);
-      } else if (scanner.finishReason() != null) {
-        finish(separated(DONE), Kind.SUCCESS, null); // the missing [DONE], added
-      } else {
-        interrupt(AttemptError.ENDED_UNFINISHED);
-      }
+      over = true;
+      end.atUpstreamEnd();
     });
-  }
-
-  /**
-   * {@code [DONE]} went out: the answer is complete, and the client's response ends now, whatever
-   * the upstream does after it (one that kept its connection open had the idle timeout append an
-   * error event after the [DONE] and count as a provider failure). The upstream's own end is still
-   * awaited, under the attempt's timeouts, so that a well-behaved connection is pooled again; one
-   * that never comes resets the connection and blames no one.
-   */
-  private void doneSeen() {
-    flushStripper();
-    over = true;
-    // tell the exchange first: ending the response runs its end handlers at once
-    listener.ended(Kind.SUCCESS, null);
-    if (!listener.clientGone()) {
-      resp.end();
-    }
-    // a pause for the client would otherwise hold the tail (and the idle clock) for ever
-    attempt.backpressureReleased();
-    upstream.resume();
-  }
-
-  /**
-   * Feeds {@code chunk} to the scanner; returns it, or, when the {@code [DONE]} event ends in it,
-   * the part up to that end: what follows [DONE] is not the answer's, even in the same read.
-   */
-  private Buffer untilDone(Buffer chunk) {
-    doneEnd = -1;
-    scanner.feed(chunk, scanner.sawDone() ? null : doneWatch);
-    return doneEnd >= 0 && doneEnd < chunk.length() ? chunk.slice(0, doneEnd) : chunk;
   }
 
   /** What a {@link UsageStripper} sends on: held until the commit, then forwarded. */
@@ -224,7 +184,7 @@ final class ResponseRelay {
     if (stripper != null) {
       stripper.feed(chunk); // what it keeps comes back through emit() into held
     } else {
-      held.add(untilDone(chunk));
+      held.add(end.untilDone(chunk));
     }
     heldBytes += chunk.length();
     if (scanner.events() > 0) {
@@ -285,36 +245,6 @@ final class ResponseRelay {
     listener.failedBeforeCommit(reason);
   }
 
-  private void interrupt(AttemptError reason) {
-    if (over) {
-      return;
-    }
-    boolean gone = listener.clientGone();
-    finish(gone ? null : separated(errorEvent(reason.text())), gone ? Kind.NEUTRAL : Kind.FAILURE,
-        gone ? AttemptError.CLIENT_CLOSED : reason);
-    attempt.abort(reason);
-  }
-
-  private void finish(Buffer last, Kind kind, AttemptError note) {
-    if (over) {
-      return;
-    }
-    over = true;
-    attempt.finish();
-    if (last != null) {
-      facts.addBytesOut(last.length());
-    }
-    // tell the exchange first: ending the response runs its end handlers at once
-    listener.ended(kind, note);
-    if (!listener.clientGone()) {
-      if (last != null) {
-        resp.end(last);
-      } else {
-        resp.end();
-      }
-    }
-  }
-
   private AttemptError reason(Throwable err) {
     return attempt.abortError() != null ? attempt.abortError() : AttemptError.transport(err);
   }
@@ -322,22 +252,5 @@ final class ResponseRelay {
   /** What the answer said about itself (set once relaying started). */
   AnswerFacts facts() {
     return facts;
-  }
-
-  /**
-   * {@code event}, after a blank line when the stream so far ends inside an event: its bytes are
-   * out already, and without one ours would join it as one event the client cannot parse.
-   */
-  private Buffer separated(Buffer event) {
-    return scanner != null && scanner.endsInsideEvent() ? Buffer.buffer("\n\n").appendBuffer(event) : event;
-  }
-
-  static Buffer errorEvent(String message) {
-    JsonObject error = new JsonObject()
-        .put("message", "upstream stream interrupted: " + message)
-        .put("type", "upstream_error")
-        .put("param", null)
-        .put("code", "stream_interrupted");
-    return Buffer.buffer("data: ").appendBuffer(new JsonObject().put("error", error).toBuffer()).appendString("\n\n");
   }
 }
