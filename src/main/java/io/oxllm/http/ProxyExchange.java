@@ -7,7 +7,6 @@ import io.oxllm.routing.RouteAnswer;
 import io.oxllm.routing.RoutePlan;
 import io.oxllm.routing.RouteQuery;
 import io.oxllm.routing.Target;
-import io.oxllm.telemetry.Outcome;
 import io.oxllm.upstream.AttemptError;
 import io.oxllm.upstream.AttemptFailure;
 import io.oxllm.upstream.UpstreamAttempt;
@@ -21,8 +20,9 @@ import io.vertx.core.http.HttpServerResponse;
 /**
  * One proxied request, from the first route query to the end of the response: walks the plan the
  * routing verticle hands out, one attempt at a time, failing over before the commit point (SPEC
- * section 4), and reports every attempt's outcome back to the routing verticle. Lives on one
- * event loop; no locks.
+ * section 4), and reports every attempt's outcome back to the routing verticle. What the client
+ * gets, and the request's record of it, is its {@link ClientAnswer}'s. Lives on one event loop; no
+ * locks.
  */
 final class ProxyExchange implements RelayListener {
   private final Vertx vertx;
@@ -39,12 +39,7 @@ final class ProxyExchange implements RelayListener {
   private int attempts;
   private final WalkVerdict verdict = new WalkVerdict();
   private UpstreamAttempt current;
-  private Target answered;
-  private int answeredStatus;
-  private long answeredRetryMs = -1;
-  private AnswerFacts facts;
-  private Kind lastKind;
-  private AttemptError lastNote;
+  private final ClientAnswer clientAnswer;
   private boolean clientGone;
   private boolean done;
   private boolean stopping;
@@ -60,6 +55,7 @@ final class ProxyExchange implements RelayListener {
     this.path = path;
     this.body = body;
     this.trace = trace;
+    this.clientAnswer = new ClientAnswer(resp, trace);
   }
 
   /** Called once when the exchange is over (answered, failed, or the client left). */
@@ -132,13 +128,10 @@ final class ProxyExchange implements RelayListener {
     if (target.provider().type() == ProviderType.ECHO) {
       EchoExchange echo = EchoExchange.reply(path, body, target, requestId,
           body.wouldInjectUsage(plan.config().routing().injectStreamUsage()));
-      answered = target;
-      answeredStatus = echo.status();
-      facts = echo.facts();
       trace.endAttempt(echo.status(), null);
       report(target.providerName(), echo.status() < 400 ? Kind.SUCCESS : Kind.NEUTRAL, -1);
       done = true;
-      echo.write(resp, target, attempts);
+      clientAnswer.echo(target, echo, attempts);
       return;
     }
     UpstreamAttempt attempt = new UpstreamAttempt(vertx, target);
@@ -183,23 +176,7 @@ final class ProxyExchange implements RelayListener {
       next();
       return;
     }
-    answered = attempt.target();
-    answeredStatus = status;
-    if (status == 429) { // retry_on without 429: the client gets it, the provider still cools down
-      answeredRetryMs = RetryAfter.parseMs(upstream.getHeader(HttpHeaders.RETRY_AFTER), System.currentTimeMillis());
-    }
-    ResponseRelay relay = new ResponseRelay(resp, upstream, attempt, this, this::writeGatewayHeaders);
-    String type = upstream.getHeader(HttpHeaders.CONTENT_TYPE);
-    String encoding = upstream.getHeader(HttpHeaders.CONTENT_ENCODING);
-    // an upstream that compressed anyway (it was sent Accept-Encoding: identity) gives bytes no
-    // one here can read for events: they go through as a body, with their Content-Encoding
-    boolean readable = encoding == null || encoding.equalsIgnoreCase("identity");
-    if (status < 300 && readable && type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17)) {
-      relay.relayStream(stripUsage);
-    } else {
-      relay.relayBody();
-    }
-    facts = relay.facts();
+    clientAnswer.relay(attempt, upstream, this, stripUsage, attempts);
   }
 
   @Override
@@ -214,11 +191,9 @@ final class ProxyExchange implements RelayListener {
       return;
     }
     current = null;
-    answered = null;
     attempt.finish();
-    trace.endAttempt(answeredStatus, reason);
-    answeredStatus = 0;
-    facts = null;
+    trace.endAttempt(clientAnswer.status(), reason);
+    clientAnswer.withdraw();
     boolean neutral = clientGone || stopping || !providersFault;
     // !providersFault: our own pool had no connection, so nothing was sent
     RoutingLink.report(vertx, attempt.target().providerName(), attemptHealthId,
@@ -243,13 +218,12 @@ final class ProxyExchange implements RelayListener {
     }
     current = null;
     done = true;
-    lastKind = kind;
-    lastNote = note;
+    clientAnswer.ended(kind, note);
     // the client leaving is no failure of the provider's, but it is why the attempt ended
-    trace.endAttempt(answeredStatus, kind == Kind.FAILURE || clientGone ? note : null);
+    trace.endAttempt(clientAnswer.status(), kind == Kind.FAILURE || clientGone ? note : null);
     // a stream cut short by our own shutdown says nothing about the provider
     report(attempt.target().providerName(), stopping && kind == Kind.FAILURE ? Kind.NEUTRAL : kind,
-        kind == Kind.RATE_LIMITED ? answeredRetryMs : -1);
+        kind == Kind.RATE_LIMITED ? clientAnswer.retryAfterMs() : -1);
   }
 
   @Override
@@ -276,22 +250,7 @@ final class ProxyExchange implements RelayListener {
   }
 
   private void finished() {
-    if (clientGone) {
-      trace.fail(Outcome.CLIENT_CLOSED, null);
-    } else if (lastKind == Kind.FAILURE && !trace.failed()) {
-      // a whole answer with a failing status (a 5xx or 408 not in retry_on) is typed by its status,
-      // as the HTTP conventions do; a body or stream cut short by what went wrong
-      trace.fail(Outcome.UPSTREAM_ERROR, facts != null && facts.scanner() != null ? "stream_interrupted"
-          : lastNote == null ? Integer.toString(answeredStatus) : "upstream_cut");
-    } else if (answered != null && answeredStatus >= 400 && !trace.failed()) {
-      // an upstream's 4xx goes to the client as it came and is no failure of the provider's, but
-      // the request did not succeed: the record says so, typed by the status
-      trace.fail(Outcome.UPSTREAM_ERROR, Integer.toString(answeredStatus));
-    }
-    // 499 (as nginx logs it): the client left before any answer was sent (Vert.x's status code
-    // is 200 until one is set, so it says nothing unless the head went out)
-    int status = answered != null ? answeredStatus : resp.headWritten() ? resp.getStatusCode() : 499;
-    trace.emit(answered, status, facts, resp.bytesWritten());
+    clientAnswer.record(clientGone);
     Runnable action = onFinished;
     onFinished = () -> { };
     action.run();
@@ -327,24 +286,9 @@ final class ProxyExchange implements RelayListener {
     respond(error);
   }
 
-  private void writeGatewayHeaders(HttpServerResponse r) {
-    r.headers()
-        .set(HeaderRules.X_PROVIDER, answered.providerName())
-        .set(HeaderRules.X_MODEL, HeaderRules.headerText(answered.upstreamModel()))
-        .set(HeaderRules.X_ATTEMPTS, Integer.toString(attempts));
-  }
-
   private void respond(ApiError error) {
     done = true;
-    trace.fail(error.status() == 404 ? Outcome.REJECTED : Outcome.UPSTREAM_ERROR,
-        error.code());
-    if (clientGone) {
-      return;
-    }
-    if (attempts > 0) {
-      resp.putHeader(HeaderRules.X_ATTEMPTS, Integer.toString(attempts));
-    }
-    Errors.send(resp, error);
+    clientAnswer.error(error, attempts, clientGone);
   }
 
   /** How the current attempt ended, to the health that offered it. */
