@@ -13,6 +13,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
+import io.vertx.core.internal.http.HttpServerRequestInternal;
 import io.vertx.ext.web.Router;
 import java.util.HashSet;
 import java.util.Set;
@@ -95,7 +96,7 @@ public final class HttpVerticle extends VerticleBase {
       refuse(req, ApiError.ambiguousFraming());
       return;
     }
-    if (req.authority() == null && req.version() == HttpVersion.HTTP_1_1) {
+    if (!((HttpServerRequestInternal) req).isValidAuthority() && req.version() == HttpVersion.HTTP_1_1) {
       // vertx-web's router fails it with 400 before any route runs, so it had no request id, and
       // its Connection: close (the body-failure path) left the connection open
       refuse(req, ApiError.malformedHttp(new IllegalArgumentException("a valid Host header is required")));
