@@ -69,10 +69,13 @@ final class Cors {
       return; // refused: no CORS answer to extend
     }
     Set<String> names = new LinkedHashSet<>(ALLOWED);
-    for (String asked : ctx.request().getHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_HEADERS).split(",")) {
-      String name = asked.trim().toLowerCase(Locale.ROOT);
-      if (HeaderSyntax.validName(name)) {
-        names.add(name);
+    // a list may come in several header lines (RFC 9110 section 5.3)
+    for (String line : ctx.request().headers().getAll(HttpHeaders.ACCESS_CONTROL_REQUEST_HEADERS)) {
+      for (String asked : line.split(",")) {
+        String name = asked.trim().toLowerCase(Locale.ROOT);
+        if (HeaderSyntax.validName(name)) {
+          names.add(name);
+        }
       }
     }
     String vary = resp.headers().get(HttpHeaders.VARY);

@@ -155,6 +155,17 @@ class CorsAndAuthTest {
   }
 
   @Test
+  void preflightReadsEveryLineOfItsRequestedHeaders(VertxTestContext ctx) {
+    MultiMap asks = headers("origin", "https://app.example", "access-control-request-method", "POST",
+        "access-control-request-headers", "x-stainless-os", "access-control-request-headers", "x-stainless-lang, authorization");
+    verify(ctx, send("", HttpMethod.OPTIONS, CHAT, asks, null), r -> {
+      assertEquals(204, r.status(), r.bodyAsString());
+      assertEquals(Set.of("authorization", "content-type", "x-request-id", "x-stainless-os", "x-stainless-lang"),
+          tokens(r.header("access-control-allow-headers")));
+    });
+  }
+
+  @Test
   void responseToACorsRequestExposesGatewayHeaders(VertxTestContext ctx) {
     verify(ctx, send("", HttpMethod.POST, CHAT, jsonHeaders("origin", "https://app.example"), BODY), r -> {
       assertEquals(200, r.status(), r.bodyAsString());
