@@ -163,8 +163,9 @@ final class ProxyExchange implements RelayListener {
   private void onResponse(UpstreamAttempt attempt, HttpClientResponse upstream, boolean stripUsage) {
     int status = upstream.statusCode();
     if (plan.config().routing().retryOn().contains(status)) {
-      // drain and drop the refused body so the pooled connection can be reused
-      upstream.handler(b -> { }).exceptionHandler(e -> { }).endHandler(v -> attempt.finish());
+      // drain and drop the refused body so the pooled connection can be reused; either way it
+      // ends, the attempt's deadline timer goes
+      upstream.handler(b -> { }).exceptionHandler(e -> attempt.finish()).endHandler(v -> attempt.finish());
       long retryMs = -1;
       if (status == 429) {
         retryMs = RetryAfter.parseMs(upstream.getHeader(HttpHeaders.RETRY_AFTER), System.currentTimeMillis());
