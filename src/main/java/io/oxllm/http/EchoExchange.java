@@ -5,8 +5,8 @@ import io.oxllm.upstream.EchoResponses;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -58,8 +58,8 @@ final class EchoExchange {
     JsonObject json;
     try {
       // the body an upstream would get (the same splice), the model name left as the client sent it
-      json = new JsonObject(body.forUpstream(body.model(), injectUsage));
-    } catch (DecodeException | ClassCastException e) {
+      json = EchoRequest.read(body.forUpstream(body.model(), injectUsage));
+    } catch (IOException e) {
       ApiError error = ApiError.invalidJson(String.valueOf(e.getMessage()));
       return new EchoExchange(new EchoResponses.Reply(error.status(), "application/json", List.of(error.toBuffer())), false);
     }
