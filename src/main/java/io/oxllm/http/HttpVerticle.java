@@ -4,6 +4,7 @@ import io.oxllm.admin.AdminRoutes;
 import io.oxllm.config.GatewayConfig;
 import io.oxllm.config.ServerConfig;
 import io.oxllm.routing.GatewayState;
+import io.oxllm.telemetry.Telemetry;
 import io.oxllm.upstream.UpstreamClients;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -78,7 +79,7 @@ public final class HttpVerticle extends VerticleBase {
           ClientWriteQueue.bound(c);
           connections.add(c);
         })
-        .invalidRequestHandler(HttpVerticle::invalid)
+        .invalidRequestHandler(this::invalid)
         .requestHandler(this::handle);
     // the current config's value, so a reload changes it for open connections too
     idleSweep = vertx.setPeriodic(1000, id -> connections.closeIdle(state.config().server().idleTimeoutSecs()));
@@ -115,7 +116,7 @@ public final class HttpVerticle extends VerticleBase {
    * Vert.x's default answers with an empty body; SPEC section 3 wants the JSON error and a request
    * id on every response. The connection closes after it, as the rest of its bytes cannot be framed.
    */
-  private static void invalid(HttpServerRequest req) {
+  private void invalid(HttpServerRequest req) {
     refuse(req, ApiError.malformedHttp(req.decoderResult().cause()));
   }
 
@@ -131,12 +132,22 @@ public final class HttpVerticle extends VerticleBase {
         || req.headers().getAll(HttpHeaders.TRANSFER_ENCODING).size() > 1 || !te.trim().equalsIgnoreCase("chunked");
   }
 
-  /** Answers {@code error} before any routing, then closes: the rest of the connection's bytes cannot be trusted. */
-  private static void refuse(HttpServerRequest req, ApiError error) {
+  /**
+   * Answers {@code error} before any routing, then closes: the rest of the connection's bytes
+   * cannot be trusted. With the client's request id when it sent a valid one, and on the data
+   * plane the request-log record every refused request leaves.
+   */
+  private void refuse(HttpServerRequest req, ApiError error) {
+    RequestId id = RequestIds.accept(req.getHeader(HeaderRules.X_REQUEST_ID));
     HttpServerResponse resp = req.response();
-    resp.putHeader(HeaderRules.X_REQUEST_ID, RequestIds.generate().text())
+    resp.putHeader(HeaderRules.X_REQUEST_ID, id.text())
         .putHeader(HttpHeaders.CONNECTION, "close");
     Errors.send(resp, error);
+    String path = req.path();
+    if (path != null && path.startsWith("/v1/")) {
+      RequestTrace.rejected(state.telemetry(), id, path, null, error, req.getHeader(HeaderRules.TRACEPARENT),
+          resp.bytesWritten(), Telemetry.epochNanos());
+    }
     req.connection().close();
   }
 

@@ -152,5 +152,9 @@ class MalformedRequestTest {
     // HTTP/1.0 needs no Host
     String old = exchangeUntilClosed("GET /healthz HTTP/1.0\r\n\r\n");
     assertTrue(old.startsWith("HTTP/1.0 200 "), old);
+    // the client's request id, as every other answer has it
+    String withId = exchangeUntilClosed("GET /v1/models HTTP/1.1\r\nx-request-id: my-id-1\r\n\r\n");
+    assertTrue(withId.startsWith("HTTP/1.1 400 "), withId);
+    assertTrue(withId.toLowerCase().contains("\r\nx-request-id: my-id-1\r\n"), withId);
   }
 }

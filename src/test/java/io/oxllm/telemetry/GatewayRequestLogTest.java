@@ -158,6 +158,24 @@ class GatewayRequestLogTest {
   }
 
   @Test
+  void aRequestRefusedBeforeRoutingIsLoggedUnderTheClientsId(Vertx vertx) throws IOException {
+    // no Host: refused before the router, which logs every other refusal
+    e = E2eGateway.start(vertx, dir, "");
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", e.port())) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream().write(("POST " + CHAT + " HTTP/1.1\r\nx-request-id: raw-1\r\nContent-Type: application/json\r\n"
+          + "Content-Length: 2\r\n\r\n{}").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+      assertTrue(answer.startsWith("HTTP/1.1 400 "), answer);
+    }
+    JsonObject line = e.logLine("raw-1");
+    assertShape(line);
+    assertEquals("rejected", line.getString("outcome"), line::encode);
+    assertEquals(400, line.getInteger("status"), line::encode);
+    assertEquals(CHAT, line.getString("path"), line::encode);
+  }
+
+  @Test
   void aRequestWhoseProvidersAllFailIsAnUpstreamErrorListingTheAttempts(Vertx vertx) {
     e = E2eGateway.start(vertx, dir, "");
     e.a.respond(Behaviour.error(503, "server_error", "down"));
