@@ -34,8 +34,11 @@ public final class StreamRecorder {
   public static final String CHAT = "/v1/chat/completions";
 
   private final Buffer raw = Buffer.buffer(); // guarded by itself
-  private final List<String> events = new CopyOnWriteArrayList<>();
-  private final List<Long> arrivals = new CopyOnWriteArrayList<>();
+  // Both guarded by events. Not copy-on-write: that copies the list per event, O(n^2) over a stream
+  // (GBs at 40,000 events), and the client's event loop, which the test upstreams share, fell so far
+  // behind that the upstream's own writes waited on it for longer than idle_ms (StreamTimingTest)
+  private final List<String> events = new ArrayList<>();
+  private final List<Long> arrivals = new ArrayList<>();
   private final List<BiConsumer<StreamRecorder, Integer>> eventHooks = new CopyOnWriteArrayList<>();
   private final List<Consumer<HttpClientResponse>> headerHooks = new CopyOnWriteArrayList<>();
   private final Promise<StreamRecorder> done = Promise.promise();
@@ -112,9 +115,12 @@ public final class StreamRecorder {
     long now = System.nanoTime();
     for (String line : block.split("\n")) {
       if (line.startsWith("data:")) {
-        events.add(line.substring(5).strip());
-        arrivals.add(now);
-        int n = events.size();
+        int n;
+        synchronized (events) {
+          events.add(line.substring(5).strip());
+          arrivals.add(now);
+          n = events.size();
+        }
         eventHooks.forEach(h -> h.accept(this, n));
       }
     }
@@ -175,16 +181,22 @@ public final class StreamRecorder {
   }
 
   public List<String> events() {
-    return List.copyOf(events);
+    synchronized (events) {
+      return List.copyOf(events);
+    }
   }
 
   /** {@link System#nanoTime()} at which each event was complete on the client. */
   public List<Long> arrivals() {
-    return List.copyOf(arrivals);
+    synchronized (events) {
+      return List.copyOf(arrivals);
+    }
   }
 
   public boolean sawDone() {
-    return events.contains("[DONE]");
+    synchronized (events) {
+      return events.contains("[DONE]");
+    }
   }
 
   public String lastEvent() {
