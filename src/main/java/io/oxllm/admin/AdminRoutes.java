@@ -8,9 +8,11 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.net.URI;
 
 /**
  * The admin API of SPEC section 6, on the data plane's port: {@code GET /status}, {@code /health},
@@ -54,8 +56,13 @@ public final class AdminRoutes {
           "Admin requests carrying an Origin header are refused (a web page cannot drive the admin API).");
       return;
     }
+    if (ctx.request().headers().getAll(HttpHeaders.HOST).size() > 1) {
+      // RFC 9112 section 3.2; and the loopback check below must not read one and a proxy the other
+      AdminErrors.send(ctx, 400, "invalid_request_error", "malformed_request", "More than one Host header.");
+      return;
+    }
     String token = state.config().server().adminToken();
-    if (token.isEmpty() && !loopbackName(ctx.request().authority() == null ? null : ctx.request().authority().host())) {
+    if (token.isEmpty() && !loopbackName(namedHost(ctx.request()))) {
       // DNS rebinding: a page whose name now resolves to 127.0.0.1 reads same-origin, so sends no
       // Origin; its requests still name its own host, which no one calling the admin API locally does
       AdminErrors.send(ctx, 403, "permission_error", "forbidden",
@@ -69,6 +76,23 @@ public final class AdminRoutes {
       return;
     }
     ctx.next();
+  }
+
+  /**
+   * The host a request names: an absolute-form target's (RFC 9112 section 3.2.2: it takes
+   * precedence over Host), else the Host header's; null for neither (HTTP/1.0 may send none).
+   */
+  static String namedHost(HttpServerRequest req) {
+    String uri = req.uri();
+    if (uri.startsWith("/")) {
+      return req.authority() == null ? null : req.authority().host();
+    }
+    try {
+      String host = URI.create(uri).getHost();
+      return host != null ? host : "(none)"; // "http:///status" names no host: not loopback either
+    } catch (IllegalArgumentException e) {
+      return "(invalid)";
+    }
   }
 
   /** A Host naming this machine's loopback (or none, as HTTP/1.0 may): never a page's own name. */

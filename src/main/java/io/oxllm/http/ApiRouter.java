@@ -139,8 +139,7 @@ final class ApiRouter {
   /** Draining and API keys, for every /v1 route. */
   private void admit(RoutingContext ctx) {
     if (state.draining()) {
-      ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-      reject(ctx, ApiError.shuttingDown());
+      rejectAndClose(ctx, ApiError.shuttingDown()); // Vert.x would keep it open despite the header
       return;
     }
     List<String> keys = state.config().auth().apiKeys();

@@ -168,6 +168,32 @@ class AdminApiTest {
   }
 
   @Test
+  void theLoopbackCheckReadsTheHostARequestReallyNames() throws Exception {
+    LiveGateway gw = start("", "");
+    // two Host lines: the check must not read one while a proxy in front reads the other
+    String two = raw(gw, "GET /status HTTP/1.1\r\nHost: localhost\r\nHost: evil.example\r\n\r\n");
+    assertTrue(two.startsWith("HTTP/1.1 400 "), two);
+    assertTrue(two.contains("malformed_request"), two);
+    // an absolute-form target names its host itself, over the Host header (RFC 9112 section 3.2.2)
+    String absolute = raw(gw, "GET http://evil.example/status HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    assertTrue(absolute.startsWith("HTTP/1.1 403 "), absolute);
+    String noHost = raw(gw, "GET http:///status HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    assertTrue(noHost.startsWith("HTTP/1.1 403 ") || noHost.startsWith("HTTP/1.1 400 "), noHost);
+    String loopback = raw(gw, "GET http://localhost:1234/status HTTP/1.1\r\nHost: evil.example\r\n\r\n");
+    assertTrue(loopback.startsWith("HTTP/1.1 200 "), loopback);
+  }
+
+  /** One request on its own connection (Connection: close added); the answer's bytes. */
+  private static String raw(LiveGateway gw, String request) throws java.io.IOException {
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", gw.port())) {
+      s.setSoTimeout(10_000);
+      String withClose = request.replaceFirst("\r\n\r\n$", "\r\nConnection: close\r\n\r\n");
+      s.getOutputStream().write(withClose.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      return new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+  }
+
+  @Test
   void anAdminTokenIsRequiredWhenSet() {
     LiveGateway gw = start("admin_token = \"adm-tok\"", "");
     assertError(gw.get("/status"), 401, "authentication_error", "invalid_api_key");
