@@ -281,6 +281,12 @@ final class ApiRouter {
    */
   private void reject(RoutingContext ctx, ApiError error) {
     BodySilence.done(ctx);
+    if (ctx.get(REQUEST_ID) == null) {
+      // failed before any route ran (OPTIONS *, CONNECT host:443): vertx-web's 404 still gets an id
+      RequestId id = RequestIds.accept(ctx.request().getHeader(HeaderRules.X_REQUEST_ID));
+      ctx.put(REQUEST_ID, id);
+      ctx.response().putHeader(HeaderRules.X_REQUEST_ID, id.text());
+    }
     Errors.send(ctx.response(), error);
     if (ctx.request().path().startsWith("/v1/")) {
       RequestTrace.rejected(state.telemetry(), ctx.get(REQUEST_ID), ctx.request().path(), null, error,

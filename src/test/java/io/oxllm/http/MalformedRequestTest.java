@@ -157,4 +157,14 @@ class MalformedRequestTest {
     assertTrue(withId.startsWith("HTTP/1.1 400 "), withId);
     assertTrue(withId.toLowerCase().contains("\r\nx-request-id: my-id-1\r\n"), withId);
   }
+
+  @Test
+  void aTargetNoRouteCanTakeIs404WithARequestId() throws Exception {
+    // vertx-web fails these before any route runs, the one that assigns request ids included
+    for (String line : java.util.List.of("OPTIONS * HTTP/1.1", "CONNECT x:443 HTTP/1.1")) {
+      String text = exchangeUntilClosed(line + "\r\nHost: x\r\nx-request-id: star-1\r\nConnection: close\r\n\r\n");
+      assertTrue(text.startsWith("HTTP/1.1 404 "), line + ": " + text);
+      assertTrue(text.toLowerCase().contains("\r\nx-request-id: star-1\r\n"), text);
+    }
+  }
 }
