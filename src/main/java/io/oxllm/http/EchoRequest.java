@@ -1,6 +1,5 @@
 package io.oxllm.http;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,16 +18,15 @@ import java.util.Set;
 final class EchoRequest {
   private static final Set<String> READ =
       Set.of("messages", "prompt", "input", "encoding_format", "stream", "stream_options");
-  // without interning, as RequestBody's walk; the mapper turns the values read into Maps and Lists
-  private static final ObjectMapper MAPPER =
-      new ObjectMapper(JsonFactory.builder().disable(JsonFactory.Feature.INTERN_FIELD_NAMES).build());
+  // turns the values read into Maps and Lists; the parser is RequestBody's (no interning)
+  private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private EchoRequest() {}
 
   /** The echo's fields of {@code body}, a JSON object ({@link RequestBody#inspect} made sure). */
   static JsonObject read(Buffer body) throws IOException {
     JsonObject fields = new JsonObject();
-    try (JsonParser p = MAPPER.createParser(body.getBytes())) {
+    try (JsonParser p = RequestBody.JSON.createParser(body.getBytes())) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new IOException("the body must be a JSON object");
       }
@@ -36,7 +34,7 @@ final class EchoRequest {
         String name = p.currentName();
         p.nextToken();
         if (READ.contains(name)) {
-          fields.put(name, p.readValueAs(Object.class)); // Vert.x wraps Maps and Lists when read
+          fields.put(name, MAPPER.readValue(p, Object.class)); // Vert.x wraps Maps and Lists when read
         } else {
           p.skipChildren();
         }

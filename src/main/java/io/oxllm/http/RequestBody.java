@@ -22,8 +22,9 @@ public final class RequestBody {
    * table, skipped ones too; a 10 MB body of 850k distinct keys took over a second of the event loop
    * that way (docs/performance.md). The names the gateway reads are compared with {@code equals}.
    * (Turning the name table off instead would make Jackson decode to chars and lose byte offsets.)
+   * {@link EchoRequest} reads with it too.
    */
-  private static final JsonFactory JSON = JsonFactory.builder().disable(JsonFactory.Feature.INTERN_FIELD_NAMES).build();
+  static final JsonFactory JSON = JsonFactory.builder().disable(JsonFactory.Feature.INTERN_FIELD_NAMES).build();
 
   private final Buffer raw;
   private final String model;
