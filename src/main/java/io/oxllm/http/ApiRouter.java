@@ -126,9 +126,7 @@ final class ApiRouter {
   }
 
   private void requestId(RoutingContext ctx) {
-    RequestId id = RequestIds.accept(ctx.request().getHeader(HeaderRules.X_REQUEST_ID));
-    ctx.put(REQUEST_ID, id);
-    ctx.response().putHeader(HeaderRules.X_REQUEST_ID, id.text());
+    ctx.put(REQUEST_ID, RequestIds.assign(ctx.request()));
     if (state.draining()) {
       // the connection was held open through the stop for this answer; it is the last
       ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
@@ -275,24 +273,15 @@ final class ApiRouter {
     exchange.onFinished(() -> inFlight.remove(exchange)).start();
   }
 
-  /**
-   * Answers a refused request and, on the data plane, leaves its one request-log record
-   * (outcome "rejected"). Admin and health paths are not request-logged.
-   */
+  /** Answers a refused request and leaves its one request-log record (outcome "rejected"). */
   private void reject(RoutingContext ctx, ApiError error) {
     BodySilence.done(ctx);
     if (ctx.get(REQUEST_ID) == null) {
       // failed before any route ran (OPTIONS *, CONNECT host:443): vertx-web's 404 still gets an id
-      RequestId id = RequestIds.accept(ctx.request().getHeader(HeaderRules.X_REQUEST_ID));
-      ctx.put(REQUEST_ID, id);
-      ctx.response().putHeader(HeaderRules.X_REQUEST_ID, id.text());
+      ctx.put(REQUEST_ID, RequestIds.assign(ctx.request()));
     }
     Errors.send(ctx.response(), error);
-    if (ctx.request().path().startsWith("/v1/")) {
-      RequestTrace.rejected(state.telemetry(), ctx.get(REQUEST_ID), ctx.request().path(), null, error,
-          ctx.request().getHeader(HeaderRules.TRACEPARENT), ctx.response().bytesWritten(),
-          BodySilence.startEpochNanos(ctx));
-    }
+    RequestTrace.rejected(state.telemetry(), ctx.get(REQUEST_ID), ctx.request(), error, BodySilence.startEpochNanos(ctx));
   }
 
   private static void json(RoutingContext ctx, int status, Buffer body) {

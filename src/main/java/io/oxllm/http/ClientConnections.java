@@ -83,11 +83,14 @@ final class ClientConnections {
    * A running exchange is bounded by its own timeouts (the body's, the upstream's), not by this.
    */
   void closeIdle(long idleSecs) {
-    long now = System.nanoTime();
+    if (idleSecs <= 0) {
+      return;
+    }
+    long idleSince = System.nanoTime() - TimeUnit.SECONDS.toNanos(idleSecs);
     List<HttpConnection> idle = new ArrayList<>();
     for (Map.Entry<HttpConnection, Use> e : open.entrySet()) {
       Use use = e.getValue();
-      if (idleSecs > 0 && !use.busy && now - use.idleSinceNanos >= TimeUnit.SECONDS.toNanos(idleSecs)) {
+      if (!use.busy && use.idleSinceNanos - idleSince <= 0) {
         idle.add(e.getKey());
       }
     }

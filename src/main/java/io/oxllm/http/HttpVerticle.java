@@ -12,7 +12,6 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.internal.http.HttpServerRequestInternal;
 import io.vertx.ext.web.Router;
@@ -138,16 +137,10 @@ public final class HttpVerticle extends VerticleBase {
    * plane the request-log record every refused request leaves.
    */
   private void refuse(HttpServerRequest req, ApiError error) {
-    RequestId id = RequestIds.accept(req.getHeader(HeaderRules.X_REQUEST_ID));
-    HttpServerResponse resp = req.response();
-    resp.putHeader(HeaderRules.X_REQUEST_ID, id.text())
-        .putHeader(HttpHeaders.CONNECTION, "close");
-    Errors.send(resp, error);
-    String path = req.path();
-    if (path != null && path.startsWith("/v1/")) {
-      RequestTrace.rejected(state.telemetry(), id, path, null, error, req.getHeader(HeaderRules.TRACEPARENT),
-          resp.bytesWritten(), Telemetry.epochNanos());
-    }
+    RequestId id = RequestIds.assign(req);
+    req.response().putHeader(HttpHeaders.CONNECTION, "close");
+    Errors.send(req.response(), error);
+    RequestTrace.rejected(state.telemetry(), id, req, error, Telemetry.epochNanos());
     req.connection().close();
   }
 

@@ -1,5 +1,6 @@
 package io.oxllm.http;
 
+import io.vertx.core.http.HttpServerRequest;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** The request id: the client's {@code x-request-id} when it is safe to echo and log, else a new one. */
@@ -10,6 +11,13 @@ final class RequestIds {
 
   static RequestId accept(String fromClient) {
     return isValid(fromClient) ? RequestId.fromClient(fromClient) : generate();
+  }
+
+  /** {@code req}'s id ({@link #accept}ed from its {@code x-request-id}), set on its response. */
+  static RequestId assign(HttpServerRequest req) {
+    RequestId id = accept(req.getHeader(HeaderRules.X_REQUEST_ID));
+    req.response().putHeader(HeaderRules.X_REQUEST_ID, id.text());
+    return id;
   }
 
   /** {@code [A-Za-z0-9._:-]{1,128}}, checked without a regex. */

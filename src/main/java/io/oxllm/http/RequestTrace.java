@@ -8,6 +8,7 @@ import io.oxllm.telemetry.SharedStrings;
 import io.oxllm.telemetry.Telemetry;
 import io.oxllm.telemetry.TraceIds;
 import io.oxllm.upstream.AttemptError;
+import io.vertx.core.http.HttpServerRequest;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -71,17 +72,23 @@ final class RequestTrace {
   }
 
   /**
-   * A request refused before any routing (400, 401, 404, 408, 413, 415, …): one record, no
-   * attempts, timed from {@code startEpochNanos} (a 408 came a body timeout after its request).
+   * A request refused before any routing (400, 401, 404, 408, 413, 415, …), its answer written:
+   * one record, no attempts, timed from {@code startEpochNanos} (a 408 came a body timeout after
+   * its request). Only the data plane ({@code /v1/}) is request-logged, not admin or health paths.
    */
-  static void rejected(Telemetry telemetry, RequestId requestId, String path, String model, ApiError error,
-      String traceparent, long bytesOut, long startEpochNanos) {
-    RequestTrace t = new RequestTrace(telemetry, requestId, path, model, false, traceparent, startEpochNanos);
+  static void rejected(Telemetry telemetry, RequestId requestId, HttpServerRequest req, ApiError error,
+      long startEpochNanos) {
+    String path = req.path();
+    if (path == null || !path.startsWith("/v1/")) {
+      return;
+    }
+    RequestTrace t = new RequestTrace(telemetry, requestId, path, null, false,
+        req.getHeader(HeaderRules.TRACEPARENT), startEpochNanos);
     if (error.status() == 405) {
       t.operation = SharedStrings.OTHER_OPERATION; // DELETE /v1/chat/completions asked for no chat
     }
     t.fail(Outcome.REJECTED, error.code());
-    t.emit(null, error.status(), null, bytesOut);
+    t.emit(null, error.status(), null, req.response().bytesWritten());
   }
 
   /** The routing table's own instance of the requested model's name, when it has one. */
