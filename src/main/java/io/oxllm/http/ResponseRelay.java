@@ -21,9 +21,9 @@ import java.util.List;
  * ends (at {@code [DONE]}, at the upstream's end, or interrupted with a {@code stream_interrupted}
  * event) is {@link StreamEnd}'s. Non-stream bodies commit at the headers.
  *
- * <p>When the gateway asked the upstream for usage the client did not ask for, a
- * {@link UsageStripper} sends the stream on event-aligned without the usage-only event; otherwise
- * every chunk goes out as it came.
+ * <p>A stream goes on through an {@link EventAligner}: each event as soon as it is complete, so a
+ * cut never sends the client half an event; without the usage-only event when the gateway asked
+ * the upstream for usage the client did not ask for.
  */
 final class ResponseRelay {
   /** Bytes a stream may send before its first complete event; past this it is not SSE we can use. */
@@ -36,7 +36,7 @@ final class ResponseRelay {
   private final GatewayHeaders gatewayHeaders;
   private SseScanner scanner;
   private AnswerFacts facts;
-  private UsageStripper stripper; // null: chunks pass as they are
+  private EventAligner aligner; // a stream's
   private StreamEnd end; // a stream's; null for a body
   private List<Buffer> held;
   private int heldBytes;
@@ -114,23 +114,20 @@ final class ResponseRelay {
   void relayStream(boolean stripUsage) {
     facts = AnswerFacts.stream();
     scanner = facts.scanner();
-    end = new StreamEnd(resp, upstream, attempt, listener, facts);
     held = new ArrayList<>(2);
-    stripper = stripUsage ? new UsageStripper(scanner, this::emit) : null;
+    aligner = new EventAligner(scanner, stripUsage, this::emit);
+    end = new StreamEnd(resp, upstream, attempt, listener, facts, aligner);
     upstream.handler(chunk -> {
       if (over) {
         return; // answered already ([DONE]): what the upstream sends after it is not part of it
       }
       if (!committed) {
         beforeCommit(chunk);
-      } else if (stripper != null) {
-        attempt.activity(); // the upstream is alive even when nothing goes out for this chunk
-        stripper.feed(chunk);
       } else {
-        forward(end.untilDone(chunk));
+        attempt.activity(); // the upstream is alive even when nothing goes out for this chunk
+        aligner.feed(chunk);
       }
       if (committed && scanner.sawDone()) {
-        flushStripper();
         over = true;
         end.atDone();
       }
@@ -138,12 +135,9 @@ final class ResponseRelay {
     upstream.exceptionHandler(err -> {
       if (!committed) {
         failBeforeCommit(reason(err));
-      } else {
-        flushStripper();
-        if (!over) { // a failure after the answer's end (at its [DONE], mostly) is not the answer's
-          over = true;
-          end.interrupt(reason(err));
-        }
+      } else if (!over) { // a failure after the answer's end (at its [DONE], mostly) is not the answer's
+        over = true;
+        end.interrupt(reason(err));
       }
     });
     upstream.endHandler(v -> {
@@ -155,13 +149,12 @@ final class ResponseRelay {
         failBeforeCommit(AttemptError.NO_FIRST_EVENT);
         return;
       }
-      flushStripper();
       over = true;
       end.atUpstreamEnd();
     });
   }
 
-  /** What a {@link UsageStripper} sends on: held until the commit, then forwarded. */
+  /** What the {@link EventAligner} sends on: held until the commit, then forwarded. */
   private void emit(Buffer b) {
     if (committed) {
       forward(b);
@@ -170,22 +163,11 @@ final class ResponseRelay {
     }
   }
 
-  /** Sends an unfinished last event's bytes as they are, as the pass-through path would have. */
-  private void flushStripper() {
-    if (stripper != null) {
-      stripper.flush();
-    }
-  }
-
   private void beforeCommit(Buffer chunk) {
     if (over) {
       return; // failed over already: what still arrives is not ours to look at
     }
-    if (stripper != null) {
-      stripper.feed(chunk); // what it keeps comes back through emit() into held
-    } else {
-      held.add(end.untilDone(chunk));
-    }
+    aligner.feed(chunk); // its complete events come back through emit() into held
     heldBytes += chunk.length();
     if (scanner.events() > 0) {
       if (scanner.firstEventIsError()) {

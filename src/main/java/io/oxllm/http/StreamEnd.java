@@ -1,7 +1,6 @@
 package io.oxllm.http;
 
 import io.oxllm.routing.AttemptOutcome.Kind;
-import io.oxllm.sse.EventListener;
 import io.oxllm.sse.SseScanner;
 import io.oxllm.upstream.AttemptError;
 import io.oxllm.upstream.UpstreamAttempt;
@@ -18,7 +17,8 @@ import io.vertx.core.json.JsonObject;
  * event and no {@code [DONE]}.
  *
  * <p>The relay decides when, and this how: it calls one of {@link #atDone}, {@link #atUpstreamEnd}
- * and {@link #interrupt}, once, as it marks itself over.
+ * and {@link #interrupt}, once, as it marks itself over. Its {@link EventAligner} has already cut
+ * the stream at the [DONE] event's end, and holds the bytes of an unfinished event.
  */
 final class StreamEnd {
   private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
@@ -29,34 +29,18 @@ final class StreamEnd {
   private final RelayListener listener;
   private final AnswerFacts facts;
   private final SseScanner scanner;
-  // where, in the chunk being fed, the [DONE] event ended (-1: not in it); told by doneWatch
-  private int doneEnd = -1;
-  private final EventListener doneWatch;
+  private final EventAligner aligner;
 
-  /** {@code facts}: the stream's; its scanner reads every chunk ({@link #untilDone}, or a {@link UsageStripper}). */
+  /** {@code facts}: the stream's; {@code aligner} feeds its scanner every chunk and holds an unfinished event. */
   StreamEnd(HttpServerResponse resp, HttpClientResponse upstream, UpstreamAttempt attempt, RelayListener listener,
-      AnswerFacts facts) {
+      AnswerFacts facts, EventAligner aligner) {
     this.resp = resp;
     this.upstream = upstream;
     this.attempt = attempt;
     this.listener = listener;
     this.facts = facts;
     this.scanner = facts.scanner();
-    this.doneWatch = (end, usageOnly) -> {
-      if (doneEnd < 0 && scanner.sawDone()) {
-        doneEnd = end;
-      }
-    };
-  }
-
-  /**
-   * Feeds {@code chunk} to the scanner; returns it, or, when the {@code [DONE]} event ends in it,
-   * the part up to that end: what follows [DONE] is not the answer's, even in the same read.
-   */
-  Buffer untilDone(Buffer chunk) {
-    doneEnd = -1;
-    scanner.feed(chunk, scanner.sawDone() ? null : doneWatch);
-    return doneEnd >= 0 && doneEnd < chunk.length() ? chunk.slice(0, doneEnd) : chunk;
+    this.aligner = aligner;
   }
 
   /**
@@ -84,18 +68,24 @@ final class StreamEnd {
    */
   void atUpstreamEnd() {
     if (scanner.endsInsideDoneEvent()) {
-      finish(Buffer.buffer(scanner.eventEnd()), Kind.SUCCESS, null); // the last [DONE] event's end, added
-    } else if (scanner.endsInsideDataEvent()) {
-      interrupt(AttemptError.ENDED_INSIDE_EVENT);
-    } else if (scanner.finishReason() != null) {
-      finish(separated(DONE), Kind.SUCCESS, null); // the missing [DONE], added
+      // the last [DONE] event's end, added
+      finish(aligner.takeHeld().appendString(scanner.eventEnd()), Kind.SUCCESS, null);
+    } else if (scanner.endsInsideDataEvent() || scanner.finishReason() == null) {
+      interrupt(scanner.endsInsideDataEvent() ? AttemptError.ENDED_INSIDE_EVENT : AttemptError.ENDED_UNFINISHED);
     } else {
-      interrupt(AttemptError.ENDED_UNFINISHED);
+      // after a finish_reason, outside a data event (a comment without its blank line cuts nothing)
+      Buffer tail = aligner.takeHeld();
+      finish(tail.appendBuffer(separated(DONE)), Kind.SUCCESS, null); // the missing [DONE], added
     }
   }
 
-  /** Ends the response with one {@code stream_interrupted} event (none to a client gone) and aborts the attempt. */
+  /**
+   * Ends the response with one {@code stream_interrupted} event (none to a client gone) and aborts
+   * the attempt. The cut event's held bytes are dropped: half an event would reach the client as
+   * one whose JSON does not parse, before the error that says why.
+   */
   void interrupt(AttemptError reason) {
+    aligner.discard();
     boolean gone = listener.clientGone();
     finish(gone ? null : separated(errorEvent(reason.text())), gone ? Kind.NEUTRAL : Kind.FAILURE,
         gone ? AttemptError.CLIENT_CLOSED : reason);
@@ -120,11 +110,12 @@ final class StreamEnd {
   }
 
   /**
-   * {@code event}, after a blank line when the stream so far ends inside an event: its bytes are
-   * out already, and without one ours would join it as one event the client cannot parse.
+   * {@code event}, after a blank line when what went out ends inside an event (one over the
+   * scanner's limit goes out as it comes, and a flushed one is out): without it, ours would join
+   * that event.
    */
   private Buffer separated(Buffer event) {
-    return scanner.endsInsideEvent() ? Buffer.buffer("\n\n").appendBuffer(event) : event;
+    return aligner.sentEndsInsideEvent() ? Buffer.buffer("\n\n").appendBuffer(event) : event;
   }
 
   private static Buffer errorEvent(String message) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.oxllm.testing.Behaviour;
 import io.oxllm.testing.Behaviour.Ending;
 import io.oxllm.testing.RawSse;
+import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxTestContext;
 import java.util.List;
@@ -75,7 +76,7 @@ class StreamFailureTest extends StreamTestBase {
   }
 
   @Test
-  void aCleanEndInsideAnEventIsAnInterruptionWhoseErrorIsAnEventOfItsOwn(VertxTestContext ctx) {
+  void aCleanEndInsideAnEventIsAnInterruptionAndTheCutEventNeverReachesTheClient(VertxTestContext ctx) {
     // after the finish_reason, the upstream ends the body in the middle of an event
     String wire = RawSse.wire(RawSse.chatEvents(2, true, false, false));
     String partial = "data: {\"id\": \"x\", \"cho";
@@ -83,10 +84,27 @@ class StreamFailureTest extends StreamTestBase {
     chainAB("").compose(this::stream).onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
       assertStreamFrom(rec, "a", 1);
       String raw = rec.rawString();
-      assertTrue(raw.startsWith(wire + partial + "\n\ndata: {\"error\""), raw);
+      // half an event would reach an SDK as JSON that does not parse, before the error saying why
+      assertTrue(raw.startsWith(wire + "data: {\"error\""), raw);
       assertFalse(raw.contains("[DONE]"), raw);
       assertEquals(1, raw.split("\"stream_interrupted\"", -1).length - 1, raw);
       assertTrue(raw.endsWith("}}\n\n"), "the error event is a complete SSE event: " + raw);
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void aCutInsideAnEventSendsNoneOfItAndEveryEventTheClientGetsParses(VertxTestContext ctx) {
+    // the event's start comes in one read, then the connection drops: its bytes were held, not sent
+    String wire = RawSse.wire(RawSse.chatEvents(3, false, false, false));
+    String partial = "data: {\"id\":\"chatcmpl-1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"tok";
+    a.respond(RawSse.pieces(20, Ending.CLOSE, wire, partial));
+    chainAB("").compose(this::stream).onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
+      assertInterrupted(rec, 3);
+      assertTrue(rec.rawString().startsWith(wire + "data: {\"error\""), rec::rawString);
+      for (String event : rec.events()) {
+        new JsonObject(event); // throws on an event that does not parse
+      }
       ctx.completeNow();
     })));
   }

@@ -11,19 +11,24 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * UsageStripper over every 1- and many 2-point splits of LF, CRLF and CR streams: the output is
- * the stream minus the usage-only event; event-aligned chunks pass as the same Buffer objects;
- * tokens are recorded though the event is dropped; an event over the scanner's limit passes as is.
+ * EventAligner over every 1- and many 2-point splits of LF, CRLF and CR streams: the output is
+ * the stream minus the usage-only event (with dropUsage), or the stream as it came; event-aligned
+ * chunks pass as the same Buffer objects; tokens are recorded though the event is dropped; an
+ * event over the scanner's limit passes as is; a cut event's bytes never go out.
  */
-class UsageStripperTest {
+class EventAlignerTest {
   private static void eq(Object expected, Object actual, String what) {
     assertEquals(expected, actual, what);
   }
 
   private static String run(byte[] bytes, int limit, int[] cuts, List<Buffer> outs, boolean flush) {
+    return run(bytes, limit, cuts, outs, flush, true);
+  }
+
+  private static String run(byte[] bytes, int limit, int[] cuts, List<Buffer> outs, boolean flush, boolean dropUsage) {
     SseScanner s = new SseScanner(() -> 0L, limit);
     Buffer all = Buffer.buffer();
-    UsageStripper st = new UsageStripper(s, b -> {
+    EventAligner st = new EventAligner(s, dropUsage, b -> {
       outs.add(b);
       all.appendBuffer(b);
     });
@@ -34,7 +39,7 @@ class UsageStripperTest {
       from = to;
     }
     if (flush) {
-      st.flush();
+      all.appendBuffer(st.takeHeld());
     }
     return all.toString(StandardCharsets.UTF_8);
   }
@@ -80,7 +85,7 @@ class UsageStripperTest {
     String[] ev = events();
     SseScanner s = new SseScanner();
     List<Buffer> outs = new ArrayList<>();
-    UsageStripper st = new UsageStripper(s, outs::add);
+    EventAligner st = new EventAligner(s, true, outs::add);
     List<Buffer> ins = new ArrayList<>();
     for (int i : new int[] {0, 1, 2, 3, 5}) { Buffer b = Buffer.buffer(ev[i]); ins.add(b); st.feed(b); }
     eq(ins.size(), outs.size(), "count");
@@ -92,7 +97,7 @@ class UsageStripperTest {
   void tokensAreRecordedThoughTheEventIsDropped() {
     String[] ev = events();
     SseScanner s2 = new SseScanner();
-    new UsageStripper(s2, b -> {}).feed(Buffer.buffer(String.join("", ev)));
+    new EventAligner(s2, true, b -> {}).feed(Buffer.buffer(String.join("", ev)));
     eq(12L, s2.inputTokens(), "in"); eq(3L, s2.outputTokens(), "out");
   }
 
@@ -112,6 +117,83 @@ class UsageStripperTest {
       List<Integer> cs = new ArrayList<>();
       for (int i = size; i < bytes.length; i += size) cs.add(i);
       eq(big + d, run(bytes, 64, cs.stream().mapToInt(Integer::intValue).toArray(), new ArrayList<>(), false), "oversize chunks " + size);
+    }
+  }
+
+  @Test
+  void withoutDropUsageEverySplitGivesTheStreamAsItCameAndOnlyWholeEventsAfterEachChunk() {
+    String[] ev = events();
+    for (String eol : List.of("\n", "\r\n", "\r")) {
+      String stream = String.join("", ev).replace("\n", eol);
+      byte[] bytes = stream.getBytes(StandardCharsets.UTF_8);
+      List<Integer> ends = new ArrayList<>(List.of(0));
+      for (String e : ev) {
+        ends.add(ends.get(ends.size() - 1) + e.replace("\n", eol).getBytes(StandardCharsets.UTF_8).length);
+      }
+      for (int c = 1; c < bytes.length; c++) {
+        for (int d = c + 1; d <= bytes.length; d += 2) {
+          SseScanner s = new SseScanner(() -> 0L, 1 << 20);
+          Buffer all = Buffer.buffer();
+          EventAligner al = new EventAligner(s, false, all::appendBuffer);
+          int[] cuts = {0, c, d, bytes.length};
+          for (int i = 1; i < cuts.length; i++) {
+            al.feed(Buffer.buffer().appendBytes(bytes, cuts[i - 1], cuts[i] - cuts[i - 1]));
+            // a CR-ended event is told at its CR; its LF follows with the next chunk
+            int sent = all.length();
+            boolean atEnd = ends.contains(sent) || eol.equals("\r\n") && ends.contains(sent + 1);
+            eq(true, atEnd, eol.length() + ": after chunk " + i + " of split " + c + "," + d + " sent " + sent);
+          }
+          eq(stream, all.toString(StandardCharsets.UTF_8), "split " + c + "," + d);
+        }
+      }
+    }
+  }
+
+  @Test
+  void aCutEventIsDiscardedAndWhatWentOutEndsBetweenEvents() {
+    String[] ev = events();
+    String whole = ev[0] + ev[2];
+    String partial = "data: {\"choices\":[{\"delta\":{\"content\":\"cu";
+    byte[] bytes = (whole + partial).getBytes(StandardCharsets.UTF_8);
+    for (int c = 1; c < bytes.length; c++) {
+      SseScanner s = new SseScanner(() -> 0L, 1 << 20);
+      Buffer all = Buffer.buffer();
+      EventAligner al = new EventAligner(s, false, all::appendBuffer);
+      al.feed(Buffer.buffer().appendBytes(bytes, 0, c));
+      al.feed(Buffer.buffer().appendBytes(bytes, c, bytes.length - c));
+      al.discard();
+      eq(whole, all.toString(StandardCharsets.UTF_8), "split " + c);
+      eq(false, al.sentEndsInsideEvent(), "nothing of the cut event went out, split " + c);
+      eq(true, s.endsInsideDataEvent(), "the scanner saw the cut");
+    }
+  }
+
+  @Test
+  void aCutEventOverTheLimitWentOutInPartAndSaysSo() {
+    String big = "data: {\"choices\":[{\"delta\":{\"content\":\"" + "b".repeat(200);
+    SseScanner s = new SseScanner(() -> 0L, 64);
+    Buffer all = Buffer.buffer();
+    EventAligner al = new EventAligner(s, false, all::appendBuffer);
+    al.feed(Buffer.buffer(big.substring(0, 50)));
+    eq(0, all.length(), "held while within the limit");
+    al.feed(Buffer.buffer(big.substring(50)));
+    al.discard();
+    eq(big, all.toString(StandardCharsets.UTF_8), "past the limit it went out as it came");
+    eq(true, al.sentEndsInsideEvent(), "so what goes next needs a blank line first");
+  }
+
+  @Test
+  void aTakenTailSaysWhetherItEndsInsideAnEvent() {
+    String[] ev = events();
+    for (String tail : List.of(": still here", "data: [DONE]", "")) {
+      SseScanner s = new SseScanner(() -> 0L, 1 << 20);
+      Buffer all = Buffer.buffer();
+      EventAligner al = new EventAligner(s, false, all::appendBuffer);
+      al.feed(Buffer.buffer(ev[0] + tail));
+      eq(ev[0], all.toString(StandardCharsets.UTF_8), "held: " + tail);
+      all.appendBuffer(al.takeHeld());
+      eq(ev[0] + tail, all.toString(StandardCharsets.UTF_8), "taken: " + tail);
+      eq(!tail.isEmpty(), al.sentEndsInsideEvent(), "inside an event after: " + tail);
     }
   }
 }
