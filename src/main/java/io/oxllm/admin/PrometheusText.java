@@ -5,6 +5,7 @@ import io.oxllm.telemetry.Telemetry;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Set;
+import java.util.function.ToLongFunction;
 
 /**
  * {@code /metrics} in the Prometheus text exposition format (0.0.4), from the same numbers as
@@ -17,7 +18,8 @@ final class PrometheusText {
    * Rendered here from the status answer (fresh at each scrape), so left out of the telemetry
    * model's text: one family per name.
    */
-  private static final Set<String> RENDERED_HERE = Set.of("oxllm.provider.state");
+  private static final Set<String> RENDERED_HERE =
+      Set.of("oxllm.provider.state", "oxllm.provider.offline", "oxllm.provider.rate_limited");
 
   private PrometheusText() {}
 
@@ -40,20 +42,13 @@ final class PrometheusText {
     metric(out, providers, "oxllm_provider_in_flight", "gauge", "Attempts running now.", "in_flight");
     metric(out, providers, "oxllm_provider_consecutive_failures", "gauge", "Failures since the last success.",
         "consecutive_failures");
-    out.append("# HELP oxllm_provider_state Circuit state: 0 closed, 1 half_open, 2 open.\n")
-        .append("# TYPE oxllm_provider_state gauge\n");
-    for (Object o : providers) {
-      JsonObject p = (JsonObject) o;
-      int v = ProviderHealth.State.gaugeValue(p.getString("state", "closed"));
-      out.append("oxllm_provider_state{provider=\"").append(label(p.getString("name"))).append("\"} ").append(v).append('\n');
-    }
-    out.append("# HELP oxllm_provider_offline 1 when an operator took the provider offline.\n")
-        .append("# TYPE oxllm_provider_offline gauge\n");
-    for (Object o : providers) {
-      JsonObject p = (JsonObject) o;
-      out.append("oxllm_provider_offline{provider=\"").append(label(p.getString("name"))).append("\"} ")
-          .append(p.getBoolean("offline", false) ? 1 : 0).append('\n');
-    }
+    perProvider(out, providers, "oxllm_provider_state", "gauge", "Circuit state: 0 closed, 1 half_open, 2 open.",
+        p -> ProviderHealth.State.gaugeValue(p.getString("state", "closed")));
+    perProvider(out, providers, "oxllm_provider_offline", "gauge", "1 when an operator took the provider offline.",
+        p -> p.getBoolean("offline", false) ? 1 : 0);
+    // status names rate_limited_until only while it is in the future
+    perProvider(out, providers, "oxllm_provider_rate_limited", "gauge", "1 while the provider cools down after a 429.",
+        p -> p.getValue("rate_limited_until") != null ? 1 : 0);
     if (!providers.isEmpty() && providers.getJsonObject(0).containsKey("input_tokens")) {
       metric(out, providers, "oxllm_provider_input_tokens_total", "counter",
           "Input (prompt) tokens in the answers of each provider, as the upstream reported them.", "input_tokens");
@@ -86,12 +81,17 @@ final class PrometheusText {
   }
 
   private static void metric(StringBuilder out, JsonArray providers, String name, String type, String help, String field) {
+    perProvider(out, providers, name, type, help, p -> p.getLong(field, 0L));
+  }
+
+  private static void perProvider(StringBuilder out, JsonArray providers, String name, String type, String help,
+      ToLongFunction<JsonObject> value) {
     out.append("# HELP ").append(name).append(' ').append(help).append('\n')
         .append("# TYPE ").append(name).append(' ').append(type).append('\n');
     for (Object o : providers) {
       JsonObject p = (JsonObject) o;
       out.append(name).append("{provider=\"").append(label(p.getString("name"))).append("\"} ")
-          .append(p.getLong(field, 0L)).append('\n');
+          .append(value.applyAsLong(p)).append('\n');
     }
   }
 

@@ -9,9 +9,6 @@ import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.resources.Resource;
-import io.oxllm.routing.ProviderHealth;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -50,10 +47,10 @@ final class GenAiMetrics {
 
   /**
    * @param otlp the OTLP metric exporter {@link #exportNow} uses, or null for none
-   * @param providerStates circuit state per provider (0 closed, 1 half open, 2 open), read at each collection
+   * @param providers each provider's gauges (circuit state, offline, rate limited), read at each collection
    * @param dropped the records the queue refused so far
    */
-  GenAiMetrics(Resource resource, OtlpMetricExporter otlp, Supplier<Map<String, Integer>> providerStates,
+  GenAiMetrics(Resource resource, OtlpMetricExporter otlp, Supplier<Map<String, ProviderGauges>> providers,
       LongSupplier dropped) {
     this.otlp = otlp;
     provider = SdkMeterProvider.builder().setResource(resource).registerMetricReader(pull).build();
@@ -69,8 +66,16 @@ final class GenAiMetrics {
         .setExplicitBucketBoundariesAdvice(SemConv.TTFT_BUCKETS).build();
     meter.gaugeBuilder(SemConv.PROVIDER_STATE).ofLongs().setUnit("1")
         .setDescription("Circuit state per provider: 0 closed, 1 half_open, 2 open.")
-        .buildWithCallback(m -> providerStates.get()
-            .forEach((name, state) -> m.record(state, Attributes.of(SemConv.PROVIDER, name))));
+        .buildWithCallback(m -> providers.get()
+            .forEach((name, g) -> m.record(g.state(), Attributes.of(SemConv.PROVIDER, name))));
+    meter.gaugeBuilder(SemConv.PROVIDER_OFFLINE).ofLongs().setUnit("1")
+        .setDescription("1 when an operator took the provider offline.")
+        .buildWithCallback(m -> providers.get()
+            .forEach((name, g) -> m.record(g.offline() ? 1 : 0, Attributes.of(SemConv.PROVIDER, name))));
+    meter.gaugeBuilder(SemConv.PROVIDER_RATE_LIMITED).ofLongs().setUnit("1")
+        .setDescription("1 while the provider cools down after a 429.")
+        .buildWithCallback(m -> providers.get()
+            .forEach((name, g) -> m.record(g.rateLimited() ? 1 : 0, Attributes.of(SemConv.PROVIDER, name))));
     meter.counterBuilder(SemConv.TELEMETRY_DROPPED).setUnit("{record}")
         .setDescription("Request records dropped because the telemetry queue was full.")
         .buildWithCallback(m -> m.record(dropped.getAsLong()));
@@ -145,19 +150,6 @@ final class GenAiMetrics {
     }
     modelLabels.add(model);
     return model;
-  }
-
-  /**
-   * The provider-state gauge's values from the routing verticle's {@code status} answer: each
-   * provider's circuit state as 0 (closed), 1 (half_open) or 2 (open).
-   */
-  static Map<String, Integer> providerStateValues(JsonObject status) {
-    Map<String, Integer> states = new HashMap<>();
-    for (Object o : status.getJsonArray("providers", new JsonArray())) {
-      JsonObject p = (JsonObject) o;
-      states.put(p.getString("name"), ProviderHealth.State.gaugeValue(p.getString("state", "closed")));
-    }
-    return states;
   }
 
   /** What the pull reader sees now (cumulative since start). */

@@ -61,7 +61,7 @@ final class RecordSinks {
         AttributeKey.stringKey("service.name"), telemetry.config().serviceName(),
         AttributeKey.stringKey("service.version"), Version.VALUE)));
     // always there, exporting nothing while there is no endpoint: a reload may add one
-    metrics = new GenAiMetrics(resource, new OtlpMetricExporter(() -> otlp), telemetry::providerStates,
+    metrics = new GenAiMetrics(resource, new OtlpMetricExporter(() -> otlp), telemetry::providerGauges,
         telemetry::dropped);
     List<String> skipped = telemetry.otlpHeaders().skipped();
     if (!skipped.isEmpty()) {

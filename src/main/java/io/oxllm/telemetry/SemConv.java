@@ -30,6 +30,8 @@ final class SemConv {
   static final String OPERATION_DURATION = "gen_ai.client.operation.duration";
   static final String TIME_TO_FIRST_TOKEN = "gen_ai.server.time_to_first_token";
   static final String PROVIDER_STATE = "oxllm.provider.state";
+  static final String PROVIDER_OFFLINE = "oxllm.provider.offline";
+  static final String PROVIDER_RATE_LIMITED = "oxllm.provider.rate_limited";
   static final String TELEMETRY_DROPPED = "oxllm.telemetry.dropped";
 
   // the conventions' advisory bucket boundaries, so the histograms are useful at LLM scales

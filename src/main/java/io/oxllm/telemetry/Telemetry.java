@@ -46,7 +46,7 @@ public final class Telemetry {
   private final LongAdder dropped = new LongAdder();
   private final AtomicLong exported = new AtomicLong();
   private final Map<String, Tokens> tokens = new ConcurrentHashMap<>();
-  private volatile Map<String, Integer> providerStates = Map.of();
+  private volatile Map<String, ProviderGauges> providerGauges = Map.of();
   private volatile TelemetryVerticle worker;
 
   Telemetry(TelemetryConfig config, Tuning tuning) {
@@ -231,12 +231,12 @@ public final class Telemetry {
     t.output().addAndGet(Math.max(0, r.outputTokens()));
   }
 
-  Map<String, Integer> providerStates() {
-    return providerStates;
+  Map<String, ProviderGauges> providerGauges() {
+    return providerGauges;
   }
 
-  void providerStates(Map<String, Integer> states) {
-    providerStates = Map.copyOf(states);
+  void providerGauges(Map<String, ProviderGauges> gauges) {
+    providerGauges = Map.copyOf(gauges);
   }
 
   void attach(TelemetryVerticle w) {

@@ -127,14 +127,14 @@ final class TelemetryVerticle extends VerticleBase {
     }
   }
 
-  /** The routing verticle owns circuit states: ask it (cheap, local) for the gauge's values. */
+  /** The routing verticle owns provider health: ask it (cheap, local) for the gauges' values. */
   private void pollProviderStates() {
     if (!sinks.exporting() || stopped) {
       return; // only OTLP needs them from here (/metrics asks the routing verticle itself); or stopped
     }
     // no answer (no routing verticle, yet or any more): the last states stay
     vertx.eventBus().<JsonObject>request(RoutingVerticle.ADMIN, new JsonObject().put("op", "status"), LOCAL)
-        .onSuccess(reply -> telemetry.providerStates(GenAiMetrics.providerStateValues(reply.body())));
+        .onSuccess(reply -> telemetry.providerGauges(ProviderGauges.of(reply.body())));
   }
 
   /**

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
 import io.opentelemetry.proto.metrics.v1.Metric;
+import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
 import io.oxllm.Gateway;
 import io.oxllm.testing.Behaviour;
 import io.oxllm.testing.GatewayHarness;
@@ -29,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -139,6 +141,40 @@ class GatewayMetricsTest {
     assertEquals(0L, e.providerStatus("b").getLong("input_tokens"));
     assertTrue(status.getJsonObject("telemetry").getLong("exported") >= 3, status::encode);
     assertEquals(0L, status.getJsonObject("telemetry").getLong("dropped"), status::encode);
+  }
+
+  /** The newest export's value of gauge {@code name} for each provider. */
+  private static Map<String, Long> gauge(OtlpReceiver r, String name) {
+    return latest(r, name).map(m -> m.getGauge().getDataPointsList().stream().collect(Collectors.toMap(
+        p -> OtlpReceiver.attributes(p.getAttributesList()).get("gen_ai.provider.name"), NumberDataPoint::getAsInt)))
+        .orElse(Map.of());
+  }
+
+  @Test
+  void aProviderOfflineOrCoolingDownShowsAsSuchInBothExporters(Vertx vertx) {
+    e = E2eGateway.start(vertx, dir, "");
+    Map<String, Long> healthy = Map.of("a", 0L, "b", 0L);
+    until(SOON, () -> gauge(e.receiver, "oxllm.provider.rate_limited"), healthy::equals, "no cooldown yet");
+    assertEquals(healthy, gauge(e.receiver, "oxllm.provider.offline"));
+    e.a.respond(Behaviour.error(429, "rate_limit_error", "slow down", Map.of("retry-after", "600")));
+    e.b.respond(Behaviour.chat("from b"));
+    Response r = e.chat(E2eGateway.SMART, Map.of());
+    assertEquals(200, r.status(), r::bodyAsString); // a's 429 failed over to b
+    assertEquals(200, e.post("/admin/providers/b/offline", "", Map.of()).status());
+
+    Map<String, Long> aOnly = Map.of("a", 1L, "b", 0L);
+    Map<String, Long> bOnly = Map.of("a", 0L, "b", 1L);
+    until(SOON, () -> gauge(e.receiver, "oxllm.provider.rate_limited"), aOnly::equals, "a cooling down over OTLP");
+    until(SOON, () -> gauge(e.receiver, "oxllm.provider.offline"), bOnly::equals, "b offline over OTLP");
+    assertEquals(healthy, gauge(e.receiver, "oxllm.provider.state"), "neither circuit opened");
+    String text = e.get("/metrics").bodyAsString();
+    for (String want : List.of("oxllm_provider_rate_limited{provider=\"a\"} 1", "oxllm_provider_rate_limited{provider=\"b\"} 0",
+        "oxllm_provider_offline{provider=\"a\"} 0", "oxllm_provider_offline{provider=\"b\"} 1")) {
+      assertTrue(text.contains(want), () -> "missing '" + want + "' in /metrics:\n" + text);
+    }
+    for (String family : List.of("oxllm_provider_state", "oxllm_provider_offline", "oxllm_provider_rate_limited")) {
+      assertEquals(1, text.split("# TYPE " + family + " ", -1).length - 1, () -> "one " + family + " family:\n" + text);
+    }
   }
 
   private static final int RUNS = 200;

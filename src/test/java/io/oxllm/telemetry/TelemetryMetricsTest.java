@@ -38,7 +38,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class TelemetryMetricsTest {
   private static final Duration SOON = Duration.ofSeconds(10);
   private static final Set<String> NAMES = Set.of("gen_ai.client.token.usage", "gen_ai.client.operation.duration",
-      "gen_ai.server.time_to_first_token", "oxllm.provider.state", "oxllm.telemetry.dropped");
+      "gen_ai.server.time_to_first_token", "oxllm.provider.state", "oxllm.provider.offline",
+      "oxllm.provider.rate_limited", "oxllm.telemetry.dropped");
   // a sample line: name, optional {labels}, one value (Prometheus text format 0.0.4)
   private static final Pattern SAMPLE = Pattern.compile(
       "[a-zA-Z_:][a-zA-Z0-9_:]*(\\{[a-zA-Z_][a-zA-Z0-9_]*=\"(\\\\.|[^\"\\\\])*\"(,[a-zA-Z_][a-zA-Z0-9_]*=\"(\\\\.|[^\"\\\\])*\")*\\})? "
