@@ -267,7 +267,7 @@ final class ApiRouter {
     String path = route.substring(3);  // "/v1/chat/completions" -> "/chat/completions"
     RequestId id = ctx.get(REQUEST_ID);
     RequestTrace trace = new RequestTrace(state.telemetry(), id, route, body.model(),
-        body.stream(), ctx.request().getHeader(HeaderRules.TRACEPARENT));
+        body.stream(), ctx.request().headers());
     ProxyExchange exchange = new ProxyExchange(vertx, ctx.request(), clients, id.text(), path, body, trace);
     inFlight.add(exchange);
     exchange.onFinished(() -> inFlight.remove(exchange)).start();

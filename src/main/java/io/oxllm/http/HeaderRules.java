@@ -3,6 +3,7 @@ package io.oxllm.http;
 import io.oxllm.config.ProviderConfig;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,6 +21,7 @@ final class HeaderRules {
   static final CharSequence X_ATTEMPTS = HttpHeaders.createOptimized("x-oxllm-attempts");
   static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
   static final CharSequence TRACEPARENT = HttpHeaders.createOptimized("traceparent");
+  private static final CharSequence TRACESTATE = HttpHeaders.createOptimized("tracestate");
   static final CharSequence IDENTITY = HttpHeaders.createOptimized("identity");
   private static final CharSequence NO_CACHE = HttpHeaders.createOptimized("no-cache");
   private static final CharSequence X_ACCEL_BUFFERING = HttpHeaders.createOptimized("x-accel-buffering");
@@ -34,10 +36,10 @@ final class HeaderRules {
    * Of the client's, only Accept and tracestate cross, unless its Connection header names them.
    *
    * @param traceparent names this attempt's span as the upstream's parent (the client's is never forwarded as is)
-   * @param clientTrace the client's traceparent was valid: only then does its tracestate go on
+   * @param tracestate the client's ({@link #traceState}), when its traceparent was valid; else null
    */
   static void upstream(ProviderConfig provider, MultiMap client, String requestId, String traceparent,
-      boolean clientTrace, MultiMap h) {
+      String tracestate, MultiMap h) {
     h.add(HttpHeaders.CONTENT_TYPE, JSON);
     String hop = hopByHop(client.get(HttpHeaders.CONNECTION));
     String accept = hop == null || !names(hop, "accept") ? client.get(HttpHeaders.ACCEPT) : null;
@@ -47,9 +49,8 @@ final class HeaderRules {
     h.add(HttpHeaders.USER_AGENT, USER_AGENT);
     h.add(X_REQUEST_ID, requestId);
     h.add(TRACEPARENT, traceparent);
-    String tracestate = clientTrace ? client.get("tracestate") : null;
     if (tracestate != null && (hop == null || !names(hop, "tracestate"))) {
-      h.add("tracestate", tracestate);
+      h.add(TRACESTATE, tracestate);
     }
     if (provider.hasApiKey()) {
       h.add(HttpHeaders.AUTHORIZATION, "Bearer " + provider.apiKey());
@@ -57,6 +58,15 @@ final class HeaderRules {
     for (Map.Entry<String, String> e : provider.headers().entrySet()) {
       h.set(e.getKey(), e.getValue());
     }
+  }
+
+  /**
+   * The client's {@code tracestate}: its lines joined with commas, as W3C Trace Context combines
+   * them (RFC 9110 section 5.3); null when it sent none.
+   */
+  static String traceState(MultiMap client) {
+    List<String> lines = client.getAll(TRACESTATE);
+    return lines.isEmpty() ? null : lines.size() == 1 ? lines.get(0) : String.join(",", lines);
   }
 
   /**

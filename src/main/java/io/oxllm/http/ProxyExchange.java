@@ -139,7 +139,7 @@ final class ProxyExchange implements RelayListener {
     var p = target.provider();
     boolean strip = body.wouldInjectUsage(plan.config().routing().injectStreamUsage()); // per attempt
     attempt.send(clients.client(p), path, body.forUpstream(target.upstreamModel(), strip),
-            h -> HeaderRules.upstream(p, req.headers(), requestId, traceparent, trace.continuesClientTrace(), h))
+            h -> HeaderRules.upstream(p, req.headers(), requestId, traceparent, trace.traceState(), h))
         .onComplete(ar -> {
           if (current != attempt) {
             return;

@@ -8,6 +8,7 @@ import io.oxllm.telemetry.SharedStrings;
 import io.oxllm.telemetry.Telemetry;
 import io.oxllm.telemetry.TraceIds;
 import io.oxllm.upstream.AttemptError;
+import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +35,8 @@ final class RequestTrace {
   private final long parentSpanId; // 0: none
   // the client's sampling decision; a request without a (valid) traceparent starts a sampled trace
   private final boolean sampled;
+  // the client's tracestate (every line of it, joined), when its traceparent was valid; else null
+  private final String traceState;
   private final List<AttemptRecord> attempts = new ArrayList<>(2);
   private Target attemptTarget;
   private long attemptSpan;
@@ -42,13 +45,14 @@ final class RequestTrace {
   private String errorType;
   private boolean emitted;
 
+  /** {@code client}: the client's request headers, for its trace context. */
   RequestTrace(Telemetry telemetry, RequestId requestId, String path, String requestedModel, boolean stream,
-      String traceparent) {
-    this(telemetry, requestId, path, requestedModel, stream, traceparent, Telemetry.epochNanos());
+      MultiMap client) {
+    this(telemetry, requestId, path, requestedModel, stream, client, Telemetry.epochNanos());
   }
 
   private RequestTrace(Telemetry telemetry, RequestId requestId, String path, String requestedModel, boolean stream,
-      String traceparent, long startEpochNanos) {
+      MultiMap client, long startEpochNanos) {
     this.startEpochNanos = startEpochNanos;
     this.telemetry = telemetry;
     this.requestId = requestId;
@@ -56,19 +60,21 @@ final class RequestTrace {
     this.operation = operation(path);
     this.requestedModel = requestedModel;
     this.stream = stream;
-    TraceIds.Parent parent = TraceIds.parse(traceparent);
+    TraceIds.Parent parent = TraceIds.parse(client.get(HeaderRules.TRACEPARENT));
     this.traceIdHigh = parent != null ? parent.traceIdHigh() : TraceIds.newTraceIdHigh();
     this.traceIdLow = parent != null ? parent.traceIdLow() : TraceIds.newTraceIdLow();
     this.parentSpanId = parent != null ? parent.spanId() : 0;
     this.sampled = parent == null || parent.sampled();
+    this.traceState = parent != null ? HeaderRules.traceState(client) : null;
   }
 
   /**
-   * Whether the client's {@code traceparent} was valid, so the request continues its trace: only
-   * then does its {@code tracestate} go on (W3C Trace Context: without a valid traceparent it is discarded).
+   * The client's {@code tracestate} (its lines joined), or null: none, or its {@code traceparent}
+   * was not valid, and W3C Trace Context discards a tracestate without one. It goes upstream, and
+   * on the request's spans, which continue the client's trace.
    */
-  boolean continuesClientTrace() {
-    return parentSpanId != 0;
+  String traceState() {
+    return traceState;
   }
 
   /**
@@ -82,8 +88,7 @@ final class RequestTrace {
     if (path == null || !path.startsWith("/v1/")) {
       return;
     }
-    RequestTrace t = new RequestTrace(telemetry, requestId, path, null, false,
-        req.getHeader(HeaderRules.TRACEPARENT), startEpochNanos);
+    RequestTrace t = new RequestTrace(telemetry, requestId, path, null, false, req.headers(), startEpochNanos);
     if (error.status() == 405) {
       t.operation = SharedStrings.OTHER_OPERATION; // DELETE /v1/chat/completions asked for no chat
     }
@@ -155,7 +160,7 @@ final class RequestTrace {
         attempts, startEpochNanos, Telemetry.epochNanos(), firstToken == 0 ? -1 : firstToken - startNanos,
         facts == null ? -1 : facts.inputTokens(), facts == null ? -1 : facts.outputTokens(),
         facts == null ? List.of() : sharedReasons(facts.finishReasons()), facts == null ? ownBytes : facts.bytesOut(),
-        traceIdHigh, traceIdLow, spanId, parentSpanId, sampled, errorType));
+        traceIdHigh, traceIdLow, spanId, parentSpanId, sampled, traceState, errorType));
   }
 
   /** One reason (the usual case) as its shared constant; several as they are (rare). */

@@ -54,6 +54,7 @@ final class OtlpTraceEncoder {
   // Span
   private static final int TRACE_ID = 1;
   private static final int SPAN_ID = 2;
+  private static final int TRACE_STATE = 3;
   private static final int PARENT_SPAN_ID = 4;
   private static final int START = 7;
   private static final int END = 8;
@@ -152,6 +153,7 @@ final class OtlpTraceEncoder {
     int span = out.begin(SS_SPANS, SPAN_LENGTH_BYTES);
     out.id(TRACE_ID, traceHigh, traceLow);
     out.id(SPAN_ID, spanId);
+    out.string(TRACE_STATE, r.traceState());
     if (remoteParent) {
       out.id(PARENT_SPAN_ID, r.parentSpanId());
     }
@@ -178,6 +180,7 @@ final class OtlpTraceEncoder {
       span = out.begin(SS_SPANS, SPAN_LENGTH_BYTES);
       out.id(TRACE_ID, traceHigh, traceLow);
       out.id(SPAN_ID, a.spanId());
+      out.string(TRACE_STATE, r.traceState());
       out.id(PARENT_SPAN_ID, spanId);
       times(a.startEpochNanos(), a.endEpochNanos());
       runs.attempt(r, a);

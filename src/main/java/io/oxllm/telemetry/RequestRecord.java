@@ -40,6 +40,9 @@ import java.util.List;
  * @param parentSpanId the client's parent span id; 0 when the client sent no valid traceparent
  * @param sampled false when the client's {@code traceparent} said its trace is not sampled: the
  *     request then has no spans (it is still in the metrics and the request log)
+ * @param traceState the client's {@code tracestate}, on every span of the request (it continues
+ *     the client's trace, OpenTelemetry's spans carry their parent's); null when none or when its
+ *     traceparent was not valid
  * @param errorType {@code error.type} when the request failed (the error code the client got, or
  *     the last attempt's error); null on success
  */
@@ -69,11 +72,24 @@ public record RequestRecord(
     long spanId,
     long parentSpanId,
     boolean sampled,
+    String traceState,
     String errorType) {
 
   public RequestRecord {
     // List.copyOf returns its argument when it is already immutable: free on the usual path
     attempts = attempts == null ? List.of() : List.copyOf(attempts);
     finishReasons = finishReasons == null ? List.of() : List.copyOf(finishReasons);
+  }
+
+  /** A record without a client {@code tracestate}. */
+  public RequestRecord(String requestId, long requestIdHigh, long requestIdLow, String path, String operation,
+      String requestedModel, String provider, String upstreamModel, String responseModel, int status,
+      Outcome outcome, boolean stream, List<AttemptRecord> attempts, long startEpochNanos, long endEpochNanos,
+      long ttftNanos, long inputTokens, long outputTokens, List<String> finishReasons, long bytesOut,
+      long traceIdHigh, long traceIdLow, long spanId, long parentSpanId, boolean sampled, String errorType) {
+    this(requestId, requestIdHigh, requestIdLow, path, operation, requestedModel, provider, upstreamModel,
+        responseModel, status, outcome, stream, attempts, startEpochNanos, endEpochNanos, ttftNanos, inputTokens,
+        outputTokens, finishReasons, bytesOut, traceIdHigh, traceIdLow, spanId, parentSpanId, sampled, null,
+        errorType);
   }
 }

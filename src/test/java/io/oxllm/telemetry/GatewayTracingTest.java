@@ -4,6 +4,7 @@ import static io.oxllm.telemetry.E2eGateway.SMART;
 import static io.oxllm.telemetry.E2eGateway.SOLO;
 import static io.oxllm.telemetry.E2eGateway.attrs;
 import static io.oxllm.telemetry.E2eGateway.hex;
+import static io.oxllm.testing.Polling.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -15,9 +16,13 @@ import io.opentelemetry.proto.trace.v1.Status;
 import io.oxllm.testing.Behaviour;
 import io.oxllm.testing.ChainToml;
 import io.oxllm.testing.GatewayHarness.Response;
+import io.oxllm.testing.GatewayHarness;
 import io.oxllm.testing.StreamRecorder;
 import io.oxllm.testing.TestUpstream.Received;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -98,6 +103,33 @@ class GatewayTracingTest {
     assertTrue(attempt.getStartTimeUnixNano() >= server.getStartTimeUnixNano()
         && attempt.getEndTimeUnixNano() <= server.getEndTimeUnixNano(), "the attempt lies inside the request");
     assertTrue(attempt.getEndTimeUnixNano() - attempt.getStartTimeUnixNano() >= 200 * MS, "the attempt waited 200 ms");
+  }
+
+  @Test
+  void theClientsTracestateLinesGoUpstreamJoinedAndOnEverySpan(Vertx vertx) {
+    e = E2eGateway.start(vertx, dir, "");
+    String clientTrace = TelemetryFixtures.traceIdHex(TraceIds.newTraceIdHigh(), TraceIds.newTraceIdLow());
+    String clientSpan = TelemetryFixtures.spanIdHex(TraceIds.newSpanId());
+    MultiMap h = MultiMap.caseInsensitiveMultiMap().add("content-type", "application/json")
+        .add("traceparent", "00-" + clientTrace + "-" + clientSpan + "-01")
+        .add("tracestate", "congo=t61rcWkgMzE").add("tracestate", "rojo=00f067aa0ba902b7");
+    Response r = await(GatewayHarness.send(e.client, e.port(), HttpMethod.POST, E2eGateway.CHAT, h,
+        Buffer.buffer(E2eGateway.chatBody(SOLO, "hello", false, null))));
+    assertEquals(200, r.status(), r::bodyAsString);
+
+    // W3C Trace Context: several tracestate lines are one list; a line left out loses its members
+    String joined = "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7";
+    assertEquals(List.of(joined), e.a.lastReceived().headers().get("tracestate"));
+    Span server = e.requestSpan(r.header("x-request-id"));
+    assertEquals(joined, server.getTraceState(), "the request span continues the client's trace state");
+    assertEquals(joined, e.attemptSpans(server, 1).get(0).getTraceState(), "and so does its attempt");
+
+    Response alone = await(GatewayHarness.send(e.client, e.port(), HttpMethod.POST, E2eGateway.CHAT,
+        MultiMap.caseInsensitiveMultiMap().add("content-type", "application/json").add("tracestate", "congo=x"),
+        Buffer.buffer(E2eGateway.chatBody(SOLO, "hello", false, null))));
+    Span fresh = e.requestSpan(alone.header("x-request-id"));
+    assertEquals("", fresh.getTraceState(), "a tracestate without a traceparent is discarded");
+    assertEquals("", e.attemptSpans(fresh, 1).get(0).getTraceState());
   }
 
   @Test
