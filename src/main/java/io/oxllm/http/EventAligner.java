@@ -33,6 +33,7 @@ final class EventAligner implements EventListener {
   // or the stream ended and they were flushed
   private boolean passing;
   private boolean done; // [DONE] went out: nothing after it in its chunk goes (the answer is over)
+  private boolean doneAwaitsLf; // see doneAwaitsLf()
 
   // The chunk being fed: [from, evStart) are complete events to send; evStart is where the
   // unfinished event starts.
@@ -56,10 +57,13 @@ final class EventAligner implements EventListener {
     try {
       scanner.feed(c, this);
       send(from, evStart);
-      if (done) {
-        return; // evStart is the [DONE] event's end: the rest of the chunk is not the answer's
-      }
       int n = c.length();
+      if (done) {
+        // evStart is the [DONE] event's end: the rest of the chunk is not the answer's
+        doneAwaitsLf = evStart == n && n >= 3 && c.getByte(n - 1) == '\r' && c.getByte(n - 2) == '\n'
+            && c.getByte(n - 3) == '\r';
+        return;
+      }
       if (evStart < n) {
         if (passing || heldBytes + n - evStart > limit) {
           sendHeld();
@@ -109,6 +113,15 @@ final class EventAligner implements EventListener {
     discard();
     passing = scanner.endsInsideEvent(); // all the scanner read is out now (line ends alone are no event)
     return tail;
+  }
+
+  /**
+   * The {@code [DONE]} event's blank line was a CR ending the chunk, after a CRLF line: its LF is
+   * surely the next byte, which nobody reads once the answer is over ({@code [DONE]} ends it).
+   * Whoever ends the response adds it, so the client gets the upstream's bytes.
+   */
+  boolean doneAwaitsLf() {
+    return doneAwaitsLf;
   }
 
   /** The stream was cut: the unfinished event's held bytes never go out. */

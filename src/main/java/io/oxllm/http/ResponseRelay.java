@@ -137,7 +137,7 @@ final class ResponseRelay {
         failBeforeCommit(reason(err));
       } else if (!over) { // a failure after the answer's end (at its [DONE], mostly) is not the answer's
         over = true;
-        end.interrupt(reason(err));
+        end.cut(reason(err));
       }
     });
     upstream.endHandler(v -> {

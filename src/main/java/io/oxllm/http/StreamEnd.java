@@ -17,11 +17,12 @@ import io.vertx.core.json.JsonObject;
  * event and no {@code [DONE]}.
  *
  * <p>The relay decides when, and this how: it calls one of {@link #atDone}, {@link #atUpstreamEnd}
- * and {@link #interrupt}, once, as it marks itself over. Its {@link EventAligner} has already cut
+ * and {@link #cut}, once, as it marks itself over. Its {@link EventAligner} has already cut
  * the stream at the [DONE] event's end, and holds the bytes of an unfinished event.
  */
 final class StreamEnd {
   private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
+  private static final Buffer LF = Buffer.buffer("\n");
 
   private final HttpServerResponse resp;
   private final HttpClientResponse upstream;
@@ -54,7 +55,12 @@ final class StreamEnd {
     // tell the exchange first: ending the response runs its end handlers at once
     listener.ended(Kind.SUCCESS, null);
     if (!listener.clientGone()) {
-      resp.end();
+      if (aligner.doneAwaitsLf()) {
+        facts.addBytesOut(1);
+        resp.end(LF);
+      } else {
+        resp.end();
+      }
     }
     // a pause for the client would otherwise hold the tail (and the idle clock) for ever
     attempt.backpressureReleased();
@@ -68,8 +74,7 @@ final class StreamEnd {
    */
   void atUpstreamEnd() {
     if (scanner.endsInsideDoneEvent()) {
-      // the last [DONE] event's end, added
-      finish(aligner.takeHeld().appendString(scanner.eventEnd()), Kind.SUCCESS, null);
+      completeDone();
     } else if (scanner.endsInsideDataEvent() || scanner.finishReason() == null) {
       interrupt(scanner.endsInsideDataEvent() ? AttemptError.ENDED_INSIDE_EVENT : AttemptError.ENDED_UNFINISHED);
     } else {
@@ -80,11 +85,29 @@ final class StreamEnd {
   }
 
   /**
+   * The upstream failed (a cut, a reset, a timeout) after the commit: an interruption, unless all
+   * that was missing was the blank line after its {@code data: [DONE]}: the upstream had said the
+   * answer was complete, as at a clean end without that line.
+   */
+  void cut(AttemptError reason) {
+    if (scanner.endsInsideDoneEvent() && !listener.clientGone()) {
+      completeDone();
+    } else {
+      interrupt(reason);
+    }
+  }
+
+  /** The held {@code data: [DONE]} line goes out with the line end(s) the upstream left out. */
+  private void completeDone() {
+    finish(aligner.takeHeld().appendString(scanner.eventEnd()), Kind.SUCCESS, null);
+  }
+
+  /**
    * Ends the response with one {@code stream_interrupted} event (none to a client gone) and aborts
    * the attempt. The cut event's held bytes are dropped: half an event would reach the client as
    * one whose JSON does not parse, before the error that says why.
    */
-  void interrupt(AttemptError reason) {
+  private void interrupt(AttemptError reason) {
     aligner.discard();
     boolean gone = listener.clientGone();
     finish(gone ? null : separated(errorEvent(reason.text())), gone ? Kind.NEUTRAL : Kind.FAILURE,

@@ -103,6 +103,20 @@ final class DataLines {
     return any;
   }
 
+  /** Whether a[from, to), an unfinished line, is a non-empty start of "data" shorter than it. */
+  static boolean isDataNamePrefix(byte[] a, int from, int to) {
+    int n = to - from;
+    if (n < 1 || n > 3) {
+      return false;
+    }
+    for (int k = 0; k < n; k++) {
+      if (a[from + k] != DATA[k]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /**
    * Matches a line's field name byte by byte, from state 0 at the line start: the number of chars
    * of "data" matched so far (4 at the line end = a bare "data" line), {@link #DATA_FIELD} after

@@ -259,9 +259,15 @@ public final class SseScanner {
     return false;
   }
 
-  /** {@link #endsInsideEvent}, and that event has a data line, finished or not: it is cut. */
+  /**
+   * {@link #endsInsideEvent}, and that event has a data line, finished or not, or its unfinished
+   * last line is so far a prefix of {@code data} ({@code d}, {@code da}, {@code dat}): it is cut.
+   */
   public boolean endsInsideDataEvent() {
-    return skipping ? skipHasData || fieldMatch == DataLines.DATA_FIELD : DataLines.anyDataLine(buf, 0, len);
+    if (skipping) {
+      return skipHasData || fieldMatch > 0;
+    }
+    return DataLines.anyDataLine(buf, 0, len) || DataLines.isDataNamePrefix(buf, lineStart, len);
   }
 
   /**

@@ -196,4 +196,22 @@ class EventAlignerTest {
       eq(!tail.isEmpty(), al.sentEndsInsideEvent(), "inside an event after: " + tail);
     }
   }
+
+  @Test
+  void aCrLfDoneEndingOnItsCrSaysItsLfIsOwed() {
+    String[] ev = events();
+    String stream = (ev[0] + ev[5]).replace("\n", "\r\n");
+    for (int cut = stream.length() - 1; cut <= stream.length(); cut++) {
+      SseScanner s = new SseScanner(() -> 0L, 1 << 20);
+      Buffer all = Buffer.buffer();
+      EventAligner al = new EventAligner(s, false, all::appendBuffer);
+      al.feed(Buffer.buffer(stream.substring(0, cut)));
+      eq(stream.substring(0, cut), all.toString(StandardCharsets.UTF_8), "all of it went out, cut " + cut);
+      eq(cut < stream.length(), al.doneAwaitsLf(), "the LF is owed only when the read ended on the CR");
+    }
+    SseScanner cr = new SseScanner(() -> 0L, 1 << 20);
+    EventAligner crOnly = new EventAligner(cr, false, b -> {});
+    crOnly.feed(Buffer.buffer((ev[0] + ev[5]).replace("\n", "\r")));
+    eq(false, crOnly.doneAwaitsLf(), "CR-only lines owe no LF");
+  }
 }

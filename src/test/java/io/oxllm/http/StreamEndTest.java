@@ -73,6 +73,35 @@ class StreamEndTest extends StreamTestBase {
   }
 
   @Test
+  void aCrLfDoneWhoseLastLfComesInTheNextReadReachesTheClientWhole(VertxTestContext ctx) {
+    // the read ends between the CR and the LF of [DONE]'s blank line; nothing is read after [DONE]
+    String wire = RawSse.wire(RawSse.chatEvents(2, true, false, false)).replace("\n", "\r\n");
+    a.respond(RawSse.pieces(20, Ending.END, wire + "data: [DONE]\r\n\r", "\n"));
+    chainAB("").compose(this::stream).onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
+      assertEquals(wire + "data: [DONE]\r\n\r\n", rec.rawString(), "the upstream's bytes, its last LF too");
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void aCutAfterAWholeDoneLineIsStillTheEnd(VertxTestContext ctx) {
+    // the upstream said [DONE]; only the blank line after it is missing when its connection drops
+    String wire = RawSse.wire(RawSse.chatEvents(2, true, false, false));
+    a.respond(RawSse.pieces(20, Ending.CLOSE, wire, "data: [DONE]\n"));
+    chainAB("").compose(port -> stream(port).compose(rec -> GatewayHarness.send(client, port, HttpMethod.GET,
+        "/status", MultiMap.caseInsensitiveMultiMap(), null).map(status -> new Object[] {rec, status})))
+        .onComplete(ctx.succeeding(both -> ctx.verify(() -> {
+          var rec = (io.oxllm.testing.StreamRecorder) both[0];
+          assertStreamFrom(rec, "a", 1);
+          assertEquals(wire + "data: [DONE]\n\n", rec.rawString(), "complete, no error event");
+          JsonObject providerA = ((GatewayHarness.Response) both[1]).json().getJsonArray("providers").getJsonObject(0);
+          assertEquals(1, providerA.getLong("successes"), providerA::encode);
+          assertEquals(0, providerA.getLong("failures"), providerA::encode);
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
   void aFirstEventOfTypeErrorFailsOverWhateverItsDataSays(VertxTestContext ctx) {
     a.respond(RawSse.pieces(20, Ending.END, "event: error\ndata: upstream overloaded\n\n"));
     b.respond(Behaviour.sseChat(2, 10));

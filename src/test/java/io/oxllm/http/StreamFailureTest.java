@@ -94,6 +94,18 @@ class StreamFailureTest extends StreamTestBase {
   }
 
   @Test
+  void aCleanEndInsideTheNameOfADataLineIsAnInterruptionToo(VertxTestContext ctx) {
+    // "da" is a data line cut short (the usage or [DONE] event that was coming), not a complete answer
+    String wire = RawSse.wire(RawSse.chatEvents(2, true, false, false));
+    a.respond(RawSse.pieces(20, Ending.END, wire, "da"));
+    chainAB("").compose(this::stream).onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
+      assertInterrupted(rec, 3);
+      assertTrue(rec.rawString().startsWith(wire + "data: {\"error\""), rec::rawString);
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
   void aCutInsideAnEventSendsNoneOfItAndEveryEventTheClientGetsParses(VertxTestContext ctx) {
     // the event's start comes in one read, then the connection drops: its bytes were held, not sent
     String wire = RawSse.wire(RawSse.chatEvents(3, false, false, false));

@@ -655,6 +655,16 @@ class SseScannerTest {
         {"data: a\n\n: ping\n", "true", "false"},
         {"data: a\n\nevent: x", "true", "false"},
         {"data: " + "y".repeat(70_000), "true", "true"}, // over the inspection limit: skipped, still inside
+        // a last line cut inside the name "data" is a data line cut short
+        {"data: a\n\nd", "true", "true"},
+        {"data: a\n\nda", "true", "true"},
+        {"data: a\n\n: ping\ndat", "true", "true"},
+        {"data: a\r\n\r\ndat", "true", "true"},
+        {"data: a\n\ndx", "true", "false"},
+        {"data: a\n\nda\n", "true", "false"}, // a whole line "da" is a field of its own, ignored
+        {"data: a\n\n: da", "true", "false"},
+        {": " + "y".repeat(70_000) + "\nda", "true", "true"}, // the same in an event over the limit
+        {": " + "y".repeat(70_000) + "\nev", "true", "false"},
     };
     for (String[] c : cases) {
       SseScanner s = new SseScanner(System::nanoTime, 64 * 1024);
