@@ -74,10 +74,25 @@ public record AttemptError(String type, String text) {
     if (msg == null || msg.isEmpty()) {
       return new AttemptError(OTHER, name);
     }
-    if (msg.toLowerCase(Locale.ROOT).contains("closed")) {
+    msg = withoutNativeCall(msg);
+    String lower = msg.toLowerCase(Locale.ROOT);
+    if (lower.contains("connection reset")) {
+      return new AttemptError("connection_reset", "connection reset by peer");
+    }
+    if (lower.contains("closed") || lower.contains("broken pipe")) {
       return new AttemptError("connection_reset", "connection reset: " + msg);
     }
     return new AttemptError(OTHER, name + ": " + msg);
+  }
+
+  /**
+   * Netty's native transport names the system call that failed: "recvAddress(..) failed with
+   * error(-104): Connection reset by peer". The client and the log get the reason, not the call.
+   */
+  static String withoutNativeCall(String msg) {
+    int at = msg.indexOf(") failed with error(");
+    int colon = at < 0 ? -1 : msg.indexOf("): ", at + 20);
+    return colon < 0 ? msg : msg.substring(colon + 3);
   }
 
   /** Vert.x's pool waited past connect_ms for a free connection. */

@@ -4,7 +4,9 @@ import io.oxllm.config.ProviderConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.PoolOptions;
+import java.lang.System.Logger.Level;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +21,7 @@ import java.util.concurrent.TimeUnit;
  * becomes a fast, fail-over-able error instead of unbounded queuing.
  */
 public final class UpstreamClients {
+  private static final System.Logger LOG = System.getLogger("oxllm.upstream");
   private final Vertx vertx;
   private final int instances;
   private final Map<String, Entry> clients = new HashMap<>();
@@ -66,7 +69,18 @@ public final class UpstreamClients {
     PoolOptions pool = new PoolOptions()
         .setHttp1MaxSize(poolSize)
         .setMaxWaitQueueSize(poolSize * 4);
-    return vertx.httpClientBuilder().with(options).with(pool).withConnectHandler(UpstreamReads::bound).build();
+    return vertx.httpClientBuilder().with(options).with(pool).withConnectHandler(UpstreamClients::connected).build();
+  }
+
+  /**
+   * The connect handler of every upstream pool: reads bounded ({@link UpstreamReads}), and the
+   * connection's own errors left to the attempt on it. Without a handler Vert.x logs each one as
+   * SEVERE, one line per upstream reset, though the attempt has it too and reports it (its span,
+   * the request log, the client's error); an idle pooled connection that fails is evicted anyway.
+   */
+  private static void connected(HttpConnection connection) {
+    UpstreamReads.bound(connection);
+    connection.exceptionHandler(err -> LOG.log(Level.DEBUG, "upstream connection error: {0}", err.getMessage()));
   }
 
   /** Closes every pool (verticle stop). */

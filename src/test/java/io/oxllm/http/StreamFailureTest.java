@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.oxllm.testing.Behaviour;
 import io.oxllm.testing.Behaviour.Ending;
+import io.oxllm.testing.LogCapture;
 import io.oxllm.testing.RawSse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
@@ -89,6 +90,27 @@ class StreamFailureTest extends StreamTestBase {
       assertFalse(raw.contains("[DONE]"), raw);
       assertEquals(1, raw.split("\"stream_interrupted\"", -1).length - 1, raw);
       assertTrue(raw.endsWith("}}\n\n"), "the error event is a complete SSE event: " + raw);
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void anUpstreamResetMidStreamIsOneErrorEventSayingSoAndNoSevereLogLine(VertxTestContext ctx) {
+    String wire = RawSse.wire(RawSse.chatEvents(3, false, false, false));
+    a.respond(ex -> {
+      ex.startSse();
+      ex.response().write(wire);
+      ex.after(50, ex::resetConnection);
+    });
+    LogCapture log = LogCapture.start();
+    chainAB("").compose(this::stream).onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
+      log.close();
+      assertInterrupted(rec, 3);
+      String message = new JsonObject(rec.lastEvent()).getJsonObject("error").getString("message");
+      assertEquals("upstream stream interrupted: connection reset by peer", message);
+      // the attempt reports the reset (its span, the request log, the client's error): no log line per reset
+      List<String> severe = log.records().stream().filter(r -> r.startsWith("SEVERE")).toList();
+      assertTrue(severe.isEmpty(), severe::toString);
       ctx.completeNow();
     })));
   }

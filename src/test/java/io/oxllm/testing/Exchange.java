@@ -1,8 +1,10 @@
 package io.oxllm.testing;
 
+import io.netty.channel.ChannelOption;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.net.impl.ConnectionBase;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -138,6 +140,16 @@ public final class Exchange {
     if (!closed) {
       serverClosed = true;
       request.connection().close();
+    }
+  }
+
+  /** Resets the TCP connection (an RST: SO_LINGER 0, then close), as a crashed or killed upstream does. */
+  public void resetConnection() {
+    if (!closed) {
+      serverClosed = true;
+      ConnectionBase c = (ConnectionBase) request.connection();
+      c.channel().config().setOption(ChannelOption.SO_LINGER, 0);
+      c.close();
     }
   }
 

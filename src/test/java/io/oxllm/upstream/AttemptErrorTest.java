@@ -41,6 +41,18 @@ class AttemptErrorTest {
   }
 
   @Test
+  void aResetSaysSoWithoutTheSystemCallThatSawIt() {
+    AttemptError nativeReset = AttemptError.transport(
+        new java.io.IOException("recvAddress(..) failed with error(-104): Connection reset by peer"));
+    assertEquals(new AttemptError("connection_reset", "connection reset by peer"), nativeReset);
+    assertEquals(nativeReset, AttemptError.transport(new java.net.SocketException("Connection reset")));
+    assertError("connection_reset", "connection reset: Broken pipe",
+        new java.io.IOException("writevAddresses(..) failed with error(-32): Broken pipe"));
+    assertError("_OTHER", "IOException: Input/output error",
+        new java.io.IOException("readAddress(..) failed with error(-5): Input/output error"));
+  }
+
+  @Test
   void theGatewaysOwnReasonsHaveFixedTypesAndSayTheirNumbers() {
     assertEquals(new AttemptError("first_byte_timeout", "no first byte within 2000 ms"), AttemptError.firstByteTimeout(2000));
     assertEquals(new AttemptError("idle_timeout", "no data for 1500 ms (idle timeout)"), AttemptError.idleTimeout(1500));
