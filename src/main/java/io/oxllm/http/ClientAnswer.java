@@ -21,6 +21,7 @@ import io.vertx.core.http.HttpServerResponse;
 final class ClientAnswer {
   private final HttpServerResponse resp;
   private final RequestTrace trace;
+  private final int choices;
   private Target target; // whose answer the client gets; null: none (yet), or it was withdrawn
   private int status;
   private long retryAfterMs = -1; // a 429's, when the answer is one
@@ -28,9 +29,11 @@ final class ClientAnswer {
   private Kind endKind; // how a relayed answer ended, told by the relay
   private AttemptError endNote;
 
-  ClientAnswer(HttpServerResponse resp, RequestTrace trace) {
+  /** {@code choices}: the request's {@code n} ({@link RequestBody#choices}). */
+  ClientAnswer(HttpServerResponse resp, RequestTrace trace, int choices) {
     this.resp = resp;
     this.trace = trace;
+    this.choices = choices;
   }
 
   /**
@@ -53,7 +56,7 @@ final class ClientAnswer {
     // one here can read for events: they go through as a body, with their Content-Encoding
     boolean readable = encoding == null || encoding.equalsIgnoreCase("identity");
     if (status < 300 && readable && type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17)) {
-      relay.relayStream(stripUsage);
+      relay.relayStream(stripUsage, choices);
     } else {
       relay.relayBody();
     }

@@ -55,7 +55,7 @@ final class ProxyExchange implements RelayListener {
     this.path = path;
     this.body = body;
     this.trace = trace;
-    this.clientAnswer = new ClientAnswer(resp, trace);
+    this.clientAnswer = new ClientAnswer(resp, trace, body.choices());
   }
 
   /** Called once when the exchange is over (answered, failed, or the client left). */

@@ -31,16 +31,18 @@ public final class RequestBody {
   private final int modelStart;
   private final int modelEnd;
   private final boolean stream;
+  private final int choices;
   private final StreamOptions options;
   private final int closeBrace; // byte offset of the top-level object's closing brace
 
-  private RequestBody(Buffer raw, String model, int modelStart, int modelEnd, boolean stream,
+  private RequestBody(Buffer raw, String model, int modelStart, int modelEnd, boolean stream, int choices,
       StreamOptions options, int closeBrace) {
     this.raw = raw;
     this.model = model;
     this.modelStart = modelStart;
     this.modelEnd = modelEnd;
     this.stream = stream;
+    this.choices = choices;
     this.options = options;
     this.closeBrace = closeBrace;
   }
@@ -77,6 +79,7 @@ public final class RequestBody {
     int start = -1;
     int end = -1;
     boolean stream = false;
+    int choices = 1;
     StreamOptions options = new StreamOptions();
     int closeBrace;
     try (JsonParser p = JSON.createParser(bytes)) {
@@ -103,6 +106,11 @@ public final class RequestBody {
           p.skipChildren();
         } else if ("stream_options".equals(name)) {
           options.read(p);
+        } else if ("n".equals(name)) {
+          // an integer the upstream will take or refuse; anything else counts as the default
+          choices = value == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.INT
+              ? Math.max(1, p.getIntValue()) : 1;
+          p.skipChildren();
         } else {
           p.skipChildren();
         }
@@ -125,7 +133,7 @@ public final class RequestBody {
     if (ModelNames.tooLongForARequest(model)) {
       throw new Rejected(ApiError.modelTooLong(ModelNames.MAX_REQUEST_LENGTH));
     }
-    return new RequestBody(raw, model, start, end, stream, options, closeBrace);
+    return new RequestBody(raw, model, start, end, stream, choices, options, closeBrace);
   }
 
   private static int indexOfNul(byte[] bytes) {
@@ -152,6 +160,14 @@ public final class RequestBody {
 
   public boolean stream() {
     return stream;
+  }
+
+  /**
+   * The choices asked for ({@code n}; 1 when absent or not a positive integer): a stream that ends
+   * without {@code [DONE]} is complete only once each has its {@code finish_reason}.
+   */
+  public int choices() {
+    return choices;
   }
 
   /** Whether the client asked for {@code stream_options.include_usage = true}. */

@@ -102,21 +102,21 @@ final class ResponseRelay {
     return status == 408 || status >= 500 ? Kind.FAILURE : status >= 400 ? Kind.NEUTRAL : Kind.SUCCESS;
   }
 
-  /** SSE without stripping: see {@link #relayStream(boolean)}. */
+  /** SSE of one choice, without stripping: see {@link #relayStream(boolean, int)}. */
   void relayStream() {
-    relayStream(false);
+    relayStream(false, 1);
   }
 
   /**
    * SSE: hold until the first event, then commit and pass through; with {@code stripUsage}, without
-   * the usage-only event. Call in the delivering callback.
+   * the usage-only event; {@code choices}: the request's {@code n}. Call in the delivering callback.
    */
-  void relayStream(boolean stripUsage) {
+  void relayStream(boolean stripUsage, int choices) {
     facts = AnswerFacts.stream();
     scanner = facts.scanner();
     held = new ArrayList<>(2);
     aligner = new EventAligner(scanner, stripUsage, this::emit);
-    end = new StreamEnd(resp, upstream, attempt, listener, facts, aligner);
+    end = new StreamEnd(resp, upstream, attempt, listener, facts, aligner, choices);
     upstream.handler(chunk -> {
       if (over) {
         return; // answered already ([DONE]): what the upstream sends after it is not part of it

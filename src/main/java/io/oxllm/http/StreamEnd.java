@@ -12,7 +12,8 @@ import io.vertx.core.json.JsonObject;
 /**
  * How a committed stream's response to the client ends (SPEC section 5), for a
  * {@link ResponseRelay}: at the {@code [DONE]} event, cut there even inside a chunk; at the
- * upstream's end, with the missing {@code [DONE]} added after a {@code finish_reason}; or
+ * upstream's end, with the missing {@code [DONE]} added after a {@code finish_reason} of every
+ * choice asked for; or
  * interrupted (cut, timed out, or ended unfinished), with one {@code stream_interrupted} error
  * event and no {@code [DONE]}.
  *
@@ -31,10 +32,11 @@ final class StreamEnd {
   private final AnswerFacts facts;
   private final SseScanner scanner;
   private final EventAligner aligner;
+  private final int choices; // the request's n: an end without [DONE] is complete once each finished
 
   /** {@code facts}: the stream's; {@code aligner} feeds its scanner every chunk and holds an unfinished event. */
   StreamEnd(HttpServerResponse resp, HttpClientResponse upstream, UpstreamAttempt attempt, RelayListener listener,
-      AnswerFacts facts, EventAligner aligner) {
+      AnswerFacts facts, EventAligner aligner, int choices) {
     this.resp = resp;
     this.upstream = upstream;
     this.attempt = attempt;
@@ -42,6 +44,7 @@ final class StreamEnd {
     this.facts = facts;
     this.scanner = facts.scanner();
     this.aligner = aligner;
+    this.choices = choices;
   }
 
   /**
@@ -75,10 +78,10 @@ final class StreamEnd {
   void atUpstreamEnd() {
     if (scanner.endsInsideDoneEvent()) {
       completeDone();
-    } else if (scanner.endsInsideDataEvent() || scanner.finishReason() == null) {
+    } else if (scanner.endsInsideDataEvent() || scanner.finishedChoices() < choices) {
       interrupt(scanner.endsInsideDataEvent() ? AttemptError.ENDED_INSIDE_EVENT : AttemptError.ENDED_UNFINISHED);
     } else {
-      // after a finish_reason, outside a data event (a comment without its blank line cuts nothing)
+      // every choice finished, outside a data event (a comment without its blank line cuts nothing)
       Buffer tail = aligner.takeHeld();
       finish(tail.appendBuffer(separated(DONE)), Kind.SUCCESS, null); // the missing [DONE], added
     }

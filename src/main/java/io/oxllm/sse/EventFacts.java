@@ -8,7 +8,9 @@ import io.vertx.core.json.jackson.JacksonCodec;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.LongSupplier;
 
 /** What the data of the complete events of one stream said; fed by {@link SseScanner}. */
@@ -19,9 +21,14 @@ final class EventFacts {
   private static final byte[] DONE = {'[', 'D', 'O', 'N', 'E', ']'};
   /** How much of a non-JSON error event's data its message keeps. */
   private static final int MAX_MESSAGE = 200;
+  /** Distinct choice indexes remembered: more than any API allows for n (OpenAI's limit is 128). */
+  static final int MAX_CHOICES = 1024;
 
   private final LongSupplier clock;
   private final List<String> finishReasons = new ArrayList<>(2);
+  // the indexes of the choices that had a finish_reason (at most MAX_CHOICES of them); null until one has
+  private Set<Integer> finishedIndexes;
+  int finishedChoices;
   final List<String> finishReasonsView = Collections.unmodifiableList(finishReasons);
 
   int events;
@@ -111,6 +118,7 @@ final class EventFacts {
       return;
     }
     if (choice.getValue("finish_reason") instanceof String reason && !reason.isEmpty()) {
+      finished(choice.getValue("index"));
       finishReason = reason;
       if (!finishReasons.contains(reason)) {
         finishReasons.add(reason);
@@ -119,6 +127,16 @@ final class EventFacts {
     if (!sawToken && carriesToken(choice)) {
       sawToken = true;
       firstTokenNanos = clock.getAsLong();
+    }
+  }
+
+  /** Choice {@code index} (0 when absent, as with one choice) had its finish_reason: counted once. */
+  private void finished(Object index) {
+    if (finishedIndexes == null) {
+      finishedIndexes = new HashSet<>(4);
+    }
+    if (finishedIndexes.size() < MAX_CHOICES && finishedIndexes.add(index instanceof Integer n ? n : 0)) {
+      finishedChoices++;
     }
   }
 

@@ -310,6 +310,14 @@ public final class SseScanner {
     return facts.finishReason;
   }
 
+  /**
+   * How many choices had a {@code finish_reason}, each counted once by its {@code index} (a choice
+   * without one is index 0): with {@code n} > 1, the answer is whole only when all n did.
+   */
+  public int finishedChoices() {
+    return facts.finishedChoices;
+  }
+
   /** All distinct non-null finish_reasons in order of first appearance (for telemetry's gen_ai.response.finish_reasons). */
   public List<String> finishReasons() {
     return facts.finishReasonsView;

@@ -861,4 +861,16 @@ class RequestBodyTest {
       assertSame(out, again.forUpstream("x", true), "nothing left to change");
     }
   }
+
+  @Test
+  void choicesAreTheRequestsNWhenItIsAPositiveInteger() {
+    String head = "{\"model\":\"m\",\"stream\":true";
+    assertEquals(1, ok(head + "}").choices(), "absent");
+    assertEquals(3, ok(head + ",\"n\":3}").choices());
+    assertEquals(3, ok("{\"n\": 3, \"model\":\"m\"}").choices(), "before the model");
+    for (String odd : new String[] {"0", "-2", "2.0", "\"2\"", "null", "[2]", "{\"n\":2}", "99999999999"}) {
+      assertEquals(1, ok(head + ",\"n\":" + odd + "}").choices(), odd);
+    }
+    assertEquals(1, ok(head + ",\"x\":{\"n\":5}}").choices(), "only the top level's n");
+  }
 }

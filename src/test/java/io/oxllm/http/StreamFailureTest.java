@@ -8,6 +8,8 @@ import io.oxllm.testing.Behaviour;
 import io.oxllm.testing.Behaviour.Ending;
 import io.oxllm.testing.LogCapture;
 import io.oxllm.testing.RawSse;
+import io.oxllm.testing.StreamRecorder;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxTestContext;
@@ -111,6 +113,46 @@ class StreamFailureTest extends StreamTestBase {
       // the attempt reports the reset (its span, the request log, the client's error): no log line per reset
       List<String> severe = log.records().stream().filter(r -> r.startsWith("SEVERE")).toList();
       assertTrue(severe.isEmpty(), severe::toString);
+      ctx.completeNow();
+    })));
+  }
+
+  /** Events of a stream of two choices (n = 2): a delta each, then a finish for {@code finished}. */
+  private static String twoChoices(int... finished) {
+    StringBuilder wire = new StringBuilder();
+    for (int i = 0; i < 2; i++) {
+      wire.append("data: {\"id\":\"c\",\"model\":\"m\",\"choices\":[{\"index\":").append(i)
+          .append(",\"delta\":{\"content\":\"tok").append(i).append("\"},\"finish_reason\":null}]}\n\n");
+    }
+    for (int i : finished) {
+      wire.append("data: {\"id\":\"c\",\"model\":\"m\",\"choices\":[{\"index\":").append(i)
+          .append(",\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n");
+    }
+    return wire.toString();
+  }
+
+  private Future<StreamRecorder> streamOfTwoChoices(int port) {
+    String body = new JsonObject(StreamRecorder.chatBody(CHAIN)).put("n", 2).encode();
+    return new StreamRecorder().post(client, port, body).compose(StreamRecorder::done);
+  }
+
+  @Test
+  void withTwoChoicesACleanEndAfterOnlyOneFinishedIsAnInterruption(VertxTestContext ctx) {
+    String wire = twoChoices(0);
+    a.respond(RawSse.pieces(20, Ending.END, wire));
+    chainAB("").compose(this::streamOfTwoChoices).onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
+      assertInterrupted(rec, 3);
+      assertTrue(rec.rawString().startsWith(wire + "data: {\"error\""), rec::rawString);
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void withTwoChoicesACleanEndAfterBothFinishedGetsDone(VertxTestContext ctx) {
+    String wire = twoChoices(1, 0);
+    a.respond(RawSse.pieces(20, Ending.END, wire));
+    chainAB("").compose(this::streamOfTwoChoices).onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
+      assertEquals(wire + "data: [DONE]\n\n", rec.rawString());
       ctx.completeNow();
     })));
   }

@@ -674,4 +674,24 @@ class SseScannerTest {
     }
   }
 
+  @Test
+  void itCountsEachChoiceThatFinishedOnceByItsIndex() {
+    String[][] cases = {
+        // events, then: finished choices
+        {"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n", "0"},
+        {"data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n", "1"}, // no index: choice 0
+        {"data: {\"choices\":[{\"index\":1,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n", "1"},
+        {"data: {\"choices\":[{\"index\":1,\"finish_reason\":\"stop\"}]}\n\n"
+            + "data: {\"choices\":[{\"index\":1,\"finish_reason\":\"length\"}]}\n\n", "1"},
+        {"data: {\"choices\":[{\"index\":0,\"finish_reason\":\"stop\"},{\"index\":1,\"finish_reason\":\"stop\"}]}\n\n", "2"},
+        {"data: {\"choices\":[{\"index\":2,\"finish_reason\":\"stop\"}]}\n\n"
+            + "data: {\"choices\":[{\"index\":0,\"finish_reason\":null}]}\n\n"
+            + "data: {\"choices\":[{\"index\":0,\"finish_reason\":\"stop\"}]}\n\n", "2"},
+    };
+    for (String[] c : cases) {
+      SseScanner s = scanner(SseScanner.DEFAULT_MAX_EVENT_BYTES);
+      s.feed(Buffer.buffer(c[0]));
+      assertEquals(Integer.parseInt(c[1]), s.finishedChoices(), c[0]);
+    }
+  }
 }
