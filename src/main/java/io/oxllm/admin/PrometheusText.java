@@ -1,6 +1,6 @@
 package io.oxllm.admin;
 
-import io.oxllm.routing.ProviderHealth;
+import io.oxllm.telemetry.ProviderGauges;
 import io.oxllm.telemetry.Telemetry;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -43,12 +43,11 @@ final class PrometheusText {
     metric(out, providers, "oxllm_provider_consecutive_failures", "gauge", "Failures since the last success.",
         "consecutive_failures");
     perProvider(out, providers, "oxllm_provider_state", "gauge", "Circuit state: 0 closed, 1 half_open, 2 open.",
-        p -> ProviderHealth.State.gaugeValue(p.getString("state", "closed")));
+        p -> ProviderGauges.from(p).state());
     perProvider(out, providers, "oxllm_provider_offline", "gauge", "1 when an operator took the provider offline.",
-        p -> p.getBoolean("offline", false) ? 1 : 0);
-    // status names rate_limited_until only while it is in the future
+        p -> ProviderGauges.from(p).offline() ? 1 : 0);
     perProvider(out, providers, "oxllm_provider_rate_limited", "gauge", "1 while the provider cools down after a 429.",
-        p -> p.getValue("rate_limited_until") != null ? 1 : 0);
+        p -> ProviderGauges.from(p).rateLimited() ? 1 : 0);
     if (!providers.isEmpty() && providers.getJsonObject(0).containsKey("input_tokens")) {
       metric(out, providers, "oxllm_provider_input_tokens_total", "counter",
           "Input (prompt) tokens in the answers of each provider, as the upstream reported them.", "input_tokens");

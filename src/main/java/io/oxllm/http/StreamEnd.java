@@ -76,10 +76,11 @@ final class StreamEnd {
    * {@code finish_reason}, else cut.
    */
   void atUpstreamEnd() {
+    boolean insideData = scanner.endsInsideDataEvent();
     if (scanner.endsInsideDoneEvent()) {
       completeDone();
-    } else if (scanner.endsInsideDataEvent() || scanner.finishedChoices() < choices) {
-      interrupt(scanner.endsInsideDataEvent() ? AttemptError.ENDED_INSIDE_EVENT : AttemptError.ENDED_UNFINISHED);
+    } else if (insideData || scanner.finishedChoices() < choices) {
+      interrupt(insideData ? AttemptError.ENDED_INSIDE_EVENT : AttemptError.ENDED_UNFINISHED);
     } else {
       // every choice finished, outside a data event (a comment without its blank line cuts nothing)
       Buffer tail = aligner.takeHeld();

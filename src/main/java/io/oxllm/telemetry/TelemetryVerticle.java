@@ -134,7 +134,7 @@ final class TelemetryVerticle extends VerticleBase {
     }
     // no answer (no routing verticle, yet or any more): the last states stay
     vertx.eventBus().<JsonObject>request(RoutingVerticle.ADMIN, new JsonObject().put("op", "status"), LOCAL)
-        .onSuccess(reply -> telemetry.providerGauges(ProviderGauges.of(reply.body())));
+        .onSuccess(reply -> telemetry.providerGauges(ProviderGauges.byName(reply.body())));
   }
 
   /**
