@@ -96,6 +96,13 @@ public record ApiError(int status, String type, String code, String param, Strin
             + limited + " rate limited (the soonest usable again in " + retryAfterSecs + " s).");
   }
 
+  /** Nothing reached an upstream: every target tried had no free connection in the gateway's pool. */
+  public static ApiError poolsExhausted(String model, String attempts) {
+    return new ApiError(503, "service_unavailable", "connection_pool_exhausted", null,
+        "No connection free to any provider of model '" + model + "' (each provider's max_connections are in use): "
+            + attempts + ". Retry shortly.");
+  }
+
   public static ApiError allProvidersFailed(String attempts) {
     return new ApiError(502, "upstream_error", "all_providers_failed", null,
         "Every attempt failed: " + attempts + ".");

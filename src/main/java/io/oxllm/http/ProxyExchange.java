@@ -201,8 +201,9 @@ final class ProxyExchange implements RelayListener {
         neutral ? Kind.NEUTRAL : Kind.FAILURE, -1, providersFault);
     if (!providersFault) {
       // never sent (our own pool had no connection): no real attempt, so neither x-oxllm-attempts
-      // nor max_attempts counts it; the log's attempts and a 502's message still list it
+      // nor max_attempts counts it; the log's attempts and the error's message still list it
       attempts--;
+      verdict.poolBusy();
     }
     if (stopping) {
       respond(ApiError.shuttingDown());

@@ -8,10 +8,14 @@ import io.oxllm.routing.RouteAnswer;
  * {@code all_providers_rate_limited} with the soonest {@code Retry-After} when every attempt and
  * every skip was a rate limit, 503 {@code no_healthy_provider} when nothing could be attempted
  * (with the soonest {@code Retry-After} when some targets were skipped for a rate limit),
- * 502 {@code all_providers_failed} otherwise. Plain bookkeeping, filled in as the walk goes.
+ * 502 {@code all_providers_failed} otherwise. Where the SPEC is silent: when nothing reached an
+ * upstream because the gateway's own pools had no free connection, 503
+ * {@code connection_pool_exhausted} with {@code Retry-After: 1}, not a 502 that blames upstreams
+ * never asked. Plain bookkeeping, filled in as the walk goes.
  */
 final class WalkVerdict {
   private int attempts;
+  private int poolBusy; // tries withdrawn: our own pool had no free connection, nothing was sent
   private int rateLimitedAttempts;
   private long soonestRetryMs = Long.MAX_VALUE;
   private long retryAfterSecs;
@@ -19,6 +23,12 @@ final class WalkVerdict {
   /** A real upstream attempt was made. */
   void attempted() {
     attempts++;
+  }
+
+  /** The last attempt never reached its upstream (our own pool was full): it was no real attempt. */
+  void poolBusy() {
+    attempts--;
+    poolBusy++;
   }
 
   /** An attempt answered 429; {@code retryAfterMs} is its Retry-After, or -1 for the default cooldown. */
@@ -48,11 +58,15 @@ final class WalkVerdict {
     }
     // rounded up, as the routing verticle does for cooldowns already running: never too early
     long soonestSecs = Math.max(1, (Math.min(soonest, breaker.rateLimitMaxSecs() * 1000) + 999) / 1000);
-    boolean onlyRateLimits = rateLimitedAttempts == attempts && skippedUnhealthy == 0
+    boolean onlyRateLimits = rateLimitedAttempts == attempts && skippedUnhealthy == 0 && poolBusy == 0
         && (attempts > 0 || skippedLimited > 0);
     if (onlyRateLimits) {
       retryAfterSecs = soonestSecs;
       return ApiError.allRateLimited(retryAfterSecs);
+    }
+    if (attempts == 0 && poolBusy > 0) {
+      retryAfterSecs = 1; // a pool frees a connection as soon as any answer on it ends
+      return ApiError.poolsExhausted(model, attemptSummary);
     }
     if (attempts == 0) {
       // some skipped targets only cool down: say when the soonest is back (Retry-After on the 503)

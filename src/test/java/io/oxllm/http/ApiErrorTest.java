@@ -36,6 +36,8 @@ class ApiErrorTest {
             "no_healthy_provider"),
         Arguments.of("allProvidersFailed", ApiError.allProvidersFailed("a: 500, b: connect refused"), 502,
             "upstream_error", "all_providers_failed"),
+        Arguments.of("poolsExhausted", ApiError.poolsExhausted("m", "a: connection pool full (0 ms)"), 503,
+            "service_unavailable", "connection_pool_exhausted"),
         Arguments.of("shuttingDown", ApiError.shuttingDown(), 503, "service_unavailable", "shutting_down"),
         Arguments.of("internal", ApiError.internal("oops"), 500, null, null));
   }
@@ -85,7 +87,7 @@ class ApiErrorTest {
         ApiError.invalidJson("x"), ApiError.tooLarge(1), ApiError.unsupportedMediaType("text/plain"),
         ApiError.invalidApiKey(), ApiError.notFound("/x"), ApiError.methodNotAllowed("GET", "/x"),
         ApiError.allRateLimited(1), ApiError.noHealthyProvider("m"), ApiError.allProvidersFailed("x"),
-        ApiError.shuttingDown()));
+        ApiError.poolsExhausted("m", "x"), ApiError.shuttingDown()));
     for (ApiError e : nullParam) {
       assertNull(e.param(), e.code());
     }

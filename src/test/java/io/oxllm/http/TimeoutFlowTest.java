@@ -144,6 +144,28 @@ class TimeoutFlowTest {
   }
 
   @Test
+  void aWalkThatFoundNoFreeConnectionAnywhereIs503NotAnUpstreamError(VertxTestContext ctx) {
+    a.respond(Behaviour.hang());
+    String toml = ChainToml.provider("A", a, "") + "max_connections = 1\ntimeouts = { connect_ms = 300 }\n"
+        + ChainToml.chain("solo", "A");
+    int[] port = new int[1];
+    Future<Response> flow = GatewayHarness.start(vertx, toml).map(gw -> gw.port()).compose(p -> {
+      port[0] = p;
+      FlowSupport.chat(client, p, "solo"); // takes A's only connection and hangs there
+      return a.awaitRequests(1);
+    }).compose(first -> FlowSupport.chat(client, port[0], "solo"));
+    verify(ctx, flow, r -> {
+      assertEquals(503, r.status(), r::bodyAsString);
+      io.vertx.core.json.JsonObject error = r.json().getJsonObject("error");
+      assertEquals("connection_pool_exhausted", error.getString("code"), error::encode);
+      assertEquals("service_unavailable", error.getString("type"));
+      assertTrue(error.getString("message").contains("A: no pooled connection free within connect_ms"), error::encode);
+      assertEquals("1", r.header("retry-after"));
+      assertEquals(1, a.requestCount(), "the second request never reached A");
+    });
+  }
+
+  @Test
   void firstByteTimeoutFailsOverAndClosesTheSlowConnection(VertxTestContext ctx) {
     a.respond(Behaviour.delayHeaders(5_000, Behaviour.chat("too late")));
     Future<Long> closed = a.awaitClientCloses(1);

@@ -85,4 +85,22 @@ class WalkVerdictTest {
     open.answer(noneUsable(0, 0, 2), BREAKER, "m", "");
     assertEquals(0, open.retryAfterSecs(), "no Retry-After when nothing only cools down");
   }
+
+  @Test
+  void nothingSentForWantOfAPooledConnectionIs503WithARetryAfterOfOneSecond() {
+    WalkVerdict v = new WalkVerdict();
+    v.attempted();
+    v.poolBusy();
+    ApiError e = v.answer(noneUsable(12, 1, 0), BREAKER, "m", "a: connection pool full (0 ms)");
+    assertEquals(503, e.status());
+    assertEquals("connection_pool_exhausted", e.code(), "not 429: a is busy, not rate limited");
+    assertEquals(1, v.retryAfterSecs());
+    assertEquals("No connection free to any provider of model 'm' (each provider's max_connections are in use): "
+        + "a: connection pool full (0 ms). Retry shortly.", e.message());
+    WalkVerdict thenFailed = new WalkVerdict();
+    thenFailed.attempted();
+    thenFailed.poolBusy();
+    thenFailed.attempted();                     // b answered 503, say: a real attempt failed
+    assertEquals("all_providers_failed", thenFailed.answer(null, BREAKER, "m", "x").code());
+  }
 }
