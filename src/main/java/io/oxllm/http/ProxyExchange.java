@@ -36,7 +36,6 @@ final class ProxyExchange implements RelayListener {
   private RoutePlan plan;
   private int index;
   private long attemptHealthId;
-  private int attempts;
   private final WalkVerdict verdict = new WalkVerdict();
   private UpstreamAttempt current;
   private final ClientAnswer clientAnswer;
@@ -121,7 +120,6 @@ final class ProxyExchange implements RelayListener {
     plan = answer.plan();
     index = answer.index();
     attemptHealthId = answer.healthId();
-    attempts++;
     verdict.attempted();
     Target target = answer.target();
     String traceparent = trace.beginAttempt(target);
@@ -131,7 +129,7 @@ final class ProxyExchange implements RelayListener {
       trace.endAttempt(echo.status(), null);
       report(target.providerName(), echo.status() < 400 ? Kind.SUCCESS : Kind.NEUTRAL, -1);
       done = true;
-      clientAnswer.echo(target, echo, attempts);
+      clientAnswer.echo(target, echo, verdict.attempts());
       return;
     }
     UpstreamAttempt attempt = new UpstreamAttempt(vertx, target);
@@ -177,7 +175,7 @@ final class ProxyExchange implements RelayListener {
       next();
       return;
     }
-    clientAnswer.relay(attempt, upstream, this, stripUsage, attempts);
+    clientAnswer.relay(attempt, upstream, this, stripUsage, verdict.attempts());
   }
 
   @Override
@@ -202,7 +200,6 @@ final class ProxyExchange implements RelayListener {
     if (!providersFault) {
       // never sent (our own pool had no connection): no real attempt, so neither x-oxllm-attempts
       // nor max_attempts counts it; the log's attempts and the error's message still list it
-      attempts--;
       verdict.poolBusy();
     }
     if (stopping) {
@@ -272,7 +269,7 @@ final class ProxyExchange implements RelayListener {
 
   private void next() {
     int max = plan.config().routing().maxAttempts();
-    if (attempts >= max || index + 1 >= plan.targets().size()) {
+    if (verdict.attempts() >= max || index + 1 >= plan.targets().size()) {
       exhausted(null);
     } else {
       ask(RouteQuery.next(plan, index + 1));
@@ -290,7 +287,7 @@ final class ProxyExchange implements RelayListener {
 
   private void respond(ApiError error) {
     done = true;
-    clientAnswer.error(error, attempts, clientGone);
+    clientAnswer.error(error, verdict.attempts(), clientGone);
   }
 
   /** How the current attempt ended, to the health that offered it. */

@@ -25,6 +25,11 @@ final class WalkVerdict {
     attempts++;
   }
 
+  /** The real upstream attempts so far (x-oxllm-attempts; what max_attempts bounds). */
+  int attempts() {
+    return attempts;
+  }
+
   /** The last attempt never reached its upstream (our own pool was full): it was no real attempt. */
   void poolBusy() {
     attempts--;
