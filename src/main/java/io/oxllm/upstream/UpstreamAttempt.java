@@ -27,6 +27,8 @@ import java.util.function.Consumer;
  * <p>Not thread-safe: used only on the event loop of the HTTP verticle that owns it.
  */
 public final class UpstreamAttempt {
+  /** How much longer than connect_ms a request waits for a pooled connection: see send(). */
+  static final long POOL_WAIT_MARGIN_MS = 250;
   private static final Handler<UpstreamAttempt> DEADLINE_REACHED = UpstreamAttempt::deadlineReached;
 
   private final ContextInternal context;
@@ -79,8 +81,12 @@ public final class UpstreamAttempt {
         .setPort(url.port())
         .setSsl(url.ssl())
         .setURI(url.basePath() + path)
-        // time to get a pooled connection, queue wait included
-        .setConnectTimeout(timeouts.connectMs());
+        // time to get a pooled connection, queue wait included. Vert.x times the wait for a new
+        // connection's TCP connect with this too, and its message cannot tell that from a wait for
+        // a full pool: a host that never answered the SYN read as "no pooled connection free",
+        // neutral for its circuit. A little longer than the TCP connect's own timeout (connect_ms,
+        // UpstreamClients), so that one fails first as the provider's connect timeout.
+        .setConnectTimeout(timeouts.connectMs() + POOL_WAIT_MARGIN_MS);
     return client.request(options)
         .compose(req -> {
           request = req;

@@ -144,6 +144,54 @@ class TimeoutFlowTest {
   }
 
   @Test
+  void aHostThatNeverAnswersTheConnectIsTheProvidersConnectTimeoutNotAPoolWait(VertxTestContext ctx)
+      throws java.io.IOException {
+    // a listener whose accept queue is full and never drained: the kernel drops further SYNs, so a
+    // connect to it hangs as one to a host that is down does. Vert.x's pool timer and the TCP
+    // connect's timer both ran connect_ms, and the pool's fired first: "no pooled connection free"
+    java.net.ServerSocket blackhole = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+    List<java.net.Socket> queued = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      java.net.Socket s = new java.net.Socket();
+      try {
+        s.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), blackhole.getLocalPort()), 200);
+      } catch (java.io.IOException full) {
+        // the queue is full: this SYN was dropped, as the gateway's will be
+      }
+      queued.add(s);
+    }
+    b.respond(Behaviour.chat("from b"));
+    String toml = "[[providers]]\nname = \"D\"\ntype = \"openai\"\nbase_url = \"http://127.0.0.1:"
+        + blackhole.getLocalPort() + "/v1\"\nmodels = [\"" + ChainToml.MODEL + "\"]\ntimeouts = { connect_ms = 300 }\n"
+        + ChainToml.provider("B", b, "") + ChainToml.chain("chain", "D", "B");
+    int[] port = new int[1];
+    Future<Response> flow = GatewayHarness.start(vertx, toml).map(gw -> gw.port())
+        .compose(p -> FlowSupport.chat(client, port[0] = p, "chain"));
+    Future<Object[]> withStatus = flow.compose(r -> FlowSupport.providerWhen(vertx, client, port[0], "D", 3_000,
+        st -> st.getLong("failures") == 1).map(d -> new Object[] {r, d}));
+    withStatus.onComplete(done -> {
+      for (java.net.Socket s : queued) {
+        try {
+          s.close();
+        } catch (java.io.IOException ignored) {
+          // closing test sockets
+        }
+      }
+      try {
+        blackhole.close();
+      } catch (java.io.IOException ignored) {
+        // closing the test listener
+      }
+    });
+    verify(ctx, withStatus, both -> {
+      Response r = (Response) both[0];
+      assertAnsweredBy(r, "B", 2); // the connect to D was a real attempt
+      io.vertx.core.json.JsonObject d = (io.vertx.core.json.JsonObject) both[1];
+      assertEquals(1, d.getLong("failures"), "a connect timeout counts against D: " + d.encode());
+    });
+  }
+
+  @Test
   void aWalkThatFoundNoFreeConnectionAnywhereIs503NotAnUpstreamError(VertxTestContext ctx) {
     a.respond(Behaviour.hang());
     String toml = ChainToml.provider("A", a, "") + "max_connections = 1\ntimeouts = { connect_ms = 300 }\n"
