@@ -96,11 +96,14 @@ public record ApiError(int status, String type, String code, String param, Strin
             + limited + " rate limited (the soonest usable again in " + retryAfterSecs + " s).");
   }
 
-  /** Nothing reached an upstream: every target tried had no free connection in the gateway's pool. */
+  /**
+   * No upstream failed, but none answered: the gateway's pool had no free connection to some
+   * targets, and the others (if any) were rate limited.
+   */
   public static ApiError poolsExhausted(String model, String attempts) {
     return new ApiError(503, "service_unavailable", "connection_pool_exhausted", null,
-        "No connection free to any provider of model '" + model + "' (each provider's max_connections are in use): "
-            + attempts + ". Retry shortly.");
+        "No free connection to the providers of model '" + model + "' that are not rate limited (their"
+            + " max_connections are in use): " + attempts + ". Retry shortly.");
   }
 
   public static ApiError allProvidersFailed(String attempts) {

@@ -8,10 +8,10 @@ import io.oxllm.routing.RouteAnswer;
  * {@code all_providers_rate_limited} with the soonest {@code Retry-After} when every attempt and
  * every skip was a rate limit, 503 {@code no_healthy_provider} when nothing could be attempted
  * (with the soonest {@code Retry-After} when some targets were skipped for a rate limit),
- * 502 {@code all_providers_failed} otherwise. Where the SPEC is silent: when nothing reached an
- * upstream because the gateway's own pools had no free connection, 503
- * {@code connection_pool_exhausted} with {@code Retry-After: 1}, not a 502 that blames upstreams
- * never asked. Plain bookkeeping, filled in as the walk goes.
+ * 502 {@code all_providers_failed} otherwise. Where the SPEC is silent: when no upstream failed but
+ * the gateway's own pools had no free connection to some targets (the others, if any, rate
+ * limited), 503 {@code connection_pool_exhausted} with {@code Retry-After: 1}, not a 502 that
+ * blames upstreams never asked. Plain bookkeeping, filled in as the walk goes.
  */
 final class WalkVerdict {
   private int attempts;
@@ -69,7 +69,8 @@ final class WalkVerdict {
       retryAfterSecs = soonestSecs;
       return ApiError.allRateLimited(retryAfterSecs);
     }
-    if (attempts == 0 && poolBusy > 0) {
+    if (poolBusy > 0 && rateLimitedAttempts == attempts) {
+      // no upstream failed: some had no free connection here, the others (if any) said 429
       retryAfterSecs = 1; // a pool frees a connection as soon as any answer on it ends
       return ApiError.poolsExhausted(model, attemptSummary);
     }

@@ -95,8 +95,15 @@ class WalkVerdictTest {
     assertEquals(503, e.status());
     assertEquals("connection_pool_exhausted", e.code(), "not 429: a is busy, not rate limited");
     assertEquals(1, v.retryAfterSecs());
-    assertEquals("No connection free to any provider of model 'm' (each provider's max_connections are in use): "
-        + "a: connection pool full (0 ms). Retry shortly.", e.message());
+    assertEquals("No free connection to the providers of model 'm' that are not rate limited (their max_connections"
+        + " are in use): a: connection pool full (0 ms). Retry shortly.", e.message());
+    WalkVerdict busyThen429 = new WalkVerdict();
+    busyThen429.attempted();
+    busyThen429.poolBusy();
+    busyThen429.attempted();
+    busyThen429.rateLimited(5_000, BREAKER);    // nothing failed: a is busy, b rate limited
+    assertEquals("connection_pool_exhausted", busyThen429.answer(null, BREAKER, "m", "x").code());
+    assertEquals(1, busyThen429.retryAfterSecs(), "a may be free in a moment");
     WalkVerdict thenFailed = new WalkVerdict();
     thenFailed.attempted();
     thenFailed.poolBusy();
