@@ -107,9 +107,7 @@ public final class RequestBody {
         } else if ("stream_options".equals(name)) {
           options.read(p);
         } else if ("n".equals(name)) {
-          // an integer the upstream will take or refuse; anything else counts as the default
-          choices = value == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.INT
-              ? Math.max(1, p.getIntValue()) : 1;
+          choices = choices(p, value);
           p.skipChildren();
         } else {
           p.skipChildren();
@@ -151,6 +149,22 @@ public final class RequestBody {
     }
     int nl = message.indexOf('\n');
     return nl < 0 ? message : message.substring(0, nl);
+  }
+
+  /**
+   * {@code n} as an upstream reads it: an integer, or a number of integral value (Pydantic, in
+   * vLLM, takes 2.0 as 2); one too large for an int as the largest (no stream can show that many
+   * finished, so one without [DONE] is never taken as whole); anything else, or below 1, as 1.
+   */
+  private static int choices(JsonParser p, JsonToken value) throws IOException {
+    if (value != JsonToken.VALUE_NUMBER_INT && value != JsonToken.VALUE_NUMBER_FLOAT) {
+      return 1;
+    }
+    double d = p.getDoubleValue();
+    if (d != Math.rint(d) || d < 1) {
+      return 1;
+    }
+    return d >= Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) d;
   }
 
   /** The requested model. */

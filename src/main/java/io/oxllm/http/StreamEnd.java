@@ -76,11 +76,13 @@ final class StreamEnd {
    * {@code finish_reason}, else cut.
    */
   void atUpstreamEnd() {
-    boolean insideData = scanner.endsInsideDataEvent();
+    int finished = scanner.finishedChoices(choices);
     if (scanner.endsInsideDoneEvent()) {
       completeDone();
-    } else if (insideData || scanner.finishedChoices() < choices) {
-      interrupt(insideData ? AttemptError.ENDED_INSIDE_EVENT : AttemptError.ENDED_UNFINISHED);
+    } else if (scanner.endsInsideDataEvent()) {
+      interrupt(AttemptError.ENDED_INSIDE_EVENT);
+    } else if (finished < choices) {
+      interrupt(finished == 0 ? AttemptError.ENDED_UNFINISHED : AttemptError.choicesUnfinished(finished, choices));
     } else {
       // every choice finished, outside a data event (a comment without its blank line cuts nothing)
       Buffer tail = aligner.takeHeld();

@@ -26,9 +26,8 @@ final class EventFacts {
 
   private final LongSupplier clock;
   private final List<String> finishReasons = new ArrayList<>(2);
-  // the indexes of the choices that had a finish_reason (at most MAX_CHOICES of them); null until one has
+  // the indexes (below MAX_CHOICES) of the choices that had a finish_reason; null until one has
   private Set<Integer> finishedIndexes;
-  int finishedChoices;
   final List<String> finishReasonsView = Collections.unmodifiableList(finishReasons);
 
   int events;
@@ -130,14 +129,33 @@ final class EventFacts {
     }
   }
 
-  /** Choice {@code index} (0 when absent, as with one choice) had its finish_reason: counted once. */
+  /**
+   * Choice {@code index} had its finish_reason: remembered once. No index is choice 0 (one choice);
+   * an index that is not a small non-negative integer names no choice that was asked for.
+   */
   private void finished(Object index) {
+    int i = index == null ? 0 : index instanceof Integer n && n >= 0 && n < MAX_CHOICES ? n : -1;
+    if (i < 0) {
+      return;
+    }
     if (finishedIndexes == null) {
       finishedIndexes = new HashSet<>(4);
     }
-    if (finishedIndexes.size() < MAX_CHOICES && finishedIndexes.add(index instanceof Integer n ? n : 0)) {
-      finishedChoices++;
+    finishedIndexes.add(i);
+  }
+
+  /** How many of choices 0 to {@code n} - 1 had their finish_reason. */
+  int finishedBelow(int n) {
+    if (finishedIndexes == null) {
+      return 0;
     }
+    int count = 0;
+    for (int i : finishedIndexes) {
+      if (i < n) {
+        count++;
+      }
+    }
+    return count;
   }
 
   /**

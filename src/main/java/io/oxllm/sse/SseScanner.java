@@ -311,11 +311,11 @@ public final class SseScanner {
   }
 
   /**
-   * How many choices had a {@code finish_reason}, each counted once by its {@code index} (a choice
-   * without one is index 0): with {@code n} > 1, the answer is whole only when all n did.
+   * How many of choices 0 to {@code n} - 1 (by {@code index}; none is choice 0) had a
+   * {@code finish_reason}: with {@code n} > 1 the answer is whole only when all n did.
    */
-  public int finishedChoices() {
-    return facts.finishedChoices;
+  public int finishedChoices(int n) {
+    return facts.finishedBelow(n);
   }
 
   /** All distinct non-null finish_reasons in order of first appearance (for telemetry's gen_ai.response.finish_reasons). */

@@ -24,6 +24,12 @@ public record AttemptError(String type, String text) {
       new AttemptError("stream_interrupted", "the upstream ended the stream inside an event");
   public static final AttemptError ENDED_UNFINISHED =
       new AttemptError("stream_interrupted", "the upstream ended the stream without a finish_reason or [DONE]");
+  /** A stream of {@code n} choices that ended without [DONE] when only {@code finished} had finished. */
+  public static AttemptError choicesUnfinished(int finished, int n) {
+    return new AttemptError("stream_interrupted",
+        "the upstream ended the stream without [DONE] when " + finished + " of " + n + " choices had finished");
+  }
+
   /** The {@code type} of a failure no name here fits (the conventions' fallback). */
   public static final String OTHER = "_OTHER";
 

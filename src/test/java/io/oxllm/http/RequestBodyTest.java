@@ -868,9 +868,14 @@ class RequestBodyTest {
     assertEquals(1, ok(head + "}").choices(), "absent");
     assertEquals(3, ok(head + ",\"n\":3}").choices());
     assertEquals(3, ok("{\"n\": 3, \"model\":\"m\"}").choices(), "before the model");
-    for (String odd : new String[] {"0", "-2", "2.0", "\"2\"", "null", "[2]", "{\"n\":2}", "99999999999"}) {
+    for (String odd : new String[] {"0", "-2", "2.5", "0.0", "\"2\"", "null", "true", "[2]", "{\"n\":2}"}) {
       assertEquals(1, ok(head + ",\"n\":" + odd + "}").choices(), odd);
     }
+    // as an upstream reads them: an integral number is that integer, a huge one is more than any stream shows
+    assertEquals(2, ok(head + ",\"n\":2.0}").choices());
+    assertEquals(2, ok(head + ",\"n\":2e0}").choices());
+    assertEquals(Integer.MAX_VALUE, ok(head + ",\"n\":2147483648}").choices());
+    assertEquals(Integer.MAX_VALUE, ok(head + ",\"n\":1e300}").choices());
     assertEquals(1, ok(head + ",\"x\":{\"n\":5}}").choices(), "only the top level's n");
   }
 }

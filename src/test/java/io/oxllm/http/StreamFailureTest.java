@@ -143,6 +143,8 @@ class StreamFailureTest extends StreamTestBase {
     chainAB("").compose(this::streamOfTwoChoices).onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
       assertInterrupted(rec, 3);
       assertTrue(rec.rawString().startsWith(wire + "data: {\"error\""), rec::rawString);
+      assertEquals("upstream stream interrupted: the upstream ended the stream without [DONE] when 1 of 2 choices"
+          + " had finished", new JsonObject(rec.lastEvent()).getJsonObject("error").getString("message"));
       ctx.completeNow();
     })));
   }

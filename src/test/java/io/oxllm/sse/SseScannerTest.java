@@ -687,11 +687,15 @@ class SseScannerTest {
         {"data: {\"choices\":[{\"index\":2,\"finish_reason\":\"stop\"}]}\n\n"
             + "data: {\"choices\":[{\"index\":0,\"finish_reason\":null}]}\n\n"
             + "data: {\"choices\":[{\"index\":0,\"finish_reason\":\"stop\"}]}\n\n", "2"},
+        // only choices asked for count (n = 3 here): not 5, -1, a huge or a non-integer index
+        {"data: {\"choices\":[{\"index\":5,\"finish_reason\":\"stop\"},{\"index\":-1,\"finish_reason\":\"stop\"},"
+            + "{\"index\":2147483647,\"finish_reason\":\"stop\"},{\"index\":1.0,\"finish_reason\":\"stop\"}]}\n\n", "0"},
+        {"data: {\"choices\":[{\"index\":2,\"finish_reason\":\"stop\"},{\"index\":3,\"finish_reason\":\"stop\"}]}\n\n", "1"},
     };
     for (String[] c : cases) {
       SseScanner s = scanner(SseScanner.DEFAULT_MAX_EVENT_BYTES);
       s.feed(Buffer.buffer(c[0]));
-      assertEquals(Integer.parseInt(c[1]), s.finishedChoices(), c[0]);
+      assertEquals(Integer.parseInt(c[1]), s.finishedChoices(3), c[0]);
     }
   }
 }
