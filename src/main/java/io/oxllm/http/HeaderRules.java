@@ -5,6 +5,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import java.util.List;
 import java.util.Map;
+import java.util.StringJoiner;
 
 /**
  * Which headers cross the gateway (SPEC section 3). Upstream: an allow-list built from scratch, so
@@ -62,11 +63,22 @@ final class HeaderRules {
 
   /**
    * The client's {@code tracestate}: its lines joined with commas, as W3C Trace Context combines
-   * them (RFC 9110 section 5.3); null when it sent none.
+   * them (RFC 9110 section 5.3), empty ones left out (they would be empty list members, which the
+   * spec says not to send); null when it sent none that is not empty.
    */
   static String traceState(MultiMap client) {
     List<String> lines = client.getAll(TRACESTATE);
-    return lines.isEmpty() ? null : lines.size() == 1 ? lines.get(0) : String.join(",", lines);
+    if (lines.size() == 1) {
+      String line = lines.get(0);
+      return line.isBlank() ? null : line;
+    }
+    StringJoiner joined = new StringJoiner(",");
+    for (String line : lines) {
+      if (!line.isBlank()) {
+        joined.add(line);
+      }
+    }
+    return joined.length() == 0 ? null : joined.toString();
   }
 
   /**

@@ -112,12 +112,13 @@ class GatewayTracingTest {
     String clientSpan = TelemetryFixtures.spanIdHex(TraceIds.newSpanId());
     MultiMap h = MultiMap.caseInsensitiveMultiMap().add("content-type", "application/json")
         .add("traceparent", "00-" + clientTrace + "-" + clientSpan + "-01")
-        .add("tracestate", "congo=t61rcWkgMzE").add("tracestate", "rojo=00f067aa0ba902b7");
+        .add("tracestate", "congo=t61rcWkgMzE").add("tracestate", "").add("tracestate", "rojo=00f067aa0ba902b7");
     Response r = await(GatewayHarness.send(e.client, e.port(), HttpMethod.POST, E2eGateway.CHAT, h,
         Buffer.buffer(E2eGateway.chatBody(SOLO, "hello", false, null))));
     assertEquals(200, r.status(), r::bodyAsString);
 
-    // W3C Trace Context: several tracestate lines are one list; a line left out loses its members
+    // W3C Trace Context: several tracestate lines are one list; a line left out loses its members,
+    // and an empty line is no member (no ",," sent)
     String joined = "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7";
     assertEquals(List.of(joined), e.a.lastReceived().headers().get("tracestate"));
     Span server = e.requestSpan(r.header("x-request-id"));
