@@ -23,6 +23,7 @@ import java.util.function.Consumer;
  * so its bytes go out as they come.
  */
 final class EventAligner implements EventListener {
+  private static final Buffer LF = Buffer.buffer("\n");
   private final SseScanner scanner;
   private final boolean dropUsage;
   private final Consumer<Buffer> out;
@@ -33,7 +34,9 @@ final class EventAligner implements EventListener {
   // or the stream ended and they were flushed
   private boolean passing;
   private boolean done; // [DONE] went out: nothing after it in its chunk goes (the answer is over)
-  private boolean doneAwaitsLf; // see doneAwaitsLf()
+  // the last two bytes fed before the current chunk (0: none yet), for the LF owed after [DONE]
+  private byte last1;
+  private byte last2;
 
   // The chunk being fed: [from, evStart) are complete events to send; evStart is where the
   // unfinished event starts.
@@ -60,8 +63,9 @@ final class EventAligner implements EventListener {
       int n = c.length();
       if (done) {
         // evStart is the [DONE] event's end: the rest of the chunk is not the answer's
-        doneAwaitsLf = evStart == n && n >= 3 && c.getByte(n - 1) == '\r' && c.getByte(n - 2) == '\n'
-            && c.getByte(n - 3) == '\r';
+        if (evStart == n && owesLf(c, n)) {
+          out.accept(LF);
+        }
         return;
       }
       if (evStart < n) {
@@ -76,16 +80,33 @@ final class EventAligner implements EventListener {
       }
     } finally {
       chunk = null;
+      int n = c.length();
+      last2 = n >= 2 ? c.getByte(n - 2) : n == 1 ? last1 : last2;
+      last1 = n >= 1 ? c.getByte(n - 1) : last1;
     }
+  }
+
+  /**
+   * Whether {@code c} (n bytes) ends with the CR of {@code [DONE]}'s blank line after a CRLF line:
+   * the LF of that CRLF is surely the next byte, which nobody reads once the answer is over
+   * ({@code [DONE]} ends it). It goes out with the event, so the client gets the upstream's bytes.
+   */
+  private boolean owesLf(Buffer c, int n) {
+    return byteFromEnd(c, n, 0) == '\r' && byteFromEnd(c, n, 1) == '\n' && byteFromEnd(c, n, 2) == '\r';
+  }
+
+  /** The byte {@code back} places before the end of what was fed so far, c (n bytes) last (up to 2 back). */
+  private byte byteFromEnd(Buffer c, int n, int back) {
+    if (back < n) {
+      return c.getByte(n - 1 - back);
+    }
+    return back - n == 0 ? last1 : last2;
   }
 
   @Override
   public void eventEnd(int end, boolean usageOnly) {
     if (done) {
-      if (evStart == 0 && end == 1 && chunk.getByte(0) == '\n') {
-        evStart = 1; // the LF of the CRLF that ended [DONE], the chunk before ending on its CR
-      }
-      return;
+      return; // the [DONE] event, its owed LF included (owesLf), went out: nothing after it does
     }
     if (usageOnly && dropUsage && !passing) {
       send(from, evStart); // the events before it
@@ -113,15 +134,6 @@ final class EventAligner implements EventListener {
     discard();
     passing = scanner.endsInsideEvent(); // all the scanner read is out now (line ends alone are no event)
     return tail;
-  }
-
-  /**
-   * The {@code [DONE]} event's blank line was a CR ending the chunk, after a CRLF line: its LF is
-   * surely the next byte, which nobody reads once the answer is over ({@code [DONE]} ends it).
-   * Whoever ends the response adds it, so the client gets the upstream's bytes.
-   */
-  boolean doneAwaitsLf() {
-    return doneAwaitsLf;
   }
 
   /** The stream was cut: the unfinished event's held bytes never go out. */

@@ -23,7 +23,6 @@ import io.vertx.core.json.JsonObject;
  */
 final class StreamEnd {
   private static final Buffer DONE = Buffer.buffer("data: [DONE]\n\n");
-  private static final Buffer LF = Buffer.buffer("\n");
 
   private final HttpServerResponse resp;
   private final HttpClientResponse upstream;
@@ -58,12 +57,7 @@ final class StreamEnd {
     // tell the exchange first: ending the response runs its end handlers at once
     listener.ended(Kind.SUCCESS, null);
     if (!listener.clientGone()) {
-      if (aligner.doneAwaitsLf()) {
-        facts.addBytesOut(1);
-        resp.end(LF);
-      } else {
-        resp.end();
-      }
+      resp.end();
     }
     // a pause for the client would otherwise hold the tail (and the idle clock) for ever
     attempt.backpressureReleased();

@@ -198,20 +198,40 @@ class EventAlignerTest {
   }
 
   @Test
-  void aCrLfDoneEndingOnItsCrSaysItsLfIsOwed() {
+  void aCrLfDoneEndingOnItsCrGoesOutWithItsLfThoughNothingAfterItIsRead() {
     String[] ev = events();
     String stream = (ev[0] + ev[5]).replace("\n", "\r\n");
-    for (int cut = stream.length() - 1; cut <= stream.length(); cut++) {
-      SseScanner s = new SseScanner(() -> 0L, 1 << 20);
-      Buffer all = Buffer.buffer();
-      EventAligner al = new EventAligner(s, false, all::appendBuffer);
-      al.feed(Buffer.buffer(stream.substring(0, cut)));
-      eq(stream.substring(0, cut), all.toString(StandardCharsets.UTF_8), "all of it went out, cut " + cut);
-      eq(cut < stream.length(), al.doneAwaitsLf(), "the LF is owed only when the read ended on the CR");
+    byte[] bytes = stream.getBytes(StandardCharsets.UTF_8);
+    // the reads end on the last CR, split anywhere before it (bytewise too): the LF is never fed
+    for (int c = 1; c < bytes.length - 1; c++) {
+      for (int[] cuts : List.of(new int[] {c}, bytewise(c, bytes.length - 1))) {
+        SseScanner s = new SseScanner(() -> 0L, 1 << 20);
+        Buffer all = Buffer.buffer();
+        EventAligner al = new EventAligner(s, false, all::appendBuffer);
+        int from = 0;
+        for (int i = 0; i <= cuts.length; i++) {
+          int to = i < cuts.length ? cuts[i] : bytes.length - 1;
+          al.feed(Buffer.buffer().appendBytes(bytes, from, to - from));
+          from = to;
+        }
+        eq(stream, all.toString(StandardCharsets.UTF_8), "the upstream's bytes, its last LF too, split " + c);
+      }
     }
-    SseScanner cr = new SseScanner(() -> 0L, 1 << 20);
-    EventAligner crOnly = new EventAligner(cr, false, b -> {});
-    crOnly.feed(Buffer.buffer((ev[0] + ev[5]).replace("\n", "\r")));
-    eq(false, crOnly.doneAwaitsLf(), "CR-only lines owe no LF");
+    for (String eol : List.of("\r", "\n")) { // other line ends owe nothing
+      String other = (ev[0] + ev[5]).replace("\n", eol);
+      Buffer all = Buffer.buffer();
+      new EventAligner(new SseScanner(() -> 0L, 1 << 20), false, all::appendBuffer).feed(Buffer.buffer(other));
+      eq(other, all.toString(StandardCharsets.UTF_8), "nothing added to " + eol.length() + "-byte line ends");
+    }
   }
+
+  /** Cuts after every byte from {@code from} up to {@code end}. */
+  private static int[] bytewise(int from, int end) {
+    int[] cuts = new int[Math.max(0, end - from)];
+    for (int i = 0; i < cuts.length; i++) {
+      cuts[i] = from + i;
+    }
+    return cuts;
+  }
+
 }
