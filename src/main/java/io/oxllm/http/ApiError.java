@@ -86,14 +86,19 @@ public record ApiError(int status, String type, String code, String param, Strin
         "No healthy provider for model '" + model + "': every target is offline or its circuit is open.");
   }
 
-  /** Nothing could be tried: {@code unhealthy} targets offline or open, {@code limited} cooling down. */
+  /**
+   * Nothing could be tried: {@code unhealthy} targets offline or open, {@code limited} cooling
+   * down; the soonest may be tried again in {@code retryAfterSecs} (0: unknown, all offline).
+   */
   public static ApiError noHealthyProvider(String model, int unhealthy, int limited, long retryAfterSecs) {
-    if (limited == 0) {
+    if (limited == 0 && retryAfterSecs == 0) {
       return noHealthyProvider(model);
     }
+    String soonest = retryAfterSecs == 0 ? "" : " (the soonest usable again in " + retryAfterSecs + " s)";
+    String why = limited == 0 ? "every target is offline or its circuit is open"
+        : unhealthy + " target(s) offline or with an open circuit, " + limited + " rate limited";
     return new ApiError(503, "service_unavailable", "no_healthy_provider", null,
-        "No healthy provider for model '" + model + "': " + unhealthy + " target(s) offline or with an open circuit, "
-            + limited + " rate limited (the soonest usable again in " + retryAfterSecs + " s).");
+        "No healthy provider for model '" + model + "': " + why + soonest + ".");
   }
 
   /**

@@ -7,7 +7,8 @@ import io.oxllm.routing.RouteAnswer;
  * The answer of SPEC section 3's error table when a chain has no (further) target: 429
  * {@code all_providers_rate_limited} with the soonest {@code Retry-After} when every attempt and
  * every skip was a rate limit, 503 {@code no_healthy_provider} when nothing could be attempted
- * (with the soonest {@code Retry-After} when some targets were skipped for a rate limit),
+ * (with {@code Retry-After}: when the soonest skipped target cools down or half-opens; the SPEC
+ * names none, but a client that waits that long is not refused again for nothing),
  * 502 {@code all_providers_failed} otherwise. Where the SPEC is silent: when no upstream failed but
  * the gateway's own pools had no free connection to some targets (the others, if any, rate
  * limited), 503 {@code connection_pool_exhausted} with {@code Retry-After: 1}, not a 502 that
@@ -43,8 +44,8 @@ final class WalkVerdict {
   }
 
   /**
-   * With a 429 from {@link #answer}, or a 503 some of whose targets only cool down: the
-   * {@code Retry-After} seconds to send; else 0.
+   * With a 429 from {@link #answer}, or a 503 some of whose targets come back at a known time:
+   * the {@code Retry-After} seconds to send; else 0.
    */
   long retryAfterSecs() {
     return retryAfterSecs;
@@ -57,16 +58,15 @@ final class WalkVerdict {
   ApiError answer(RouteAnswer last, BreakerConfig breaker, String model, String attemptSummary) {
     int skippedUnhealthy = last == null ? 0 : last.unhealthySkips();
     int skippedLimited = last == null ? 0 : last.rateLimitedSkips();
-    long soonest = soonestRetryMs;
-    if (skippedLimited > 0) {
-      soonest = Math.min(soonest, last.retryAfterSecs() * 1000);
-    }
-    // rounded up, as the routing verticle does for cooldowns already running: never too early
-    long soonestSecs = Math.max(1, (Math.min(soonest, breaker.rateLimitMaxSecs() * 1000) + 999) / 1000);
     boolean onlyRateLimits = rateLimitedAttempts == attempts && skippedUnhealthy == 0 && poolBusy == 0
         && (attempts > 0 || skippedLimited > 0);
     if (onlyRateLimits) {
-      retryAfterSecs = soonestSecs;
+      long soonest = soonestRetryMs;
+      if (skippedLimited > 0) {
+        soonest = Math.min(soonest, last.retryAfterSecs() * 1000); // skips here are all cooldowns
+      }
+      // rounded up, as the routing verticle does for cooldowns already running: never too early
+      retryAfterSecs = Math.max(1, (Math.min(soonest, breaker.rateLimitMaxSecs() * 1000) + 999) / 1000);
       return ApiError.allRateLimited(retryAfterSecs);
     }
     if (poolBusy > 0 && rateLimitedAttempts == attempts) {
@@ -75,8 +75,9 @@ final class WalkVerdict {
       return ApiError.poolsExhausted(model, attemptSummary);
     }
     if (attempts == 0) {
-      // some skipped targets only cool down: say when the soonest is back (Retry-After on the 503)
-      retryAfterSecs = skippedLimited == 0 ? 0 : soonestSecs;
+      // say when the soonest skipped target is back (cooldown over, or circuit half-open), as
+      // Retry-After on the 503; no header when none has a known time (all offline)
+      retryAfterSecs = last == null ? 0 : last.retryAfterSecs();
       return ApiError.noHealthyProvider(model, skippedUnhealthy, skippedLimited, retryAfterSecs);
     }
     return ApiError.allProvidersFailed(attemptSummary);

@@ -66,6 +66,9 @@ public final class ProviderHealth {
   public static final DoubleSupplier RANDOM_JITTER =
       () -> 0.9 + 0.2 * ThreadLocalRandom.current().nextDouble();
 
+  /** {@link #usableAgainMs} while a half-open probe is out: its answer decides, usually soon. */
+  static final long PROBE_OUT_HINT_MS = 1_000;
+
   private final DoubleSupplier jitter;
   private final long id;
   private BreakerConfig config;
@@ -199,6 +202,37 @@ public final class ProviderHealth {
   /** When a rate-limited provider may be tried again (epoch ms), 0 when not cooling down. */
   public long rateLimitedUntilMs() {
     return rateLimitedUntilMs;
+  }
+
+  /**
+   * For a provider not available now: the soonest time (epoch ms) it may be offered again, or
+   * {@link Long#MAX_VALUE} when nobody can say (offline: until an operator says so). An open
+   * circuit half-opens at the end of its open period, or sooner if idle decay closes it first; a
+   * probe already out decides within moments as a rule, so that reads as {@link #PROBE_OUT_HINT_MS}
+   * from now. A cooldown running past either is waited for too.
+   */
+  public long usableAgainMs(long nowMs) {
+    refresh(nowMs);
+    if (offline) {
+      return Long.MAX_VALUE;
+    }
+    long at = nowMs;
+    if (state == State.OPEN) {
+      at = Math.min(openUntilMs, decayClosesAtMs());
+    } else if (state == State.HALF_OPEN && probeOut) {
+      at = plus(nowMs, PROBE_OUT_HINT_MS);
+    }
+    return Math.max(at, rateLimitedUntilMs);
+  }
+
+  /** When idle decay alone would bring the failures under the threshold, or MAX_VALUE if never. */
+  private long decayClosesAtMs() {
+    long decayMs = toMs(config.idleDecaySecs());
+    if (decayMs <= 0 || inFlight > 0) {
+      return Long.MAX_VALUE; // no decay, or not idle: an attempt is still out
+    }
+    long periods = consecutiveFailures - config.failureThreshold() + 1L;
+    return periods > Long.MAX_VALUE / decayMs ? Long.MAX_VALUE : plus(decayFromMs, periods * decayMs);
   }
 
   public Snapshot snapshot(long nowMs) {

@@ -4,8 +4,9 @@ package io.oxllm.routing;
  * Routing verticle → HTTP verticle. Either a target to try (at {@code index} of the plan) or, when
  * {@code target} is null, why there is none: {@link Refusal}.
  *
- * @param retryAfterSecs with {@link Refusal#NONE_USABLE}: when the soonest rate-limited target
- *     skipped on this walk may be tried again (0 when none was rate limited)
+ * @param retryAfterSecs with {@link Refusal#NONE_USABLE}: in how many whole seconds (rounded up)
+ *     the soonest target skipped on this walk may be offered again, whether it cools down after a
+ *     429 or its circuit is open (0 when no skipped target has a known time: all offline)
  * @param rateLimitedSkips how many targets on this walk were skipped for a rate-limit cooldown
  * @param unhealthySkips how many were skipped because their circuit was open or they were offline
  * @param healthId with a target: which provider health offered it, to come back in the attempt's

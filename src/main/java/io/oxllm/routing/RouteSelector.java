@@ -87,9 +87,10 @@ public final class RouteSelector {
           break;
         default:
           unhealthy++;
+          soonestMs = Math.min(soonestMs, h.usableAgainMs(now));
       }
     }
-    long retryAfterSecs = rateLimited == 0 ? 0 : Math.max(1, (soonestMs - now + 999) / 1000);
+    long retryAfterSecs = soonestMs == Long.MAX_VALUE ? 0 : Math.max(1, (soonestMs - now + 999) / 1000);
     return RouteAnswer.noneUsable(plan, retryAfterSecs, rateLimited, unhealthy);
   }
 

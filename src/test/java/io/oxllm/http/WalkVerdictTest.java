@@ -82,8 +82,15 @@ class WalkVerdictTest {
     assertEquals("No healthy provider for model 'm': 1 target(s) offline or with an open circuit, 1 rate limited"
         + " (the soonest usable again in 7 s).", e.message());
     WalkVerdict open = new WalkVerdict();
-    open.answer(noneUsable(0, 0, 2), BREAKER, "m", "");
-    assertEquals(0, open.retryAfterSecs(), "no Retry-After when nothing only cools down");
+    ApiError openError = open.answer(noneUsable(12, 0, 2), BREAKER, "m", "");
+    assertEquals(12, open.retryAfterSecs(), "the soonest open circuit half-opens then");
+    assertEquals("No healthy provider for model 'm': every target is offline or its circuit is open"
+        + " (the soonest usable again in 12 s).", openError.message());
+    WalkVerdict offline = new WalkVerdict();
+    ApiError offlineError = offline.answer(noneUsable(0, 0, 2), BREAKER, "m", "");
+    assertEquals(0, offline.retryAfterSecs(), "no Retry-After when no skipped target has a known return");
+    assertEquals("No healthy provider for model 'm': every target is offline or its circuit is open.",
+        offlineError.message());
   }
 
   @Test

@@ -285,6 +285,7 @@ class BreakerFlowTest {
         }).compose(r -> {
           ctx.verify(() -> {
             assertError(r, 503, "service_unavailable", "no_healthy_provider");
+            assertEquals(null, r.header("retry-after"), "an offline provider has no known return");
             assertEquals(0, a.requestCount());
           });
           return FlowSupport.admin(client, port, "A", "online");
@@ -308,6 +309,9 @@ class BreakerFlowTest {
     verify(ctx, flow, r -> {
       assertError(r, 503, "service_unavailable", "no_healthy_provider");
       assertEquals(1, a.requestCount(), "an open circuit is not contacted");
+      // when it half-opens: 60 s times the jitter in [0.9, 1.1], less the moments gone since
+      long retryAfter = Long.parseLong(r.header("retry-after"));
+      assertTrue(retryAfter >= 53 && retryAfter <= 66, "Retry-After " + retryAfter);
     });
   }
 }

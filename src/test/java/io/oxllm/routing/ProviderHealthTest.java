@@ -326,6 +326,62 @@ class ProviderHealthTest {
     }
   }
 
+  // --- when an unavailable provider is back (Retry-After of a 503 no_healthy_provider)
+
+  @Test
+  void anOpenCircuitIsBackWhenItHalfOpens() {
+    failTimes(3);
+    long back = h.usableAgainMs(now);
+    assertEquals(T0 + 60_000, back);
+    assertEquals(UNAVAILABLE, h.availability(back - 1));
+    assertEquals(AVAILABLE, h.availability(back));
+  }
+
+  @Test
+  void anOpenCircuitThatDecayWillCloseFirstIsBackThen() {
+    h = new ProviderHealth(new BreakerConfig(2, 1000, 5000, 300, 30, 3600), () -> 1.0);
+    failTimes(2); // one decay period brings it under the threshold, long before 1000 s
+    long back = h.usableAgainMs(now);
+    assertEquals(T0 + 300_000, back);
+    assertEquals(UNAVAILABLE, h.availability(back - 1));
+    assertEquals(AVAILABLE, h.availability(back));
+  }
+
+  @Test
+  void anAttemptStillOutStopsDecaySoOnlyTheOpenPeriodCounts() {
+    h = new ProviderHealth(new BreakerConfig(2, 1000, 5000, 300, 30, 3600), () -> 1.0);
+    failTimes(2);
+    h.offered(now, LEASE); // a straggler offered before the trip, say: the provider is not idle
+    assertEquals(T0 + 1_000_000, h.usableAgainMs(now));
+  }
+
+  @Test
+  void aProbeOutIsAskedAboutAgainInASecond() {
+    openAndWait();
+    assertTrue(h.offered(now, LEASE));
+    assertEquals(UNAVAILABLE, h.availability(now));
+    assertEquals(now + 1_000, h.usableAgainMs(now));
+  }
+
+  @Test
+  void aCooldownRunningPastTheOpenPeriodIsWaitedFor() {
+    failTimes(3);
+    h.record(new AttemptOutcome("p", Kind.RATE_LIMITED, 90_000), now); // a straggler's 429
+    long back = h.usableAgainMs(now);
+    assertEquals(T0 + 90_000, back);
+    assertEquals(RATE_LIMITED, h.availability(back - 1), "half-open by then, still cooling down");
+    assertEquals(AVAILABLE, h.availability(back));
+  }
+
+  @Test
+  void anOfflineProviderHasNoKnownReturn() {
+    failTimes(3);
+    h.setOffline(true);
+    assertEquals(Long.MAX_VALUE, h.usableAgainMs(now));
+    h.setOffline(false);
+    assertEquals(T0 + 60_000, h.usableAgainMs(now));
+  }
+
   // --- operator, reload, counters
 
   @Test

@@ -60,8 +60,25 @@ class RouteSelectorBreakerTest {
     assertEquals(Refusal.NONE_USABLE, ans.refusal());
     assertEquals(3, ans.unhealthySkips());
     assertEquals(0, ans.rateLimitedSkips());
-    assertEquals(0, ans.retryAfterSecs());
+    assertEquals(10, ans.retryAfterSecs(), "the soonest half-opens in open_base_secs");
     assertFalse(selector.anyUsable());
+  }
+
+  @Test
+  void noneUsableSaysWhenTheSoonestSkippedTargetIsBack() {
+    fail("a", 2);
+    now.addAndGet(4_500);
+    fail("b", 2);
+    limit("c", 30_000);
+    RouteAnswer ans = first();
+    assertEquals(Refusal.NONE_USABLE, ans.refusal());
+    assertEquals(6, ans.retryAfterSecs(), "a half-opens in 5.5 s, rounded up");
+    assertTrue(selector.setOffline("a", true));
+    assertEquals(10, first().retryAfterSecs(), "an offline target has no known return; b half-opens in 10 s");
+    assertTrue(selector.setOffline("b", true));
+    assertEquals(30, first().retryAfterSecs(), "c cools down for 30 s");
+    assertTrue(selector.setOffline("c", true));
+    assertEquals(0, first().retryAfterSecs(), "all offline: nobody can say");
   }
 
   @Test
