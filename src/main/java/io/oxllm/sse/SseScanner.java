@@ -42,11 +42,7 @@ public final class SseScanner {
   private boolean atLineStart = true; // last byte ended a line (stream start counts)
   private boolean afterCr; // last byte was CR: a following LF belongs to the same line end
 
-  // Oversize event being skipped: its bytes are dropped, only its lines' field names are tracked.
-  private boolean skipping;
-  private boolean skipHasData;
-  private int fieldMatch; // DataLines.matchData state of the current line
-
+  private final OversizeEvent oversize = new OversizeEvent();
   private final DataLines dataLines = new DataLines();
 
   // During feed(chunk, listener): who hears of event ends, and the chunk offset of buf[0].
@@ -99,16 +95,20 @@ public final class SseScanner {
     int n = chunk.length();
     for (int from = 0; from < n; ) {
       int take = Math.min(WINDOW, n - from);
-      if (skipping) {
+      if (oversize.active()) {
         ensure(take);
         chunk.getBytes(from, from + take, buf, 0);
         base = from;
         ends.windowStart(buf, 0, base);
-        int rest = skip(0, take);
-        if (rest >= 0) { // the oversize event ended: what follows goes the normal, bounded way
+        int p = oversize.scan(buf, 0, take);
+        if (p >= 0) { // the oversize event ended: what follows goes the normal, bounded way
+          facts.acceptUninspected(oversize.hasData());
+          ends.ended(buf, p, take, base, false);
+          atLineStart = true;
+          afterCr = buf[p] == '\r';
           len = 0;
           lineStart = 0;
-          take = rest;
+          take = p + 1;
         }
       } else {
         take = Math.min(take, maxEventBytes + 1 - len); // never hold more than limit + 1 bytes
@@ -155,56 +155,14 @@ public final class SseScanner {
       System.arraycopy(a, evStart, a, 0, len);
       lineStart -= evStart;
     }
-    if (len > maxEventBytes) {
-      startSkipping();
+    if (len > maxEventBytes) { // remember whether it has data, then drop its bytes
+      oversize.start(buf, lineStart, len, atLineStart, afterCr);
+      len = 0;
+      lineStart = 0;
+      buf = new byte[Math.min(buf.length, WINDOW)];
     } else if (len <= INITIAL && buf.length > SHRINK_ABOVE) {
       buf = Arrays.copyOf(buf, INITIAL); // give back memory after an unusually large event
     }
-  }
-
-  /** The unfinished event passed the limit: remember whether it has data, then drop its bytes. */
-  private void startSkipping() {
-    skipping = true;
-    skipHasData = DataLines.anyDataLine(buf, 0, lineStart);
-    fieldMatch = 0;
-    for (int i = lineStart; i < len; i++) {
-      fieldMatch = DataLines.matchData(fieldMatch, buf[i]);
-    }
-    skipHasData |= fieldMatch == DataLines.DATA_FIELD;
-    len = 0;
-    lineStart = 0;
-    buf = new byte[Math.min(buf.length, WINDOW)];
-  }
-
-  /** Scans buf[from, end) of an oversize event; returns the index after its end, or -1. */
-  private int skip(int from, int end) {
-    byte[] a = buf;
-    for (int p = from; p < end; p++) {
-      byte b = a[p];
-      if (afterCr) {
-        afterCr = false;
-        if (b == '\n') {
-          continue;
-        }
-      }
-      if (b == '\n' || b == '\r') {
-        afterCr = b == '\r';
-        if (atLineStart) {
-          skipping = false;
-          facts.acceptUninspected(skipHasData);
-          ends.ended(a, p, end, base, false);
-          return p + 1;
-        }
-        skipHasData |= fieldMatch == 4; // a bare "data" line
-        fieldMatch = 0;
-        atLineStart = true;
-      } else {
-        atLineStart = false;
-        fieldMatch = DataLines.matchData(fieldMatch, b);
-        skipHasData |= fieldMatch == DataLines.DATA_FIELD;
-      }
-    }
-    return -1;
   }
 
   private void ensure(int capacity) {
@@ -248,7 +206,7 @@ public final class SseScanner {
    * ends it (line ends alone are not an event). What is written after them would join that event.
    */
   public boolean endsInsideEvent() {
-    if (skipping) {
+    if (oversize.active()) {
       return true;
     }
     for (int k = 0; k < len; k++) {
@@ -264,8 +222,8 @@ public final class SseScanner {
    * last line is so far a prefix of {@code data} ({@code d}, {@code da}, {@code dat}): it is cut.
    */
   public boolean endsInsideDataEvent() {
-    if (skipping) {
-      return skipHasData || fieldMatch > 0;
+    if (oversize.active()) {
+      return oversize.cutInsideData();
     }
     return DataLines.anyDataLine(buf, 0, len) || DataLines.isDataNamePrefix(buf, lineStart, len);
   }
@@ -275,7 +233,7 @@ public final class SseScanner {
    * upstream said the answer was complete and left out the separator.
    */
   public boolean endsInsideDoneEvent() {
-    return !skipping && DataLines.isDoneEvent(buf, 0, len);
+    return !oversize.active() && DataLines.isDoneEvent(buf, 0, len);
   }
 
   /**
@@ -284,6 +242,9 @@ public final class SseScanner {
    * with it).
    */
   public String eventEnd() {
+    if (oversize.active()) {
+      return oversize.eventEnd();
+    }
     return !atLineStart ? "\n\n" : afterCr ? "\r\n" : "\n";
   }
 
