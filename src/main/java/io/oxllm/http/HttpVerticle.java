@@ -96,6 +96,11 @@ public final class HttpVerticle extends VerticleBase {
       refuse(req, ApiError.ambiguousFraming());
       return;
     }
+    if (req.headers().getAll(HttpHeaders.HOST).size() > 1) {
+      // RFC 9112 section 3.2: a proxy in front may route or check by the other line than ours
+      refuse(req, ApiError.malformedHttp(new IllegalArgumentException("more than one Host header")));
+      return;
+    }
     if (!((HttpServerRequestInternal) req).isValidAuthority() && req.version() == HttpVersion.HTTP_1_1) {
       // vertx-web's router fails it with 400 before any route runs, so it had no request id, and
       // its Connection: close (the body-failure path) left the connection open

@@ -159,6 +159,23 @@ class MalformedRequestTest {
   }
 
   @Test
+  void twoHostLinesAre400InJsonAndTheConnectionCloses() throws Exception {
+    // RFC 9112 section 3.2: any request with two Host lines, even the same one twice, even HTTP/1.0;
+    // a proxy in front may have routed by the other line
+    for (String request : java.util.List.of(
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: a\r\nHost: b\r\nContent-Length: 2\r\n\r\n{}",
+        "GET /v1/models HTTP/1.1\r\nHost: x\r\nHost: x\r\n\r\n",
+        "GET /v1/models HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n")) {
+      String text = exchangeUntilClosed(request + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+      assertTrue(text.startsWith("HTTP/1.1 400 ") || text.startsWith("HTTP/1.0 400 "), request + text);
+      assertTrue(text.contains("\"code\":\"malformed_request\""), text);
+      assertTrue(text.contains("more than one Host header"), text);
+      assertTrue(text.toLowerCase().contains("\r\nx-request-id: "), text);
+      assertEquals(1, text.split("HTTP/1.[01] ", -1).length - 1, "the pipelined GET is not answered: " + text);
+    }
+  }
+
+  @Test
   void aTargetNoRouteCanTakeIs404WithARequestId() throws Exception {
     // vertx-web fails these before any route runs, the one that assigns request ids included
     for (String line : java.util.List.of("OPTIONS * HTTP/1.1", "CONNECT x:443 HTTP/1.1")) {
