@@ -2,6 +2,7 @@ package io.oxllm.http;
 
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpConnection;
@@ -94,7 +95,27 @@ final class ClientConnections {
         idle.add(e.getKey());
       }
     }
-    idle.forEach(HttpConnection::close); // Vert.x flushes what was written before it closes
+    idle.forEach(ClientConnections::closeIdle);
+  }
+
+  /**
+   * Vert.x closes a connection once what was written before has been flushed, which never happens
+   * when the client reads nothing (a pipelining client that stopped reading: HttpVerticle holds
+   * its next request): written answers still waiting after a whole idle period are dropped and
+   * the socket closed at once. The close starts at the head of the pipeline, past Vert.x's handler,
+   * which would turn it into its flush-then-close; Vert.x still hears the channel go inactive.
+   * Otherwise the Vert.x way.
+   */
+  private static void closeIdle(HttpConnection connection) {
+    if (connection instanceof ConnectionBase base) {
+      ChannelOutboundBuffer unsent = base.channel().unsafe().outboundBuffer();
+      ChannelHandlerContext head = base.channel().pipeline().context(HOLD);
+      if (unsent != null && unsent.totalPendingWriteBytes() > 0 && head != null) {
+        head.close();
+        return;
+      }
+    }
+    connection.close();
   }
 
   /**

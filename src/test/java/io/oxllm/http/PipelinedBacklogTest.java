@@ -1,0 +1,134 @@
+package io.oxllm.http;
+
+import static io.oxllm.testing.Polling.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.oxllm.testing.GatewayHarness;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * A client that pipelines requests and reads the answers late, or never: the gateway answers each
+ * request only once the answers before it have gone out, so it stops reading the connection
+ * instead of piling up answers (an audit's client held 953 MB of heap with 3 M {@code /healthz}
+ * requests); a held connection is idle for {@code idle_timeout_secs}.
+ */
+@ExtendWith(VertxExtension.class)
+class PipelinedBacklogTest {
+  private static final byte[] HEALTHZ = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+
+  private int port;
+
+  private void start(Vertx vertx, int idleSecs) {
+    port = await(GatewayHarness.start(vertx, "[server]\nport = 0\ninstances = 1\nidle_timeout_secs = " + idleSecs
+        + "\n[[providers]]\nname = \"echo\"\ntype = \"echo\"\n")).port();
+  }
+
+  /** A socket with small buffers of its own, so what is held is the gateway's doing. */
+  private Socket connect() throws IOException {
+    Socket socket = new Socket();
+    socket.setReceiveBufferSize(8192);
+    socket.setSendBufferSize(8192);
+    socket.connect(new InetSocketAddress("127.0.0.1", port));
+    return socket;
+  }
+
+  @Test
+  void answersHeldForAClientThatReadsLateAllComeInOrder(Vertx vertx) throws Exception {
+    start(vertx, 0);
+    int n = 3000; // ~500 KB of answers: far more than the 16 KB write queue and the client's buffer
+    try (Socket socket = connect()) {
+      OutputStream out = socket.getOutputStream();
+      CompletableFuture<Void> written = CompletableFuture.runAsync(() -> {
+        try {
+          for (int i = 0; i < n; i++) {
+            out.write(("GET /healthz HTTP/1.1\r\nHost: x\r\nx-request-id: r-" + i + "\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1));
+          }
+          out.flush();
+        } catch (IOException e) {
+          throw new RuntimeException(e);
+        }
+      });
+      Thread.sleep(500); // the answers back up meanwhile (nothing here depends on how far)
+      socket.setSoTimeout(10_000);
+      String text = readAnswers(socket.getInputStream(), n);
+      written.get(10, TimeUnit.SECONDS);
+      int at = 0;
+      for (int i = 0; i < n; i++) {
+        int next = text.indexOf("HTTP/1.1 ", at + 1);
+        String answer = text.substring(at, next < 0 ? text.length() : next);
+        assertTrue(answer.startsWith("HTTP/1.1 200 "), answer);
+        assertTrue(answer.toLowerCase().contains("x-request-id: r-" + i + "\r\n"), "answer " + i + " in order: " + answer);
+        at = next;
+      }
+    }
+  }
+
+  private static byte[] repeat(byte[] b, int times) {
+    byte[] all = new byte[b.length * times];
+    for (int i = 0; i < times; i++) {
+      System.arraycopy(b, 0, all, i * b.length, b.length);
+    }
+    return all;
+  }
+
+  /** Reads until {@code n} answers (one "HTTP/1.1 " each) have come. */
+  private static String readAnswers(InputStream in, int n) throws IOException {
+    StringBuilder text = new StringBuilder();
+    byte[] buf = new byte[65536];
+    int seen = 0;
+    int scanned = 0;
+    while (seen < n) {
+      int r = in.read(buf);
+      if (r < 0) {
+        throw new AssertionError("closed after " + seen + " answers of " + n);
+      }
+      text.append(new String(buf, 0, r, StandardCharsets.ISO_8859_1));
+      for (int i = text.indexOf("HTTP/1.1 ", scanned); i >= 0; i = text.indexOf("HTTP/1.1 ", i + 1)) {
+        seen++;
+        scanned = i + 1;
+      }
+    }
+    return text.toString();
+  }
+
+  @Test
+  void aClientThatNeverReadsIsNoLongerReadAndClosedWhenIdle(Vertx vertx) throws Exception {
+    start(vertx, 1);
+    long total = 64L << 20; // 1.6 M requests: more than any socket buffers between us hold
+    AtomicLong sent = new AtomicLong();
+    try (Socket socket = connect()) {
+      OutputStream out = socket.getOutputStream();
+      CompletableFuture<IOException> writer = CompletableFuture.supplyAsync(() -> {
+        byte[] batch = repeat(HEALTHZ, 1000);
+        try {
+          while (sent.get() < total) {
+            out.write(batch);
+            sent.addAndGet(batch.length);
+          }
+          return null;
+        } catch (IOException e) {
+          return e; // the gateway closed the connection: what is expected
+        }
+      });
+      // old behaviour: every request read and answered into memory, so all 64 MB go out
+      IOException closed = writer.get(60, TimeUnit.SECONDS);
+      assertNotNull(closed, "the gateway read all " + sent.get() + " bytes of requests whose answers nobody read");
+      assertTrue(sent.get() < total, "sent " + sent.get());
+    }
+  }
+}
