@@ -52,6 +52,11 @@ public record ApiError(int status, String type, String code, String param, Strin
         "Request body is larger than the limit of " + limit + " bytes.");
   }
 
+  public static ApiError expectationFailed(String expect) {
+    return new ApiError(417, "invalid_request_error", "expectation_failed", null,
+        "The gateway meets no expectation but 'Expect: 100-continue'; this request has 'Expect: " + expect + "'.");
+  }
+
   public static ApiError unsupportedMediaType(String contentType) {
     return new ApiError(415, "invalid_request_error", "unsupported_media_type", null,
         "Content-Type must be application/json, not '" + contentType + "'.");

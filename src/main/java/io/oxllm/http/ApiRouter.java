@@ -122,6 +122,8 @@ final class ApiRouter {
       reject(ctx, ApiError.originNotAllowed(String.valueOf(ctx.request().getHeader(HttpHeaders.ORIGIN))));
     });
     router.errorHandler(413, ctx -> reject(ctx, ApiError.tooLarge(cfg.server().maxBodyBytes())));
+    // vertx-web's BodyHandler fails any Expect but 100-continue with 417 and plain text
+    router.errorHandler(417, ctx -> reject(ctx, ApiError.expectationFailed(ctx.request().getHeader(HttpHeaders.EXPECT))));
     router.errorHandler(500, ctx -> Errors.send(ctx.response(), ApiError.internal("internal error")));
   }
 
@@ -280,8 +282,15 @@ final class ApiRouter {
       // failed before any route ran (OPTIONS *, CONNECT host:443): vertx-web's 404 still gets an id
       ctx.put(REQUEST_ID, RequestIds.assign(ctx.request()));
     }
+    boolean close = HeaderRules.awaitsContinue(ctx.request());
+    if (close) {
+      ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+    }
     Errors.send(ctx.response(), error);
     RequestTrace.rejected(state.telemetry(), ctx.get(REQUEST_ID), ctx.request(), error, BodySilence.startEpochNanos(ctx));
+    if (close) {
+      ctx.request().connection().close();
+    }
   }
 
   private static void json(RoutingContext ctx, int status, Buffer body) {

@@ -73,4 +73,41 @@ class ExpectContinueTest {
       assertTrue(heads.startsWith("HTTP/1.1 200 "), () -> "one 100, then the answer: " + heads);
     }
   }
+
+  /** Everything the gateway sends until it closes the connection (fails if it does not within 5 s). */
+  private String untilClosed(String request) throws Exception {
+    try (Socket s = new Socket("127.0.0.1", port)) {
+      s.setSoTimeout(5000);
+      s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+      return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+    }
+  }
+
+  @Test
+  void aRefusalBeforeTheBodyClosesTheConnectionOfAClientWaitingForContinue() throws Exception {
+    // the client sends no body without a 100, so Vert.x would wait for it until idle_timeout_secs
+    String text = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+        + "Content-Length: 100\r\nExpect: 100-continue\r\n\r\n";
+    for (String request : java.util.List.of(head(100_000_000), text)) {
+      String answer = untilClosed(request);
+      assertTrue(answer.startsWith("HTTP/1.1 413 ") || answer.startsWith("HTTP/1.1 415 "), answer);
+      assertTrue(answer.toLowerCase().contains("\r\nconnection: close\r\n"), answer);
+      assertTrue(answer.contains("\"error\""), answer);
+    }
+  }
+
+  @Test
+  void anExpectationOtherThanContinueIs417InJson() throws Exception {
+    String body = "{\"model\":\"echo\",\"messages\":[]}";
+    for (String expect : java.util.List.of("something-else", "100-continue, foo", "")) {
+      String request = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+          + "Content-Length: " + body.length() + "\r\nExpect: " + expect + "\r\nConnection: close\r\n\r\n" + body;
+      String answer = untilClosed(request);
+      assertTrue(answer.startsWith("HTTP/1.1 417 "), answer);
+      assertTrue(answer.contains("\"code\":\"expectation_failed\""), answer);
+      assertTrue(answer.contains("'Expect: " + expect + "'"), answer);
+      assertTrue(answer.toLowerCase().contains("\r\nx-request-id: "), answer);
+      assertTrue(answer.toLowerCase().contains("\r\ncontent-type: application/json"), answer);
+    }
+  }
 }
