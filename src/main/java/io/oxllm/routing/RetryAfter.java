@@ -1,11 +1,30 @@
 package io.oxllm.routing;
 
+import java.time.DateTimeException;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
-/** Parses an HTTP {@code Retry-After} value: delay-seconds or an HTTP date (RFC 9110 section 10.2.3). */
+/**
+ * Parses an HTTP {@code Retry-After} value: delay-seconds or an HTTP date (RFC 9110 section
+ * 10.2.3), in any of the three date formats a recipient must accept (section 5.6.7): IMF-fixdate,
+ * and the obsolete RFC 850 and asctime formats, which some servers still send.
+ */
 public final class RetryAfter {
+  private static final String MONTHS = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  /** Sunday, 06-Nov-94 08:49:37 GMT (the weekday is not checked, as a 2-digit year may move it). */
+  private static final Pattern RFC_850 =
+      Pattern.compile("[A-Za-z]+, (\\d{2})-([A-Za-z]{3})-(\\d{2}) (\\d{2}):(\\d{2}):(\\d{2}) GMT");
+  /** Sun Nov  6 08:49:37 1994. */
+  private static final Pattern ASCTIME =
+      Pattern.compile("[A-Za-z]{3} ([A-Za-z]{3}) ([ \\d]\\d) (\\d{2}):(\\d{2}):(\\d{2}) (\\d{4})");
+
+  private static final long NO_DATE = Long.MIN_VALUE; // a date before 1970 is a negative time
+
   private RetryAfter() {}
 
   /**
@@ -33,11 +52,43 @@ public final class RetryAfter {
         return Long.MAX_VALUE; // only digits: a valid delay past any cap, not an unreadable one
       }
     }
+    long at = dateMs(v, nowMs);
+    return at == NO_DATE ? -1 : Math.max(0, at - nowMs);
+  }
+
+  /** An HTTP date in epoch ms, or {@link #NO_DATE} when {@code v} is none. */
+  private static long dateMs(String v, long nowMs) {
     try {
-      long at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli();
-      return Math.max(0, at - nowMs);
+      return ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli();
     } catch (DateTimeParseException e) {
-      return -1;
+      // not IMF-fixdate: one of the obsolete formats, or nothing
     }
+    try {
+      Matcher m = RFC_850.matcher(v);
+      if (m.matches()) {
+        // a 2-digit year more than 50 years ahead is the latest past year with those digits
+        int thisYear = LocalDateTime.ofEpochSecond(nowMs / 1000, 0, ZoneOffset.UTC).getYear();
+        int year = thisYear / 100 * 100 + Integer.parseInt(m.group(3));
+        year = year > thisYear + 50 ? year - 100 : year;
+        return utcMs(year, m.group(2), m.group(1), m, 4);
+      }
+      m = ASCTIME.matcher(v);
+      if (m.matches()) {
+        return utcMs(Integer.parseInt(m.group(6)), m.group(1), m.group(2).trim(), m, 3);
+      }
+    } catch (DateTimeException e) {
+      // a day or time out of range: unreadable
+    }
+    return NO_DATE;
+  }
+
+  /** The time in epoch ms; the hour, minute and second are groups {@code hms} to {@code hms + 2}. */
+  private static long utcMs(int year, String month, String day, Matcher m, int hms) {
+    int mon = MONTHS.indexOf(month);
+    if (mon < 0 || mon % 3 != 0) {
+      return NO_DATE;
+    }
+    return LocalDateTime.of(year, mon / 3 + 1, Integer.parseInt(day), Integer.parseInt(m.group(hms)),
+        Integer.parseInt(m.group(hms + 1)), Integer.parseInt(m.group(hms + 2))).toInstant(ZoneOffset.UTC).toEpochMilli();
   }
 }

@@ -50,6 +50,31 @@ class RetryAfterTest {
     assertEquals(0, RetryAfter.parseMs("Sun, 06 Nov 1994 08:49:37 GMT", NOW));
   }
 
+  @Test
+  void theObsoleteDateFormatsAreReadToo() {
+    // RFC 9110 section 5.6.7: a recipient must accept RFC 850 and asctime dates as well
+    assertEquals(30_000, RetryAfter.parseMs("Wednesday, 21-Oct-15 07:28:30 GMT", NOW));
+    assertEquals(30_000, RetryAfter.parseMs("Wed Oct 21 07:28:30 2015", NOW));
+    assertEquals(86_400_000 + 30_000, RetryAfter.parseMs("Thu Oct 22 07:28:30 2015", NOW));
+    assertEquals(9 * 86_400_000L, RetryAfter.parseMs("Fri Oct 30 07:28:00 2015", NOW));
+    assertEquals(11 * 86_400_000L, RetryAfter.parseMs("Sun Nov  1 07:28:00 2015", NOW), "a day padded with a space");
+    assertEquals(0, RetryAfter.parseMs("Sunday, 06-Nov-94 08:49:37 GMT", NOW), "1994, in the past");
+    assertEquals(0, RetryAfter.parseMs("Sun Nov  6 08:49:37 1994", NOW));
+    // a 2-digit year up to 50 years ahead is ahead; further, it is a century back
+    long in2065 = ZonedDateTime.of(2065, 10, 21, 7, 28, 0, 0, ZoneOffset.UTC).toInstant().toEpochMilli() - NOW;
+    assertEquals(in2065, RetryAfter.parseMs("Wednesday, 21-Oct-65 07:28:00 GMT", NOW));
+    assertEquals(0, RetryAfter.parseMs("Wednesday, 21-Oct-66 07:28:00 GMT", NOW), "1966");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "Wednesday, 21-Oct-15 07:28:30", "Wednesday, 21-Xyz-15 07:28:30 GMT", "Wednesday, 32-Oct-15 07:28:30 GMT",
+      "Wed Oct 21 25:28:30 2015", "Wed Oct 21 07:28:30 15", "Wed Oct 21 07:28:30 2015 GMT", "Wed ctO 21 07:28:30 2015",
+  })
+  void brokenObsoleteDatesAreUnreadable(String value) {
+    assertEquals(-1, RetryAfter.parseMs(value, NOW), value);
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {
       "", "   ", "soon", "abc", "-1", "+3", "3s", "3.5", "1e3", "0x10", "12 34",
