@@ -19,8 +19,8 @@ import java.util.function.Consumer;
 
 /**
  * One HTTP attempt against one provider, with the timeouts of SPEC section 2: {@code connect_ms}
- * (pool acquisition and TCP connect), {@code first_byte_ms} (until the caller says the first byte
- * or SSE event arrived), {@code idle_ms} (longest silence once the body flows) and
+ * (pool acquisition and TCP connect), {@code first_byte_ms} (from having a connection until the
+ * caller says the first byte or SSE event arrived), {@code idle_ms} (longest silence once the body flows) and
  * {@code total_ms} (hard cap). A timeout or {@link #abort} resets the upstream request, which
  * closes its connection, so an abandoned attempt never keeps a provider busy.
  *
@@ -90,6 +90,10 @@ public final class UpstreamAttempt {
     return client.request(options)
         .compose(req -> {
           request = req;
+          // the upstream is asked only now: a wait for a pooled connection is ours, bounded by
+          // connect_ms, and must not eat into the provider's first_byte_ms and fail it. The timer
+          // set for the earlier due finds nothing due then and sets itself for this one.
+          firstByteDueNanos = System.nanoTime() + timeouts.firstByteMs() * 1_000_000;
           // failures reach the attempt through send()'s future and the response's handlers; with no
           // handler here Vert.x logs our own reset (the attempt given up) as SEVERE, once per client
           // that left while its attempt waited for a pooled connection

@@ -192,6 +192,32 @@ class TimeoutFlowTest {
   }
 
   @Test
+  void theFirstByteDeadlineStartsWhenThePooledConnectionIsHad(VertxTestContext ctx) {
+    // each answer takes 700 ms, so the second request waits ~700 ms for A's one connection, then
+    // 700 ms for its answer: 1400 ms in all, but A was asked for only 700 of them. Counted from the
+    // attempt's start, it was a first-byte timeout, a failure of A's that A never had.
+    a.respond(Behaviour.delayHeaders(700, Behaviour.chat("slow but in time")));
+    Future<List<Response>> flow = gateway("max_connections = 1\ntimeouts = { connect_ms = 2000, first_byte_ms = 1000 }")
+        .compose(p -> Future.all(FlowSupport.chat(client, p, "chain"), FlowSupport.chat(client, p, "chain"))
+            .map(all -> List.<Response>of(all.resultAt(0), all.resultAt(1)))
+            .compose(rs -> FlowSupport.providerWhen(vertx, client, p, "A", 3_000, st -> st.getLong("in_flight") == 0)
+                .map(st -> {
+                  ctx.verify(() -> {
+                    assertEquals(0, st.getLong("failures"), st::encode);
+                    assertEquals(2, st.getLong("successes"), st::encode);
+                  });
+                  return rs;
+                })));
+    verify(ctx, flow, rs -> {
+      for (Response r : rs) {
+        assertAnsweredBy(r, "A", 1);
+      }
+      assertEquals(2, a.requestCount());
+      assertEquals(0, b.requestCount(), "nothing failed over");
+    });
+  }
+
+  @Test
   void aWalkThatFoundNoFreeConnectionAnywhereIs503NotAnUpstreamError(VertxTestContext ctx) {
     a.respond(Behaviour.hang());
     String toml = ChainToml.provider("A", a, "") + "max_connections = 1\ntimeouts = { connect_ms = 300 }\n"
