@@ -75,6 +75,7 @@ public final class HttpVerticle extends VerticleBase {
         .setStrictThreadMode(true);
     server = vertx.createHttpServer(options)
         .connectionHandler(c -> {
+          FramingDecoder.install(c, options);
           ClientWriteQueue.bound(c);
           connections.add(c);
         })
@@ -149,8 +150,8 @@ public final class HttpVerticle extends VerticleBase {
    * A body framed two ways, or by a transfer coding other than chunked alone (RFC 9112 section
    * 6): Netty framed {@code Transfer-Encoding: chunked, identity} as chunked and {@code xchunked}
    * by its Content-Length, where a proxy in front may frame it otherwise and smuggle a request
-   * past it. Refused, and the connection closed. (Content-Length beside chunked never gets here:
-   * Netty's decoder drops the Content-Length and frames by the chunks, as RFC 9112 allows.)
+   * past it. Refused, and the connection closed; so is a Content-Length beside chunked, which
+   * Netty's decoder would drop ({@link FramingDecoder} keeps it).
    */
   private static boolean ambiguousFraming(HttpServerRequest req, String te) {
     return req.headers().contains(HttpHeaders.CONTENT_LENGTH)
