@@ -48,6 +48,7 @@ final class ClientConnections {
    */
   private static final class Use implements Handler<Void> {
     boolean busy;
+    boolean waiting; // a request waits for the answers before it to be read (HttpVerticle)
     long idleSinceNanos = System.nanoTime();
 
     @Override
@@ -75,7 +76,19 @@ final class ClientConnections {
     Use use = open.get(req.connection());
     if (use != null) {
       use.busy = true;
+      use.waiting = false;
       req.response().bodyEndHandler(use);
+    }
+  }
+
+  /**
+   * A request arrived while the answers before it on its connection are not read yet: it waits
+   * for them, and the connection stays idle meanwhile.
+   */
+  void requestWaits(HttpServerRequest req) {
+    Use use = open.get(req.connection());
+    if (use != null) {
+      use.waiting = true;
     }
   }
 
@@ -95,18 +108,24 @@ final class ClientConnections {
         idle.add(e.getKey());
       }
     }
-    idle.forEach(ClientConnections::closeIdle);
+    for (HttpConnection c : idle) {
+      if (open.get(c).waiting) {
+        closeNow(c);
+      } else {
+        c.close(); // Vert.x flushes what was written before it closes
+      }
+    }
   }
 
   /**
-   * Vert.x closes a connection once what was written before has been flushed, which never happens
-   * when the client reads nothing (a pipelining client that stopped reading: HttpVerticle holds
-   * its next request): written answers still waiting after a whole idle period are dropped and
-   * the socket closed at once. The close starts at the head of the pipeline, past Vert.x's handler,
-   * which would turn it into its flush-then-close; Vert.x still hears the channel go inactive.
-   * Otherwise the Vert.x way.
+   * A connection whose client pipelined a request and has read none of the answers before it for
+   * a whole idle period: Vert.x closes a connection only once what was written has been flushed,
+   * which that client never lets happen, so the unsent answers are dropped and the socket closed at
+   * once. The close starts at the head of the pipeline, past Vert.x's handler, which would turn it
+   * into its flush-then-close; Vert.x still hears the channel go inactive. (A client that only
+   * reads slowly, with nothing pipelined, keeps the Vert.x close: its answer's tail still goes out.)
    */
-  private static void closeIdle(HttpConnection connection) {
+  private static void closeNow(HttpConnection connection) {
     if (connection instanceof ConnectionBase base) {
       ChannelOutboundBuffer unsent = base.channel().unsafe().outboundBuffer();
       ChannelHandlerContext head = base.channel().pipeline().context(HOLD);

@@ -130,6 +130,7 @@ public final class HttpVerticle extends VerticleBase {
    * the client never reads.
    */
   private void holdUntilDrained(HttpServerRequest req) {
+    connections.requestWaits(req);
     req.pause(); // a body waits in Vert.x's own bounded queue, which pauses the connection
     req.response().drainHandler(drained -> {
       req.response().drainHandler(null);

@@ -107,6 +107,22 @@ class PipelinedBacklogTest {
   }
 
   @Test
+  void aSlowReaderWithNothingPipelinedStillGetsItsWholeAnswerBeforeTheIdleClose(Vertx vertx) throws Exception {
+    start(vertx, 1);
+    String content = "a".repeat(6_000_000); // the echo's answer outgrows the socket buffers (4 MB at most)
+    String body = "{\"model\":\"echo\",\"messages\":[{\"role\":\"user\",\"content\":\"" + content + "\"}]}";
+    try (Socket socket = connect()) {
+      socket.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+          + "Content-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.ISO_8859_1));
+      Thread.sleep(3_000); // idle for longer than idle_timeout_secs, the answer's tail unsent
+      socket.setSoTimeout(10_000);
+      String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      assertTrue(answer.startsWith("HTTP/1.1 200 "), answer.substring(0, Math.min(200, answer.length())));
+      assertTrue(answer.contains("echo: " + content + "\""), "the whole answer, then the close");
+    }
+  }
+
+  @Test
   void aClientThatNeverReadsIsNoLongerReadAndClosedWhenIdle(Vertx vertx) throws Exception {
     start(vertx, 1);
     long total = 64L << 20; // 1.6 M requests: more than any socket buffers between us hold
