@@ -123,7 +123,8 @@ final class ApiRouter {
     });
     router.errorHandler(413, ctx -> reject(ctx, ApiError.tooLarge(cfg.server().maxBodyBytes())));
     // vertx-web's BodyHandler fails any Expect but 100-continue with 417 and plain text
-    router.errorHandler(417, ctx -> reject(ctx, ApiError.expectationFailed(ctx.request().getHeader(HttpHeaders.EXPECT))));
+    router.errorHandler(417, ctx ->
+        reject(ctx, ApiError.expectationFailed(ctx.request().getHeader(HttpHeaders.EXPECT))));
     router.errorHandler(500, ctx -> Errors.send(ctx.response(), ApiError.internal("internal error")));
   }
 

@@ -88,7 +88,8 @@ public final class RetryAfter {
     if (mon < 0 || mon % 3 != 0) {
       return NO_DATE;
     }
-    return LocalDateTime.of(year, mon / 3 + 1, Integer.parseInt(day), Integer.parseInt(m.group(hms)),
-        Integer.parseInt(m.group(hms + 1)), Integer.parseInt(m.group(hms + 2))).toInstant(ZoneOffset.UTC).toEpochMilli();
+    LocalDateTime at = LocalDateTime.of(year, mon / 3 + 1, Integer.parseInt(day), Integer.parseInt(m.group(hms)),
+        Integer.parseInt(m.group(hms + 1)), Integer.parseInt(m.group(hms + 2)));
+    return at.toInstant(ZoneOffset.UTC).toEpochMilli();
   }
 }

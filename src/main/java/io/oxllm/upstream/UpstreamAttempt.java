@@ -20,8 +20,8 @@ import java.util.function.Consumer;
 /**
  * One HTTP attempt against one provider, with the timeouts of SPEC section 2: {@code connect_ms}
  * (pool acquisition and TCP connect), {@code first_byte_ms} (from having a connection until the
- * caller says the first byte or SSE event arrived), {@code idle_ms} (longest silence once the body flows) and
- * {@code total_ms} (hard cap). A timeout or {@link #abort} resets the upstream request, which
+ * caller says the first byte or SSE event arrived), {@code idle_ms} (longest silence once the
+ * body flows) and {@code total_ms} (hard cap). A timeout or {@link #abort} resets the upstream request, which
  * closes its connection, so an abandoned attempt never keeps a provider busy.
  *
  * <p>Not thread-safe: used only on the event loop of the HTTP verticle that owns it.
