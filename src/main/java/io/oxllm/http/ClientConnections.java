@@ -1,9 +1,11 @@
 package io.oxllm.http;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
@@ -37,6 +39,8 @@ import java.util.concurrent.TimeUnit;
  * and a handler told of the answer's end; the verticle runs {@link #closeIdle} once a second.
  */
 final class ClientConnections {
+  /** How often the verticle calls {@link #closeIdle}. */
+  static final long SWEEP_MS = 1000;
   private static final ChannelHandler HOLD = new HoldShutdown();
   private final Map<HttpConnection, Use> open = new HashMap<>();
 
@@ -49,6 +53,7 @@ final class ClientConnections {
   private static final class Use implements Handler<Void> {
     boolean busy;
     boolean waiting; // a request waits for the answers before it to be read (HttpVerticle)
+    long unsent = -1; // while waiting: the unsent answer bytes the last sweep saw
     long idleSinceNanos = System.nanoTime();
 
     @Override
@@ -100,10 +105,14 @@ final class ClientConnections {
     if (idleSecs <= 0) {
       return;
     }
-    long idleSince = System.nanoTime() - TimeUnit.SECONDS.toNanos(idleSecs);
+    long now = System.nanoTime();
+    long idleSince = now - TimeUnit.SECONDS.toNanos(idleSecs);
     List<HttpConnection> idle = new ArrayList<>();
     for (Map.Entry<HttpConnection, Use> e : open.entrySet()) {
       Use use = e.getValue();
+      if (use.waiting && clientReads(e.getKey(), use)) {
+        use.idleSinceNanos = now; // the answers before its request are going out, however slowly
+      }
       if (!use.busy && use.idleSinceNanos - idleSince <= 0) {
         idle.add(e.getKey());
       }
@@ -115,6 +124,28 @@ final class ClientConnections {
         c.close(); // Vert.x flushes what was written before it closes
       }
     }
+  }
+
+  /**
+   * Whether the client of a connection with a waiting request read anything since the last
+   * sweep (a second ago): the kernel sent it data within that time (epoll's TCP_INFO; a client
+   * that reads nothing keeps its window shut, and a window probe carries no data), or, on
+   * another transport, fewer answer bytes wait unsent in Netty than at the last sweep (coarser:
+   * the kernel takes more only once a good part of its send buffer is free).
+   */
+  private static boolean clientReads(HttpConnection connection, Use use) {
+    if (!(connection instanceof ConnectionBase base)) {
+      return true; // cannot tell: never closed for not reading
+    }
+    Channel channel = base.channel();
+    if (channel instanceof EpollSocketChannel epoll) {
+      return epoll.tcpInfo().lastDataSent() <= SWEEP_MS + 100;
+    }
+    ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
+    long unsent = buffer == null ? 0 : buffer.totalPendingWriteBytes();
+    boolean moved = unsent != use.unsent;
+    use.unsent = unsent;
+    return moved;
   }
 
   /**

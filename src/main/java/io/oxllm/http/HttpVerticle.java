@@ -82,7 +82,8 @@ public final class HttpVerticle extends VerticleBase {
         .invalidRequestHandler(this::invalid)
         .requestHandler(this::handle);
     // the current config's value, so a reload changes it for open connections too
-    idleSweep = vertx.setPeriodic(1000, id -> connections.closeIdle(state.config().server().idleTimeoutSecs()));
+    idleSweep = vertx.setPeriodic(ClientConnections.SWEEP_MS,
+        id -> connections.closeIdle(state.config().server().idleTimeoutSecs()));
     return server.listen().onSuccess(s -> {
       state.instanceBusy(this, true); // until its stop says otherwise
       boundPort.accept(s.actualPort());

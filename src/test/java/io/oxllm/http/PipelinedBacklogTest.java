@@ -123,6 +123,31 @@ class PipelinedBacklogTest {
   }
 
   @Test
+  void aSlowReaderWithARequestPipelinedBehindALargeAnswerGetsBoth(Vertx vertx) throws Exception {
+    start(vertx, 1);
+    String content = "a".repeat(6_000_000);
+    String body = "{\"model\":\"echo\",\"messages\":[{\"role\":\"user\",\"content\":\"" + content + "\"}]}";
+    try (Socket socket = connect()) {
+      socket.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+          + "Content-Length: " + body.length() + "\r\n\r\n" + body + "GET /healthz HTTP/1.1\r\nHost: x\r\n"
+          + "Connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      // reads on, slowly: 256 KB every 100 ms, so the answer takes a few idle periods to go out
+      socket.setSoTimeout(10_000);
+      InputStream in = socket.getInputStream();
+      java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+      byte[] buf = new byte[256 * 1024];
+      for (int r; (r = in.readNBytes(buf, 0, buf.length)) > 0; ) {
+        got.write(buf, 0, r);
+        Thread.sleep(100);
+      }
+      String answers = got.toString(StandardCharsets.ISO_8859_1);
+      assertTrue(answers.contains("echo: " + content + "\""), "the whole answer: " + answers.length() + " bytes");
+      assertTrue(answers.contains("HTTP/1.1 200 OK\r\n") && answers.endsWith("{\"status\":\"ok\"}"),
+          "then the pipelined one: " + answers.substring(Math.max(0, answers.length() - 300)));
+    }
+  }
+
+  @Test
   void aClientThatNeverReadsIsNoLongerReadAndClosedWhenIdle(Vertx vertx) throws Exception {
     start(vertx, 1);
     long total = 64L << 20; // 1.6 M requests: more than any socket buffers between us hold
