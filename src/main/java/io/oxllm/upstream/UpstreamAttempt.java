@@ -92,7 +92,8 @@ public final class UpstreamAttempt {
           request = req;
           // the upstream is asked only now: a wait for a pooled connection is ours, bounded by
           // connect_ms, and must not eat into the provider's first_byte_ms and fail it. The timer
-          // set for the earlier due finds nothing due then and sets itself for this one.
+          // is set for an earlier due (from the start, or from when it last looked while we
+          // waited): it finds nothing due then and sets itself for this one.
           firstByteDueNanos = System.nanoTime() + timeouts.firstByteMs() * 1_000_000;
           // failures reach the attempt through send()'s future and the response's handlers; with no
           // handler here Vert.x logs our own reset (the attempt given up) as SEVERE, once per client
@@ -149,7 +150,14 @@ public final class UpstreamAttempt {
     if (now - totalDueNanos >= 0) {
       abort(AttemptError.totalTimeout(timeouts.totalMs()));
     } else if (firstBytePending && now - firstByteDueNanos >= 0) {
-      abort(AttemptError.firstByteTimeout(timeouts.firstByteMs()));
+      if (request == null) {
+        // still waiting for a pooled connection (ours, bounded by connect_ms): the first byte can
+        // be due first_byte_ms after it is had at the earliest; send() sets the real due then
+        firstByteDueNanos = now + timeouts.firstByteMs() * 1_000_000;
+        armDeadline();
+      } else {
+        abort(AttemptError.firstByteTimeout(timeouts.firstByteMs()));
+      }
     } else if (watchingIdle && !heldByClient && now - idleDueNanos(now) >= 0) {
       abort(AttemptError.idleTimeout(timeouts.idleMs()));
     } else {

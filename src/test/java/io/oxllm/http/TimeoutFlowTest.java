@@ -218,6 +218,31 @@ class TimeoutFlowTest {
   }
 
   @Test
+  void aPoolWaitLongerThanFirstByteMsIsNoFirstByteTimeout(VertxTestContext ctx) {
+    // the first request holds A's one connection for ~1200 ms (its headers at once, its body
+    // dribbling); the second waits that long for it, longer than first_byte_ms, then is answered
+    // in 100 ms. Only the pool wait is over first_byte_ms, and that wait is not A's.
+    a.enqueue(dribble(100, 12, true));
+    a.respond(Behaviour.delayHeaders(100, Behaviour.chat("quick")));
+    int[] port = new int[1];
+    Future<Response> first = gateway("max_connections = 1\ntimeouts = { connect_ms = 3000, first_byte_ms = 800 }")
+        .compose(p -> {
+          port[0] = p;
+          Future<Response> f = FlowSupport.chat(client, p, "chain");
+          return a.awaitRequests(1).map(r -> f);
+        }).compose(f -> {
+          Future<Response> second = FlowSupport.chat(client, port[0], "chain");
+          return Future.all(f, second).map(all -> (Response) all.resultAt(1));
+        });
+    verify(ctx, first, second -> {
+      assertAnsweredBy(second, "A", 1);
+      assertTrue(second.bodyAsString().contains("quick"), second::bodyAsString);
+      assertEquals(2, a.requestCount());
+      assertEquals(0, b.requestCount(), "nothing failed over");
+    });
+  }
+
+  @Test
   void aWalkThatFoundNoFreeConnectionAnywhereIs503NotAnUpstreamError(VertxTestContext ctx) {
     a.respond(Behaviour.hang());
     String toml = ChainToml.provider("A", a, "") + "max_connections = 1\ntimeouts = { connect_ms = 300 }\n"
