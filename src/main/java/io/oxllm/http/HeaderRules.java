@@ -14,7 +14,7 @@ import java.util.StringJoiner;
  * the client's Authorization, cookies and anything else never leak to a provider. Downstream: the
  * upstream's status, Content-Type and {@code x-ratelimit-*}, plus the gateway's own headers.
  */
-final class HeaderRules {
+public final class HeaderRules {
   static final String VERSION = io.oxllm.Version.VALUE;
   static final CharSequence USER_AGENT = HttpHeaders.createOptimized("oxllm/" + VERSION);
   static final CharSequence X_REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
@@ -170,7 +170,7 @@ final class HeaderRules {
    * {@code idle_timeout_secs}; so such a refusal closes the connection (RFC 9110 section 10.1.1:
    * say whether it stays).
    */
-  static boolean awaitsContinue(HttpServerRequest req) {
+  public static boolean awaitsContinue(HttpServerRequest req) {
     String expect = req.getHeader(HttpHeaders.EXPECT);
     return expect != null && !req.isEnded() && req.bytesRead() == 0
         && expect.toLowerCase(Locale.ROOT).contains("100-continue");

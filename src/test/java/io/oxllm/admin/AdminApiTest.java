@@ -183,6 +183,19 @@ class AdminApiTest {
     assertTrue(loopback.startsWith("HTTP/1.1 200 "), loopback);
   }
 
+  @Test
+  void aRefusalToAClientWaitingForItsContinueClosesTheConnection() throws Exception {
+    LiveGateway gw = start("admin_token = \"adm-tok\"", "");
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", gw.port())) {
+      s.setSoTimeout(5_000); // the idle timeout is 60 s: a close within 5 s is the refusal's
+      s.getOutputStream().write(("POST /reload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n"
+          + "Expect: 100-continue\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+      assertTrue(answer.startsWith("HTTP/1.1 401 "), answer);
+      assertTrue(answer.toLowerCase().contains("\r\nconnection: close\r\n"), answer);
+    }
+  }
+
   /** One request on its own connection (Connection: close added); the answer's bytes. */
   private static String raw(LiveGateway gw, String request) throws java.io.IOException {
     try (java.net.Socket s = new java.net.Socket("127.0.0.1", gw.port())) {
