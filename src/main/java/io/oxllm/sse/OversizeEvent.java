@@ -45,7 +45,7 @@ final class OversizeEvent {
 
   /** {@link SseScanner#eventEnd} while this lasts. */
   String eventEnd() {
-    return !atLineStart ? "\n\n" : afterCr ? "\r\n" : "\n";
+    return SseScanner.eventEnd(atLineStart, afterCr);
   }
 
   /**

@@ -242,9 +242,11 @@ public final class SseScanner {
    * with it).
    */
   public String eventEnd() {
-    if (oversize.active()) {
-      return oversize.eventEnd();
-    }
+    return oversize.active() ? oversize.eventEnd() : eventEnd(atLineStart, afterCr);
+  }
+
+  /** {@link #eventEnd} for a line state: the scanner's, or an oversize event's while it lasts. */
+  static String eventEnd(boolean atLineStart, boolean afterCr) {
     return !atLineStart ? "\n\n" : afterCr ? "\r\n" : "\n";
   }
 
