@@ -3,6 +3,7 @@ package io.oxllm.http;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpVersion;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.impl.VertxHttpRequestDecoder;
@@ -16,6 +17,8 @@ import io.vertx.core.net.impl.ConnectionBase;
  * have framed the body by the length and sent what follows as a request of its own. With the
  * length kept, {@code HttpVerticle} refuses it with the other ambiguous framings (400, closed).
  * Framing is unchanged: the chunks still frame the body.
+ *
+ * <p>It also reads a later HTTP/1 minor version as 1.1 ({@link #createMessage}).
  */
 final class FramingDecoder extends VertxHttpRequestDecoder {
   private static final String NAME = "httpDecoder"; // Vert.x's name for it (HttpServerConnectionInitializer)
@@ -35,6 +38,20 @@ final class FramingDecoder extends VertxHttpRequestDecoder {
         pipeline.replace(NAME, NAME, new FramingDecoder(options));
       }
     }
+  }
+
+  /**
+   * A request line naming a later HTTP/1 minor version (HTTP/1.2) is read as HTTP/1.1, as RFC 9110
+   * section 2.5 says a recipient should; Vert.x answered it with an empty 501 and closed.
+   */
+  @Override
+  protected HttpMessage createMessage(String[] initialLine) {
+    HttpMessage message = super.createMessage(initialLine);
+    HttpVersion version = message.protocolVersion();
+    if (version.majorVersion() == 1 && version.minorVersion() > 1) {
+      message.setProtocolVersion(HttpVersion.HTTP_1_1);
+    }
+    return message;
   }
 
   @Override

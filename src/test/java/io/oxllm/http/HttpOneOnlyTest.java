@@ -48,6 +48,16 @@ class HttpOneOnlyTest {
     assertTrue(head.startsWith("HTTP/2.0 501 "), head);
   }
 
+  @Test
+  void aLaterHttp1MinorVersionIsServedAsHttp11() throws Exception {
+    // RFC 9110 section 2.5: a recipient reads a higher minor version as the highest it speaks;
+    // Vert.x answered an empty 501
+    String head = exchange("GET /healthz HTTP/1.2\r\nHost: localhost\r\n\r\n");
+    assertTrue(head.startsWith("HTTP/1.1 200 "), head);
+    String major = exchange("GET /healthz HTTP/3.0\r\nHost: localhost\r\n\r\n");
+    assertTrue(major.contains(" 501 "), "another major version is still not served: " + major);
+  }
+
   /** Sends raw bytes, returns the answer up to the end of its head (or of the stream). */
   private String exchange(String request) throws Exception {
     try (Socket socket = new Socket("127.0.0.1", port)) {
