@@ -97,7 +97,9 @@ public final class AdminRoutes {
       return true;
     }
     String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-    return h.equalsIgnoreCase("localhost") || h.matches("127\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}")
+    h = h.endsWith(".") ? h.substring(0, h.length() - 1) : h; // "localhost." is localhost, fully qualified
+    // 127.0.0.1 and its short forms (127.1, as curl and inet_aton take it): all in 127/8, no page's name
+    return h.equalsIgnoreCase("localhost") || h.matches("127(\\.[0-9]{1,10}){1,3}")
         || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1");
   }
 

@@ -159,7 +159,11 @@ class AdminApiTest {
     LiveGateway gw = start("", "");
     assertError(gw.get("/status", "host", "rebind.evil.example:8080"), 403, "permission_error", null);
     assertError(gw.get("/metrics", "host", "attacker.example"), 403, "permission_error", null);
-    for (String host : java.util.List.of("localhost:8080", "127.0.0.1", "127.0.1.1:9", "[::1]:8080", "LOCALHOST")) {
+    for (String near : java.util.List.of("localhost.evil.example", "127.0.0.1.evil.example", "127.evil", "localhost..")) {
+      assertError(gw.get("/status", "host", near), 403, "permission_error", null);
+    }
+    for (String host : java.util.List.of("localhost:8080", "127.0.0.1", "127.0.1.1:9", "[::1]:8080", "LOCALHOST",
+        "localhost.:8080", "127.0.0.1.", "127.1", "127.0.1:9")) {
       assertEquals(200, gw.get("/status", "host", host).status(), host);
     }
     // with a token the name does not matter: a page cannot send the token
