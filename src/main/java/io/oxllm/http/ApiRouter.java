@@ -283,15 +283,8 @@ final class ApiRouter {
       // failed before any route ran (OPTIONS *, CONNECT host:443): vertx-web's 404 still gets an id
       ctx.put(REQUEST_ID, RequestIds.assign(ctx.request()));
     }
-    boolean close = HeaderRules.awaitsContinue(ctx.request());
-    if (close) {
-      ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-    }
-    Errors.send(ctx.response(), error);
+    Errors.refuse(ctx.request(), error);
     RequestTrace.rejected(state.telemetry(), ctx.get(REQUEST_ID), ctx.request(), error, BodySilence.startEpochNanos(ctx));
-    if (close) {
-      ctx.request().connection().close();
-    }
   }
 
   private static void json(RoutingContext ctx, int status, Buffer body) {

@@ -3,9 +3,7 @@ package io.oxllm.http;
 import io.oxllm.config.ProviderConfig;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpServerRequest;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.StringJoiner;
 
@@ -14,7 +12,7 @@ import java.util.StringJoiner;
  * the client's Authorization, cookies and anything else never leak to a provider. Downstream: the
  * upstream's status, Content-Type and {@code x-ratelimit-*}, plus the gateway's own headers.
  */
-public final class HeaderRules {
+final class HeaderRules {
   static final String VERSION = io.oxllm.Version.VALUE;
   static final CharSequence USER_AGENT = HttpHeaders.createOptimized("oxllm/" + VERSION);
   static final CharSequence X_REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
@@ -162,17 +160,5 @@ public final class HeaderRules {
   /** A stream's own headers to the client, proxied or echoed: no caching, no buffering by a proxy in front. */
   static void stream(MultiMap headers) {
     headers.set(HttpHeaders.CACHE_CONTROL, NO_CACHE).set(X_ACCEL_BUFFERING, NO);
-  }
-
-  /**
-   * A request whose client asked for a 100 before its body and has sent none of it: refused now,
-   * it sends no body, while Vert.x would wait for one to frame the next request, until
-   * {@code idle_timeout_secs}; so such a refusal closes the connection (RFC 9110 section 10.1.1:
-   * say whether it stays).
-   */
-  public static boolean awaitsContinue(HttpServerRequest req) {
-    String expect = req.getHeader(HttpHeaders.EXPECT);
-    return expect != null && !req.isEnded() && req.bytesRead() == 0
-        && expect.toLowerCase(Locale.ROOT).contains("100-continue");
   }
 }
