@@ -108,22 +108,18 @@ final class ClientConnections {
     long now = System.nanoTime();
     long idleSince = now - TimeUnit.SECONDS.toNanos(idleSecs);
     List<HttpConnection> idle = new ArrayList<>();
+    List<HttpConnection> unread = new ArrayList<>();
     for (Map.Entry<HttpConnection, Use> e : open.entrySet()) {
       Use use = e.getValue();
       if (use.waiting && clientReads(e.getKey(), use)) {
         use.idleSinceNanos = now; // the answers before its request are going out, however slowly
       }
       if (!use.busy && use.idleSinceNanos - idleSince <= 0) {
-        idle.add(e.getKey());
+        (use.waiting ? unread : idle).add(e.getKey());
       }
     }
-    for (HttpConnection c : idle) {
-      if (open.get(c).waiting) {
-        closeNow(c);
-      } else {
-        c.close(); // Vert.x flushes what was written before it closes
-      }
-    }
+    idle.forEach(HttpConnection::close); // Vert.x flushes what was written before it closes
+    unread.forEach(ClientConnections::closeNow);
   }
 
   /**
@@ -157,15 +153,13 @@ final class ClientConnections {
    * reads slowly, with nothing pipelined, keeps the Vert.x close: its answer's tail still goes out.)
    */
   private static void closeNow(HttpConnection connection) {
-    if (connection instanceof ConnectionBase base) {
-      ChannelOutboundBuffer unsent = base.channel().unsafe().outboundBuffer();
-      ChannelHandlerContext head = base.channel().pipeline().context(HOLD);
-      if (unsent != null && unsent.totalPendingWriteBytes() > 0 && head != null) {
-        head.close();
-        return;
-      }
+    ChannelHandlerContext head =
+        connection instanceof ConnectionBase base ? base.channel().pipeline().context(HOLD) : null;
+    if (head != null) {
+      head.close();
+    } else {
+      connection.close();
     }
-    connection.close();
   }
 
   /**
