@@ -51,15 +51,23 @@ final class ClientConnections {
    * 10 % of throughput and 17 % more CPU a request at 500 connections (docs/performance.md).
    */
   private static final class Use implements Handler<Void> {
-    boolean busy;
+    // Counted, not flagged: Vert.x starts a pipelined request as the answer before it ends, and
+    // tells of that end after the next request's handler has run.
+    long started;
+    long answered;
     boolean waiting; // a request waits for the answers before it to be read (HttpVerticle)
     long unsent = -1; // while waiting: the unsent answer bytes the last sweep saw
     long idleSinceNanos = System.nanoTime();
 
+    boolean busy() {
+      return started != answered;
+    }
+
     @Override
     public void handle(Void ended) {
-      busy = false;
-      idleSinceNanos = System.nanoTime();
+      if (++answered == started) {
+        idleSinceNanos = System.nanoTime();
+      }
     }
   }
 
@@ -74,13 +82,13 @@ final class ClientConnections {
 
   /**
    * A request's head has arrived: its connection is busy until the answer ends. (Vert.x hands a
-   * connection's next request over only then. vertx-web sets the body-end handler only for
-   * {@code addBodyEndHandler}, which the gateway does not use.)
+   * connection's next request over only as the answer before it ends. vertx-web sets the body-end
+   * handler only for {@code addBodyEndHandler}, which the gateway does not use.)
    */
   void requestArrived(HttpServerRequest req) {
     Use use = open.get(req.connection());
     if (use != null) {
-      use.busy = true;
+      use.started++;
       use.waiting = false;
       req.response().bodyEndHandler(use);
     }
@@ -114,7 +122,7 @@ final class ClientConnections {
       if (use.waiting && clientReads(e.getKey(), use)) {
         use.idleSinceNanos = now; // the answers before its request are going out, however slowly
       }
-      if (!use.busy && use.idleSinceNanos - idleSince <= 0) {
+      if (!use.busy() && use.idleSinceNanos - idleSince <= 0) {
         (use.waiting ? unread : idle).add(e.getKey());
       }
     }

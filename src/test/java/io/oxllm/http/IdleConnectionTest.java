@@ -153,6 +153,20 @@ class IdleConnectionTest {
   }
 
   @Test
+  void aStreamPipelinedBehindAnotherIsNotCut(Vertx vertx) throws Exception {
+    start(vertx, 1);
+    upstream.respond(Behaviour.sseChat(4, 500)); // 2 s of events each
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      // Vert.x starts the second request when the first answer ends, before it says so
+      String stream = post("m", ",\"stream\":true");
+      send(socket, stream + stream);
+      Closed closed = untilClosed(socket, System.nanoTime());
+      assertEquals(2, closed.text().split("data: \\[DONE]", -1).length - 1, closed.text());
+      assertTrue(closed.ms() >= 5_000, "the streams took 4 s, the close came 1 to 2 s later: " + closed.ms() + " ms");
+    }
+  }
+
+  @Test
   void zeroKeepsAnIdleConnectionOpen(Vertx vertx) throws Exception {
     start(vertx, 0);
     try (Socket socket = new Socket("127.0.0.1", port)) {
