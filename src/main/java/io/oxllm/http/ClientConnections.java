@@ -11,6 +11,7 @@ import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.core.net.impl.ShutdownEvent;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -180,7 +181,7 @@ final class ClientConnections {
     }
   }
 
-  /** Netty skips it for every event but user events: it adds no step to reads or writes. */
+  /** Netty skips it for every event but user events and errors: it adds no step to reads or writes. */
   @ChannelHandler.Sharable
   private static final class HoldShutdown extends ChannelInboundHandlerAdapter {
     @Override
@@ -189,6 +190,21 @@ final class ClientConnections {
         return; // the server's graceful stop: the verticle releases the connection itself
       }
       super.userEventTriggered(ctx, evt);
+    }
+
+    /**
+     * A transport error (at the head, only those reach it: a client's reset, mostly) closes the
+     * connection as the client's own close would; Vert.x then fails the answer in progress as
+     * closed. Passed on, it reaches Vert.x 5.0.8's error path, which throws (and Netty logs a
+     * WARNING) when a pipelined request waits behind that answer.
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+      if (cause instanceof IOException) {
+        ctx.close();
+        return;
+      }
+      super.exceptionCaught(ctx, cause);
     }
   }
 }
