@@ -52,6 +52,7 @@ final class ClientConnections {
    * 10 % of throughput and 17 % more CPU a request at 500 connections (docs/performance.md).
    */
   private static final class Use implements Handler<Void> {
+    final FramingDecoder decoder; // null if Vert.x's own decoder is in place
     // Counted, not flagged: Vert.x starts a pipelined request as the answer before it ends, and
     // tells of that end after the next request's handler has run.
     long started;
@@ -59,6 +60,10 @@ final class ClientConnections {
     boolean waiting; // a request waits for the answers before it to be read (HttpVerticle)
     long unsent = -1; // while waiting: the unsent answer bytes the last sweep saw
     long idleSinceNanos = System.nanoTime();
+
+    Use(FramingDecoder decoder) {
+      this.decoder = decoder;
+    }
 
     boolean busy() {
       return started != answered;
@@ -69,15 +74,21 @@ final class ClientConnections {
       if (++answered == started) {
         idleSinceNanos = System.nanoTime();
       }
+      if (decoder != null) {
+        decoder.answered();
+      }
     }
   }
 
-  /** The server's connection handler: holds {@code connection} until {@link #release}. */
-  void add(HttpConnection connection) {
+  /**
+   * The server's connection handler: holds {@code connection} until {@link #release}, and tells
+   * its {@code decoder} (null: none of ours) of each answer's end.
+   */
+  void add(HttpConnection connection, FramingDecoder decoder) {
     if (connection instanceof ConnectionBase base) {
       base.channel().pipeline().addFirst(HOLD);
     }
-    open.put(connection, new Use());
+    open.put(connection, new Use(decoder));
     connection.closeHandler(v -> open.remove(connection));
   }
 

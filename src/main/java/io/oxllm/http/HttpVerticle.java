@@ -75,9 +75,9 @@ public final class HttpVerticle extends VerticleBase {
         .setStrictThreadMode(true);
     server = vertx.createHttpServer(options)
         .connectionHandler(c -> {
-          FramingDecoder.install(c, options);
+          FramingDecoder decoder = FramingDecoder.install(c, options);
           ClientWriteQueue.bound(c);
-          connections.add(c);
+          connections.add(c, decoder);
         })
         .invalidRequestHandler(this::invalid)
         .requestHandler(this::handle);
