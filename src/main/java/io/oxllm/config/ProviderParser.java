@@ -86,6 +86,10 @@ final class ProviderParser {
     } else {
       baseUrl = baseUrl(r, type);
       apiKey = r.string("api_key", "");
+      String problem = HeaderSyntax.tokenProblem(apiKey);
+      if (problem != null) {
+        r.problem("api_key", problem);
+      }
     }
     List<String> defModels = type == ProviderType.ECHO ? List.of("echo") : List.of();
     List<String> models = models(r, defModels);

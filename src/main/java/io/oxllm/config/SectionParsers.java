@@ -39,6 +39,10 @@ final class SectionParsers {
     long maxBody = r.integer("max_body_bytes", 10_485_760, 1, Integer.MAX_VALUE);
     int grace = r.intValue("shutdown_grace_secs", 30, 0, 86_400);
     String adminToken = r.string("admin_token", "");
+    String tokenProblem = HeaderSyntax.tokenProblem(adminToken);
+    if (tokenProblem != null) {
+      r.problem("admin_token", tokenProblem);
+    }
     List<String> cors = r.stringList("cors_origins", List.of("*"), true);
     for (int i = 0; i < cors.size(); i++) {
       String o = cors.get(i);
@@ -59,6 +63,12 @@ final class SectionParsers {
   static AuthConfig auth(ConfigReader r) {
     // An empty key would make "Authorization: Bearer " valid: reject it rather than drop it.
     List<String> keys = r.stringList("api_keys", List.of(), true);
+    for (int i = 0; i < keys.size(); i++) {
+      String problem = HeaderSyntax.tokenProblem(keys.get(i));
+      if (problem != null) {
+        r.problems().add(new ConfigProblem(ConfigReader.index(r.pathOf("api_keys"), i), problem));
+      }
+    }
     r.finish();
     return new AuthConfig(keys);
   }

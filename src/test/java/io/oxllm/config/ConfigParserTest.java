@@ -520,6 +520,29 @@ class ConfigParserTest {
   }
 
   @Test
+  void keysAndTokensThatCannotGoInAHeaderAreRefusedWithoutBeingShown() {
+    Map<String, String> env = Map.of("KEY", "sk-secret-1\r"); // from a file with Windows line ends
+    ConfigResult r = parse("""
+        [server]
+        admin_token = " tok "
+        [auth]
+        api_keys = ["ok-1", "t\u00f6k", "a\\tb"]
+        [[providers]]
+        name = "up"
+        base_url = "http://127.0.0.1:9000/v1"
+        api_key = "${KEY}"
+        """, env::get);
+    assertEquals(List.of("server.admin_token", "auth.api_keys[1]", "auth.api_keys[2]", "providers[0].api_key"),
+        paths(r));
+    String key = message(r, "providers[0].api_key");
+    assertTrue(key.contains("character 12 of 12 is a carriage return"), key);
+    assertFalse(key.contains("secret"), "the value is not shown: " + key);
+    assertTrue(message(r, "server.admin_token").contains("character 1 of 5 is a space"));
+    assertTrue(message(r, "auth.api_keys[1]").contains("is not ASCII"));
+    assertTrue(message(r, "auth.api_keys[2]").contains("is a tab"));
+  }
+
+  @Test
   void corsOriginsMustBeOrigins() {
     ConfigResult r = parse("[server]\ncors_origins = [\"https://a.example/\", \"*\", \"b\"]\n" + ECHO);
     assertEquals(List.of("server.cors_origins[0]", "server.cors_origins[2]"), paths(r));
@@ -621,6 +644,40 @@ class ConfigParserTest {
         message(userinfo, "providers[1].base_url"));
     ConfigResult query = parse(ECHO + "[[providers]]\nname = \"u\"\nbase_url = \"http://up.example/v1?api-key=QSECRET\"\n");
     assertEquals("\"http://up.example/v1?…\" must not have a query or fragment", message(query, "providers[1].base_url"));
+    ConfigResult fragment = parse(ECHO + "[[providers]]\nname = \"u\"\nbase_url = \"http://up.example/v1#frag\"\n");
+    assertEquals("\"http://up.example/v1#…\" must not have a query or fragment", message(fragment, "providers[1].base_url"));
+  }
+
+  @Test
+  void aUrlPortOutsideOneTo65535IsRefused() {
+    ConfigResult r = parse(ECHO + """
+        [[providers]]
+        name = "high"
+        base_url = "http://127.0.0.1:65536/v1"
+        [[providers]]
+        name = "zero"
+        base_url = "http://up.example:0/v1"
+        [telemetry]
+        otlp_endpoint = "http://127.0.0.1:99999"
+        """);
+    assertEquals(List.of("telemetry.otlp_endpoint", "providers[1].base_url", "providers[2].base_url"), paths(r));
+    assertEquals("\"http://127.0.0.1:65536/v1\" has port 65536; a port is 1 to 65535", message(r, "providers[1].base_url"));
+  }
+
+  @Test
+  void aHostNameWithAnUnderscoreIsAHost() {
+    GatewayConfig c = valid(ECHO + """
+        [[providers]]
+        name = "svc"
+        base_url = "http://my_service:19710/v1"
+        [[providers]]
+        name = "plain"
+        base_url = "https://my_service.internal/v1"
+        [telemetry]
+        otlp_endpoint = "http://otel_collector:4318"
+        """);
+    assertEquals(new UpstreamUrl(false, "my_service", 19710, "/v1"), c.provider("svc").baseUrl());
+    assertEquals(new UpstreamUrl(true, "my_service.internal", 443, "/v1"), c.provider("plain").baseUrl());
   }
 
   @Test
