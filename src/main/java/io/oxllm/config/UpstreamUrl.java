@@ -6,6 +6,9 @@ package io.oxllm.config;
  * {@code basePath + "/chat/completions"}.
  */
 public record UpstreamUrl(boolean ssl, String host, int port, String basePath) {
+  // java.net.URI reads a host name with '_' (a docker compose service's, say) as no host at all
+  private static final java.util.regex.Pattern NAMED_HOST =
+      java.util.regex.Pattern.compile("([A-Za-z0-9_][A-Za-z0-9_.-]*)(?::([0-9]{1,9}))?");
 
   /** Parses an http(s) URL; throws IllegalArgumentException with a readable message when it is not one. */
   public static UpstreamUrl parse(String url) {
@@ -19,8 +22,20 @@ public record UpstreamUrl(boolean ssl, String host, int port, String basePath) {
     if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))) {
       throw new IllegalArgumentException("must be an http:// or https:// URL");
     }
-    if (uri.getHost() == null || uri.getHost().isEmpty()) {
+    String host = uri.getHost();
+    int givenPort = uri.getPort();
+    if (host == null && uri.getRawAuthority() != null) {
+      java.util.regex.Matcher named = NAMED_HOST.matcher(uri.getRawAuthority());
+      if (named.matches()) {
+        host = named.group(1);
+        givenPort = named.group(2) == null ? -1 : Integer.parseInt(named.group(2));
+      }
+    }
+    if (host == null || host.isEmpty()) {
       throw new IllegalArgumentException("has no host");
+    }
+    if (givenPort == 0 || givenPort > 65_535) {
+      throw new IllegalArgumentException("has port " + givenPort + "; a port is 1 to 65535");
     }
     if (uri.getRawUserInfo() != null) {
       // they would be dropped without a word: Vert.x sends no Basic auth from a URL
@@ -30,12 +45,11 @@ public record UpstreamUrl(boolean ssl, String host, int port, String basePath) {
       throw new IllegalArgumentException("must not have a query or fragment");
     }
     boolean ssl = scheme.equalsIgnoreCase("https");
-    int port = uri.getPort() > 0 ? uri.getPort() : (ssl ? 443 : 80);
+    int port = givenPort > 0 ? givenPort : (ssl ? 443 : 80);
     String path = uri.getRawPath() == null ? "" : uri.getRawPath();
     while (path.endsWith("/")) {
       path = path.substring(0, path.length() - 1);
     }
-    String host = uri.getHost();
     if (host.startsWith("[") && host.endsWith("]")) {
       host = host.substring(1, host.length() - 1);
     }
@@ -44,7 +58,7 @@ public record UpstreamUrl(boolean ssl, String host, int port, String basePath) {
 
   /**
    * {@code url} fit for a problem message, which reaches the log and the reload answer: the
-   * credentials before an '@' become "…", and what follows a '?' or '#' becomes "?…".
+   * credentials before an '@' become "…", and what follows a '?' or '#' becomes "…".
    */
   public static String forMessage(String url) {
     int cut = url.length();
@@ -54,7 +68,7 @@ public record UpstreamUrl(boolean ssl, String host, int port, String basePath) {
         cut = i;
       }
     }
-    String shown = url.substring(0, cut) + (cut < url.length() ? "?…" : "");
+    String shown = url.substring(0, cut) + (cut < url.length() ? url.charAt(cut) + "…" : "");
     int scheme = shown.indexOf("://");
     int at = shown.lastIndexOf('@');
     if (at >= 0) {
