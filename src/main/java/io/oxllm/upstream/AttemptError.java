@@ -77,6 +77,10 @@ public record AttemptError(String type, String text) {
     }
     String msg = err.getMessage();
     String name = err.getClass().getSimpleName();
+    if (err instanceof IllegalArgumentException) {
+      // Vert.x refusing a header or URL it was given quotes it, and a header may carry a key
+      return new AttemptError(OTHER, name + ": the HTTP client refused the request's URL or a header (not quoted here)");
+    }
     if (msg == null || msg.isEmpty()) {
       return new AttemptError(OTHER, name);
     }

@@ -87,7 +87,13 @@ public final class UpstreamAttempt {
         // neutral for its circuit. A little longer than the TCP connect's own timeout (connect_ms,
         // UpstreamClients), so that one fails first as the provider's connect timeout.
         .setConnectTimeout(timeouts.connectMs() + POOL_WAIT_MARGIN_MS);
-    return client.request(options)
+    Future<HttpClientRequest> asked;
+    try {
+      asked = client.request(options);
+    } catch (RuntimeException e) { // options Vert.x refuses at once: a failed attempt, not a thrown one
+      asked = Future.failedFuture(e);
+    }
+    return asked
         .compose(req -> {
           request = req;
           // the upstream is asked only now: a wait for a pooled connection is ours, bounded by
