@@ -5,6 +5,7 @@ import io.oxllm.config.ConfigLocator;
 import io.oxllm.config.ConfigLoader;
 import io.oxllm.config.ConfigResult;
 import io.oxllm.config.ServerConfig;
+import io.oxllm.config.UpstreamUrl;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintStream;
@@ -71,20 +72,37 @@ final class ClientCommands {
         err.println("oxllm: " + path + " is invalid, so no admin_token is sent to " + cli.url() + ": "
             + r.problems().get(0));
       }
-      return new AdminClient(cli.url(), token);
+      return new AdminClient(checkedUrl(cli.url()), token);
     }
-    return new AdminClient("http://" + loopbackFor(server.host()) + ":" + server.port(), token);
+    return new AdminClient("http://" + loopbackFor(server.bindHost()) + ":" + server.port(), token);
   }
 
-  /** A wildcard bind is reached on loopback. */
-  private static String loopbackFor(String host) {
-    if (host.isEmpty() || host.equals("*") || host.equals("0.0.0.0")) {
+  /**
+   * {@code --url} as the base of the admin calls, or a usage error saying what is wrong with it
+   * ({@code 127.0.0.1:8080} without its scheme is the likely slip).
+   */
+  private static String checkedUrl(String url) {
+    try {
+      UpstreamUrl parsed = UpstreamUrl.parse(url);
+      if (java.net.URI.create(parsed.toString()).getHost() == null) { // the JDK's client takes what URI does
+        throw new IllegalArgumentException("names a host this client cannot reach by name (a '_' in it?); give its address");
+      }
+      return parsed.toString();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("oxllm: --url \"" + UpstreamUrl.forMessage(url) + "\" "
+          + e.getMessage().replace("\n", " ") + "; give the gateway's address like http://127.0.0.1:8080");
+    }
+  }
+
+  /** The address the gateway binds ({@code ServerConfig.bindHost}), as reached from here: a wildcard on loopback. */
+  private static String loopbackFor(String bound) {
+    if (bound.equals("0.0.0.0")) {
       return "127.0.0.1";
     }
-    if (host.equals("::")) {
+    if (bound.equals("::")) {
       return "[::1]";
     }
-    return host.contains(":") ? "[" + host + "]" : host;
+    return bound.contains(":") ? "[" + bound + "]" : bound;
   }
 
   private int status(AdminClient client, boolean json) throws AdminClient.NotRunning {

@@ -26,6 +26,9 @@ final class SectionParsers {
     if (host.isBlank()) {
       r.problem("host", "must not be empty");
     }
+    if (host.length() > 2 && host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1); // "[::1]", as in a URL, names the address ::1
+    }
     int port = r.intValue("port", 8080, 0, 65535); // 0 = ephemeral (tests)
     ServerConfig.BindFamily family = ServerConfig.BindFamily.IPV4;
     String fam = r.string("bind_family", "ipv4");

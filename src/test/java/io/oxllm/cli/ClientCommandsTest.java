@@ -159,6 +159,36 @@ class ClientCommandsTest {
   }
 
   @Test
+  void aMistypedUrlIsAUsageErrorOnOneLine() {
+    for (String url : List.of("127.0.0.1:8080", "localhost:8080", "ftp://127.0.0.1:8080", "http://127.0.0.1:99999",
+        "http://[::1", "http://127.0.0.1:8080 ", "http://my_host:8080")) {
+      assertEquals(2, run("status", "--url", url), () -> url + "\n" + printed());
+      List<String> lines = err.lines().filter(l -> !l.isBlank()).toList();
+      assertEquals(1, lines.size(), () -> url + ": one line expected\n" + printed());
+      assertTrue(lines.get(0).startsWith("oxllm: --url \"") && lines.get(0).contains("like http://127.0.0.1:8080"),
+          () -> url + "\n" + printed());
+    }
+  }
+
+  @Test
+  void aGatewayOnIpv6LoopbackIsFoundFromItsConfig() throws Exception {
+    try { // IPv6 loopback is there on this project's machines; a host without it skips this
+      new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("::1")).close();
+    } catch (java.io.IOException none) {
+      org.junit.jupiter.api.Assumptions.abort("no IPv6 loopback here");
+    }
+    String providers = provider("A", a, "") + chain("v", "A");
+    LiveGateway gw = LiveGateway.fromToml(vertx,
+        "[server]\nhost = \"localhost\"\nbind_family = \"ipv6\"\nport = 0\ninstances = 1\n" + providers);
+    for (String server : List.of("host = \"localhost\"\nbind_family = \"ipv6\"", "host = \"[::1]\"", "host = \"::1\"")) {
+      Path conf = dir.resolve("v6.toml");
+      Files.writeString(conf, "[server]\n" + server + "\nport = " + gw.port() + "\n" + providers);
+      assertEquals(0, run("status", "-conf", conf.toString()), () -> server + "\n" + printed());
+      assertTrue(out.contains("PROVIDER"), this::printed);
+    }
+  }
+
+  @Test
   void theConfigFileGivesTheAddressAndTheAdminToken() throws Exception {
     LiveGateway gw = start("admin_token = \"cli-tok\"");
     Path conf = dir.resolve("client.toml");
