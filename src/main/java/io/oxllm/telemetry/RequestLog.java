@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -17,6 +18,7 @@ import java.util.function.LongSupplier;
  * {@code log.3 → log.4}, …, {@code log → log.1}, keeping {@value #FILES} files in all (the live
  * one and four rotated). Only the telemetry worker thread uses it. I/O errors never escape: the
  * lines are lost, counted, reported once per streak, and the file is reopened on the next write.
+ * A file moved away or deleted (logrotate) is let go of within a second, and the path opened anew.
  *
  * <p>How lines reach the file, and why:
  * <ul>
@@ -38,6 +40,7 @@ import java.util.function.LongSupplier;
 final class RequestLog implements AutoCloseable {
   static final int FILES = 5;
   static final int CHUNK_BYTES = 256 * 1024;
+  static final long MOVED_CHECK_NANOS = 1_000_000_000L;
 
   private final Path path;
   private final long maxBytes;
@@ -50,6 +53,8 @@ final class RequestLog implements AutoCloseable {
   private int pendingLines; // lines whose last byte is in the chunk but not yet in the file
   private long pendingSinceNanos;
   private FileChannel out;
+  private Object fileKey; // the open file's identity (device and inode), to notice it moved
+  private long checkedNanos;
   private long size; // the file's, with what is pending
   private long errors;
   private final AtomicLong lost;
@@ -97,8 +102,14 @@ final class RequestLog implements AutoCloseable {
     }
   }
 
-  /** Writes what is pending if it has waited {@code lingerMs} since it began to. */
+  /**
+   * Writes what is pending if it has waited {@code lingerMs} since it began to; and, once a second,
+   * lets go of the file if the path no longer names it ({@link #reopenIfMoved}).
+   */
   void writeLingering() {
+    if (out != null && fileKey != null && nanoClock.getAsLong() - checkedNanos >= MOVED_CHECK_NANOS) {
+      reopenIfMoved();
+    }
     if (chunk.position() > written && nanoClock.getAsLong() - pendingSinceNanos >= lingerNanos) {
       flush();
     }
@@ -133,10 +144,32 @@ final class RequestLog implements AutoCloseable {
       Files.createDirectories(parent);
     }
     out = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+    fileKey = Files.readAttributes(path, BasicFileAttributes.class).fileKey(); // null where the OS has none
+    checkedNanos = nanoClock.getAsLong();
     size = out.size();
     // the chunk stands for the file's last chunk: its part before the end is already in the file
     written = (int) (size % CHUNK_BYTES);
     chunk.clear().position(written);
+  }
+
+  /**
+   * logrotate's default (create) moves the file away and expects a new one at the path; an
+   * operator may delete it. Either way the log went on writing to the old file, moved or gone,
+   * until its own rotation. When the path names another file or none, what is pending goes to the
+   * old one (it belongs with the lines before it) and the next line opens the path anew.
+   */
+  private void reopenIfMoved() {
+    checkedNanos = nanoClock.getAsLong();
+    Object now;
+    try {
+      now = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+    } catch (IOException gone) {
+      now = null;
+    }
+    if (!fileKey.equals(now)) {
+      flush();
+      closeQuietly();
+    }
   }
 
   /** Writes the pending part of the full chunk and starts the next chunk. */

@@ -249,6 +249,49 @@ class RequestLogTest {
   }
 
   @Test
+  void aFileMovedAwayOrDeletedIsLetGoOfAndThePathOpenedAnew() throws IOException {
+    Path file = dir.resolve("logs/moved.jsonl");
+    Path moved = dir.resolve("logs/moved.jsonl.1");
+    AtomicLong clock = new AtomicLong();
+    long second = RequestLog.MOVED_CHECK_NANOS;
+    try (RequestLog log = new RequestLog(file, Long.MAX_VALUE, LINGER_MS, clock::get)) {
+      log.write(TelemetryFixtures.ok("before-move", Telemetry.epochNanos()));
+      log.flush();
+      Files.move(file, moved); // logrotate, create mode
+      log.write(TelemetryFixtures.ok("pending-at-move", Telemetry.epochNanos()));
+      clock.addAndGet(second - 1);
+      log.writeLingering();
+      log.write(TelemetryFixtures.ok("still-old-file", Telemetry.epochNanos()));
+      clock.addAndGet(1);
+      log.writeLingering(); // a second on: the path names no file, so the log lets go of the moved one
+      log.write(TelemetryFixtures.ok("after-move", Telemetry.epochNanos()));
+      log.flush();
+      assertEquals(List.of("before-move", "pending-at-move", "still-old-file"), ids(moved));
+      assertEquals(List.of("after-move"), ids(file));
+
+      deleteTree(dir.resolve("logs")); // rm -rf of the log's directory
+      clock.addAndGet(second);
+      log.writeLingering();
+      log.write(TelemetryFixtures.ok("after-delete", Telemetry.epochNanos()));
+      log.flush();
+      assertEquals(List.of("after-delete"), ids(file));
+      assertEquals(0, log.errors());
+    }
+  }
+
+  private static List<String> ids(Path file) {
+    return lines(file).stream().map(l -> new JsonObject(l).getString("request_id")).toList();
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (var paths = Files.walk(root)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  @Test
   void linesAWriteFailsToStoreAreCountedAndTheLogWritesAgainOnceItCan() throws IOException {
     Path blocker = dir.resolve("not-a-dir");
     Files.writeString(blocker, "a file where the log's directory should be");
