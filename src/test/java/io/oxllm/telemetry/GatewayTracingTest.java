@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.opentelemetry.proto.trace.v1.Span;
@@ -131,6 +132,26 @@ class GatewayTracingTest {
     Span fresh = e.requestSpan(alone.header("x-request-id"));
     assertEquals("", fresh.getTraceState(), "a tracestate without a traceparent is discarded");
     assertEquals("", e.attemptSpans(fresh, 1).get(0).getTraceState());
+  }
+
+  @Test
+  void twoTraceparentLinesStartAFreshTrace(Vertx vertx) {
+    e = E2eGateway.start(vertx, dir, "");
+    String first = TelemetryFixtures.traceIdHex(TraceIds.newTraceIdHigh(), TraceIds.newTraceIdLow());
+    String second = TelemetryFixtures.traceIdHex(TraceIds.newTraceIdHigh(), TraceIds.newTraceIdLow());
+    String span = TelemetryFixtures.spanIdHex(TraceIds.newSpanId());
+    MultiMap h = MultiMap.caseInsensitiveMultiMap().add("content-type", "application/json")
+        .add("traceparent", "00-" + first + "-" + span + "-01").add("traceparent", "00-" + second + "-" + span + "-01")
+        .add("tracestate", "congo=t61rcWkgMzE");
+    Response r = await(GatewayHarness.send(e.client, e.port(), HttpMethod.POST, E2eGateway.CHAT, h,
+        Buffer.buffer(E2eGateway.chatBody(SOLO, "hello", false, null))));
+    assertEquals(200, r.status(), r::bodyAsString);
+    Matcher up = traceparent(e.a.lastReceived());
+    assertNotEquals(first, up.group(1));
+    assertNotEquals(second, up.group(1));
+    assertNull(e.a.lastReceived().header("tracestate"), "no tracestate without a traceparent that holds");
+    Span server = e.requestSpan(r.header("x-request-id"));
+    assertTrue(server.getParentSpanId().isEmpty(), "a root span");
   }
 
   @Test
