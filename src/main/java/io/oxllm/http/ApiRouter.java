@@ -170,7 +170,7 @@ final class ApiRouter {
   }
 
   private void models(RoutingContext ctx) {
-    json(ctx, 200, routeTable().modelsJson());
+    answerHere(ctx, routeTable().modelsJson());
   }
 
   /** The model list of the current snapshot, built once per snapshot on this instance. */
@@ -198,7 +198,13 @@ final class ApiRouter {
       reject(ctx, ApiError.modelNotFound(String.valueOf(id)));
       return;
     }
-    json(ctx, 200, json);
+    answerHere(ctx, json);
+  }
+
+  /** The gateway's own 200 to a {@code /v1/} request, recorded like every request (SPEC section 7). */
+  private void answerHere(RoutingContext ctx, Buffer body) {
+    json(ctx, 200, body);
+    RequestTrace.answeredHere(state.telemetry(), ctx.get(REQUEST_ID), ctx.request(), 200, BodySilence.startEpochNanos(ctx));
   }
 
   private static String modelId(String path) {

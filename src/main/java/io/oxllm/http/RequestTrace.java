@@ -99,6 +99,13 @@ final class RequestTrace {
     t.emit(null, error.status(), null, req.response().bytesWritten());
   }
 
+  /** A {@code /v1/} request the gateway answered itself, with no upstream (the model list): its record. */
+  static void answeredHere(Telemetry telemetry, RequestId requestId, HttpServerRequest req, int status,
+      long startEpochNanos) {
+    new RequestTrace(telemetry, requestId, req.path(), null, false, req.headers(), startEpochNanos)
+        .emit(null, status, null, req.response().bytesWritten());
+  }
+
   /** The routing table's own instance of the requested model's name, when it has one. */
   void routedAs(String configuredModel) {
     requestedModel = SharedStrings.sameAs(requestedModel, configuredModel, null);

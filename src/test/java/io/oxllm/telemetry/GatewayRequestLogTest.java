@@ -144,6 +144,23 @@ class GatewayRequestLogTest {
   }
 
   @Test
+  void theModelListTheGatewayAnswersItselfIsLoggedAndTraced(Vertx vertx) {
+    e = E2eGateway.start(vertx, dir, "");
+    for (String path : List.of("/v1/models", "/v1/models/" + E2eGateway.SOLO)) {
+      Response r = e.get(path);
+      assertEquals(200, r.status(), r::bodyAsString);
+      JsonObject line = e.logLine(r.header("x-request-id"));
+      assertShape(line);
+      assertEquals("ok", line.getString("outcome"), line::encode);
+      assertEquals(200, line.getInteger("status"), line::encode);
+      assertEquals(path, line.getString("path"), line::encode);
+      assertNull(line.getValue("provider"), line::encode);
+      assertEquals(r.body().length(), line.getLong("bytes_out"), line::encode);
+      e.requestSpan(r.header("x-request-id"));
+    }
+  }
+
+  @Test
   void aWrongMethodOnAnApiPathAsksForNoOperation(Vertx vertx) {
     // DELETE /v1/chat/completions was a "chat" span and record, which only GenAiMetrics then left out
     e = E2eGateway.start(vertx, dir, "");
