@@ -44,6 +44,7 @@ final class ClientConnections {
   static final long SWEEP_MS = 1000;
   private static final ChannelHandler HOLD = new HoldShutdown();
   private final Map<HttpConnection, Use> open = new HashMap<>();
+  private long lastSweepNanos;
 
   /**
    * What a connection is doing: whether an exchange runs, and since when none has. It is the
@@ -126,12 +127,15 @@ final class ClientConnections {
       return;
     }
     long now = System.nanoTime();
+    // since the last sweep: a second, or longer if the event loop was held up (a long GC pause)
+    long sinceLastSweepMs = lastSweepNanos == 0 ? SWEEP_MS : (now - lastSweepNanos) / 1_000_000;
+    lastSweepNanos = now;
     long idleSince = now - TimeUnit.SECONDS.toNanos(idleSecs);
     List<HttpConnection> idle = new ArrayList<>();
     List<HttpConnection> unread = new ArrayList<>();
     for (Map.Entry<HttpConnection, Use> e : open.entrySet()) {
       Use use = e.getValue();
-      if (use.waiting && clientReads(e.getKey(), use)) {
+      if (use.waiting && clientReads(e.getKey(), use, sinceLastSweepMs)) {
         use.idleSinceNanos = now; // the answers before its request are going out, however slowly
       }
       if (!use.busy() && use.idleSinceNanos - idleSince <= 0) {
@@ -144,18 +148,18 @@ final class ClientConnections {
 
   /**
    * Whether the client of a connection with a waiting request read anything since the last
-   * sweep (a second ago): the kernel sent it data within that time (epoll's TCP_INFO; a client
+   * sweep ({@code sinceMs} ago): the kernel sent it data within that time (epoll's TCP_INFO; a client
    * that reads nothing keeps its window shut, and a window probe carries no data), or, on
    * another transport, fewer answer bytes wait unsent in Netty than at the last sweep (coarser:
    * the kernel takes more only once a good part of its send buffer is free).
    */
-  private static boolean clientReads(HttpConnection connection, Use use) {
+  private static boolean clientReads(HttpConnection connection, Use use, long sinceMs) {
     if (!(connection instanceof ConnectionBase base)) {
       return true; // cannot tell: never closed for not reading
     }
     Channel channel = base.channel();
     if (channel instanceof EpollSocketChannel epoll) {
-      return epoll.tcpInfo().lastDataSent() <= SWEEP_MS + 100;
+      return epoll.tcpInfo().lastDataSent() <= sinceMs + 100;
     }
     ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
     long unsent = buffer == null ? 0 : buffer.totalPendingWriteBytes();
