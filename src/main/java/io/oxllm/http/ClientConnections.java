@@ -1,6 +1,7 @@
 package io.oxllm.http;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -158,8 +159,15 @@ final class ClientConnections {
       return true; // cannot tell: never closed for not reading
     }
     Channel channel = base.channel();
+    if (!channel.isOpen()) {
+      return true; // closed already (a reset, say), its close handler not run yet: nothing to do
+    }
     if (channel instanceof EpollSocketChannel epoll) {
-      return epoll.tcpInfo().lastDataSent() <= sinceMs + 100;
+      try {
+        return epoll.tcpInfo().lastDataSent() <= sinceMs + 100;
+      } catch (ChannelException closedMeanwhile) {
+        return true;
+      }
     }
     ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
     long unsent = buffer == null ? 0 : buffer.totalPendingWriteBytes();
