@@ -26,8 +26,14 @@ final class SectionParsers {
     if (host.isBlank()) {
       r.problem("host", "must not be empty");
     }
-    if (host.length() > 2 && host.startsWith("[") && host.endsWith("]")) {
+    if (host.length() > 2 && host.startsWith("[") && host.endsWith("]") && host.indexOf(':') > 0) {
       host = host.substring(1, host.length() - 1); // "[::1]", as in a URL, names the address ::1
+    }
+    if (host.indexOf('[') >= 0 || host.indexOf(']') >= 0 || host.indexOf('/') >= 0
+        || (host.indexOf(':') >= 0 && host.indexOf(':') == host.lastIndexOf(':'))) {
+      // "[::1", "[::1]:80", "127.0.0.1:80", "[localhost]": no address to bind ("port" is its own key)
+      r.problem("host", "must be an address or a host name, like 127.0.0.1, ::1 or localhost (the port is"
+          + " server.port); got \"" + host + "\"");
     }
     int port = r.intValue("port", 8080, 0, 65535); // 0 = ephemeral (tests)
     ServerConfig.BindFamily family = ServerConfig.BindFamily.IPV4;

@@ -6,9 +6,12 @@ package io.oxllm.config;
  * {@code basePath + "/chat/completions"}.
  */
 public record UpstreamUrl(boolean ssl, String host, int port, String basePath) {
-  // java.net.URI reads a host name with '_' (a docker compose service's, say) as no host at all
-  private static final java.util.regex.Pattern NAMED_HOST =
-      java.util.regex.Pattern.compile("([A-Za-z0-9_][A-Za-z0-9_.-]*)(?::([0-9]{1,9}))?");
+  // java.net.URI reads a host name with '_' (a docker compose service's, say) as no host at all:
+  // dot-separated labels of letters, digits, '-' and '_', each starting and ending with a letter
+  // or digit, the last one not all digits (999.1.1.1 is no address and no name)
+  private static final java.util.regex.Pattern NAMED_HOST = java.util.regex.Pattern.compile(
+      "((?:[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?\\.)*(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?)"
+          + "(?::([0-9]{1,9}))?");
 
   /** Parses an http(s) URL; throws IllegalArgumentException with a readable message when it is not one. */
   public static UpstreamUrl parse(String url) {
@@ -31,15 +34,15 @@ public record UpstreamUrl(boolean ssl, String host, int port, String basePath) {
         givenPort = named.group(2) == null ? -1 : Integer.parseInt(named.group(2));
       }
     }
+    if (uri.getRawUserInfo() != null || (host == null && String.valueOf(uri.getRawAuthority()).contains("@"))) {
+      // they would be dropped without a word: Vert.x sends no Basic auth from a URL
+      throw new IllegalArgumentException("must not carry credentials (user:password@): they would not be sent");
+    }
     if (host == null || host.isEmpty()) {
       throw new IllegalArgumentException("has no host");
     }
     if (givenPort == 0 || givenPort > 65_535) {
       throw new IllegalArgumentException("has port " + givenPort + "; a port is 1 to 65535");
-    }
-    if (uri.getRawUserInfo() != null) {
-      // they would be dropped without a word: Vert.x sends no Basic auth from a URL
-      throw new IllegalArgumentException("must not carry credentials (user:password@): they would not be sent");
     }
     if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
       throw new IllegalArgumentException("must not have a query or fragment");

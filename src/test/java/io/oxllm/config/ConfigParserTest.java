@@ -665,6 +665,29 @@ class ConfigParserTest {
   }
 
   @Test
+  void hostNamesThatAreNoneAreRefusedAndEveryUrlProblemIsNamed() {
+    for (String url : List.of("http://a..b:1234/v1", "http://999.1.1.1:80/v1", "http://_:1234/v1", "http://-a_b:1/v1")) {
+      ConfigResult r = parse(ECHO + "[[providers]]\nname = \"u\"\nbase_url = \"" + url + "\"\n");
+      assertEquals("\"" + url + "\" has no host", message(r, "providers[1].base_url"), url);
+    }
+    ConfigResult both = parse(ECHO + "[[providers]]\nname = \"u\"\nbase_url = \"http://user:pw@127.0.0.1:0/v1\"\n");
+    assertTrue(message(both, "providers[1].base_url").contains("must not carry credentials"));
+    ConfigResult underscored = parse(ECHO + "[[providers]]\nname = \"u\"\nbase_url = \"http://user:pw@my_host/v1\"\n");
+    assertTrue(message(underscored, "providers[1].base_url").contains("must not carry credentials"));
+  }
+
+  @Test
+  void aServerHostThatNamesNoAddressIsRefused() {
+    for (String host : List.of("[::1", "[::1]:80", "127.0.0.1:80", "[localhost]", "[127.0.0.1]")) {
+      ConfigResult r = parse("[server]\nhost = \"" + host + "\"\n" + ECHO);
+      assertTrue(message(r, "server.host").startsWith("must be an address or a host name"), host);
+    }
+    assertEquals("::1", valid("[server]\nhost = \"[::1]\"\n" + ECHO).server().host());
+    assertEquals("::", valid("[server]\nhost = \"::\"\n" + ECHO).server().host());
+    assertEquals("*", valid("[server]\nhost = \"*\"\n" + ECHO).server().host());
+  }
+
+  @Test
   void aHostNameWithAnUnderscoreIsAHost() {
     GatewayConfig c = valid(ECHO + """
         [[providers]]
