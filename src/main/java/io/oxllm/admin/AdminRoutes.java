@@ -1,6 +1,7 @@
 package io.oxllm.admin;
 
 import io.oxllm.http.BearerToken;
+import io.oxllm.http.HeadAnswers;
 import io.oxllm.routing.GatewayState;
 import io.oxllm.routing.RoutingVerticle;
 import io.vertx.core.Vertx;
@@ -117,7 +118,8 @@ public final class AdminRoutes {
       boolean text = "text".equals(ctx.request().getParam("format"))
           || (accept != null && accept.startsWith("text/plain"));
       if (text) {
-        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8").end(StatusText.render(json));
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8");
+        HeadAnswers.end(ctx, Buffer.buffer(StatusText.render(json)));
       } else {
         json.remove("ok");
         sendJson(ctx, 200, json);
@@ -133,9 +135,10 @@ public final class AdminRoutes {
   }
 
   private void metrics(RoutingContext ctx) {
-    ask(new JsonObject().put("op", "status"), ctx, json -> ctx.response()
-        .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
-        .end(PrometheusText.render(json, state.telemetry())));
+    ask(new JsonObject().put("op", "status"), ctx, json -> {
+      ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+      HeadAnswers.end(ctx, Buffer.buffer(PrometheusText.render(json, state.telemetry())));
+    });
   }
 
   private void reload(RoutingContext ctx) {
@@ -183,7 +186,7 @@ public final class AdminRoutes {
   }
 
   private static void sendJson(RoutingContext ctx, int status, JsonObject body) {
-    ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-        .end(Buffer.buffer(body.encodePrettily()).appendString("\n"));
+    ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+    HeadAnswers.end(ctx, Buffer.buffer(body.encodePrettily()).appendString("\n"));
   }
 }

@@ -72,8 +72,8 @@ final class ApiRouter {
     GatewayConfig cfg = state.config();
     Router router = Router.router(vertx);
     router.route().handler(this::requestId);
-    // HEAD wherever GET is (RFC 9110 9.1): load balancers and scrapers probe with either; Vert.x
-    // sends the head, Content-Length included, without the body
+    // HEAD wherever GET is (RFC 9110 9.1): load balancers and scrapers probe with either; the
+    // head, Content-Length included, without the body (HeadAnswers)
     router.route("/healthz").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(ctx -> json(ctx, 200, OK));
     router.route("/readyz").method(HttpMethod.GET).method(HttpMethod.HEAD)
         .handler(ctx -> json(ctx, state.ready() ? 200 : 503, state.ready() ? READY : NOT_READY));
@@ -294,6 +294,7 @@ final class ApiRouter {
   }
 
   private static void json(RoutingContext ctx, int status, Buffer body) {
-    ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, HeaderRules.JSON).end(body);
+    ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, HeaderRules.JSON);
+    HeadAnswers.end(ctx, body);
   }
 }

@@ -4,6 +4,7 @@ import static io.oxllm.testing.ApiChecks.assertRequestId;
 import static io.oxllm.testing.ApiChecks.verify;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -94,6 +95,10 @@ class EchoAndHealthTest {
         assertEquals(200, head.status(), path + " " + head.bodyAsString());
         assertEquals(0, head.body().length(), path);
         assertEquals(getOne.headers().get("content-type"), head.headers().get("content-type"), path);
+        assertNotNull(head.headers().get("content-length"), path + ": the length a GET's body has");
+        if (!path.equals("/status") && !path.equals("/metrics")) { // those change between the two calls
+          assertEquals(getOne.headers().get("content-length"), head.headers().get("content-length"), path);
+        }
         assertRequestId(head);
       }
     });

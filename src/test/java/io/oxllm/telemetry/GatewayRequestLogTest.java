@@ -158,6 +158,8 @@ class GatewayRequestLogTest {
       assertEquals(r.body().length(), line.getLong("bytes_out"), line::encode);
       e.requestSpan(r.header("x-request-id"));
     }
+    Response head = e.send(HttpMethod.HEAD, "/v1/models");
+    assertEquals(0, e.logLine(head.header("x-request-id")).getLong("bytes_out"), "a HEAD answer sends no body");
   }
 
   @Test
