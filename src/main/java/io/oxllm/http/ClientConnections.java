@@ -54,6 +54,7 @@ final class ClientConnections {
    * 10 % of throughput and 17 % more CPU a request at 500 connections (docs/performance.md).
    */
   private static final class Use implements Handler<Void> {
+    final HttpConnection connection;
     final FramingDecoder decoder; // null if Vert.x's own decoder is in place
     // Counted, not flagged: Vert.x starts a pipelined request as the answer before it ends, and
     // tells of that end after the next request's handler has run.
@@ -62,8 +63,10 @@ final class ClientConnections {
     boolean waiting; // a request waits for the answers before it to be read (HttpVerticle)
     long unsent = -1; // while waiting: the unsent answer bytes the last sweep saw
     long idleSinceNanos = System.nanoTime();
+    long lastAnswer; // the request whose answer says Connection: close (counted as started), or 0
 
-    Use(FramingDecoder decoder) {
+    Use(HttpConnection connection, FramingDecoder decoder) {
+      this.connection = connection;
       this.decoder = decoder;
     }
 
@@ -76,7 +79,9 @@ final class ClientConnections {
       if (++answered == started) {
         idleSinceNanos = System.nanoTime();
       }
-      if (decoder != null) {
+      if (lastAnswer != 0 && answered >= lastAnswer) {
+        connection.close(); // nothing may follow it (RFC 9112 section 9.6), pipelined or not
+      } else if (decoder != null) {
         decoder.answered();
       }
     }
@@ -90,19 +95,24 @@ final class ClientConnections {
     if (connection instanceof ConnectionBase base) {
       base.channel().pipeline().addFirst(HOLD);
     }
-    open.put(connection, new Use(decoder));
+    open.put(connection, new Use(connection, decoder));
     connection.closeHandler(v -> open.remove(connection));
   }
 
   /**
-   * A request's head has arrived: its connection is busy until the answer ends. (Vert.x hands a
+   * A request's head has arrived: its connection is busy until the answer ends; if {@code last}
+   * (the gateway is draining, and the answer says {@code Connection: close}), the connection
+   * closes when that answer has ended. (Vert.x hands a
    * connection's next request over only as the answer before it ends. vertx-web sets the body-end
    * handler only for {@code addBodyEndHandler}, which the gateway does not use.)
    */
-  void requestArrived(HttpServerRequest req) {
+  void requestArrived(HttpServerRequest req, boolean last) {
     Use use = open.get(req.connection());
     if (use != null) {
       use.started++;
+      if (last && use.lastAnswer == 0) {
+        use.lastAnswer = use.started;
+      }
       use.waiting = false;
       req.response().bodyEndHandler(use);
     }
