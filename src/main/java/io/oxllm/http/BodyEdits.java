@@ -1,6 +1,9 @@
 package io.oxllm.http;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -31,25 +34,30 @@ final class BodyEdits {
     return edits.isEmpty();
   }
 
-  /** {@code raw} itself when there is nothing to change, else a new buffer with the edits applied. */
+  /**
+   * {@code raw} itself when there is nothing to change, else the edited body as a composite of
+   * slices of {@code raw} and the new bytes: nothing of {@code raw} is copied. A body near
+   * {@code max_body_bytes} (10 MB) was copied whole for each attempt while the original stayed for
+   * the next one, so each such request in flight held twice its size. Vert.x's buffers and the
+   * slices it hands out are not released by a write, so {@code raw} stays whole for a later attempt.
+   */
   Buffer applyTo(Buffer raw) {
     if (edits.isEmpty()) {
       return raw;
     }
     edits.sort(Comparator.comparingInt(Edit::start).thenComparingInt(Edit::end));
-    int size = raw.length();
-    for (Edit e : edits) {
-      size += e.bytes.length - (e.end - e.start);
-    }
-    Buffer out = Buffer.buffer(size);
+    ByteBuf whole = ((BufferInternal) raw).getByteBuf();
+    List<ByteBuf> parts = new ArrayList<>(2 * edits.size() + 1);
     int at = 0;
     for (Edit e : edits) {
       if (e.start < at || e.end > raw.length()) {
         throw new IllegalStateException("overlapping or out-of-range edit " + e.start + ".." + e.end);
       }
-      out.appendBuffer(raw, at, e.start - at).appendBytes(e.bytes);
+      parts.add(whole.slice(at, e.start - at));
+      parts.add(Unpooled.wrappedBuffer(e.bytes));
       at = e.end;
     }
-    return out.appendBuffer(raw, at, raw.length() - at);
+    parts.add(whole.slice(at, raw.length() - at));
+    return BufferInternal.buffer(Unpooled.wrappedBuffer(parts.size(), parts.toArray(ByteBuf[]::new)));
   }
 }
