@@ -34,9 +34,13 @@ final class BodyEdits {
     return edits.isEmpty();
   }
 
+  /** From this size on an edited body is made of slices of the original rather than copied. */
+  static final int SLICED_FROM_BYTES = 64 * 1024;
+
   /**
-   * {@code raw} itself when there is nothing to change, else the edited body as a composite of
-   * slices of {@code raw} and the new bytes: nothing of {@code raw} is copied. A body near
+   * {@code raw} itself when there is nothing to change, else the edited body: a copy for a small
+   * body (one array, as cheap as it gets), and from {@value #SLICED_FROM_BYTES} bytes a composite
+   * of slices of {@code raw} and the new bytes, nothing of {@code raw} copied. A body near
    * {@code max_body_bytes} (10 MB) was copied whole for each attempt while the original stayed for
    * the next one, so each such request in flight held twice its size. Vert.x's buffers and the
    * slices it hands out are not released by a write, so {@code raw} stays whole for a later attempt.
@@ -46,18 +50,41 @@ final class BodyEdits {
       return raw;
     }
     edits.sort(Comparator.comparingInt(Edit::start).thenComparingInt(Edit::end));
+    return raw.length() < SLICED_FROM_BYTES ? copied(raw) : sliced(raw);
+  }
+
+  private Buffer copied(Buffer raw) {
+    int size = raw.length();
+    for (Edit e : edits) {
+      size += e.bytes.length - (e.end - e.start);
+    }
+    Buffer out = Buffer.buffer(size);
+    int at = 0;
+    for (Edit e : edits) {
+      check(e, at, raw);
+      out.appendBuffer(raw, at, e.start - at).appendBytes(e.bytes);
+      at = e.end;
+    }
+    return out.appendBuffer(raw, at, raw.length() - at);
+  }
+
+  private Buffer sliced(Buffer raw) {
     ByteBuf whole = ((BufferInternal) raw).getByteBuf();
     List<ByteBuf> parts = new ArrayList<>(2 * edits.size() + 1);
     int at = 0;
     for (Edit e : edits) {
-      if (e.start < at || e.end > raw.length()) {
-        throw new IllegalStateException("overlapping or out-of-range edit " + e.start + ".." + e.end);
-      }
+      check(e, at, raw);
       parts.add(whole.slice(at, e.start - at));
       parts.add(Unpooled.wrappedBuffer(e.bytes));
       at = e.end;
     }
     parts.add(whole.slice(at, raw.length() - at));
     return BufferInternal.buffer(Unpooled.wrappedBuffer(parts.size(), parts.toArray(ByteBuf[]::new)));
+  }
+
+  private static void check(Edit e, int at, Buffer raw) {
+    if (e.start < at || e.end > raw.length()) {
+      throw new IllegalStateException("overlapping or out-of-range edit " + e.start + ".." + e.end);
+    }
   }
 }

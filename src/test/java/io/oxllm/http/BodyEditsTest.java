@@ -15,7 +15,12 @@ import org.junit.jupiter.api.Test;
 class BodyEditsTest {
   @Test
   void editsApplyWithoutTouchingTheOriginalEvenAfterTheEditedBodyIsReleased() {
-    String json = "{\"model\":\"v\",\"stream\":true}";
+    check("");
+    check("x".repeat(BodyEdits.SLICED_FROM_BYTES)); // sliced, not copied
+  }
+
+  private static void check(String padding) {
+    String json = "{\"model\":\"v\",\"stream\":true,\"pad\":\"" + padding + "\"}";
     Buffer raw = Buffer.buffer(json);
     int model = json.indexOf("\"v\"");
     for (String upstream : new String[] {"first-model", "second"}) {
@@ -23,8 +28,8 @@ class BodyEditsTest {
           .insert(json.length() - 1, ",\"stream_options\":{\"include_usage\":true}".getBytes(StandardCharsets.UTF_8))
           .replace(model, model + 3, ("\"" + upstream + "\"").getBytes(StandardCharsets.UTF_8))
           .applyTo(raw);
-      assertEquals("{\"model\":\"" + upstream + "\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}",
-          edited.toString(StandardCharsets.UTF_8));
+      assertEquals("{\"model\":\"" + upstream + "\",\"stream\":true,\"pad\":\"" + padding
+          + "\",\"stream_options\":{\"include_usage\":true}}", edited.toString(StandardCharsets.UTF_8));
       ByteBuf sent = ((BufferInternal) edited).getByteBuf();
       sent.skipBytes(sent.readableBytes()); // what a write does with it
       sent.release(); // Vert.x writes this view, and Netty releases it once written

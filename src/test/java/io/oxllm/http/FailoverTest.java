@@ -14,6 +14,7 @@ import io.oxllm.testing.TestUpstream;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
@@ -93,6 +94,23 @@ class FailoverTest {
       assertEquals(0, c.requestCount());
       assertEquals("mb", b.lastReceived().bodyAsJson().getString("model"));
     });
+  }
+
+  @Test
+  void aLargeBodyReachesEachAttemptWholeWithItsModelRenamed(VertxTestContext ctx) {
+    a.respond(Behaviour.error(503, "server_error", "overloaded"));
+    String content = "y".repeat(3 * BodyEdits.SLICED_FROM_BYTES); // the edit is made of slices
+    String large = "{\"model\":\"chain\",\"messages\":[{\"role\":\"user\",\"content\":\"" + content + "\"}]}";
+    verify(ctx, GatewayHarness.start(vertx, threeProviders("")).map(Gateway::port)
+        .compose(port -> GatewayHarness.post(client, port, CHAT, large)), r -> {
+          assertAnsweredBy(r, "pb", "mb", 2);
+          JsonObject toA = a.lastReceived().bodyAsJson();
+          JsonObject toB = b.lastReceived().bodyAsJson();
+          assertEquals("ma", toA.getString("model"));
+          assertEquals("mb", toB.getString("model"));
+          assertEquals(content, toB.getJsonArray("messages").getJsonObject(0).getString("content"));
+          assertEquals(large.length() - "chain".length() + "mb".length(), b.lastReceived().body().length());
+        });
   }
 
   @Test
