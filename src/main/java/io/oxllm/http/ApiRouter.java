@@ -130,18 +130,14 @@ final class ApiRouter {
   }
 
   private void requestId(RoutingContext ctx) {
-    ctx.put(REQUEST_ID, RequestIds.assign(ctx.request()));
-    if (state.draining()) {
-      // the connection was held open through the stop for this answer; it is the last
-      ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-    }
+    ctx.put(REQUEST_ID, RequestIds.assign(ctx.request())); // while draining the answer is the last (ClientConnections)
     ctx.next();
   }
 
   /** Draining and API keys, for every /v1 route. */
   private void admit(RoutingContext ctx) {
     if (state.draining()) {
-      rejectAndClose(ctx, ApiError.shuttingDown()); // Vert.x would keep it open despite the header
+      rejectAndClose(ctx, ApiError.shuttingDown()); // closed even if draining began after the request came
       return;
     }
     List<String> keys = state.config().auth().apiKeys();

@@ -1,7 +1,6 @@
 package io.oxllm.http;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -9,6 +8,7 @@ import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.core.net.impl.ShutdownEvent;
@@ -100,11 +100,11 @@ final class ClientConnections {
   }
 
   /**
-   * A request's head has arrived: its connection is busy until the answer ends; if {@code last}
-   * (the gateway is draining, and the answer says {@code Connection: close}), the connection
-   * closes when that answer has ended. (Vert.x hands a
-   * connection's next request over only as the answer before it ends. vertx-web sets the body-end
-   * handler only for {@code addBodyEndHandler}, which the gateway does not use.)
+   * A request's head has arrived: its connection is busy until the answer ends. If {@code last}
+   * (the gateway is draining: the connection was held open through the stop for this answer), the
+   * answer says {@code Connection: close} and the connection closes when it has ended. (Vert.x
+   * hands a connection's next request over only as the answer before it ends. vertx-web sets the
+   * body-end handler only for {@code addBodyEndHandler}, which the gateway does not use.)
    */
   void requestArrived(HttpServerRequest req, boolean last) {
     Use use = open.get(req.connection());
@@ -112,6 +112,7 @@ final class ClientConnections {
       use.started++;
       if (last && use.lastAnswer == 0) {
         use.lastAnswer = use.started;
+        req.response().putHeader(HttpHeaders.CONNECTION, "close");
       }
       use.waiting = false;
       req.response().bodyEndHandler(use);
@@ -172,12 +173,8 @@ final class ClientConnections {
     if (!channel.isOpen()) {
       return true; // closed already (a reset, say), its close handler not run yet: nothing to do
     }
-    if (channel instanceof EpollSocketChannel epoll) {
-      try {
-        return epoll.tcpInfo().lastDataSent() <= sinceMs + 100;
-      } catch (ChannelException closedMeanwhile) {
-        return true;
-      }
+    if (channel instanceof EpollSocketChannel epoll) { // open: only this event loop closes it
+      return epoll.tcpInfo().lastDataSent() <= sinceMs + 100;
     }
     ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
     long unsent = buffer == null ? 0 : buffer.totalPendingWriteBytes();

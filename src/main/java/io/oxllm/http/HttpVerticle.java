@@ -96,7 +96,7 @@ public final class HttpVerticle extends VerticleBase {
       holdUntilDrained(req);
       return;
     }
-    connections.requestArrived(req, state.draining()); // ApiRouter answers it with Connection: close
+    connections.requestArrived(req, state.draining());
     String te = req.getHeader(HttpHeaders.TRANSFER_ENCODING);
     if (te != null && ambiguousFraming(req, te)) {
       refuse(req, ApiError.ambiguousFraming());
