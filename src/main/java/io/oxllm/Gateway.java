@@ -1,6 +1,7 @@
 package io.oxllm;
 
 import io.oxllm.config.GatewayConfig;
+import io.oxllm.http.BodyBudget;
 import io.oxllm.http.HttpVerticle;
 import io.oxllm.routing.ConfigSource;
 import io.oxllm.routing.GatewayState;
@@ -58,6 +59,7 @@ public final class Gateway {
     int configured = config.server().port();
     int listenPort = configured == 0 && instances > 1 ? -EPHEMERAL_KEYS.incrementAndGet() : configured;
     AtomicInteger port = new AtomicInteger(configured);
+    BodyBudget bodies = new BodyBudget(); // request bodies held, all instances together
     return telemetry.deploy(vertx)
         .compose(id -> {
           telemetryId[0] = id;
@@ -65,14 +67,14 @@ public final class Gateway {
         })
         .compose(id -> {
           ids.add(id);
-          return vertx.deployVerticle(new HttpVerticle(state, listenPort, instances, port::set));
+          return vertx.deployVerticle(new HttpVerticle(state, bodies, listenPort, instances, port::set));
         })
         .compose(id -> {
           ids.add(id);
           if (instances == 1) {
             return Future.succeededFuture(id);
           }
-          return vertx.deployVerticle(() -> new HttpVerticle(state, listenPort, instances, p -> { }),
+          return vertx.deployVerticle(() -> new HttpVerticle(state, bodies, listenPort, instances, p -> { }),
               new DeploymentOptions().setInstances(instances - 1));
         })
         .map(id -> {

@@ -35,7 +35,8 @@ class ShippedConfigTest {
     ServerConfig s = c.server();
     GatewayConfig onEphemeralPort = new GatewayConfig(
         new ServerConfig("127.0.0.1", 0, s.bindFamily(), 1, s.maxBodyBytes(), s.shutdownGraceSecs(),
-            s.adminToken(), s.corsOrigins(), s.configScanMs(), s.bodyTimeoutSecs(), s.idleTimeoutSecs()),
+            s.adminToken(), s.corsOrigins(), s.configScanMs(), s.bodyTimeoutSecs(), s.idleTimeoutSecs(),
+            s.bodyMemoryBytes()),
         c.auth(), c.routing(), c.timeouts(), c.breaker(), c.telemetry(), c.providers(), c.virtualModels());
     Gateway gateway = Gateway.deploy(vertx, onEphemeralPort).toCompletionStage().toCompletableFuture().get();
     HttpClient client = GatewayHarness.client(vertx);

@@ -64,9 +64,10 @@ final class SectionParsers {
     long scan = r.integer("config_scan_ms", 2000, 100, 86_400_000);
     long bodyTimeout = r.integer("body_timeout_secs", 60, 0, 86_400);
     long idleTimeout = r.integer("idle_timeout_secs", 60, 0, 86_400);
+    long bodyMemory = r.integer("body_memory_bytes", 0, 0, Long.MAX_VALUE);
     r.finish();
     return new ServerConfig(host, port, family, instances, maxBody, grace, adminToken, cors, scan, bodyTimeout,
-        idleTimeout);
+        idleTimeout, bodyMemory);
   }
 
   static AuthConfig auth(ConfigReader r) {

@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * The {@code [server]} table. {@code instances} 0 means one HTTP verticle per CPU core;
  * {@code bodyTimeoutSecs} 0 lets a request body be silent for ever; {@code idleTimeoutSecs} 0 keeps
- * a client connection with no request running open for ever.
+ * a client connection with no request running open for ever; {@code bodyMemoryBytes} 0 lets the
+ * request bodies held at once take half the heap.
  */
 public record ServerConfig(
     String host,
@@ -18,7 +19,8 @@ public record ServerConfig(
     List<String> corsOrigins,
     long configScanMs,
     long bodyTimeoutSecs,
-    long idleTimeoutSecs) {
+    long idleTimeoutSecs,
+    long bodyMemoryBytes) {
 
   public ServerConfig {
     corsOrigins = List.copyOf(corsOrigins);
@@ -27,7 +29,7 @@ public record ServerConfig(
   /** This table with {@code instances} in place of its own (the {@code -instances} flag). */
   public ServerConfig withInstances(int instances) {
     return new ServerConfig(host, port, bindFamily, instances, maxBodyBytes, shutdownGraceSecs, adminToken,
-        corsOrigins, configScanMs, bodyTimeoutSecs, idleTimeoutSecs);
+        corsOrigins, configScanMs, bodyTimeoutSecs, idleTimeoutSecs, bodyMemoryBytes);
   }
 
   /** How many HTTP verticle instances to deploy: {@code instances}, or the core count when 0. */

@@ -121,6 +121,13 @@ public record ApiError(int status, String type, String code, String param, Strin
         "Every attempt failed: " + attempts + ".");
   }
 
+  /** The request bodies held at once would pass {@code server.body_memory_bytes} ({@code limit}). */
+  public static ApiError serverBusy(long limit) {
+    return new ApiError(503, "service_unavailable", "server_busy", null,
+        "The gateway holds as many request bodies as it may at once (" + limit + " bytes,"
+            + " server.body_memory_bytes); retry shortly.");
+  }
+
   public static ApiError shuttingDown() {
     return new ApiError(503, "service_unavailable", "shutting_down", null, "The gateway is shutting down.");
   }

@@ -1,9 +1,7 @@
 package io.oxllm.http;
 
 import io.oxllm.config.GatewayConfig;
-import io.oxllm.config.ModelNames;
 import io.oxllm.routing.GatewayState;
-import io.oxllm.routing.RouteTable;
 import io.oxllm.telemetry.SharedStrings;
 import io.oxllm.upstream.UpstreamClients;
 import io.vertx.core.Handler;
@@ -13,7 +11,6 @@ import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.internal.ContextInternal;
-import io.vertx.core.internal.net.RFC3986;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -29,6 +26,7 @@ import java.util.Set;
  */
 final class ApiRouter {
   static final String REQUEST_ID = "oxllm.requestId";
+  private static final String BODY_HOLD = "oxllm.bodyHold";
   private static final Map<String, String> ALLOW = Map.ofEntries(
       Map.entry(SharedStrings.CHAT_PATH, "POST"), Map.entry(SharedStrings.COMPLETIONS_PATH, "POST"),
       Map.entry(SharedStrings.EMBEDDINGS_PATH, "POST"), Map.entry("/v1/models", "GET, HEAD"),
@@ -45,23 +43,25 @@ final class ApiRouter {
   private final GatewayState state;
   private final UpstreamClients clients;
   private final Set<ProxyExchange> inFlight;
-  private GatewayConfig modelsFor;
-  private RouteTable models;
+  private final ClientConnections connections;
 
-  private ApiRouter(Vertx vertx, GatewayState state, UpstreamClients clients, Set<ProxyExchange> inFlight) {
+  private ApiRouter(Vertx vertx, GatewayState state, UpstreamClients clients, Set<ProxyExchange> inFlight,
+      ClientConnections connections) {
     this.vertx = vertx;
     this.state = state;
     this.clients = clients;
     this.inFlight = inFlight;
+    this.connections = connections;
   }
 
   /**
    * A router for the current config snapshot. {@code inFlight} is the verticle's set of running
-   * exchanges (for the shutdown drain); {@code admin} mounts the admin routes.
+   * exchanges (for the shutdown drain), {@code connections} its client connections (which count
+   * request bodies held); {@code admin} mounts the admin routes.
    */
   static Router create(Vertx vertx, GatewayState state, UpstreamClients clients, Set<ProxyExchange> inFlight,
-      java.util.function.Consumer<Router> admin) {
-    ApiRouter api = new ApiRouter(vertx, state, clients, inFlight);
+      ClientConnections connections, java.util.function.Consumer<Router> admin) {
+    ApiRouter api = new ApiRouter(vertx, state, clients, inFlight, connections);
     Router router = api.build();
     admin.accept(router);
     api.errorHandlers(router, state.config());
@@ -82,14 +82,16 @@ final class ApiRouter {
       Cors.mount(router, "/v1/*", origins);
     }
     router.route("/v1/*").handler(this::admit).failureHandler(this::bodyFailure);
-    router.route("/v1/models").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::models);
-    router.route("/v1/models/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::model);
+    ModelRoutes models = new ModelRoutes(state, this::reject);
+    router.route("/v1/models").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(models::list);
+    router.route("/v1/models/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(models::one);
     // sized by Content-Length: grown by doubling, a 9.5 MB body took a 12 MB array and its copies
     BodyHandler body = BodyHandler.create(false).setBodyLimit(cfg.server().maxBodyBytes()).setPreallocateBodyBuffer(true);
     long bodySecs = cfg.server().bodyTimeoutSecs();
     ContextInternal loop = (ContextInternal) vertx.getOrCreateContext(); // this instance's: routers are per instance
+    long bodyLimit = BodyBudget.limit(cfg.server());
     Handler<RoutingContext> beforeBody = ctx -> {
-      if (requireJson(ctx)) {
+      if (requireJson(ctx) && holdBody(ctx, cfg.server().maxBodyBytes(), bodyLimit)) {
         BodySilence.watch(ctx, loop, bodySecs, c -> bodyStalled(c, bodySecs));
         ctx.next();
       }
@@ -158,59 +160,31 @@ final class ApiRouter {
     return true;
   }
 
+  /**
+   * Counts the body in the gateway's {@link BodyBudget} before it is read; true when it may go on.
+   * Past the budget: 503 {@code server_busy}, and the connection closes, as the body would follow.
+   */
+  private boolean holdBody(RoutingContext ctx, long maxBody, long limit) {
+    long bytes = BodyBudget.countedBytes(ctx.request(), maxBody);
+    if (bytes == 0) {
+      return true;
+    }
+    BodyHold hold = connections.holdBody(ctx.request(), bytes, limit);
+    if (hold == null) {
+      ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
+      rejectAndClose(ctx, ApiError.serverBusy(limit));
+      return false;
+    }
+    ctx.put(BODY_HOLD, hold);
+    return true;
+  }
+
   /** application/json or any +json type, with or without parameters. */
   static boolean isJson(String contentType) {
     int semi = contentType.indexOf(';');
     String mime = (semi < 0 ? contentType : contentType.substring(0, semi)).trim();
     return mime.equalsIgnoreCase("application/json")
         || (mime.regionMatches(true, 0, "application/", 0, 12) && mime.toLowerCase(java.util.Locale.ROOT).endsWith("+json"));
-  }
-
-  private void models(RoutingContext ctx) {
-    answerHere(ctx, routeTable().modelsJson());
-  }
-
-  /** The model list of the current snapshot, built once per snapshot on this instance. */
-  private RouteTable routeTable() {
-    GatewayConfig cfg = state.config();
-    if (cfg != modelsFor) {
-      models = RouteTable.build(cfg);
-      modelsFor = cfg;
-    }
-    return models;
-  }
-
-  /**
-   * One model by id, as the SDKs' {@code models.retrieve} asks. The id is the rest of the path as
-   * sent, percent-decoded (it may hold slashes, even two in a row: vertx-web's normalised path
-   * would fold them and name another model than a request with that name would reach).
-   */
-  private void model(RoutingContext ctx) {
-    String id = modelId(ctx.request().path());
-    // a name a request could give: no control character, no broken UTF-8 (decoded as U+FFFD), not too long
-    boolean named = id != null && !id.isEmpty() && !ModelNames.hasControlCharacter(id) && id.indexOf('\uFFFD') < 0
-        && !ModelNames.tooLongForARequest(id);
-    Buffer json = named ? routeTable().modelJson(id) : null;
-    if (json == null) {
-      reject(ctx, ApiError.modelNotFound(String.valueOf(id)));
-      return;
-    }
-    answerHere(ctx, json);
-  }
-
-  /** The gateway's own 200 to a {@code /v1/} request, recorded like every request (SPEC section 7). */
-  private void answerHere(RoutingContext ctx, Buffer body) {
-    json(ctx, 200, body);
-    RequestTrace.answeredHere(state.telemetry(), ctx.get(REQUEST_ID), ctx.request(), 200, BodySilence.startEpochNanos(ctx));
-  }
-
-  private static String modelId(String path) {
-    int at = path.indexOf("/models/");
-    try {
-      return at < 0 ? null : RFC3986.decodeURIComponent(path.substring(at + 8), false);
-    } catch (IllegalArgumentException e) {
-      return null; // a broken escape names no model
-    }
   }
 
   /**
@@ -263,6 +237,10 @@ final class ApiRouter {
   private void proxy(RoutingContext ctx, String route) {
     BodySilence.done(ctx);
     Buffer raw = ctx.body().buffer();
+    BodyHold hold = ctx.get(BODY_HOLD);
+    if (hold != null) {
+      hold.resize(raw == null ? 0 : raw.length()); // a chunked body was counted as the most it could be
+    }
     RequestBody body;
     try {
       body = RequestBody.inspect(raw == null ? Buffer.buffer() : raw);
@@ -290,7 +268,7 @@ final class ApiRouter {
     RequestTrace.rejected(state.telemetry(), ctx.get(REQUEST_ID), ctx.request(), error, BodySilence.startEpochNanos(ctx));
   }
 
-  private static void json(RoutingContext ctx, int status, Buffer body) {
+  static void json(RoutingContext ctx, int status, Buffer body) {
     ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, HeaderRules.JSON);
     HeadAnswers.end(ctx, body);
   }

@@ -13,6 +13,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.core.net.impl.ShutdownEvent;
 import java.io.IOException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -45,7 +46,13 @@ final class ClientConnections {
   static final long SWEEP_MS = 1000;
   private static final ChannelHandler HOLD = new HoldShutdown();
   private final Map<HttpConnection, Use> open = new HashMap<>();
+  private final BodyBudget budget;
   private long lastSweepNanos;
+
+  /** @param budget the request bodies held, all instances together ({@link #holdBody}) */
+  ClientConnections(BodyBudget budget) {
+    this.budget = budget;
+  }
 
   /**
    * What a connection is doing: whether an exchange runs, and since when none has. It is the
@@ -64,6 +71,7 @@ final class ClientConnections {
     long unsent = -1; // while waiting: the unsent answer bytes the last sweep saw
     long idleSinceNanos = System.nanoTime();
     long lastAnswer; // the request whose answer says Connection: close (counted as started), or 0
+    ArrayDeque<BodyHold> heldBodies; // the counted bodies of requests not answered yet, in order; null: none yet
 
     Use(HttpConnection connection, FramingDecoder decoder) {
       this.connection = connection;
@@ -78,6 +86,9 @@ final class ClientConnections {
     public void handle(Void ended) {
       if (++answered == started) {
         idleSinceNanos = System.nanoTime();
+      }
+      while (heldBodies != null && !heldBodies.isEmpty() && heldBodies.peek().request <= answered) {
+        heldBodies.poll().release();
       }
       if (lastAnswer != 0 && answered >= lastAnswer) {
         connection.close(); // nothing may follow it (RFC 9112 section 9.6), pipelined or not
@@ -96,7 +107,12 @@ final class ClientConnections {
       base.channel().pipeline().addFirst(HOLD);
     }
     open.put(connection, new Use(connection, decoder));
-    connection.closeHandler(v -> open.remove(connection));
+    connection.closeHandler(v -> {
+      Use use = open.remove(connection);
+      if (use != null && use.heldBodies != null) {
+        use.heldBodies.forEach(BodyHold::release); // answered or not, nothing will read them now
+      }
+    });
   }
 
   /**
@@ -117,6 +133,28 @@ final class ClientConnections {
       use.waiting = false;
       req.response().bodyEndHandler(use);
     }
+  }
+
+  /**
+   * Counts the body of {@code req}, the request now being handled on its connection, as
+   * {@code bytes} in the budget until its answer ends or the connection closes; null when that
+   * would pass {@code limit} (the request is refused unread). A connection already closed holds
+   * nothing.
+   */
+  BodyHold holdBody(HttpServerRequest req, long bytes, long limit) {
+    Use use = open.get(req.connection());
+    if (use == null) {
+      return new BodyHold(budget, 0, 0);
+    }
+    if (!budget.tryHold(bytes, limit)) {
+      return null;
+    }
+    BodyHold hold = new BodyHold(budget, use.started, bytes);
+    if (use.heldBodies == null) {
+      use.heldBodies = new ArrayDeque<>(2);
+    }
+    use.heldBodies.add(hold);
+    return hold;
   }
 
   /**

@@ -31,7 +31,7 @@ public final class HttpVerticle extends VerticleBase {
   private final int instances;
   private final IntConsumer boundPort;
   private final Set<ProxyExchange> inFlight = new HashSet<>();
-  private final ClientConnections connections = new ClientConnections();
+  private final ClientConnections connections;
   private HttpServer server;
   private long idleSweep;
   private UpstreamClients clients;
@@ -39,11 +39,13 @@ public final class HttpVerticle extends VerticleBase {
   private GatewayConfig routerConfig;
 
   /**
+   * @param bodies the request bodies held in memory, shared by all instances
    * @param port the port to listen on (overrides the config's, so N instances share one ephemeral port)
    * @param boundPort told the actual port once listening
    */
-  public HttpVerticle(GatewayState state, int port, int instances, IntConsumer boundPort) {
+  public HttpVerticle(GatewayState state, BodyBudget bodies, int port, int instances, IntConsumer boundPort) {
     this.state = state;
+    this.connections = new ClientConnections(bodies);
     this.port = port;
     this.instances = instances;
     this.boundPort = boundPort;
@@ -115,7 +117,7 @@ public final class HttpVerticle extends VerticleBase {
     }
     GatewayConfig current = state.config();
     if (current != routerConfig) {
-      router = ApiRouter.create(vertx, state, clients, inFlight, r -> AdminRoutes.mount(r, vertx, state));
+      router = ApiRouter.create(vertx, state, clients, inFlight, connections, r -> AdminRoutes.mount(r, vertx, state));
       routerConfig = current;
     }
     router.handle(req);

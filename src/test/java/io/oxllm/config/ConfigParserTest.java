@@ -63,6 +63,7 @@ class ConfigParserTest {
     assertEquals(2000L, s.configScanMs());
     assertEquals(60L, s.bodyTimeoutSecs());
     assertEquals(60L, s.idleTimeoutSecs());
+    assertEquals(0L, s.bodyMemoryBytes());
     assertEquals(List.of(), c.auth().apiKeys());
     assertEquals(3, c.routing().maxAttempts());
     assertEquals(Set.of(408, 429, 500, 502, 503, 504, 529), c.routing().retryOn());
@@ -377,6 +378,7 @@ class ConfigParserTest {
         config_scan_ms = 99
         body_timeout_secs = 86401
         idle_timeout_secs = -1
+        body_memory_bytes = -1
         [routing]
         max_attempts = 0
         retry_on = [404, 99, 600]
@@ -397,7 +399,7 @@ class ConfigParserTest {
     assertEquals(List.of(
         "server.port", "server.instances", "server.max_body_bytes",
         "server.shutdown_grace_secs", "server.config_scan_ms", "server.body_timeout_secs",
-        "server.idle_timeout_secs", "routing.max_attempts", "routing.retry_on[1]", "routing.retry_on[2]",
+        "server.idle_timeout_secs", "server.body_memory_bytes", "routing.max_attempts", "routing.retry_on[1]", "routing.retry_on[2]",
         "timeouts.connect_ms",
         "breaker.failure_threshold", "breaker.open_max_secs", "breaker.rate_limit_default_secs",
         "telemetry.queue_capacity",

@@ -1,0 +1,152 @@
+package io.oxllm.http;
+
+import static io.oxllm.testing.Polling.await;
+import static io.oxllm.testing.Polling.eventually;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.oxllm.testing.Behaviour;
+import io.oxllm.testing.GatewayHarness;
+import io.oxllm.testing.TestUpstream;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.junit5.VertxExtension;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * {@code server.body_memory_bytes} bounds the request bodies held at once, all instances together:
+ * a body past it is refused unread with 503 {@code server_busy}, and every way a request can end
+ * gives its body's share back.
+ */
+@ExtendWith(VertxExtension.class)
+class BodyMemoryTest {
+  private static final String HEAD = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
+
+  private int port;
+  private TestUpstream upstream;
+
+  private void start(Vertx vertx, long maxBody, long budget) {
+    upstream = await(TestUpstream.start(vertx)).respond(Behaviour.hang());
+    port = await(GatewayHarness.start(vertx, "[server]\nport = 0\ninstances = 2\nmax_body_bytes = " + maxBody
+        + "\nbody_memory_bytes = " + budget + "\nbody_timeout_secs = 1\n"
+        + GatewayHarness.provider("up", upstream, "slow") + "[[providers]]\nname = \"echo\"\ntype = \"echo\"\n")).port();
+  }
+
+  /** A chat body of exactly {@code size} bytes for {@code model}. */
+  private static String body(String model, int size) {
+    String start = "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"";
+    String end = "\"}]}";
+    return start + "x".repeat(size - start.length() - end.length()) + end;
+  }
+
+  private static String withLength(String body) {
+    return HEAD + "Content-Length: " + body.length() + "\r\n\r\n" + body;
+  }
+
+  private static String chunked(String body) {
+    return HEAD + "Transfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(body.length()) + "\r\n" + body + "\r\n0\r\n\r\n";
+  }
+
+  private Socket send(String bytes) throws IOException {
+    Socket socket = new Socket("127.0.0.1", port);
+    socket.setSoTimeout(10_000);
+    socket.getOutputStream().write(bytes.getBytes(StandardCharsets.ISO_8859_1));
+    return socket;
+  }
+
+  /** One answer: its head, lower-cased, and its body (by Content-Length). */
+  private static String readAnswer(InputStream in) throws IOException {
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int c = in.read();
+      if (c < 0) {
+        throw new AssertionError("closed before an answer: " + head);
+      }
+      head.append((char) c);
+    }
+    String lower = head.toString().toLowerCase(Locale.ROOT);
+    int at = lower.indexOf("content-length: ");
+    int length = Integer.parseInt(lower.substring(at + 16, lower.indexOf("\r\n", at)).trim());
+    return lower + new String(in.readNBytes(length), StandardCharsets.UTF_8);
+  }
+
+  private static void assertStatus(int status, String answer) {
+    assertTrue(answer.startsWith("http/1.1 " + status + " "), answer.substring(0, Math.min(answer.length(), 400)));
+  }
+
+  private String exchange(String bytes) throws IOException {
+    try (Socket socket = send(bytes)) {
+      return readAnswer(socket.getInputStream());
+    }
+  }
+
+  @Test
+  void aBodyPastTheBudgetIsRefusedUnreadUntilTheHeldOnesAnswerEnds(Vertx vertx) throws Exception {
+    start(vertx, 60_000, 100_000);
+    try (Socket held = send(withLength(body("slow", 60_000)))) { // the upstream never answers it
+      await(upstream.awaitRequests(1));
+
+      // 60 000 + 60 000 passes 100 000, on either instance: refused before a byte of its body is read
+      try (Socket refused = send(HEAD + "Content-Length: 60000\r\n\r\n")) {
+        String answer = readAnswer(refused.getInputStream());
+        assertTrue(answer.startsWith("http/1.1 503 "), answer);
+        assertTrue(answer.contains("\"code\":\"server_busy\""), answer);
+        assertTrue(answer.contains("retry-after: 1\r\n") && answer.contains("connection: close\r\n"), answer);
+        assertEquals(-1, refused.getInputStream().read(), "closed: the body it would send cannot be framed");
+      }
+      // 60 000 + 40 000 fits
+      String fits = exchange(withLength(body("echo", 40_000)));
+      assertTrue(fits.startsWith("http/1.1 200 "), fits.substring(0, 60));
+      assertEquals(1, upstream.requestCount(), "the refused request went nowhere");
+    }
+    // the held request's client left: its connection's close gives its 60 000 back
+    eventually(Duration.ofSeconds(5), () -> {
+      String again = exchange(withLength(body("echo", 60_000)));
+      assertTrue(again.startsWith("http/1.1 200 "), again.substring(0, 60));
+    });
+  }
+
+  @Test
+  void everyWayARequestEndsGivesItsBodyBack(Vertx vertx) throws Exception {
+    int limit = 50_000; // max_body_bytes too: a body of that size goes only when nothing else is held
+    start(vertx, limit, limit);
+    HttpClient client = GatewayHarness.client(vertx);
+
+    assertEquals(200, await(GatewayHarness.post(client, port, "/v1/chat/completions", body("echo", 1_000))).status());
+    assertEquals(400, await(GatewayHarness.post(client, port, "/v1/chat/completions", "{\"model\":")).status());
+    assertEquals(404, await(GatewayHarness.post(client, port, "/v1/chat/completions", body("nope", 1_000))).status());
+    assertStatus(200, exchange(chunked(body("echo", 2_000))));
+    assertStatus(413, exchange(chunked(body("echo", limit + 1))));
+    assertStatus(413, exchange(withLength(body("echo", limit + 1))));
+    try (Socket pipelined = send(withLength(body("echo", 20_000)) + withLength(body("echo", 20_000)))) {
+      InputStream in = pipelined.getInputStream();
+      assertStatus(200, readAnswer(in));
+      assertStatus(200, readAnswer(in));
+    }
+    try (Socket halfSent = send(HEAD + "Content-Length: 40000\r\n\r\n{\"model\":\"echo\"")) {
+      OutputStream out = halfSent.getOutputStream();
+      out.flush(); // and leaves in the middle of its body
+    }
+    try (Socket leaves = send(withLength(body("slow", 10_000)))) {
+      await(upstream.awaitRequests(1)); // and leaves while the upstream has it
+    }
+    try (Socket stalls = send(HEAD + "Content-Length: 30000\r\n\r\n{")) {
+      String answer = readAnswer(stalls.getInputStream()); // body_timeout_secs
+      assertTrue(answer.startsWith("http/1.1 408 "), answer);
+    }
+
+    // all of it back (the closes are seen on the event loops a moment later)
+    eventually(Duration.ofSeconds(5), () -> {
+      String whole = exchange(withLength(body("echo", limit)));
+      assertTrue(whole.startsWith("http/1.1 200 "), whole.substring(0, 60));
+    });
+  }
+}
