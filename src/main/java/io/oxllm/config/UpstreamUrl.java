@@ -12,6 +12,9 @@ public record UpstreamUrl(boolean ssl, String host, int port, String basePath) {
   private static final java.util.regex.Pattern NAMED_HOST = java.util.regex.Pattern.compile(
       "((?:[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?\\.)*(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?)"
           + "(?::([0-9]{1,9}))?");
+  // what follows an authority's last ':' (not one inside [...]): java.net.URI finds no host at
+  // all when it is no port ("h:-1", "h:12ab"), which read as "has no host"
+  private static final java.util.regex.Pattern PORT_TEXT = java.util.regex.Pattern.compile(".*[^:\\[]:([^:\\]]+)");
 
   /** Parses an http(s) URL; throws IllegalArgumentException with a readable message when it is not one. */
   public static UpstreamUrl parse(String url) {
@@ -38,6 +41,10 @@ public record UpstreamUrl(boolean ssl, String host, int port, String basePath) {
       // they would be dropped without a word: Vert.x sends no Basic auth from a URL
       throw new IllegalArgumentException("must not carry credentials (user:password@): they would not be sent");
     }
+    java.util.regex.Matcher portText = host == null ? PORT_TEXT.matcher(String.valueOf(uri.getRawAuthority())) : null;
+    if (portText != null && portText.matches() && !isPort(portText.group(1))) {
+      throw new IllegalArgumentException("has port " + portText.group(1) + "; a port is 1 to 65535");
+    }
     if (host == null || host.isEmpty()) {
       throw new IllegalArgumentException("has no host");
     }
@@ -57,6 +64,10 @@ public record UpstreamUrl(boolean ssl, String host, int port, String basePath) {
       host = host.substring(1, host.length() - 1);
     }
     return new UpstreamUrl(ssl, host, port, path);
+  }
+
+  private static boolean isPort(String text) {
+    return text.matches("[0-9]{1,5}") && Integer.parseInt(text) <= 65_535;
   }
 
   /**

@@ -667,6 +667,21 @@ class ConfigParserTest {
   }
 
   @Test
+  void aUrlPortThatIsNoNumberIsNamedAsThePort() {
+    for (String port : List.of("-1", "12ab", "1234567890", "0x50")) {
+      for (String host : List.of("up.example", "127.0.0.1", "my_host")) {
+        String url = "http://" + host + ":" + port + "/v1";
+        ConfigResult r = parse(ECHO + "[[providers]]\nname = \"u\"\nbase_url = \"" + url + "\"\n");
+        assertEquals("\"" + url + "\" has port " + port + "; a port is 1 to 65535",
+            message(r, "providers[1].base_url"), url);
+      }
+    }
+    ConfigResult v6 = parse(ECHO + "[[providers]]\nname = \"u\"\nbase_url = \"http://[::1]:12ab/v1\"\n");
+    assertEquals("\"http://[::1]:12ab/v1\" not a valid URL: Illegal character in port number", // java.net.URI's own
+        message(v6, "providers[1].base_url"));
+  }
+
+  @Test
   void hostNamesThatAreNoneAreRefusedAndEveryUrlProblemIsNamed() {
     for (String url : List.of("http://a..b:1234/v1", "http://999.1.1.1:80/v1", "http://_:1234/v1", "http://-a_b:1/v1")) {
       ConfigResult r = parse(ECHO + "[[providers]]\nname = \"u\"\nbase_url = \"" + url + "\"\n");
