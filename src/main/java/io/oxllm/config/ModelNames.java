@@ -24,6 +24,22 @@ public final class ModelNames {
     return name.length() > MAX_REQUEST_LENGTH && name.codePointCount(0, name.length()) > MAX_REQUEST_LENGTH;
   }
 
+  /**
+   * Whether {@code name} has a surrogate without its pair: JSON can write one ({@code "\ud83d"}),
+   * but it is no Unicode text, and no JSON writer (the upstream body's) or UTF-8 encoder takes it.
+   */
+  public static boolean hasLoneSurrogate(String name) {
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < name.length() && Character.isLowSurrogate(name.charAt(i + 1))) {
+        i++; // a pair: one character
+      } else if (Character.isSurrogate(c)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   public static boolean hasControlCharacter(String name) {
     for (int i = 0; i < name.length(); i++) {
       char c = name.charAt(i);

@@ -26,6 +26,11 @@ public record ApiError(int status, String type, String code, String param, Strin
         "The field 'model' must not contain control characters.");
   }
 
+  public static ApiError modelNotUnicode() {
+    return new ApiError(400, "invalid_request_error", "invalid_model", "model",
+        "The field 'model' must be Unicode text: it has a surrogate escape (\\ud800 to \\udfff) without its pair.");
+  }
+
   public static ApiError ambiguousFraming() {
     return new ApiError(400, "invalid_request_error", "malformed_request", null,
         "The request's body is framed ambiguously: send either Content-Length or Transfer-Encoding: chunked"

@@ -25,6 +25,7 @@ import io.vertx.core.http.HttpServerResponse;
  * locks.
  */
 final class ProxyExchange implements RelayListener {
+  private static final System.Logger LOG = System.getLogger("oxllm.http");
   private final Vertx vertx;
   private final HttpServerRequest req;
   private final HttpServerResponse resp;
@@ -38,6 +39,7 @@ final class ProxyExchange implements RelayListener {
   private long attemptHealthId;
   private final WalkVerdict verdict = new WalkVerdict();
   private UpstreamAttempt current;
+  private Target unsent; // offered by the routing verticle, its outcome not yet bound to be reported
   private final ClientAnswer clientAnswer;
   private boolean clientGone;
   private boolean done;
@@ -93,11 +95,20 @@ final class ProxyExchange implements RelayListener {
       try {
         onAnswer(ar.result());
       } catch (RuntimeException e) {
-        // a bug must cost one request a 500, never leave a client waiting forever
+        // a bug must cost one request a 500, never leave a client waiting forever, nor the routing
+        // verticle counting in flight (maybe as its one probe) an attempt that never went
         if (current != null) {
           current.abort(AttemptError.INTERNAL);
+          current = null;
         }
-        respond(ApiError.internal("internal error: " + e));
+        if (unsent != null) {
+          RoutingLink.report(vertx, unsent.providerName(), attemptHealthId, Kind.NEUTRAL, -1, false);
+          unsent = null;
+        }
+        trace.endAttempt(0, AttemptError.INTERNAL);
+        // the client gets the exception's class; its message may quote the request, so only the log has it
+        LOG.log(System.Logger.Level.ERROR, "request " + requestId + " failed inside the gateway", e);
+        respond(ApiError.internal("internal error: " + e.getClass().getName() + " (request " + requestId + ")"));
       }
     });
   }
@@ -122,11 +133,13 @@ final class ProxyExchange implements RelayListener {
     attemptHealthId = answer.healthId();
     verdict.attempted();
     Target target = answer.target();
+    unsent = target;
     String traceparent = trace.beginAttempt(target);
     if (target.provider().type() == ProviderType.ECHO) {
       EchoExchange echo = EchoExchange.reply(path, body, target, requestId,
           body.wouldInjectUsage(plan.config().routing().injectStreamUsage()));
       trace.endAttempt(echo.status(), null);
+      unsent = null;
       report(target.providerName(), echo.status() < 400 ? Kind.SUCCESS : Kind.NEUTRAL, -1);
       done = true;
       clientAnswer.echo(target, echo, verdict.attempts());
@@ -156,6 +169,7 @@ final class ProxyExchange implements RelayListener {
             onResponse(attempt, ar.result(), strip);
           }
         });
+    unsent = null; // its outcome now comes to the handler above, whatever it is
   }
 
   private void onResponse(UpstreamAttempt attempt, HttpClientResponse upstream, boolean stripUsage) {

@@ -128,6 +128,9 @@ public final class RequestBody {
       // refuses it: it would cost the client a 500
       throw new Rejected(ApiError.invalidModel());
     }
+    if (ModelNames.hasLoneSurrogate(model)) {
+      throw new Rejected(ApiError.modelNotUnicode()); // it could not be written into the upstream's body
+    }
     if (ModelNames.tooLongForARequest(model)) {
       throw new Rejected(ApiError.modelTooLong(ModelNames.MAX_REQUEST_LENGTH));
     }

@@ -355,6 +355,16 @@ class RequestBodyTest {
   }
 
   @Test
+  void aModelWithALoneSurrogateIsRefused() {
+    for (String model : new String[] {"p/\\ud83d", "\\ude00", "a\\ude00\\ud83d", "a\\ud83d\\ud83d\\ude00"}) {
+      ApiError e = rejected(buf("{\"model\":\"" + model + "\",\"messages\":[]}"));
+      assertEquals("invalid_model", e.code(), () -> "for " + model);
+      assertTrue(e.message().contains("without its pair"), e.message());
+    }
+    assertEquals("p/\uD83D\uDE00", ok("{\"model\":\"p/\\ud83d\\ude00\"}").model(), "a pair is a character");
+  }
+
+  @Test
   void aModelLongerThan256CharactersIsRefused() {
     // it goes back in a header, the log and the metrics: a 1 MB name made a header no client could read
     String longest = "p/" + "m".repeat(254);
