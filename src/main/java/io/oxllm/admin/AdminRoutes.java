@@ -12,7 +12,9 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.MIMEHeader;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 import java.net.URI;
 
 /**
@@ -114,10 +116,7 @@ public final class AdminRoutes {
 
   private void status(RoutingContext ctx) {
     ask(new JsonObject().put("op", "status"), ctx, json -> {
-      String accept = ctx.request().getHeader(HttpHeaders.ACCEPT);
-      boolean text = "text".equals(ctx.request().getParam("format"))
-          || (accept != null && accept.startsWith("text/plain"));
-      if (text) {
+      if ("text".equals(ctx.request().getParam("format")) || prefersText(ctx.parsedHeaders().accept())) {
         ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8");
         HeadAnswers.end(ctx, Buffer.buffer(StatusText.render(json)));
       } else {
@@ -125,6 +124,31 @@ public final class AdminRoutes {
         sendJson(ctx, 200, json);
       }
     });
+  }
+
+  /**
+   * Whether an {@code Accept} header ranks {@code text/plain} (the tables) above JSON: by q (vertx-web
+   * sorts them, highest first; a q of 0 refuses a type), then in the client's order. JSON when
+   * neither is named, as for {@code *}{@code /*} or no header.
+   */
+  static boolean prefersText(List<MIMEHeader> accept) {
+    for (MIMEHeader type : accept) {
+      if (type.weight() <= 0) {
+        continue;
+      }
+      if (names(type, "application", "json")) {
+        return false;
+      }
+      if (names(type, "text", "plain")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean names(MIMEHeader type, String component, String sub) {
+    return (type.component().equals("*") || type.component().equalsIgnoreCase(component))
+        && (type.subComponent().equals("*") || type.subComponent().equalsIgnoreCase(sub));
   }
 
   private void health(RoutingContext ctx) {

@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
@@ -139,6 +140,26 @@ class AdminApiTest {
       assertTrue(text.lines().anyMatch(l -> l.startsWith("A ")), text);
       assertTrue(text.lines().anyMatch(l -> l.startsWith("v ")), text);
     }
+  }
+
+  @Test
+  void statusAcceptHeaderIsReadWithItsWeights() {
+    LiveGateway gw = start("", "");
+    Map<String, String> expected = new java.util.LinkedHashMap<>();
+    expected.put("text/plain", "text/plain");
+    expected.put("text/plain, application/json", "text/plain");
+    expected.put("text/*", "text/plain");
+    expected.put("application/json;q=0.5, text/plain", "text/plain");
+    expected.put("text/plain;q=0.1, application/json", "application/json");
+    expected.put("application/json, text/plain", "application/json");
+    expected.put("text/plain;q=0", "application/json");
+    expected.put("*/*", "application/json");
+    expected.put("text/html", "application/json");
+    expected.forEach((accept, type) -> {
+      Response r = gw.get("/status", "accept", accept);
+      assertEquals(200, r.status(), accept);
+      assertTrue(r.header("content-type").startsWith(type), accept + " -> " + r.header("content-type"));
+    });
   }
 
   @Test
