@@ -60,6 +60,7 @@ public final class Gateway {
     int listenPort = configured == 0 && instances > 1 ? -EPHEMERAL_KEYS.incrementAndGet() : configured;
     AtomicInteger port = new AtomicInteger(configured);
     BodyBudget bodies = new BodyBudget(); // request bodies held, all instances together
+    telemetry.watchRequestBodies(bodies::held, () -> BodyBudget.limit(state.config().server()));
     return telemetry.deploy(vertx)
         .compose(id -> {
           telemetryId[0] = id;

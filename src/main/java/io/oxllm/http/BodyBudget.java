@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * concurrent 9.5 MB uploads ended a 256 MB heap (a failover sends the body again, so it is held
  * until the answer ends). A body is counted from its head, by its {@code Content-Length} (a
  * chunked one as {@code max_body_bytes} until it has all come), so it is refused before it is
- * read: 503 {@code server_busy}, which clients retry. One compare-and-set a request, and one add at its end.
+ * read: 503 {@code server_busy}, which clients retry. A request with a body costs one
+ * compare-and-set, and one add at its end.
  */
 public final class BodyBudget {
   private final AtomicLong held = new AtomicLong();
@@ -35,17 +36,18 @@ public final class BodyBudget {
     return true;
   }
 
-  /** Counts {@code bytes} out (negative: in, unconditionally, as a chunked body is resized). */
+  /** Counts {@code bytes} out. */
   void release(long bytes) {
     held.addAndGet(-bytes);
   }
 
-  long held() {
+  /** The bytes counted in now. */
+  public long held() {
     return held.get();
   }
 
   /** {@code server.body_memory_bytes}, or half the heap the JVM may grow to when it is 0. */
-  static long limit(ServerConfig server) {
+  public static long limit(ServerConfig server) {
     return server.bodyMemoryBytes() > 0 ? server.bodyMemoryBytes() : Runtime.getRuntime().maxMemory() / 2;
   }
 

@@ -35,6 +35,7 @@ final class GenAiMetrics {
   static final String OTHER_MODEL = "_OTHER";
 
   private final SdkMeterProvider provider;
+  private final Meter meter;
   private final PullMetricReader pull = new PullMetricReader();
   private final OtlpMetricExporter otlp;
   private final LongHistogram tokenUsage;
@@ -54,7 +55,7 @@ final class GenAiMetrics {
       LongSupplier dropped) {
     this.otlp = otlp;
     provider = SdkMeterProvider.builder().setResource(resource).registerMetricReader(pull).build();
-    Meter meter = provider.meterBuilder("io.oxllm.telemetry").build();
+    meter = provider.meterBuilder("io.oxllm.telemetry").build();
     tokenUsage = meter.histogramBuilder(SemConv.TOKEN_USAGE).ofLongs().setUnit("{token}")
         .setDescription("Tokens used per request, by gen_ai.token.type (input or output).")
         .setExplicitBucketBoundariesAdvice(SemConv.TOKEN_BUCKETS).build();
@@ -79,6 +80,19 @@ final class GenAiMetrics {
     meter.counterBuilder(SemConv.TELEMETRY_DROPPED).setUnit("{record}")
         .setDescription("Request records dropped because the telemetry queue was full.")
         .buildWithCallback(m -> m.record(dropped.getAsLong()));
+  }
+
+  /**
+   * The request-body gauges: the bytes of request bodies held in memory now, and the bound past
+   * which a request is refused with 503 {@code server_busy}, read at each collection.
+   */
+  void watchRequestBodies(LongSupplier held, LongSupplier limit) {
+    meter.gaugeBuilder(SemConv.REQUEST_BODIES_HELD).ofLongs().setUnit("By")
+        .setDescription("Bytes of request bodies held in memory by the requests in flight.")
+        .buildWithCallback(m -> m.record(held.getAsLong()));
+    meter.gaugeBuilder(SemConv.REQUEST_BODIES_LIMIT).ofLongs().setUnit("By")
+        .setDescription("The bound on them (server.body_memory_bytes); past it a request gets 503 server_busy.")
+        .buildWithCallback(m -> m.record(limit.getAsLong()));
   }
 
   /** Records one request's duration, time to first token and token counts. */

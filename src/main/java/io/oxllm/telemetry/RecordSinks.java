@@ -63,6 +63,7 @@ final class RecordSinks {
     // always there, exporting nothing while there is no endpoint: a reload may add one
     metrics = new GenAiMetrics(resource, new OtlpMetricExporter(() -> otlp), telemetry::providerGauges,
         telemetry::dropped);
+    metrics.watchRequestBodies(telemetry::requestBodiesHeld, telemetry::requestBodiesLimit);
     List<String> skipped = telemetry.otlpHeaders().skipped();
     if (!skipped.isEmpty()) {
       ExportFailures.LOG.log(Level.WARNING, OtlpHeaders.VARIABLE + ": left out, not valid headers for an export: "

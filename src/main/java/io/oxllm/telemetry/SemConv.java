@@ -33,6 +33,8 @@ final class SemConv {
   static final String PROVIDER_OFFLINE = "oxllm.provider.offline";
   static final String PROVIDER_RATE_LIMITED = "oxllm.provider.rate_limited";
   static final String TELEMETRY_DROPPED = "oxllm.telemetry.dropped";
+  static final String REQUEST_BODIES_HELD = "oxllm.request_bodies.held";
+  static final String REQUEST_BODIES_LIMIT = "oxllm.request_bodies.limit";
 
   // the conventions' advisory bucket boundaries, so the histograms are useful at LLM scales
   static final List<Long> TOKEN_BUCKETS = List.of(1L, 4L, 16L, 64L, 256L, 1024L, 4096L, 16384L, 65536L,

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 import org.jctools.queues.atomic.MpscAtomicArrayQueue;
 
 /**
@@ -47,6 +48,8 @@ public final class Telemetry {
   private final AtomicLong exported = new AtomicLong();
   private final Map<String, Tokens> tokens = new ConcurrentHashMap<>();
   private volatile Map<String, ProviderGauges> providerGauges = Map.of();
+  private volatile LongSupplier bodiesHeld = () -> 0;
+  private volatile LongSupplier bodiesLimit = () -> 0;
   private volatile TelemetryVerticle worker;
 
   Telemetry(TelemetryConfig config, Tuning tuning) {
@@ -229,6 +232,23 @@ public final class Telemetry {
     Tokens t = tokens.computeIfAbsent(r.provider(), k -> new Tokens(new AtomicLong(), new AtomicLong()));
     t.input().addAndGet(Math.max(0, r.inputTokens()));
     t.output().addAndGet(Math.max(0, r.outputTokens()));
+  }
+
+  /**
+   * Where the request-body gauges read from: the bytes of request bodies held now, and the bound
+   * on them ({@code server.body_memory_bytes} as the current config resolves it).
+   */
+  public void watchRequestBodies(LongSupplier held, LongSupplier limit) {
+    bodiesHeld = held;
+    bodiesLimit = limit;
+  }
+
+  long requestBodiesHeld() {
+    return bodiesHeld.getAsLong();
+  }
+
+  long requestBodiesLimit() {
+    return bodiesLimit.getAsLong();
   }
 
   Map<String, ProviderGauges> providerGauges() {

@@ -106,12 +106,25 @@ class BodyMemoryTest {
       String fits = exchange(withLength(body("echo", 40_000)));
       assertTrue(fits.startsWith("http/1.1 200 "), fits.substring(0, 60));
       assertEquals(1, upstream.requestCount(), "the refused request went nowhere");
+      assertTrue(metrics().contains("\noxllm_request_bodies_held_bytes 60000\n"), this::metrics);
+      assertTrue(metrics().contains("\noxllm_request_bodies_limit_bytes 100000\n"), this::metrics);
     }
     // the held request's client left: its connection's close gives its 60 000 back
     eventually(Duration.ofSeconds(5), () -> {
       String again = exchange(withLength(body("echo", 60_000)));
       assertTrue(again.startsWith("http/1.1 200 "), again.substring(0, 60));
     });
+    eventually(Duration.ofSeconds(5), () -> assertTrue(metrics().contains("\noxllm_request_bodies_held_bytes 0\n")));
+  }
+
+  /** {@code GET /metrics}, as Prometheus would scrape it. */
+  private String metrics() {
+    try {
+      String answer = exchange("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+      return answer.substring(answer.indexOf("\r\n\r\n") + 4);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @Test
