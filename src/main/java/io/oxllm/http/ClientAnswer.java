@@ -22,6 +22,7 @@ final class ClientAnswer {
   private final HttpServerResponse resp;
   private final RequestTrace trace;
   private final int choices;
+  private final boolean streamAsked;
   private Target target; // whose answer the client gets; null: none (yet), or it was withdrawn
   private int status;
   private long retryAfterMs = -1; // a 429's, when the answer is one
@@ -30,10 +31,12 @@ final class ClientAnswer {
   private AttemptError endNote;
 
   /** {@code choices}: the request's {@code n} ({@link RequestBody#choices}). */
-  ClientAnswer(HttpServerResponse resp, RequestTrace trace, int choices) {
+  /** @param streamAsked the request asked for a stream ({@code "stream": true}) */
+  ClientAnswer(HttpServerResponse resp, RequestTrace trace, int choices, boolean streamAsked) {
     this.resp = resp;
     this.trace = trace;
     this.choices = choices;
+    this.streamAsked = streamAsked;
   }
 
   /**
@@ -57,6 +60,8 @@ final class ClientAnswer {
     boolean readable = encoding == null || encoding.equalsIgnoreCase("identity");
     if (status < 300 && readable && type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17)) {
       relay.relayStream(stripUsage, choices);
+    } else if (status < 300 && readable && streamAsked) {
+      relay.relayBodyUnlessError();
     } else {
       relay.relayBody();
     }

@@ -56,7 +56,7 @@ final class ProxyExchange implements RelayListener {
     this.path = path;
     this.body = body;
     this.trace = trace;
-    this.clientAnswer = new ClientAnswer(resp, trace, body.choices());
+    this.clientAnswer = new ClientAnswer(resp, trace, body.choices(), body.stream());
   }
 
   /** Called once when the exchange is over (answered, failed, or the client left). */

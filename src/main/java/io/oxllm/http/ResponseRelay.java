@@ -19,7 +19,8 @@ import java.util.List;
  * <p>Streams (SSE) have a commit point (SPEC section 5): headers are held until the first SSE
  * event, so a failure or an error event before it can still fail over. After it, how the stream
  * ends (at {@code [DONE]}, at the upstream's end, or interrupted with a {@code stream_interrupted}
- * event) is {@link StreamEnd}'s. Non-stream bodies commit at the headers.
+ * event) is {@link StreamEnd}'s. Bodies commit at the headers, but for one that answers a stream
+ * request ({@link #relayBodyUnlessError}).
  *
  * <p>A stream goes on through an {@link EventAligner}: each event as soon as it is complete, so a
  * cut never sends the client half an event; without the usage-only event when the gateway asked
@@ -28,6 +29,8 @@ import java.util.List;
 final class ResponseRelay {
   /** Bytes a stream may send before its first complete event; past this it is not SSE we can use. */
   private static final int MAX_BEFORE_FIRST_EVENT = 1 << 20;
+  /** A body held to see whether it is an error object ({@link #relayBodyUnlessError}); past this it is an answer. */
+  static final int MAX_HELD_BODY = 64 * 1024;
 
   private final HttpServerResponse resp;
   private final HttpClientResponse upstream;
@@ -61,15 +64,44 @@ final class ResponseRelay {
 
   /** Non-stream: commit now and pipe the body. Must be called in the callback that delivered the response. */
   void relayBody() {
-    attempt.firstByteArrived();
-    commit(false);
+    relayBody(false);
+  }
+
+  /**
+   * A 2xx that is not SSE, to a request that asked for a stream: some servers refuse a stream so,
+   * with {@code {"error":…}} and 200, which a client reading SSE takes for an empty answer. Held
+   * until it ends (a body over {@link #MAX_HELD_BODY} is an answer, and goes on at once): an error
+   * object fails over as a first error event does (SPEC section 5); anything else goes out as a
+   * body. Must be called in the callback that delivered the response.
+   */
+  void relayBodyUnlessError() {
+    relayBody(true);
+  }
+
+  private void relayBody(boolean holdForError) {
     facts = AnswerFacts.json();
+    if (holdForError) {
+      held = new ArrayList<>(2);
+    } else {
+      attempt.firstByteArrived();
+      commit(false);
+    }
     upstream.handler(chunk -> {
-      facts.feedJson(chunk);
-      forward(chunk);
+      if (committed) {
+        facts.feedJson(chunk);
+        forward(chunk);
+      } else if (!over) {
+        held.add(chunk);
+        heldBytes += chunk.length();
+        if (heldBytes > MAX_HELD_BODY) {
+          commitHeldBody();
+        }
+      }
     });
     upstream.exceptionHandler(err -> {
-      if (!over) {
+      if (!committed) {
+        failBeforeCommit(reason(err));
+      } else if (!over) {
         over = true;
         attempt.finish();
         boolean gone = listener.clientGone();
@@ -81,6 +113,14 @@ final class ResponseRelay {
       }
     });
     upstream.endHandler(v -> {
+      if (!committed && !over) {
+        String error = ErrorBody.message(held);
+        if (error != null) {
+          failBeforeCommit(AttemptError.errorBody(error));
+          return;
+        }
+        commitHeldBody();
+      }
       if (!over) {
         over = true;
         attempt.finish();
@@ -89,6 +129,17 @@ final class ResponseRelay {
         resp.end();
       }
     });
+  }
+
+  private void commitHeldBody() {
+    attempt.firstByteArrived();
+    commit(false);
+    List<Buffer> body = held;
+    held = null;
+    for (Buffer b : body) {
+      facts.feedJson(b);
+      forward(b);
+    }
   }
 
   /**

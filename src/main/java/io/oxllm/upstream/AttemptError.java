@@ -50,6 +50,11 @@ public record AttemptError(String type, String text) {
     return new AttemptError("error_event", "error event: " + message);
   }
 
+  /** A 2xx body that is an error object, to a request that asked for a stream. */
+  public static AttemptError errorBody(String message) {
+    return new AttemptError("error_body", "error body to a stream request: " + message);
+  }
+
   public static AttemptError noEventWithin(int bytes) {
     return new AttemptError("no_first_event", "no SSE event in the first " + bytes + " bytes");
   }

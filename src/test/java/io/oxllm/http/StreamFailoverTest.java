@@ -69,6 +69,49 @@ class StreamFailoverTest extends StreamTestBase {
   }
 
   @Test
+  void anErrorBodyWith200ToAStreamRequestFailsOver(VertxTestContext ctx) {
+    // some servers refuse a stream so; a client reading SSE took it for an empty answer (an audit)
+    a.respond(Behaviour.json(200, "{\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}"));
+    b.respond(Behaviour.sseChat(3, 10));
+    chainAB("").compose(this::stream).onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
+      assertOnlyB(rec);
+      assertFalse(rec.rawString().contains("overloaded"), "a's error body must not reach the client");
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void anErrorBodyWith200FromTheLastTargetIsA502NamingIt(VertxTestContext ctx) {
+    a.respond(Behaviour.json(200, "{\"error\":\"streaming is not supported\"}"));
+    onlyA("").compose(this::stream).onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
+      assertEquals(502, rec.status(), rec::rawString);
+      JsonObject error = new JsonObject(rec.rawString()).getJsonObject("error");
+      assertEquals("all_providers_failed", error.getString("code"));
+      assertTrue(error.getString("message").contains("error body to a stream request: streaming is not supported"),
+          error::encode);
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void aWholeAnswerWith200ToAStreamRequestGoesOutAsItCame(VertxTestContext ctx) {
+    // an upstream that ignores stream: its answer is an answer, byte for byte; so is a body too long to hold
+    String answer = "{\"id\":\"c1\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,"
+        + "\"message\":{\"role\":\"assistant\",\"content\":\"hi\"},\"finish_reason\":\"stop\"}]}";
+    String longError = "{\"error\":{\"message\":\"" + "x".repeat(ResponseRelay.MAX_HELD_BODY) + "\"}}";
+    a.enqueue(Behaviour.json(200, answer), Behaviour.json(200, longError));
+    onlyA("").compose(port -> stream(port).compose(first -> stream(port).map(second -> List.of(first, second))))
+        .onComplete(ctx.succeeding(recs -> ctx.verify(() -> {
+          assertEquals(200, recs.get(0).status());
+          assertEquals(answer, recs.get(0).rawString());
+          assertEquals(200, recs.get(1).status());
+          assertEquals(longError, recs.get(1).rawString());
+          assertEquals(2, a.requestCount());
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
   void aFirstErrorEventSplitAcrossChunksStillFailsOver(VertxTestContext ctx) {
     a.respond(RawSse.pieces(100, Ending.END,
         "data: {\"error\":", "{\"message\":\"overloaded\"}}\n", "\n"));
