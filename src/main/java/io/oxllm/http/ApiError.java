@@ -148,6 +148,10 @@ public record ApiError(int status, String type, String code, String param, Strin
           "The request line is longer than the " + HttpServerOptions.DEFAULT_MAX_INITIAL_LINE_LENGTH
               + " bytes the gateway reads.");
     }
+    if (cause instanceof FramingDecoder.VersionNotSupported) {
+      return new ApiError(505, "invalid_request_error", "http_version_not_supported", null,
+          "The gateway speaks HTTP/1.1 (and 1.0), not " + cause.getMessage() + ".");
+    }
     if (cause instanceof TooLongHttpHeaderException) {
       return new ApiError(431, "invalid_request_error", "headers_too_large", null,
           "The request headers are larger than the " + HttpServerOptions.DEFAULT_MAX_HEADER_SIZE

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -43,6 +44,7 @@ final class FramingDecoder extends VertxHttpRequestDecoder {
   private boolean inRequest; // between a request's head and its end
   private boolean stopped; // a next request waits undecoded until an answer ends
   private boolean stoppedReads; // this decoder turned the channel's reads off (Vert.x had them on)
+  private String unsupportedVersion; // the version the request being decoded named, when not HTTP/1
 
   FramingDecoder(HttpServerOptions options) {
     super(options);
@@ -81,9 +83,16 @@ final class FramingDecoder extends VertxHttpRequestDecoder {
     super.decode(ctx, in, out);
     for (int i = from; i < out.size(); i++) {
       Object message = out.get(i);
-      if (message instanceof HttpRequest) {
+      if (message instanceof HttpRequest request) {
         unanswered++;
         inRequest = true;
+        if (unsupportedVersion != null) {
+          // seen by createMessage; Netty sets the result once the head is read, so it is failed here
+          if (request.decoderResult().isSuccess()) {
+            request.setDecoderResult(DecoderResult.failure(new VersionNotSupported(unsupportedVersion)));
+          }
+          unsupportedVersion = null;
+        }
       }
       if (message instanceof LastHttpContent) {
         inRequest = false;
@@ -146,7 +155,9 @@ final class FramingDecoder extends VertxHttpRequestDecoder {
 
   /**
    * A request line naming a later HTTP/1 minor version (HTTP/1.2) is read as HTTP/1.1, as RFC 9110
-   * section 2.5 says a recipient should; Vert.x answered it with an empty 501 and closed.
+   * section 2.5 says a recipient should; Vert.x answered it with an empty 501 and closed. Another
+   * major version (HTTP/2's prior-knowledge preface, {@code PRI * HTTP/2.0}) is an invalid
+   * request, answered in HTTP/1.1 with the JSON 505 (Vert.x's empty 501 said {@code HTTP/2.0}).
    */
   @Override
   protected HttpMessage createMessage(String[] initialLine) {
@@ -154,8 +165,18 @@ final class FramingDecoder extends VertxHttpRequestDecoder {
     HttpVersion version = message.protocolVersion();
     if (version.majorVersion() == 1 && version.minorVersion() > 1) {
       message.setProtocolVersion(HttpVersion.HTTP_1_1);
+    } else if (version.majorVersion() != 1) {
+      message.setProtocolVersion(HttpVersion.HTTP_1_1);
+      unsupportedVersion = version.text();
     }
     return message;
+  }
+
+  /** A request in an HTTP version the gateway does not speak (its text, as sent). */
+  static final class VersionNotSupported extends IllegalArgumentException {
+    VersionNotSupported(String version) {
+      super(version);
+    }
   }
 
   @Override

@@ -44,8 +44,9 @@ class HttpOneOnlyTest {
   void http2WithPriorKnowledgeIsRefusedInHttp1() throws Exception {
     // the HTTP/2 connection preface; an HTTP/2 server answers it with a binary SETTINGS frame
     String head = exchange("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
-    // a text status line (Vert.x echoes the version it was sent), not a frame
-    assertTrue(head.startsWith("HTTP/2.0 501 "), head);
+    // an HTTP/1.1 status line and the JSON error (MalformedRequestTest), not a frame; Vert.x's own
+    // answer was an empty 501 in the version it was sent, "HTTP/2.0 501"
+    assertTrue(head.startsWith("HTTP/1.1 505 "), head);
   }
 
   @Test
@@ -55,7 +56,7 @@ class HttpOneOnlyTest {
     String head = exchange("GET /healthz HTTP/1.2\r\nHost: localhost\r\n\r\n");
     assertTrue(head.startsWith("HTTP/1.1 200 "), head);
     String major = exchange("GET /healthz HTTP/3.0\r\nHost: localhost\r\n\r\n");
-    assertTrue(major.contains(" 501 "), "another major version is still not served: " + major);
+    assertTrue(major.startsWith("HTTP/1.1 505 "), "another major version is still not served: " + major);
   }
 
   /** Sends raw bytes, returns the answer up to the end of its head (or of the stream). */

@@ -70,6 +70,24 @@ class MalformedRequestTest {
   }
 
   @Test
+  void anotherHttpVersionIs505InJsonAndTheConnectionCloses() throws Exception {
+    for (String request : new String[] {"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n",
+        "GET /healthz HTTP/3.0\r\nHost: x\r\n\r\n"}) {
+      try (Socket socket = new Socket("127.0.0.1", port)) {
+        socket.setSoTimeout(5000);
+        socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        socket.getInputStream().transferTo(got); // to the end: the gateway closes the connection after the answer
+        String text = got.toString(StandardCharsets.ISO_8859_1);
+        assertTrue(text.startsWith("HTTP/1.1 505 "), text);
+        assertTrue(text.toLowerCase().contains("\r\nx-request-id: "), text);
+        assertTrue(text.contains("\"code\":\"http_version_not_supported\""), text);
+        assertTrue(text.endsWith("\"code\":\"http_version_not_supported\"}}"), "one answer, then the close: " + text);
+      }
+    }
+  }
+
+  @Test
   void aBodyTheDecoderCannotFrameIs400InJsonAndTheConnectionCloses() throws Exception {
     try (LogCapture log = LogCapture.start(); Socket socket = new Socket("127.0.0.1", port)) {
       socket.setSoTimeout(5000);
