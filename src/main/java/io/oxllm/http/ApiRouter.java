@@ -162,7 +162,9 @@ final class ApiRouter {
 
   /**
    * Counts the body in the gateway's {@link BodyBudget} before it is read; true when it may go on.
-   * Past the budget: 503 {@code server_busy}, and the connection closes, as the body would follow.
+   * Past the budget: 503 {@code server_busy} at once, and the body, as it comes, is dropped unread
+   * (it is framed, so the connection stays). Closing instead, with the body unread, made the
+   * kernel reset the connection: the client lost the 503, and answers pipelined before it.
    */
   private boolean holdBody(RoutingContext ctx, long maxBody, long limit) {
     long bytes = BodyBudget.countedBytes(ctx.request(), maxBody);
@@ -171,8 +173,9 @@ final class ApiRouter {
     }
     BodyHold hold = connections.holdBody(ctx.request(), bytes, limit);
     if (hold == null) {
+      ctx.request().handler(dropped -> { }).resume();
       ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
-      rejectAndClose(ctx, ApiError.serverBusy(limit));
+      reject(ctx, ApiError.serverBusy(limit)); // closes only for a client waiting on a 100 (Errors.refuse)
       return false;
     }
     ctx.put(BODY_HOLD, hold);

@@ -1,5 +1,7 @@
 package io.oxllm.http;
 
+import io.vertx.core.http.HttpServerResponse;
+
 /**
  * One request's body as counted in the {@link BodyBudget}: from its head until its answer ends or
  * its connection closes ({@link ClientConnections}, which sees both for every request), so no path
@@ -8,13 +10,16 @@ package io.oxllm.http;
 final class BodyHold {
   /** The request's number on its connection, as {@link ClientConnections} counts them. */
   final long request;
+  /** Its answer: once that has ended, the body is no longer needed, whether or not it was told yet. */
+  final HttpServerResponse answer;
   private final BodyBudget budget;
   private long bytes;
   private boolean released;
 
-  BodyHold(BodyBudget budget, long request, long bytes) {
+  BodyHold(BodyBudget budget, long request, HttpServerResponse answer, long bytes) {
     this.budget = budget;
     this.request = request;
+    this.answer = answer;
     this.bytes = bytes;
   }
 

@@ -144,12 +144,17 @@ final class ClientConnections {
   BodyHold holdBody(HttpServerRequest req, long bytes, long limit) {
     Use use = open.get(req.connection());
     if (use == null) {
-      return new BodyHold(budget, 0, 0);
+      return new BodyHold(budget, 0, req.response(), 0);
+    }
+    // Vert.x starts a pipelined request as the answer before it ends, and tells of that end only
+    // after: that answer's body is given back now, or the two would count together
+    while (use.heldBodies != null && !use.heldBodies.isEmpty() && use.heldBodies.peek().answer.ended()) {
+      use.heldBodies.poll().release();
     }
     if (!budget.tryHold(bytes, limit)) {
       return null;
     }
-    BodyHold hold = new BodyHold(budget, use.started, bytes);
+    BodyHold hold = new BodyHold(budget, use.started, req.response(), bytes);
     if (use.heldBodies == null) {
       use.heldBodies = new ArrayDeque<>(2);
     }
