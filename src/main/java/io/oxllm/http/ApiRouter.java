@@ -202,6 +202,9 @@ final class ApiRouter {
     if (ctx.failure() instanceof HttpClosedException || ctx.failure() instanceof IOException
         || ctx.response().closed()) {
       BodySilence.done(ctx);
+      if (!ctx.response().headWritten()) { // not answered (a 408 is): the client left mid-body
+        RequestTrace.clientLeft(state.telemetry(), ctx.get(REQUEST_ID), ctx.request(), BodySilence.startEpochNanos(ctx));
+      }
     } else if (bodyFailed(ctx)) {
       // Vert.x's decoder could not frame the body and closes the connection as soon as this
       // returns, before its end-of-read flush: closing it here flushes the answer first

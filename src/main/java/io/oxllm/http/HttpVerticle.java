@@ -1,5 +1,6 @@
 package io.oxllm.http;
 
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.oxllm.admin.AdminRoutes;
 import io.oxllm.config.GatewayConfig;
 import io.oxllm.config.ServerConfig;
@@ -147,7 +148,13 @@ public final class HttpVerticle extends VerticleBase {
    * id on every response. The connection closes after it, as the rest of its bytes cannot be framed.
    */
   private void invalid(HttpServerRequest req) {
-    refuse(req, ApiError.malformedHttp(req.decoderResult().cause()));
+    Throwable cause = req.decoderResult().cause();
+    if (cause instanceof PrematureChannelClosureException) {
+      // the client left inside the head: no one to answer, and no refusal of the gateway's
+      RequestTrace.clientLeft(state.telemetry(), RequestIds.assign(req), req, Telemetry.epochNanos());
+      return;
+    }
+    refuse(req, ApiError.malformedHttp(cause));
   }
 
   /**

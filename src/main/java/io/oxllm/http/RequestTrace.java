@@ -99,6 +99,21 @@ final class RequestTrace {
     t.emit(null, error.status(), null, req.response().bytesWritten());
   }
 
+  /**
+   * A {@code /v1/} request whose client left before it was whole (inside its head or its body),
+   * before any answer: its record, {@code client_closed} with 499, as an exchange's client that
+   * leaves before the answer's head is recorded.
+   */
+  static void clientLeft(Telemetry telemetry, RequestId requestId, HttpServerRequest req, long startEpochNanos) {
+    String path = req.path();
+    if (path == null || !path.startsWith("/v1/")) {
+      return;
+    }
+    RequestTrace t = new RequestTrace(telemetry, requestId, path, null, false, req.headers(), startEpochNanos);
+    t.fail(Outcome.CLIENT_CLOSED, null);
+    t.emit(null, 499, null, 0);
+  }
+
   /** A {@code /v1/} request the gateway answered itself, with no upstream (the model list): its record. */
   static void answeredHere(Telemetry telemetry, RequestId requestId, HttpServerRequest req, int status,
       long startEpochNanos) {

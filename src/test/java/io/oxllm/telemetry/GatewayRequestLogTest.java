@@ -285,6 +285,39 @@ class GatewayRequestLogTest {
   }
 
   @Test
+  void aClientLeavingBeforeItsRequestIsWholeIsLoggedOnce499(Vertx vertx) throws IOException {
+    // SPEC section 7: one line per request. Mid-body there was none; mid-head a 400 "rejected"
+    // line for an answer no one could read
+    e = E2eGateway.start(vertx, dir, "");
+    String head = "POST " + CHAT + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
+    Map<String, String> sent = Map.of(
+        "left-mid-body", head + "x-request-id: left-mid-body\r\nContent-Length: 10000\r\n\r\n{\"model\":",
+        "reset-mid-body", head + "x-request-id: reset-mid-body\r\nContent-Length: 10000\r\n\r\n{\"model\":",
+        "left-mid-head", head + "x-request-id: left-mid-head\r\nAccept: */*\r\nContent-Le");
+    for (Map.Entry<String, String> request : sent.entrySet()) {
+      try (java.net.Socket s = new java.net.Socket("127.0.0.1", e.port())) {
+        s.getOutputStream().write(request.getValue().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        s.getOutputStream().flush();
+        if (request.getKey().startsWith("reset")) {
+          s.setSoLinger(true, 0);
+        }
+      }
+    }
+    for (String id : sent.keySet()) {
+      JsonObject line = e.logLine(id);
+      assertShape(line);
+      assertEquals("client_closed", line.getString("outcome"), line::encode);
+      assertEquals(499, line.getInteger("status"), line::encode);
+      assertEquals(CHAT, line.getString("path"), line::encode);
+    }
+    e.chat(SOLO, Map.of("x-request-id", "after")); // its line comes after any the three left
+    e.logLine("after");
+    for (String id : sent.keySet()) {
+      assertEquals(1, e.logLines().stream().filter(l -> l.contains("\"" + id + "\"")).count(), id);
+    }
+  }
+
+  @Test
   void linesAnUnwritableLogLosesAreCountedInStatusAndMetrics(Vertx vertx) throws IOException {
     Path blocker = dir.resolve("not-a-dir");
     Files.writeString(blocker, "a file where the log's directory should be");
