@@ -44,10 +44,14 @@ import java.util.concurrent.TimeUnit;
 final class ClientConnections {
   /** How often the verticle calls {@link #closeIdle}. */
   static final long SWEEP_MS = 1000;
+  /** A sweep later than this past its second follows a stall of the event loop. */
+  static final long STALL_MARGIN_MS = 500;
   private static final ChannelHandler HOLD = new HoldShutdown();
   private final Map<HttpConnection, Use> open = new HashMap<>();
   private final BodyBudget budget;
-  private long lastSweepNanos;
+  // a first sweep late past its second (the process stopped before it) is a stall too
+  private long lastSweepNanos = System.nanoTime();
+  private long closeNoneUntilNanos = lastSweepNanos; // after a stall of the event loop, see closeIdle
 
   /** @param budget the request bodies held, all instances together ({@link #holdBody}) */
   ClientConnections(BodyBudget budget) {
@@ -183,7 +187,7 @@ final class ClientConnections {
     }
     long now = System.nanoTime();
     // since the last sweep: a second, or longer if the event loop was held up (a long GC pause)
-    long sinceLastSweepMs = lastSweepNanos == 0 ? SWEEP_MS : (now - lastSweepNanos) / 1_000_000;
+    long sinceLastSweepMs = (now - lastSweepNanos) / 1_000_000;
     lastSweepNanos = now;
     long idleSince = now - TimeUnit.SECONDS.toNanos(idleSecs);
     List<HttpConnection> idle = new ArrayList<>();
@@ -196,6 +200,16 @@ final class ClientConnections {
       if (!use.busy() && use.idleSinceNanos - idleSince <= 0) {
         (use.waiting ? unread : idle).add(e.getKey());
       }
+    }
+    if (sinceLastSweepMs > SWEEP_MS + STALL_MARGIN_MS) {
+      // the event loop was held up (a stopped process, a starved CPU): requests that came meanwhile
+      // wait unread in the sockets, and this task, with the periodic timer's runs missed
+      // meanwhile, runs before they are read; closing then reset connections with a request in
+      // them (a stall of 5 s: 27 of 30). A sweep a period on decides.
+      closeNoneUntilNanos = now + TimeUnit.MILLISECONDS.toNanos(SWEEP_MS);
+    }
+    if (now - closeNoneUntilNanos < 0) {
+      return;
     }
     idle.forEach(HttpConnection::close); // Vert.x flushes what was written before it closes
     unread.forEach(ClientConnections::closeNow);

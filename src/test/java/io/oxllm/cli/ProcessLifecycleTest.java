@@ -108,6 +108,45 @@ class ProcessLifecycleTest {
   }
 
   @Test
+  void requestsThatCameWhileTheProcessStoodStillAreAnswered() throws Exception {
+    // a stall longer than idle_timeout_secs (a stopped process, a starved CPU): the idle sweep ran
+    // before the requests waiting in the sockets were read, and reset their connections (a soak;
+    // 27 of 30). A sweep that comes late now closes nothing: the next one decides.
+    serve("[server]\nhost = \"127.0.0.1\"\nport = " + port + "\ninstances = 1\nidle_timeout_secs = 1\n"
+        + provider("A", a, "") + chain("v", "A"));
+    String body = LoopClient.chatBody("v");
+    String request = "POST " + LiveGateway.CHAT + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        + "Content-Length: " + body.length() + "\r\n\r\n" + body;
+    List<Socket> sockets = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < 5; i++) {
+        sockets.add(ChildGateway.connect(port));
+      }
+      Thread.sleep(300); // accepted, idle
+      child.signal("STOP");
+      for (Socket s : sockets) {
+        s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+      }
+      Thread.sleep(2_500); // the idle period and more go by, the requests unread
+      child.signal("CONT");
+      for (Socket s : sockets) {
+        s.setSoTimeout(10_000);
+        byte[] head;
+        try {
+          head = s.getInputStream().readNBytes(12);
+        } catch (java.io.IOException e) {
+          throw new AssertionError("no answer on socket " + sockets.indexOf(s) + ": " + e + "\n" + child.output(), e);
+        }
+        assertEquals("HTTP/1.1 200", new String(head, StandardCharsets.ISO_8859_1), child::output);
+      }
+    } finally {
+      for (Socket s : sockets) {
+        s.close();
+      }
+    }
+  }
+
+  @Test
   void sigtermLetsARunningStreamFinishAndRefusesNewConnections() throws Exception {
     a.respond(Behaviour.sseChat(10, 200));
     serve(toml(10, "A"));
