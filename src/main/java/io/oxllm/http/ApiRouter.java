@@ -162,9 +162,9 @@ final class ApiRouter {
 
   /**
    * Counts the body in the gateway's {@link BodyBudget} before it is read; true when it may go on.
-   * Past the budget: 503 {@code server_busy} at once, and the body, as it comes, is dropped unread
-   * (it is framed, so the connection stays). Closing instead, with the body unread, made the
-   * kernel reset the connection: the client lost the 503, and answers pipelined before it.
+   * Past the budget: 503 {@code server_busy} at once, and the body is read past as it comes, kept
+   * nowhere (it is framed, so the connection stays). Closing instead, with the body unread, made
+   * the kernel reset the connection: the client lost the 503, and answers pipelined before it.
    */
   private boolean holdBody(RoutingContext ctx, long maxBody, long limit) {
     long bytes = BodyBudget.countedBytes(ctx.request(), maxBody);
