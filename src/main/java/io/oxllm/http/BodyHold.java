@@ -8,17 +8,14 @@ import io.vertx.core.http.HttpServerResponse;
  * through the router can keep it counted. Confined to the connection's event loop.
  */
 final class BodyHold {
-  /** The request's number on its connection, as {@link ClientConnections} counts them. */
-  final long request;
-  /** Its answer: once that has ended, the body is no longer needed, whether or not it was told yet. */
+  /** Its request's answer: once that has ended, the body is no longer needed. */
   final HttpServerResponse answer;
   private final BodyBudget budget;
   private long bytes;
   private boolean released;
 
-  BodyHold(BodyBudget budget, long request, HttpServerResponse answer, long bytes) {
+  BodyHold(BodyBudget budget, HttpServerResponse answer, long bytes) {
     this.budget = budget;
-    this.request = request;
     this.answer = answer;
     this.bytes = bytes;
   }

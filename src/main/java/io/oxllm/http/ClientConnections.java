@@ -75,7 +75,7 @@ final class ClientConnections {
     long unsent = -1; // while waiting: the unsent answer bytes the last sweep saw
     long idleSinceNanos = System.nanoTime();
     long lastAnswer; // the request whose answer says Connection: close (counted as started), or 0
-    ArrayDeque<BodyHold> heldBodies; // the counted bodies of requests not answered yet, in order; null: none yet
+    ArrayDeque<BodyHold> heldBodies; // the counted bodies of requests not yet seen answered, in order; null: none yet
 
     Use(HttpConnection connection, FramingDecoder decoder) {
       this.connection = connection;
@@ -86,14 +86,19 @@ final class ClientConnections {
       return started != answered;
     }
 
+    /** Gives back the bodies of the requests whose answers have ended (answers end in order). */
+    void releaseEndedBodies() {
+      while (heldBodies != null && !heldBodies.isEmpty() && heldBodies.peek().answer.ended()) {
+        heldBodies.poll().release();
+      }
+    }
+
     @Override
     public void handle(Void ended) {
       if (++answered == started) {
         idleSinceNanos = System.nanoTime();
       }
-      while (heldBodies != null && !heldBodies.isEmpty() && heldBodies.peek().request <= answered) {
-        heldBodies.poll().release();
-      }
+      releaseEndedBodies();
       if (lastAnswer != 0 && answered >= lastAnswer) {
         connection.close(); // nothing may follow it (RFC 9112 section 9.6), pipelined or not
       } else if (decoder != null) {
@@ -148,17 +153,15 @@ final class ClientConnections {
   BodyHold holdBody(HttpServerRequest req, long bytes, long limit) {
     Use use = open.get(req.connection());
     if (use == null) {
-      return new BodyHold(budget, 0, req.response(), 0);
+      return new BodyHold(budget, req.response(), 0);
     }
     // Vert.x starts a pipelined request as the answer before it ends, and tells of that end only
     // after: that answer's body is given back now, or the two would count together
-    while (use.heldBodies != null && !use.heldBodies.isEmpty() && use.heldBodies.peek().answer.ended()) {
-      use.heldBodies.poll().release();
-    }
+    use.releaseEndedBodies();
     if (!budget.tryHold(bytes, limit)) {
       return null;
     }
-    BodyHold hold = new BodyHold(budget, use.started, req.response(), bytes);
+    BodyHold hold = new BodyHold(budget, req.response(), bytes);
     if (use.heldBodies == null) {
       use.heldBodies = new ArrayDeque<>(2);
     }

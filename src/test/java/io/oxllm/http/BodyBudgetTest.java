@@ -23,7 +23,7 @@ class BodyBudgetTest {
   void aHoldGivesBackWhatItCountsOnceAndShrinksToTheBodyThatCame() {
     BodyBudget budget = new BodyBudget();
     assertTrue(budget.tryHold(1000, 10_000));
-    BodyHold hold = new BodyHold(budget, 1, null, 1000);
+    BodyHold hold = new BodyHold(budget, null, 1000);
     hold.resize(300);
     assertEquals(300, budget.held());
     hold.resize(900); // never grows: a body is not counted above what it was held as
