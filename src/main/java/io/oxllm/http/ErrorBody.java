@@ -1,8 +1,8 @@
 package io.oxllm.http;
 
+import io.oxllm.sse.ErrorText;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 
@@ -14,8 +14,10 @@ final class ErrorBody {
 
   /** The error's message (at most 200 characters) when {@code chunks} are a JSON object with a non-null {@code error}, else null. */
   static String message(List<Buffer> chunks) {
-    Buffer body = Buffer.buffer();
-    chunks.forEach(body::appendBuffer);
+    Buffer body = chunks.size() == 1 ? chunks.get(0) : Buffer.buffer();
+    if (chunks.size() > 1) {
+      chunks.forEach(body::appendBuffer);
+    }
     Object error;
     try {
       error = new JsonObject(body).getValue("error");
@@ -25,9 +27,7 @@ final class ErrorBody {
     if (error == null) {
       return null;
     }
-    Object message = error instanceof JsonObject o && o.getValue("message") != null ? o.getValue("message") : error;
-    String text = message instanceof JsonObject o ? o.encode() : message instanceof JsonArray a ? a.encode()
-        : String.valueOf(message);
+    String text = ErrorText.of(error);
     if (text.length() <= MAX_MESSAGE) {
       return text;
     }

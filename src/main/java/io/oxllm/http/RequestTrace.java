@@ -87,11 +87,10 @@ final class RequestTrace {
    */
   static void rejected(Telemetry telemetry, RequestId requestId, HttpServerRequest req, ApiError error,
       long startEpochNanos) {
-    String path = req.path();
-    if (path == null || !path.startsWith("/v1/")) {
+    RequestTrace t = unrouted(telemetry, requestId, req, startEpochNanos);
+    if (t == null) {
       return;
     }
-    RequestTrace t = new RequestTrace(telemetry, requestId, path, null, false, req.headers(), startEpochNanos);
     if (error.status() == 405) {
       t.operation = SharedStrings.OTHER_OPERATION; // DELETE /v1/chat/completions asked for no chat
     }
@@ -105,13 +104,19 @@ final class RequestTrace {
    * leaves before the answer's head is recorded.
    */
   static void clientLeft(Telemetry telemetry, RequestId requestId, HttpServerRequest req, long startEpochNanos) {
-    String path = req.path();
-    if (path == null || !path.startsWith("/v1/")) {
-      return;
+    RequestTrace t = unrouted(telemetry, requestId, req, startEpochNanos);
+    if (t != null) {
+      t.fail(Outcome.CLIENT_CLOSED, null);
+      t.emit(null, 499, null, 0);
     }
-    RequestTrace t = new RequestTrace(telemetry, requestId, path, null, false, req.headers(), startEpochNanos);
-    t.fail(Outcome.CLIENT_CLOSED, null);
-    t.emit(null, 499, null, 0);
+  }
+
+  /** The record of a request that never reached routing; null off the data plane ({@code /v1/}), which is not logged. */
+  private static RequestTrace unrouted(Telemetry telemetry, RequestId requestId, HttpServerRequest req,
+      long startEpochNanos) {
+    String path = req.path();
+    return path == null || !path.startsWith("/v1/") ? null
+        : new RequestTrace(telemetry, requestId, path, null, false, req.headers(), startEpochNanos);
   }
 
   /** A {@code /v1/} request the gateway answered itself, with no upstream (the model list): its record. */

@@ -90,9 +90,9 @@ final class EventFacts {
       Object error = root.getValue("error");
       if (error != null) {
         firstEventIsError = true;
-        firstErrorMessage = errorMessage(error);
+        firstErrorMessage = ErrorText.of(error);
       } else if (errorEvent) {
-        firstErrorMessage = errorMessage(root);
+        firstErrorMessage = ErrorText.of(root);
       }
     }
     if (model == null && root.getValue("model") instanceof String m && !m.isEmpty()) {
@@ -178,22 +178,6 @@ final class EventFacts {
 
   private static boolean nonEmpty(Object v) {
     return v instanceof String s && !s.isEmpty() || v instanceof JsonArray list && !list.isEmpty();
-  }
-
-  private static String errorMessage(Object error) {
-    if (error instanceof JsonObject object) {
-      Object message = object.getValue("message");
-      return message != null ? text(message) : object.encode();
-    }
-    return text(error);
-  }
-
-  // A string as it is; anything else as its JSON text.
-  private static String text(Object v) {
-    if (v instanceof JsonObject object) {
-      return object.encode();
-    }
-    return v instanceof JsonArray list ? list.encode() : String.valueOf(v);
   }
 
   // An integral count (a float such as 12.0 is not one); -1 when absent or not a count.
