@@ -13,6 +13,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.impl.RoutingContextInternal;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.io.IOException;
 import java.util.List;
@@ -254,13 +255,16 @@ final class ApiRouter {
       reject(ctx, e.error());
       return;
     }
+    // the exchange holds the bytes from here, and lets them go at its commit: the context,
+    // reachable from the response until it ends, must not keep them for a whole stream
+    ((RoutingContextInternal) ctx).setBody(null);
     String path = route.substring(3);  // "/v1/chat/completions" -> "/chat/completions"
     RequestId id = ctx.get(REQUEST_ID);
     RequestTrace trace = new RequestTrace(state.telemetry(), id, route, body.model(),
         body.stream(), ctx.request().headers());
     ProxyExchange exchange = new ProxyExchange(vertx, ctx.request(), clients, id.text(), path, body, trace);
     inFlight.add(exchange);
-    exchange.onFinished(() -> inFlight.remove(exchange)).start();
+    exchange.holding(hold).onFinished(() -> inFlight.remove(exchange)).start();
   }
 
   /** Answers a refused request and leaves its one request-log record (outcome "rejected"). */

@@ -5,7 +5,9 @@ import io.vertx.core.http.HttpServerResponse;
 /**
  * One request's body as counted in the {@link BodyBudget}: from its head until its answer ends or
  * its connection closes ({@link ClientConnections}, which sees both for every request), so no path
- * through the router can keep it counted. Confined to the connection's event loop.
+ * through the router can keep it counted; or, sooner, until a proxied response commits
+ * ({@link ProxyExchange#committed}), when the exchange lets the bytes go too, so a long stream does
+ * not hold its body. Confined to the connection's event loop.
  */
 final class BodyHold {
   /** Its request's answer: once that has ended, the body is no longer needed. */

@@ -32,7 +32,7 @@ final class ProxyExchange implements RelayListener {
   private final UpstreamClients clients;
   private final String requestId;
   private final String path;
-  private final RequestBody body;
+  private RequestBody body; // null once committed: no attempt follows, and its bytes may go
   private final RequestTrace trace;
   private RoutePlan plan;
   private int index;
@@ -45,6 +45,7 @@ final class ProxyExchange implements RelayListener {
   private boolean done;
   private boolean stopping;
   private Runnable onFinished = () -> { };
+  private BodyHold bodyHold; // the body's count in the gateway's budget; null: none
 
   ProxyExchange(Vertx vertx, HttpServerRequest req, UpstreamClients clients, String requestId, String path,
       RequestBody body, RequestTrace trace) {
@@ -62,6 +63,12 @@ final class ProxyExchange implements RelayListener {
   /** Called once when the exchange is over (answered, failed, or the client left). */
   ProxyExchange onFinished(Runnable action) {
     this.onFinished = action;
+    return this;
+  }
+
+  /** The body's count in the gateway's budget (null: none), given back once the response commits. */
+  ProxyExchange holding(BodyHold hold) {
+    this.bodyHold = hold;
     return this;
   }
 
@@ -190,6 +197,14 @@ final class ProxyExchange implements RelayListener {
       return;
     }
     clientAnswer.relay(attempt, upstream, this, stripUsage, verdict.attempts());
+  }
+
+  @Override
+  public void committed() {
+    body = null; // no attempt follows: the bytes may go, and their count with them, while a stream runs
+    if (bodyHold != null) {
+      bodyHold.release();
+    }
   }
 
   @Override

@@ -8,6 +8,12 @@ import io.oxllm.upstream.AttemptError;
  * attempt it relays.
  */
 interface RelayListener {
+  /**
+   * The response is committed to the client (SPEC section 5's commit point): no attempt may
+   * follow, so the request's body is no longer needed.
+   */
+  void committed();
+
   /** Nothing reached the client yet and the attempt failed: the exchange may fail over. */
   void failedBeforeCommit(AttemptError reason);
 

@@ -253,6 +253,7 @@ final class ResponseRelay {
       upstream.resume();
     });
     attempt.watchIdle();
+    listener.committed();
   }
 
   private void forward(Buffer chunk) {

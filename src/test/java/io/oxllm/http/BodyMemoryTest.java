@@ -116,6 +116,24 @@ class BodyMemoryTest {
     eventually(Duration.ofSeconds(5), () -> assertTrue(metrics().contains("\noxllm_request_bodies_held_bytes 0\n")));
   }
 
+  @Test
+  void aCommittedStreamGivesItsBodyBackWhileItRuns(Vertx vertx) throws Exception {
+    start(vertx, 60_000, 100_000);
+    upstream.respond(Behaviour.stallAfter(1, 0)); // one event, then silence: the stream stays open
+    String stream = body("slow", 60_000 - 14).replaceFirst("\\{", "{\"stream\":true,");
+    try (Socket streaming = send(withLength(stream))) {
+      InputStream in = streaming.getInputStream();
+      String head = new String(in.readNBytes(12), StandardCharsets.ISO_8859_1);
+      assertEquals("HTTP/1.1 200", head); // committed: no other attempt can follow, so the body may go
+      eventually(Duration.ofSeconds(5), () -> assertTrue(metrics().contains("\noxllm_request_bodies_held_bytes 0\n"),
+          this::metrics));
+      // 60 000 + 60 000 would pass 100 000 if the running stream still counted its body
+      String next = exchange(withLength(body("echo", 60_000)));
+      assertTrue(next.startsWith("http/1.1 200 "), next.substring(0, 60));
+      assertEquals(1, upstream.requestCount());
+    }
+  }
+
   /** {@code GET /metrics}, as Prometheus would scrape it. */
   private String metrics() {
     try {
