@@ -10,7 +10,7 @@
 # ratio is that of what a request costs each request path. Telemetry's threads run on any core
 # (the own layout), as on a host with cores to spare; their CPU is reported, not in the ratio.
 #
-# JVMs differ from each other by more than telemetry costs (see docs/performance.md), so the
+# JVMs differ from each other by more than telemetry costs (see docs/performance-history.md), so the
 # gateway that runs the mode under test alternates from round to round (a crossover) and each
 # JVM's bias cancels over two rounds. BENCH_TELEMETRY_MODES names the modes compared with the
 # control; "off" there is off against off, the method's own check: its interval shows what the

@@ -8,7 +8,7 @@ import io.vertx.core.spi.json.JsonCodec;
  * Vert.x's JSON codec for the whole process: Jackson's streaming codec. Without this, Vert.x picks
  * its databind codec whenever jackson-databind is on the class path (it is, for the TOML parser),
  * and its first JSON encode builds an ObjectMapper: ~330 classes loaded for the encodes of JsonObject
- * and JsonArray the streaming codec does by itself (docs/performance.md). Registered in
+ * and JsonArray the streaming codec does by itself (docs/performance-history.md). Registered in
  * {@code META-INF/services/io.vertx.core.spi.JsonFactory}. What it gives up is POJO mapping
  * ({@code JsonObject.mapFrom}/{@code mapTo}), which the gateway does not use.
  */

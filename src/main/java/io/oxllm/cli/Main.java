@@ -28,7 +28,7 @@ public final class Main {
     // one line per record: time, level, logger, message
     propertyDefault("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tLZ %4$s %3$s: %5$s%6$s%n");
     // Netty 4.2 looks up JFR for its allocator's events, which loads ~130 JFR classes into every
-    // gateway (docs/performance.md); -Dio.netty.jfr.enabled=true brings the events back.
+    // gateway (docs/performance-history.md); -Dio.netty.jfr.enabled=true brings the events back.
     propertyDefault("io.netty.jfr.enabled", "false");
     int code = run(args, System.out, System.err);
     if (code != 0) {

@@ -23,7 +23,8 @@ import java.nio.charset.StandardCharsets;
 public class TomlConfigProcessor implements ConfigProcessor {
   // Thread-safe once configured; shared by every parse. The factory's parser walks the tree the
   // TOML parser built, and the walk below turns its tokens into JsonObjects: no ObjectMapper and its
-  // deserializers, hundreds of classes loaded for one parse (docs/performance.md, "Idle memory").
+  // deserializers, hundreds of classes loaded for one parse (docs/performance-history.md, "Idle
+  // memory").
   private static final TomlFactory FACTORY = new TomlFactory();
 
   @Override

@@ -62,7 +62,8 @@ final class ClientConnections {
    * What a connection is doing: whether an exchange runs, and since when none has. It is the
    * answer's body-end handler itself, so a request costs no allocation; and it does not keep the
    * request: keeping each connection's last one (and all it reaches) alive until the next cost
-   * 10 % of throughput and 17 % more CPU a request at 500 connections (docs/performance.md).
+   * 10 % of throughput and 17 % more CPU a request at 500 connections
+   * (docs/performance-history.md).
    */
   private static final class Use implements Handler<Void> {
     final HttpConnection connection;

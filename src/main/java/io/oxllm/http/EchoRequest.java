@@ -13,7 +13,7 @@ import java.util.Set;
  * {@code input}, {@code encoding_format}, {@code stream}, {@code stream_options}), read into a
  * {@link JsonObject} with every other top-level value skipped. Decoding the whole body (Vert.x's
  * {@code new JsonObject(buffer)}) built a tree of all of it and interned every field name: a 10 MB
- * body of 800k distinct keys held the event loop for 1.4 to 3.5 s (docs/performance.md).
+ * body of 800k distinct keys held the event loop for 1.4 to 3.5 s (docs/performance-history.md).
  */
 final class EchoRequest {
   private static final Set<String> READ =

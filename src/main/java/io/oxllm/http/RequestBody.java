@@ -20,7 +20,8 @@ public final class RequestBody {
   /**
    * Without interning: Jackson's default {@code String.intern}s every field name new to its name
    * table, skipped ones too; a 10 MB body of 850k distinct keys took over a second of the event loop
-   * that way (docs/performance.md). The names the gateway reads are compared with {@code equals}.
+   * that way (docs/performance-history.md). The names the gateway reads are compared with
+   * {@code equals}.
    * (Turning the name table off instead would make Jackson decode to chars and lose byte offsets.)
    * {@link EchoRequest} reads with it too.
    */

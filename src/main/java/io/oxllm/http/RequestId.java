@@ -8,8 +8,8 @@ package io.oxllm.http;
  * <p>Why the bits: the telemetry worker writes the id into the request log and both spans of each
  * request, and the text was made on the request's core when the request arrived, far from the
  * record in memory: reading it was two cache misses (the {@code String}, then its bytes) and about
- * a tenth of what live telemetry added (profile in docs/performance.md). Two longs ride in the
- * record itself, as the trace ids already do ({@code telemetry.TraceIds}).
+ * a tenth of what live telemetry added (profile in docs/performance-history.md). Two longs ride in
+ * the record itself, as the trace ids already do ({@code telemetry.TraceIds}).
  */
 record RequestId(String text, long high, long low) {
 

@@ -16,7 +16,7 @@ import java.util.function.LongSupplier;
 /** What the data of the complete events of one stream said; fed by {@link SseScanner}. */
 final class EventFacts {
   // Jackson's streaming parser into Vert.x's JsonObject: the few parses a stream needs do not need
-  // databind's ObjectMapper and its ~330 classes (docs/performance.md).
+  // databind's ObjectMapper and its ~330 classes (docs/performance-history.md).
   private static final JsonFactory JSON = new JsonFactory();
   private static final byte[] DONE = {'[', 'D', 'O', 'N', 'E', ']'};
   /** How much of a non-JSON error event's data its message keeps. */

@@ -32,8 +32,8 @@ import java.util.concurrent.RejectedExecutionException;
  * 16 KB HTTP/2 frames: at 25 exports a second that was 5 % of the gateway's CPU. For metrics, an
  * export every 10 s, the cost was elsewhere: the JDK client loads some 600 classes (its HTTP stack
  * and an SSL context), and with them loaded the gateway's young collections took longer
- * (docs/performance.md). This client's code is the gateway's own upstream path, already loaded
- * and compiled; an export is one write of one buffer on an event loop.
+ * (docs/performance-history.md). This client's code is the gateway's own upstream path, already
+ * loaded and compiled; an export is one write of one buffer on an event loop.
  *
  * <p>Exports run on telemetry's own event loop ({@link TelemetryLoop}), whatever thread asks, and
  * complete there. Issued from the telemetry worker's context, each step of an export (connection,

@@ -24,7 +24,7 @@ import java.nio.ByteBuffer;
  * straight into a megabyte-sized heap export, most stores went to cache lines long evicted, and
  * telemetry's event loop then copied the whole export into direct memory again before sending it
  * (a quarter of that thread's time). A record's ~800 bytes copied while still in the L1 cost less
- * than both (docs/performance.md has the numbers).
+ * than both (docs/performance-history.md has the numbers).
  *
  * <p>Use: {@link #start}, {@link #append} records, {@link #finish}; then again. Worker thread only.
  */

@@ -30,7 +30,8 @@ import java.util.function.LongSupplier;
  *       and is written when full, so nearly every {@code write} is one whole, aligned chunk. The
  *       kernel then fills the page cache in large folios (ext4 on Linux 6.16 and later) instead of
  *       page by page, and is called less often: the log's writing took 29 % less of the worker's
- *       CPU than with a write at each drain (docs/performance.md). Lines may straddle two chunks.
+ *       CPU than with a write at each drain (docs/performance-history.md). Lines may straddle
+ *       two chunks.
  *   <li>What is left in a chunk is written once it has waited {@code lingerMs} ({@link
  *       #writeLingering}, at each drain), on {@link #flush} (a reload, the shutdown) and before a
  *       rotation. So a line reaches the file at most about {@code lingerMs} after its drain, as a

@@ -10,7 +10,7 @@ package io.oxllm.telemetry;
  * for each request was written by the request's core, and the worker read its bytes on another:
  * {@code String.equals} was 7 % of telemetry's CPU samples at 64 connections. A shared instance
  * is compared by identity and carries its cached hash, so the worker reads nothing of it; that
- * took 0.14 ± 0.12 µs a record off telemetry's threads' 3.3 (docs/performance.md).
+ * took 0.14 ± 0.12 µs a record off telemetry's threads' 3.3 (docs/performance-history.md).
  */
 public final class SharedStrings {
   public static final String CHAT_PATH = "/v1/chat/completions";

@@ -9,10 +9,10 @@ import io.vertx.core.net.impl.ConnectionBase;
  * pauses the upstream response when the client's write queue is full, but Vert.x acts on that late:
  * the paused stream queues up to 16 more body messages before it pauses the connection, and the
  * socket read in progress goes on, which Netty makes up to 16 buffers of up to 64 KB. With a fast
- * upstream behind a full client socket that was ~1 MB held per stream (docs/performance.md, "Slow
- * readers"). Here each upstream connection reads one buffer per readiness event: an upstream with
- * more to give is read again on the next turn of the loop, so a fast one loses only the batching,
- * and a token stream, whose events are far smaller than a buffer, nothing at all.
+ * upstream behind a full client socket that was ~1 MB held per stream (docs/performance-history.md,
+ * "Slow readers"). Here each upstream connection reads one buffer per readiness event: an upstream
+ * with more to give is read again on the next turn of the loop, so a fast one loses only the
+ * batching, and a token stream, whose events are far smaller than a buffer, nothing at all.
  *
  * <p>A read is also at most one message ({@link #MAX_CHUNK} bytes, where Netty's sizing would grow
  * to 64 KB, eight messages). What a paused stream may still hold is then about 16 + 1 messages of

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What a started gateway has loaded, in a JVM of its own (this one has loaded everything the other
  * tests use): neither databind's ObjectMapper nor JFR's event machinery, which were ~450 of the
- * ~4 000 classes of an idle gateway and part of its memory (docs/performance.md, "Idle memory").
+ * ~4 000 classes of an idle gateway and part of its memory (docs/performance-history.md, "Idle
+ * memory").
  */
 class StartupClassesTest {
 
