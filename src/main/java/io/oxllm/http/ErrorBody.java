@@ -8,11 +8,9 @@ import java.util.List;
 
 /** Whether a whole upstream body is an error object ({@code {"error":…}}), and its message. */
 final class ErrorBody {
-  private static final int MAX_MESSAGE = 200;
-
   private ErrorBody() {}
 
-  /** The error's message (at most 200 characters) when {@code chunks} are a JSON object with a non-null {@code error}, else null. */
+  /** The error's message when {@code chunks} are a JSON object with a non-null {@code error}, else null. */
   static String message(List<Buffer> chunks) {
     Buffer body = chunks.size() == 1 ? chunks.get(0) : Buffer.buffer();
     if (chunks.size() > 1) {
@@ -27,11 +25,6 @@ final class ErrorBody {
     if (error == null) {
       return null;
     }
-    String text = ErrorText.of(error);
-    if (text.length() <= MAX_MESSAGE) {
-      return text;
-    }
-    int cut = Character.isHighSurrogate(text.charAt(MAX_MESSAGE - 1)) ? MAX_MESSAGE - 1 : MAX_MESSAGE; // a pair stays whole
-    return text.substring(0, cut);
+    return ErrorText.of(error); // cut, and cleaned of secrets, by upstream.UpstreamText
   }
 }

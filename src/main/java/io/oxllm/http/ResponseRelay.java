@@ -116,7 +116,7 @@ final class ResponseRelay {
       if (!committed && !over) {
         String error = ErrorBody.message(held);
         if (error != null) {
-          failBeforeCommit(AttemptError.errorBody(error));
+          failBeforeCommit(AttemptError.errorBody(error, attempt.target().provider()));
           return;
         }
         commitHeldBody();
@@ -222,7 +222,7 @@ final class ResponseRelay {
     heldBytes += chunk.length();
     if (scanner.events() > 0) {
       if (scanner.firstEventIsError()) {
-        failBeforeCommit(AttemptError.errorEvent(scanner.firstErrorMessage()));
+        failBeforeCommit(AttemptError.errorEvent(scanner.firstErrorMessage(), attempt.target().provider()));
         return;
       }
       attempt.firstByteArrived();

@@ -19,8 +19,11 @@ final class EventFacts {
   // databind's ObjectMapper and its ~330 classes (docs/performance-history.md).
   private static final JsonFactory JSON = new JsonFactory();
   private static final byte[] DONE = {'[', 'D', 'O', 'N', 'E', ']'};
-  /** How much of a non-JSON error event's data its message keeps. */
-  private static final int MAX_MESSAGE = 200;
+  /**
+   * How much of a non-JSON error event's data its message keeps: more than the 200 characters
+   * repeated (upstream.UpstreamText), so that a secret in them is seen whole before the cut.
+   */
+  private static final int MAX_MESSAGE = 4096;
   /** Distinct choice indexes remembered: more than any API allows for n (OpenAI's limit is 128). */
   static final int MAX_CHOICES = 1024;
 

@@ -1,6 +1,7 @@
 package io.oxllm.upstream;
 
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.oxllm.config.ProviderConfig;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import java.net.ConnectException;
 import java.util.Locale;
@@ -45,14 +46,14 @@ public record AttemptError(String type, String text) {
     return new AttemptError("total_timeout", "total timeout after " + ms + " ms");
   }
 
-  /** A first SSE event that reports an error, with its message. */
-  public static AttemptError errorEvent(String message) {
-    return new AttemptError("error_event", "error event: " + message);
+  /** A first SSE event that reports an error, with its message ({@link UpstreamText}: no secret of {@code from}'s). */
+  public static AttemptError errorEvent(String message, ProviderConfig from) {
+    return new AttemptError("error_event", "error event: " + UpstreamText.of(message, from));
   }
 
-  /** A 2xx body that is an error object, to a request that asked for a stream. */
-  public static AttemptError errorBody(String message) {
-    return new AttemptError("error_body", "error body to a stream request: " + message);
+  /** A 2xx body that is an error object, to a request that asked for a stream ({@link UpstreamText}). */
+  public static AttemptError errorBody(String message, ProviderConfig from) {
+    return new AttemptError("error_body", "error body to a stream request: " + UpstreamText.of(message, from));
   }
 
   public static AttemptError noEventWithin(int bytes) {

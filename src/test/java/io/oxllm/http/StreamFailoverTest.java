@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.oxllm.testing.Behaviour;
 import io.oxllm.testing.Behaviour.Ending;
+import io.oxllm.testing.ChainToml;
 import io.oxllm.testing.RawSse;
 import io.oxllm.testing.StreamRecorder;
 import io.vertx.core.Future;
@@ -91,6 +92,32 @@ class StreamFailoverTest extends StreamTestBase {
           error::encode);
       ctx.completeNow();
     })));
+  }
+
+  @Test
+  void anUpstreamQuotingTheProvidersSecretsHasThemRedactedFromThe502(VertxTestContext ctx) {
+    // some servers say what they were sent, "Invalid API key: Bearer sk-…": the SPEC shows no key, ever
+    a.enqueue(ex -> Behaviour.json(200, "{\"error\":{\"message\":\"Invalid API key: " + sentSecrets(ex) + "\"}}").handle(ex),
+        ex -> Behaviour.sse(List.of("{\"error\":{\"message\":\"bad key " + sentSecrets(ex) + "\"}}"), 0).handle(ex));
+    gateway(ChainToml.provider("a", a, "") + "api_key = \"sk-SECRET-0123456789\"\nheaders = { x-org = \"org-PRIVATE-42\" }\n"
+        + ChainToml.chain(CHAIN, "a"))
+        .compose(port -> stream(port).compose(first -> stream(port).map(second -> List.of(first, second))))
+        .onComplete(ctx.succeeding(recs -> ctx.verify(() -> {
+          for (StreamRecorder rec : recs) {
+            assertEquals(502, rec.status(), rec::rawString);
+            assertFalse(rec.rawString().contains("SECRET") || rec.rawString().contains("PRIVATE"), rec::rawString);
+          }
+          String bodyError = new JsonObject(recs.get(0).rawString()).getJsonObject("error").getString("message");
+          assertTrue(bodyError.contains("error body to a stream request: Invalid API key: Bearer [redacted], x-org [redacted]"),
+              bodyError);
+          String eventError = new JsonObject(recs.get(1).rawString()).getJsonObject("error").getString("message");
+          assertTrue(eventError.contains("error event: bad key Bearer [redacted], x-org [redacted]"), eventError);
+          ctx.completeNow();
+        })));
+  }
+
+  private static String sentSecrets(io.oxllm.testing.Exchange ex) {
+    return ex.request().getHeader("Authorization") + ", x-org " + ex.request().getHeader("x-org");
   }
 
   @Test

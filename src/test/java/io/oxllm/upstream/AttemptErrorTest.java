@@ -57,7 +57,9 @@ class AttemptErrorTest {
     assertEquals(new AttemptError("first_byte_timeout", "no first byte within 2000 ms"), AttemptError.firstByteTimeout(2000));
     assertEquals(new AttemptError("idle_timeout", "no data for 1500 ms (idle timeout)"), AttemptError.idleTimeout(1500));
     assertEquals(new AttemptError("total_timeout", "total timeout after 8000 ms"), AttemptError.totalTimeout(8000));
-    assertEquals(new AttemptError("error_event", "error event: overloaded"), AttemptError.errorEvent("overloaded"));
+    assertEquals(new AttemptError("error_event", "error event: overloaded"), AttemptError.errorEvent("overloaded",
+        new io.oxllm.config.ProviderConfig("p", io.oxllm.config.ProviderType.OPENAI, null, "", java.util.List.of(), true,
+            java.util.Map.of(), 1, null)));
     assertEquals("no_first_event", AttemptError.noEventWithin(65536).type());
     assertEquals("stream_interrupted", AttemptError.ENDED_UNFINISHED.type());
   }
