@@ -116,7 +116,7 @@ final class ClientAnswer {
   /** The exchange is over: the record says what the client got, and goes to telemetry. */
   void record(boolean clientGone) {
     if (clientGone) {
-      trace.fail(Outcome.CLIENT_CLOSED, null);
+      trace.fail(Outcome.CLIENT_CLOSED, AttemptError.CLIENT_CLOSED.type());
     } else if (endKind == Kind.FAILURE && !trace.failed()) {
       // a whole answer with a failing status (a 5xx or 408 not in retry_on) is typed by its status,
       // as the HTTP conventions do; a body or stream cut short by what went wrong

@@ -106,7 +106,7 @@ final class RequestTrace {
   static void clientLeft(Telemetry telemetry, RequestId requestId, HttpServerRequest req, long startEpochNanos) {
     RequestTrace t = unrouted(telemetry, requestId, req, startEpochNanos);
     if (t != null) {
-      t.fail(Outcome.CLIENT_CLOSED, null);
+      t.fail(Outcome.CLIENT_CLOSED, AttemptError.CLIENT_CLOSED.type());
       t.emit(null, 499, null, 0);
     }
   }

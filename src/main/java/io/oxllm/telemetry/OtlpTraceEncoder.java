@@ -169,8 +169,10 @@ final class OtlpTraceEncoder {
     if (r.outputTokens() >= 0) {
       attributes.integer(OUTPUT_TOKENS, r.outputTokens());
     }
-    int moved = endSpan(span, r.errorType() != null || r.outcome() == Outcome.UPSTREAM_ERROR,
-        remoteParent ? FLAGS_REMOTE_PARENT : FLAGS_LOCAL_PARENT);
+    // a server span is an error for a 5xx, or a committed answer cut short; a 4xx is the client's,
+    // and a client that left ended nothing wrong (the HTTP conventions); error.type says either way
+    boolean failed = r.status() >= 500 || r.outcome() == Outcome.UPSTREAM_ERROR && r.status() < 400;
+    int moved = endSpan(span, failed, remoteParent ? FLAGS_REMOTE_PARENT : FLAGS_LOCAL_PARENT);
     idFrom += moved;
     idTo += moved;
     for (AttemptRecord a : r.attempts()) {

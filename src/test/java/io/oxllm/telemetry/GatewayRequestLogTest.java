@@ -282,6 +282,13 @@ class GatewayRequestLogTest {
     JsonObject attempt = line.getJsonArray("attempts").getJsonObject(0);
     assertNull(attempt.getValue("status"), line::encode);
     assertEquals("client closed", attempt.getString("error"), line::encode);
+    // typed, so that a rate of abandoned requests can be read; not an error of the server's span
+    io.opentelemetry.proto.trace.v1.Span span = e.requestSpan(id);
+    assertEquals("client_closed", E2eGateway.attrs(span).get("error.type"));
+    assertEquals(io.opentelemetry.proto.trace.v1.Status.StatusCode.STATUS_CODE_UNSET, span.getStatus().getCode());
+    until(E2eGateway.SOON, () -> e.get("/metrics").bodyAsString(), m -> m.lines().anyMatch(
+        l -> l.startsWith("gen_ai_client_operation_duration_seconds_count{") && l.contains("error_type=\"client_closed\"")),
+        "the operation's duration typed client_closed in /metrics");
   }
 
   @Test

@@ -254,6 +254,27 @@ class GatewayTracingTest {
     assertEquals(hex(attempts.get(1).getSpanId()), traceparent(e.b.lastReceived()).group(2));
   }
 
+  @Test
+  void theRequestSpanIsAnErrorForA5xxNotForTheClientsOwnError(Vertx vertx) {
+    e = E2eGateway.start(vertx, dir, "");
+    e.a.respond(Behaviour.error(400, "invalid_request_error", "temperature out of range"));
+    Response clients = e.chat(SOLO, Map.of());
+    assertEquals(400, clients.status(), clients::bodyAsString);
+    e.a.respond(Behaviour.error(503, "server_error", "overloaded"));
+    e.b.respond(Behaviour.error(503, "server_error", "overloaded"));
+    Response failed = e.chat(SMART, Map.of());
+    assertEquals(502, failed.status(), failed::bodyAsString);
+
+    // the HTTP conventions: a server span's 4xx is the client's, unset; a client span's is an error
+    Span clientError = e.requestSpan(clients.header("x-request-id"));
+    assertEquals("400", attrs(clientError).get("error.type"));
+    assertEquals(Status.StatusCode.STATUS_CODE_UNSET, clientError.getStatus().getCode());
+    assertEquals(Status.StatusCode.STATUS_CODE_ERROR, e.attemptSpans(clientError, 1).get(0).getStatus().getCode());
+    Span serverError = e.requestSpan(failed.header("x-request-id"));
+    assertEquals("all_providers_failed", attrs(serverError).get("error.type"));
+    assertEquals(Status.StatusCode.STATUS_CODE_ERROR, serverError.getStatus().getCode());
+  }
+
   /** True when an event is the usage-only chunk ({@code "choices": []} with a usage). */
   private static boolean usageOnly(String event) {
     if (!event.startsWith("{")) {

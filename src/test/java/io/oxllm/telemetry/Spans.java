@@ -40,7 +40,7 @@ final class Spans {
             TraceFlags.getSampled(), TraceState.getDefault());
     List<SpanData> out = new ArrayList<>(1 + r.attempts().size());
     out.add(new GatewaySpan(name(r.operation(), r.requestedModel()), SpanKind.SERVER, self, parent,
-        r.errorType() != null || r.outcome() == Outcome.UPSTREAM_ERROR ? StatusData.error() : StatusData.unset(),
+        r.status() >= 500 || r.outcome() == Outcome.UPSTREAM_ERROR && r.status() < 400 ? StatusData.error() : StatusData.unset(),
         r.startEpochNanos(), Math.max(r.startEpochNanos(), r.endEpochNanos()), requestAttributes(r), resource, scope));
     for (AttemptRecord a : r.attempts()) {
       SpanContext ctx = SpanContext.create(traceId, TelemetryFixtures.spanIdHex(a.spanId()), TraceFlags.getSampled(),
