@@ -14,7 +14,9 @@ import java.util.List;
  * body: OpenAI-style answers put {@code "model"} near the start and {@code "usage"} near the end,
  * so the tap keeps copies of only the first {@link #HEAD} and the last {@link #TAIL} bytes and reads
  * those two fields once at the end (usage from the head when the tail has none: some servers put
- * it first). A body whose usage is in neither reports -1 (unknown).
+ * it first; the model from the tail when the head has none: some put their keys in alphabetical
+ * order). A body whose usage is in neither reports -1 (unknown); one whose usage is followed by
+ * more than {@link #TAIL} bytes (vLLM's {@code prompt_logprobs}, when asked for) too.
  */
 final class JsonUsageTap {
   static final int HEAD = 1024;
@@ -64,6 +66,10 @@ final class JsonUsageTap {
   /** Reads model and usage from what was kept; call once, at the end of the body. */
   void finish() {
     model = stringAfter(head, headLen, MODEL);
+    if (model == null) {
+      // keys in alphabetical order (llama.cpp's server): "choices" first, "model" after them
+      model = stringAfter(tail, tailLen, MODEL);
+    }
     // choices (and their finish_reason) come just before usage, so they are in the tail too
     for (int at = indexOf(tail, tailLen, FINISH_REASON, 0); at >= 0;
         at = indexOf(tail, tailLen, FINISH_REASON, at + FINISH_REASON.length)) {
@@ -120,7 +126,7 @@ final class JsonUsageTap {
     return finishReasons;
   }
 
-  /** The answer's "model", when it is a string in the first HEAD bytes; else null. */
+  /** The answer's "model", when it is a string in the first HEAD or the last TAIL bytes; else null. */
   String model() {
     return model;
   }

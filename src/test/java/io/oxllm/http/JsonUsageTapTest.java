@@ -62,6 +62,21 @@ class JsonUsageTapTest {
   }
 
   @Test
+  void readsTheModelFromTheTailWhenKeysComeInAlphabeticalOrder() {
+    // llama.cpp's server: "choices", "created", "id", "model", "object", …, "usage"
+    String sorted = "{\"choices\":[{\"finish_reason\":\"stop\",\"index\":0,\"message\":{\"content\":\""
+        + "x".repeat(5_000) + "\",\"role\":\"assistant\"}}],\"created\":1,\"id\":\"chatcmpl-1\","
+        + "\"model\":\"llama-3.2-1b\",\"object\":\"chat.completion\",\"timings\":{\"predicted_n\":9},"
+        + "\"usage\":{\"completion_tokens\":9,\"prompt_tokens\":4,\"total_tokens\":13}}";
+    for (int chunk : new int[] {1, 1000, 4096, 1 << 20}) {
+      JsonUsageTap t = tap(sorted, chunk);
+      assertEquals("llama-3.2-1b", t.model(), "chunk " + chunk);
+      assertEquals(4, t.inputTokens(), "chunk " + chunk);
+      assertEquals(9, t.outputTokens(), "chunk " + chunk);
+    }
+  }
+
+  @Test
   void unknownWhenAbsentOrOdd() {
     JsonUsageTap none = tap("{\"model\":\"m\",\"choices\":[]}", 5);
     assertEquals(-1, none.inputTokens());
