@@ -19,14 +19,15 @@ public final class ConfigLoader {
   private ConfigLoader() {}
 
   /**
-   * The retriever options for {@code path}: one explicit file store, format toml, not optional,
+   * The retriever options for {@code path}: one explicit file store ({@link ConfigFileStore}: a
+   * regular file of at most 1 MiB), format toml, not optional,
    * no default stores (those would merge in env vars, sys props and conf/config.json).
    * {@code scanPeriodMs} &lt;= 0 means no periodic scan.
    */
   public static ConfigRetrieverOptions retrieverOptions(Path path, long scanPeriodMs) {
     // Absolute: for a relative path missing on disk, Vert.x's file resolver would try the classpath.
     ConfigStoreOptions store = new ConfigStoreOptions()
-        .setType("file")
+        .setType(ConfigFileStore.TYPE)
         .setFormat("toml")
         .setOptional(false)
         .setConfig(new JsonObject().put("path", path.toAbsolutePath().toString()));
@@ -38,19 +39,13 @@ public final class ConfigLoader {
 
   /** Reads and validates {@code path} once; the retriever is closed afterwards. */
   public static Future<ConfigResult> load(Vertx vertx, Path path, Function<String, String> env) {
-    String abs = path.toAbsolutePath().toString();
-    return vertx.fileSystem().exists(abs).compose(exists -> {
-      if (!exists) {
-        return Future.succeededFuture(problem("file", path + " does not exist"));
-      }
-      ConfigRetriever retriever = ConfigRetriever.create(vertx, retrieverOptions(path, 0));
-      // Only reading failures become problems; a bug in the parser still fails the future.
-      return retriever.getConfig()
-          .eventually(retriever::close)
-          .transform(ar -> Future.succeededFuture(ar.succeeded()
-              ? ConfigParser.parse(ar.result(), env)
-              : readProblem(path, ar.cause())));
-    });
+    ConfigRetriever retriever = ConfigRetriever.create(vertx, retrieverOptions(path, 0));
+    // a file that cannot be read is a problem the store reports; a failure here is a bug's
+    return retriever.getConfig()
+        .eventually(retriever::close)
+        .transform(ar -> Future.succeededFuture(ar.succeeded()
+            ? ConfigParser.parse(ar.result(), env)
+            : readProblem(path, ar.cause())));
   }
 
   private static ConfigResult readProblem(Path path, Throwable err) {
@@ -69,12 +64,17 @@ public final class ConfigLoader {
    */
   public static ConfigResult readNow(Path path, Function<String, String> env) {
     byte[] bytes;
-    try {
-      bytes = java.nio.file.Files.readAllBytes(path);
+    // read to one byte past the bound, not by the size: a pipe (-conf <(…)) or a device has none
+    try (java.io.InputStream in = java.nio.file.Files.newInputStream(path)) {
+      bytes = in.readNBytes((int) ConfigFileStore.MAX_BYTES + 1);
     } catch (java.nio.file.NoSuchFileException e) {
       return problem("file", path + " does not exist");
     } catch (java.io.IOException e) {
       return problem("file", "cannot read " + path + ": " + e.getMessage());
+    }
+    if (bytes.length > ConfigFileStore.MAX_BYTES) {
+      long size = java.nio.file.Files.isRegularFile(path) ? path.toFile().length() : -1;
+      return problem("file", ConfigFileStore.tooLarge(path.toString(), size));
     }
     try {
       return ConfigParser.parse(TomlConfigProcessor.parse(bytes), env);

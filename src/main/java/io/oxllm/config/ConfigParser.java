@@ -25,6 +25,9 @@ public final class ConfigParser {
    * environment variables ({@code System::getenv} in production, a map in tests).
    */
   public static ConfigResult parse(JsonObject raw, Function<String, String> env) {
+    if (raw != null && raw.getValue(ConfigFileStore.PROBLEM_KEY) instanceof String problem) {
+      return ConfigResult.invalid(List.of(new ConfigProblem("file", problem)));
+    }
     if (raw != null && raw.containsKey(TomlConfigProcessor.SYNTAX_ERROR_KEY)) {
       return ConfigResult.invalid(List.of(
           new ConfigProblem("toml", String.valueOf(raw.getValue(TomlConfigProcessor.SYNTAX_ERROR_KEY)))));

@@ -101,7 +101,7 @@ public final class RoutingVerticle extends VerticleBase {
     retriever.listen(change -> apply(ConfigParser.parse(change.getNewConfiguration(), source.env()), "file change"));
     // A scan that cannot parse the file (say, half written) fails again every period: report it once.
     retriever.configStream().handler(json -> lastScanError = null).exceptionHandler(err -> {
-      String message = "toml: " + err.getMessage();
+      String message = "file: " + err.getMessage(); // the store reports what it can read as a problem: rare
       if (!message.equals(lastScanError)) {
         lastScanError = message;
         lastReload = ReloadStatus.rejected(System.currentTimeMillis(), "file change", List.of(message));

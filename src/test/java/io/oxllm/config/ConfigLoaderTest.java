@@ -65,6 +65,26 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aFileOverTheBoundIsAProblemReadNoFurther(Vertx vertx, VertxTestContext ctx) throws Exception {
+    // a 100 MB file ended the gateway on a reload (OutOfMemoryError with the shipped heap)
+    Path file = tmp.resolve("huge.toml");
+    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+      f.setLength(ConfigFileStore.MAX_BYTES + 1); // sparse: no disk, and nothing to read but the bound
+    }
+    String expected = file + " is " + (ConfigFileStore.MAX_BYTES + 1) + " bytes; a config file may be at most "
+        + ConfigFileStore.MAX_BYTES;
+    assertEquals(List.of(new ConfigProblem("file", expected)), ConfigLoader.readNow(file, Map.<String, String>of()::get).problems());
+    load(vertx, ctx, file, Map.of(), r -> assertEquals(List.of(new ConfigProblem("file", expected)), r.problems()));
+  }
+
+  @Test
+  void aDeviceIsReadOnlyToTheBound() {
+    ConfigResult r = ConfigLoader.readNow(Path.of("/dev/zero"), Map.<String, String>of()::get);
+    assertEquals(List.of(new ConfigProblem("file", "/dev/zero holds more than " + ConfigFileStore.MAX_BYTES
+        + " bytes, the most a config file may be")), r.problems());
+  }
+
+  @Test
   void directoryIsAFileProblem(Vertx vertx, VertxTestContext ctx) {
     load(vertx, ctx, tmp, Map.of(), r -> {
       assertEquals(List.of("file"), r.problems().stream().map(ConfigProblem::path).toList());
@@ -150,7 +170,7 @@ class ConfigLoaderTest {
     assertEquals(2000, o.getScanPeriod());
     assertEquals(1, o.getStores().size());
     ConfigStoreOptions s = o.getStores().get(0);
-    assertEquals("file", s.getType());
+    assertEquals(ConfigFileStore.TYPE, s.getType()); // ours: a regular file of at most 1 MiB
     assertEquals("toml", s.getFormat());
     assertEquals(false, s.isOptional());
     assertEquals(Path.of("conf/config.toml").toAbsolutePath().toString(),

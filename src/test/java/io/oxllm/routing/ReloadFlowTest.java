@@ -192,6 +192,27 @@ class ReloadFlowTest {
   }
 
   @Test
+  void aDeletedFileIsReportedOnceWithoutATraceAtEachScanAndItsReturnClearsIt() throws Exception {
+    String running = config(FAST_SCAN, "", chain("v", "A"));
+    LiveGateway gw = start(running);
+    try (LogCapture log = LogCapture.start()) {
+      java.nio.file.Files.delete(gw.file());
+      JsonObject rejected = until(FEW_SCANS, () -> gw.status().getJsonObject("reload"), rl -> !rl.getBoolean("ok"),
+          "the missing file is reported");
+      assertEquals(List.of("file: " + gw.file().toAbsolutePath() + " does not exist"),
+          rejected.getJsonArray("errors").getList(), rejected::encode);
+      assertEquals("A", gw.answeredBy("v"));
+      gw.write(running); // put back as it was: no change from the running config, still a change from the report
+      JsonObject back = until(FEW_SCANS, () -> gw.status().getJsonObject("reload"), rl -> rl.getBoolean("ok"),
+          "/status stops reporting a file that is back");
+      assertTrue(back.getJsonArray("errors").isEmpty(), back::encode);
+      // vertx-config's file store logged a stack trace at every scan while the file was gone
+      assertTrue(log.records().stream().noneMatch(l -> l.contains("NoSuchFileException")
+          || l.contains("Error while scanning")), () -> String.join("\n", log.records()));
+    }
+  }
+
+  @Test
   void revertingABrokenFileToTheRunningOneClearsTheReportedError() {
     String running = config(FAST_SCAN, "", chain("v", "A"));
     LiveGateway gw = start(running);
