@@ -255,16 +255,20 @@ final class ApiRouter {
       reject(ctx, e.error());
       return;
     }
-    // the exchange holds the bytes from here, and lets them go at its commit: the context,
-    // reachable from the response until it ends, must not keep them for a whole stream
-    ((RoutingContextInternal) ctx).setBody(null);
     String path = route.substring(3);  // "/v1/chat/completions" -> "/chat/completions"
     RequestId id = ctx.get(REQUEST_ID);
     RequestTrace trace = new RequestTrace(state.telemetry(), id, route, body.model(),
         body.stream(), ctx.request().headers());
     ProxyExchange exchange = new ProxyExchange(vertx, ctx.request(), clients, id.text(), path, body, trace);
     inFlight.add(exchange);
-    exchange.holding(hold).onFinished(() -> inFlight.remove(exchange)).start();
+    // at the commit the exchange lets the bytes go, and so must the context, which the response
+    // keeps reachable until it ends: else a stream holds its body for its whole length
+    exchange.onBodySpent(() -> {
+      ((RoutingContextInternal) ctx).setBody(null);
+      if (hold != null) {
+        hold.release();
+      }
+    }).onFinished(() -> inFlight.remove(exchange)).start();
   }
 
   /** Answers a refused request and leaves its one request-log record (outcome "rejected"). */

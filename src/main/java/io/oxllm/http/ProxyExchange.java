@@ -45,7 +45,7 @@ final class ProxyExchange implements RelayListener {
   private boolean done;
   private boolean stopping;
   private Runnable onFinished = () -> { };
-  private BodyHold bodyHold; // the body's count in the gateway's budget; null: none
+  private Runnable onBodySpent = () -> { };
 
   ProxyExchange(Vertx vertx, HttpServerRequest req, UpstreamClients clients, String requestId, String path,
       RequestBody body, RequestTrace trace) {
@@ -66,9 +66,9 @@ final class ProxyExchange implements RelayListener {
     return this;
   }
 
-  /** The body's count in the gateway's budget (null: none), given back once the response commits. */
-  ProxyExchange holding(BodyHold hold) {
-    this.bodyHold = hold;
+  /** Run once when the response commits: no attempt follows, the request's body may go (and its count). */
+  ProxyExchange onBodySpent(Runnable action) {
+    this.onBodySpent = action;
     return this;
   }
 
@@ -202,9 +202,9 @@ final class ProxyExchange implements RelayListener {
   @Override
   public void committed() {
     body = null; // no attempt follows: the bytes may go, and their count with them, while a stream runs
-    if (bodyHold != null) {
-      bodyHold.release();
-    }
+    Runnable spent = onBodySpent;
+    onBodySpent = () -> { };
+    spent.run();
   }
 
   @Override
