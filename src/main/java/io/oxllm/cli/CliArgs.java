@@ -30,8 +30,8 @@ record CliArgs(String command, List<String> args, String conf, Integer instances
     for (int i = 0; i < argv.length; i++) {
       String a = argv[i];
       switch (a) {
-        case "-conf", "--conf" -> conf = value(argv, ++i, a);
-        case "-instances", "--instances" -> instances = positive(a, value(argv, ++i, a));
+        case "-conf", "--conf" -> conf = once(a, conf, value(argv, ++i, a));
+        case "-instances", "--instances" -> instances = instances(a, value(argv, ++i, a));
         case "--url", "-url" -> url = value(argv, ++i, a);
         case "--json" -> json = true;
         case "-h", "--help", "help" -> command = "help";
@@ -56,20 +56,52 @@ record CliArgs(String command, List<String> args, String conf, Integer instances
       throw new IllegalArgumentException("unexpected argument '" + extra + "'"
           + (extra.endsWith(".toml") ? " (give a config file with -conf " + extra + ")" : ""));
     }
+    onlyWhereItMeansSomething(command, instances != null, url != null, json);
     return new CliArgs(command, List.copyOf(rest), conf, instances, url, json);
   }
 
-  private static Integer positive(String flag, String v) {
+  /**
+   * A flag that the command would ignore is a mistake, as an extra word is: {@code serve --url X}
+   * served the local config on its own port, when {@code status --url X} was meant.
+   */
+  private static void onlyWhereItMeansSomething(String command, boolean instances, boolean url, boolean json) {
+    boolean client = CLIENT_COMMANDS.contains(command);
+    if (!client && !KNOWN_COMMANDS.contains(command)) {
+      return; // an unknown command is reported as that
+    }
+    if (instances && !"serve".equals(command)) {
+      throw new IllegalArgumentException("-instances is for serve, not " + command);
+    }
+    if (url && !client) {
+      throw new IllegalArgumentException("--url is for the client commands (status, provider, reload, stop), not " + command);
+    }
+    if (json && !"status".equals(command) && !"provider".equals(command)) {
+      throw new IllegalArgumentException("--json is for status and provider list, not " + command);
+    }
+  }
+
+  private static final List<String> CLIENT_COMMANDS = List.of("status", "provider", "reload", "stop");
+  private static final List<String> KNOWN_COMMANDS = List.of("serve", "validate", "help");
+
+  /** 1 to 1024, as {@code server.instances} may be: 99999 event loops ran out of direct memory. */
+  private static Integer instances(String flag, String v) {
     int n;
     try {
       n = Integer.parseInt(v);
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(flag + " needs a whole number, not '" + v + "'");
     }
-    if (n < 1) {
-      throw new IllegalArgumentException(flag + " must be at least 1");
+    if (n < 1 || n > 1024) {
+      throw new IllegalArgumentException(flag + " must be 1 to 1024, as server.instances may be");
     }
     return n;
+  }
+
+  private static String once(String flag, String before, String value) {
+    if (before != null) {
+      throw new IllegalArgumentException(flag + " given twice ('" + before + "', '" + value + "')");
+    }
+    return value;
   }
 
   private static String value(String[] args, int i, String flag) {

@@ -126,7 +126,8 @@ final class ClientCommands {
           : StatusText.providers(status.getJsonArray("providers")));
       return 0;
     }
-    if ((action.equals("offline") || action.equals("online") || action.equals("reset")) && cli.args().size() == 2) {
+    if ((action.equals("offline") || action.equals("online") || action.equals("reset")) && cli.args().size() == 2
+        && !cli.args().get(1).isBlank()) {
       String name = cli.args().get(1);
       AdminClient.Answer a = client.post("/admin/providers/" + java.net.URLEncoder.encode(name,
           java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20") + "/" + action);

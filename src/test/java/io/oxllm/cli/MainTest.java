@@ -85,5 +85,21 @@ class MainTest {
     assertEquals(2, run("status", "extra"));
     assertEquals(2, run("reload", "now"));
     assertEquals(2, run("provider", "offline", "a", "b"));
+    assertEquals(2, run("provider", "offline", ""));
+  }
+
+  @Test
+  void aFlagTheCommandWouldIgnoreIsAUsageError() {
+    // serve --url served the local config on its port, when status --url was meant
+    assertEquals(2, run("serve", "--url", "http://127.0.0.1:1"));
+    assertTrue(errText().contains("--url is for the client commands"), errText());
+    assertEquals(2, run("--url", "http://127.0.0.1:1"));
+    assertEquals(2, run("validate", "--json", "-conf", "conf/config.toml"));
+    assertEquals(2, run("stop", "-instances", "3"));
+    assertEquals(2, run("validate", "-conf", "a.toml", "-conf", "conf/config.toml"));
+    assertTrue(errText().contains("-conf given twice"), errText());
+    // as server.instances: 99999 event loops ended in an OutOfMemoryError trace
+    assertEquals(2, run("serve", "-instances", "99999"));
+    assertTrue(errText().contains("-instances must be 1 to 1024"), errText());
   }
 }
