@@ -117,6 +117,11 @@ final class ConfigReader {
     problems.add(new ConfigProblem(pathOf(key), message));
   }
 
+  /** A problem of the {@code i}th (0-based) entry of list {@code key}: {@code key[i]}. */
+  void problem(String key, int i, String message) {
+    problems.add(new ConfigProblem(index(pathOf(key), i), message));
+  }
+
   /** Marks {@code key} as known and tells whether it is present. */
   boolean has(String key) {
     known.add(key);

@@ -124,11 +124,12 @@ final class ProviderParser {
   private static List<String> models(ConfigReader r, List<String> def) {
     List<String> models = r.stringList("models", def, true);
     Set<String> unique = new LinkedHashSet<>();
-    for (String m : models) {
+    for (int i = 0; i < models.size(); i++) {
+      String m = models.get(i);
       if (!unique.add(m)) {
-        r.problem("models", "lists \"" + m + "\" more than once");
+        r.problem("models", i, "\"" + m + "\" is listed before, at models[" + models.indexOf(m) + "]");
       } else if (ModelNames.hasControlCharacter(m)) {
-        r.problem("models", ModelNames.CONTROL_PROBLEM);
+        r.problem("models", i, ModelNames.CONTROL_PROBLEM);
       }
     }
     return new ArrayList<>(unique);

@@ -731,8 +731,19 @@ class ConfigParserTest {
         "multi\\nline" = [{ provider = "up", model = "fine" }]
         ok = [{ provider = "up", model = "tab\\there" }]
         """);
-    assertEquals(List.of("providers[1].models", "virtual_models.\"multi\nline\"", "virtual_models.ok[0].model"), paths(r));
+    assertEquals(List.of("providers[1].models[1]", "virtual_models.\"multi\nline\"", "virtual_models.ok[0].model"), paths(r));
     r.problems().forEach(p -> assertTrue(p.message().contains("control characters"), p::toString));
+  }
+
+  @Test
+  void aRepeatedModelIsNamedByItsIndex() {
+    ConfigResult r = parse(ECHO + """
+        [[providers]]
+        name = "up"
+        base_url = "http://up.example/v1"
+        models = ["a", "m", "m"]
+        """);
+    assertEquals(List.of(new ConfigProblem("providers[1].models[2]", "\"m\" is listed before, at models[1]")), r.problems());
   }
 
   @Test
