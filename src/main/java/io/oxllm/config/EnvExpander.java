@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  *       variable, at the path of the value ({@code providers[1].api_key});</li>
  *   <li>{@code ${VAR:-default}}: the value, or {@code default} when the variable is unset
  *       <em>or empty</em> (shell semantics); the default is literal text up to the first
- *       <code>}</code>, it is not expanded again;</li>
+ *       <code>}</code>, it is not expanded again, and one holding <code>${</code> is a problem
+ *       (<code>${A:-${B}}</code> would otherwise be the text <code>${B}</code>);</li>
  *   <li><code>$${</code>: escape, produces a literal <code>${</code> (as in docker compose), for
  *       a value that really contains those characters;</li>
  *   <li>a {@code $} not followed by <code>{</code> is literal. A malformed reference (no closing
@@ -128,6 +129,11 @@ public final class EnvExpander {
         if (!NAME.matcher(name).matches()) {
           problems.add(new ConfigProblem(path, "invalid variable name \"" + name
               + "\" in ${...} (expected [A-Za-z_][A-Za-z0-9_]*, optionally with :-default)"));
+          failed = true;
+        } else if (sep >= 0 && body.indexOf("${", sep) >= 0) {
+          // ${A:-${B}} read as the default "${B" and a "}": a value no one meant
+          problems.add(new ConfigProblem(path, "a default in ${" + name
+              + ":-...} cannot hold another ${...}: defaults are literal text"));
           failed = true;
         } else {
           String val = env.apply(name);

@@ -57,6 +57,14 @@ class EnvExpanderTest {
   }
 
   @Test
+  void aReferenceInsideADefaultIsAProblemNotLiteralText() {
+    // it read as the default "${NOPE2" then "}": /v1/models listed a model named ${NOPE2}
+    assertEquals("${NOPE:-${NOPE2}}", expandOne("${NOPE:-${NOPE2}}"));
+    assertEquals(1, problems.size(), problems::toString);
+    assertTrue(problems.get(0).message().contains("cannot hold another ${...}"), problems::toString);
+  }
+
+  @Test
   void setButEmptyVariableWithoutDefaultIsEmpty() {
     assertEquals("[]", expandOne("[${EMPTY}]"));
     assertEquals(List.of(), problems);
