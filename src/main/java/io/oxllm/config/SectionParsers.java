@@ -138,7 +138,12 @@ final class SectionParsers {
     String endpoint = r.string("otlp_endpoint", "");
     if (!endpoint.isEmpty()) {
       try {
-        UpstreamUrl.parse(endpoint);
+        String path = UpstreamUrl.parse(endpoint).basePath();
+        if (path.endsWith("/v1/traces") || path.endsWith("/v1/metrics")) {
+          // the exporter adds them: spans would go to .../v1/traces/v1/traces
+          r.problem("otlp_endpoint", "\"" + UpstreamUrl.forMessage(endpoint) + "\" is the collector's base URL, "
+              + "without /v1/traces or /v1/metrics, which the gateway adds");
+        }
       } catch (IllegalArgumentException e) {
         r.problem("otlp_endpoint", "\"" + UpstreamUrl.forMessage(endpoint) + "\" " + e.getMessage());
       }

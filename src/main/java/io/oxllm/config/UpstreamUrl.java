@@ -48,6 +48,9 @@ public record UpstreamUrl(boolean ssl, String host, int port, String basePath) {
     if (host == null || host.isEmpty()) {
       throw new IllegalArgumentException("has no host");
     }
+    if (uri.getRawAuthority().endsWith(":")) {
+      throw new IllegalArgumentException("has an empty port (a ':' with no number after it)"); // read as 80 or 443
+    }
     if (givenPort == 0 || givenPort > 65_535) {
       throw new IllegalArgumentException("has port " + givenPort + "; a port is 1 to 65535");
     }

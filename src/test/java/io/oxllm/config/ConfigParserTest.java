@@ -747,6 +747,21 @@ class ConfigParserTest {
   }
 
   @Test
+  void anEmptyPortAndAnOtlpEndpointWithItsSignalsPathAreRefused() {
+    ConfigResult r = parse(ECHO + """
+        [[providers]]
+        name = "up"
+        base_url = "http://127.0.0.1:/v1"
+        [telemetry]
+        otlp_endpoint = "http://127.0.0.1:4318/v1/traces"
+        """);
+    assertEquals(List.of("telemetry.otlp_endpoint", "providers[1].base_url"), paths(r));
+    assertTrue(r.problems().get(0).message().contains("without /v1/traces or /v1/metrics, which the gateway adds"),
+        r.problems()::toString);
+    assertTrue(r.problems().get(1).message().contains("has an empty port"), r.problems()::toString);
+  }
+
+  @Test
   void providerToStringHidesKey() {
     GatewayConfig c = valid(LOCAL + "api_key = \"secret-key\"\n");
     assertFalse(c.provider("local").toString().contains("secret-key"));
