@@ -62,7 +62,9 @@ public class TomlConfigProcessor implements ConfigProcessor {
 
   /** Parses UTF-8 TOML bytes into a JsonObject; throws {@link TomlSyntaxException}. */
   public static JsonObject parse(byte[] toml) {
-    try (JsonParser p = FACTORY.createParser(toml)) {
+    // a UTF-8 byte order mark (Windows Notepad writes one) is no content: it read as "Unknown token"
+    int from = toml.length >= 3 && toml[0] == (byte) 0xEF && toml[1] == (byte) 0xBB && toml[2] == (byte) 0xBF ? 3 : 0;
+    try (JsonParser p = FACTORY.createParser(toml, from, toml.length - from)) {
       return p.nextToken() == JsonToken.START_OBJECT ? object(p) : new JsonObject();
     } catch (JsonProcessingException e) {
       JsonLocation loc = e.getLocation();

@@ -112,4 +112,15 @@ class TomlConfigProcessorTest {
     assertNull(e.getCause(), "Jackson's exception quotes the source text");
     assertFalse(e.getMessage().contains("sk-secret-123"), e.getMessage());
   }
+
+  @Test
+  void aUtf8ByteOrderMarkIsNoContent() {
+    byte[] text = "[server]\nport = 9\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] withBom = new byte[text.length + 3];
+    withBom[0] = (byte) 0xEF;
+    withBom[1] = (byte) 0xBB;
+    withBom[2] = (byte) 0xBF;
+    System.arraycopy(text, 0, withBom, 3, text.length);
+    org.junit.jupiter.api.Assertions.assertEquals(TomlConfigProcessor.parse(text), TomlConfigProcessor.parse(withBom));
+  }
 }
