@@ -64,6 +64,7 @@ public class TomlConfigProcessor implements ConfigProcessor {
   public static JsonObject parse(byte[] toml) {
     // a UTF-8 byte order mark (Windows Notepad writes one) is no content: it read as "Unknown token"
     int from = toml.length >= 3 && toml[0] == (byte) 0xEF && toml[1] == (byte) 0xBB && toml[2] == (byte) 0xBF ? 3 : 0;
+    requireUtf8(toml, from);
     try (JsonParser p = FACTORY.createParser(toml, from, toml.length - from)) {
       return p.nextToken() == JsonToken.START_OBJECT ? object(p) : new JsonObject();
     } catch (JsonProcessingException e) {
@@ -72,6 +73,30 @@ public class TomlConfigProcessor implements ConfigProcessor {
       throw new TomlSyntaxException(loc == null ? -1 : loc.getLineNr(), e.getOriginalMessage(), null);
     } catch (IOException e) {
       throw new TomlSyntaxException(-1, String.valueOf(e.getMessage()), null);
+    }
+  }
+
+  /**
+   * TOML is UTF-8: a file in another encoding (Latin-1, UTF-16) is told so with its line, where
+   * Jackson said "Invalid UTF-8 start byte 0xff (at char #18, byte #-1)".
+   */
+  private static void requireUtf8(byte[] toml, int from) {
+    java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(toml, from, toml.length - from);
+    java.nio.charset.CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder();
+    java.nio.CharBuffer out = java.nio.CharBuffer.allocate(1024);
+    while (true) {
+      java.nio.charset.CoderResult r = utf8.decode(in, out.clear(), true); // overflow: on with the next 1024
+      if (r.isError()) {
+        int bad = in.position(); // the decoder stops in front of the malformed bytes
+        int line = 1;
+        for (int i = from; i < bad; i++) {
+          line += toml[i] == '\n' ? 1 : 0;
+        }
+        throw new TomlSyntaxException(line, String.format("not UTF-8 (byte 0x%02x); save the file as UTF-8", toml[bad] & 0xff), null);
+      }
+      if (r.isUnderflow()) {
+        return; // all of it decoded
+      }
     }
   }
 

@@ -123,4 +123,12 @@ class TomlConfigProcessorTest {
     System.arraycopy(text, 0, withBom, 3, text.length);
     org.junit.jupiter.api.Assertions.assertEquals(TomlConfigProcessor.parse(text), TomlConfigProcessor.parse(withBom));
   }
+
+  @Test
+  void aFileNotInUtf8IsToldSoWithItsLine() {
+    byte[] latin1 = "[server]\nhost = \"caf\u00e9\"\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    TomlSyntaxException e = org.junit.jupiter.api.Assertions.assertThrows(TomlSyntaxException.class,
+        () -> TomlConfigProcessor.parse(latin1));
+    org.junit.jupiter.api.Assertions.assertEquals("line 2: not UTF-8 (byte 0xe9); save the file as UTF-8", e.getMessage());
+  }
 }
