@@ -135,7 +135,9 @@ final class ClientCommands {
         return refused(a);
       }
       JsonObject p = new JsonObject(a.body());
-      out.println("provider " + name + ": " + (p.getBoolean("offline") ? "offline" : "online")
+      // online says nothing of the config: a provider with enabled = false still takes no request
+      boolean disabled = !p.getBoolean("enabled", true);
+      out.println("provider " + name + ": " + (p.getBoolean("offline") ? "offline" : disabled ? "online, but disabled in the config (enabled = false)" : "online")
           + ", circuit " + p.getString("state") + ", " + p.getLong("consecutive_failures") + " consecutive failures");
       return 0;
     }

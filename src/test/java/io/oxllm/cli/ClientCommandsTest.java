@@ -112,6 +112,14 @@ class ClientCommandsTest {
   }
 
   @Test
+  void onlineOfAProviderDisabledInTheConfigSaysItStaysDisabled() {
+    LiveGateway gw = LiveGateway.fromToml(vertx, LiveGateway.server(600_000, "")
+        + provider("A", a, "") + provider("B", b, "") + "enabled = false\n" + chain("v", "A"));
+    assertEquals(0, run("provider", "online", "B", "--url", url(gw)), this::printed);
+    assertTrue(out.contains("provider B: online, but disabled in the config (enabled = false)"), this::printed);
+  }
+
+  @Test
   void providerListPrintsTheProviderTable() {
     LiveGateway gw = start("");
     assertEquals(0, run("provider", "list", "--url", url(gw)), this::printed);
