@@ -92,7 +92,7 @@ public final class Main {
             + count(result.config().virtualModels().size(), "virtual model") + ")");
         return 0;
       }
-      printProblems(path, result, err);
+      printProblems(cli, path, result, err);
       return 2;
     } finally {
       vertx.close();
@@ -109,7 +109,7 @@ public final class Main {
         .setEventLoopPoolSize(eventLoops(path, cli.instances()))).build();
     ConfigResult result = ConfigLoader.load(vertx, path, System::getenv).await();
     if (!result.ok()) {
-      printProblems(path, result, err);
+      printProblems(cli, path, result, err);
       vertx.close();
       return 2;
     }
@@ -198,7 +198,12 @@ public final class Main {
     return host.contains(":") ? "[" + host + "]" : host;
   }
 
-  private static void printProblems(Path path, ConfigResult result, PrintStream err) {
+  private static void printProblems(CliArgs cli, Path path, ConfigResult result, PrintStream err) {
+    String searched = ConfigLocator.searchedWithoutFinding(cli.conf(), System::getenv, path);
+    if (searched != null) {
+      err.println("oxllm: no config file found: " + searched);
+      return;
+    }
     err.println(path + ": invalid config (" + result.problems().size() + " problem"
         + (result.problems().size() == 1 ? "" : "s") + ")");
     result.problems().forEach(p -> err.println("  " + p));

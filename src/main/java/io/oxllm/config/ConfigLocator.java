@@ -50,4 +50,17 @@ public final class ConfigLocator {
     }
     return userHome.resolve(".config").resolve("oxllm").resolve("config.toml");
   }
+
+  /**
+   * Where the search looked, when it found nothing ({@code found} is its last guess, missing, and
+   * neither {@code -conf} nor {@code $OXLLM_CONFIG} named a file); else null. The message for the
+   * missing file names only that last guess.
+   */
+  public static String searchedWithoutFinding(String confArg, Function<String, String> env, Path found) {
+    String fromEnv = env.apply(ENV_VAR);
+    boolean searched = (confArg == null || confArg.isBlank()) && (fromEnv == null || fromEnv.isBlank());
+    return searched && !Files.exists(found)
+        ? "no -conf given, $" + ENV_VAR + " not set, no conf/config.toml here, and not " + found
+        : null;
+  }
 }

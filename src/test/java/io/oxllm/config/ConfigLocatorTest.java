@@ -73,4 +73,17 @@ class ConfigLocatorTest {
     Path p = ConfigLocator.locate(null, k -> null, home);
     assertEquals(Path.of("conf/config.toml"), p);
   }
+
+  @Test
+  void aSearchThatFindsNothingSaysWhereItLooked(@org.junit.jupiter.api.io.TempDir Path home) {
+    Path guess = home.resolve(".config/oxllm/config.toml");
+    java.util.Map<String, String> none = java.util.Map.of();
+    org.junit.jupiter.api.Assertions.assertEquals(
+        "no -conf given, $OXLLM_CONFIG not set, no conf/config.toml here, and not " + guess,
+        ConfigLocator.searchedWithoutFinding(null, none::get, guess));
+    // a file named by -conf or $OXLLM_CONFIG is what is missing: its own message says so
+    org.junit.jupiter.api.Assertions.assertNull(ConfigLocator.searchedWithoutFinding("x.toml", none::get, Path.of("x.toml")));
+    org.junit.jupiter.api.Assertions.assertNull(
+        ConfigLocator.searchedWithoutFinding(null, java.util.Map.of("OXLLM_CONFIG", "y.toml")::get, Path.of("y.toml")));
+  }
 }
