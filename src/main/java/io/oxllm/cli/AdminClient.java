@@ -57,7 +57,8 @@ final class AdminClient {
       HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
       return new Answer(r.statusCode(), r.body());
     } catch (ConnectException e) {
-      throw new NotRunning("oxllm: the gateway is not running at " + baseUrl + " (connection refused)");
+      // a gateway draining for a stop refuses new connections too
+      throw new NotRunning("oxllm: no gateway answers at " + baseUrl + " (connection refused: not running, or stopping)");
     } catch (HttpTimeoutException e) {
       throw new NotRunning("oxllm: the gateway at " + baseUrl + " did not answer in time");
     } catch (IOException e) {

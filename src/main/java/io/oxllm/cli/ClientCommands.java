@@ -74,6 +74,11 @@ final class ClientCommands {
       }
       return new AdminClient(checkedUrl(cli.url()), token);
     }
+    if (server.port() == 0) {
+      // port 0 is "any free port": the config cannot say which one the gateway got
+      throw new IllegalArgumentException("oxllm: " + path + " has server.port = 0 (any free port), so the gateway's"
+          + " address is unknown; pass --url with the port it printed at startup");
+    }
     return new AdminClient("http://" + loopbackFor(server.bindHost()) + ":" + server.port(), token);
   }
 

@@ -167,6 +167,15 @@ class ClientCommandsTest {
   }
 
   @Test
+  void aConfigWithPortZeroAsksForTheUrl(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    // "any free port": the config cannot say which, and "not running at 127.0.0.1:0" misled
+    java.nio.file.Path conf = java.nio.file.Files.writeString(dir.resolve("c.toml"),
+        "[server]\nport = 0\n" + provider("A", a, ""));
+    assertEquals(2, run("status", "-conf", conf.toString()), this::printed);
+    assertTrue(err.contains("has server.port = 0 (any free port)") && err.contains("pass --url"), this::printed);
+  }
+
+  @Test
   void aMistypedUrlIsAUsageErrorOnOneLine() {
     for (String url : List.of("127.0.0.1:8080", "localhost:8080", "ftp://127.0.0.1:8080", "http://127.0.0.1:99999",
         "http://[::1", "http://127.0.0.1:8080 ", "http://my_host:8080")) {
