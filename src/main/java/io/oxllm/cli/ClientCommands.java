@@ -141,9 +141,9 @@ final class ClientCommands {
       }
       JsonObject p = new JsonObject(a.body());
       // online says nothing of the config: a provider with enabled = false still takes no request
-      boolean disabled = !p.getBoolean("enabled", true);
-      out.println("provider " + name + ": " + (p.getBoolean("offline") ? "offline" : disabled ? "online, but disabled in the config (enabled = false)" : "online")
-          + ", circuit " + p.getString("state") + ", " + p.getLong("consecutive_failures") + " consecutive failures");
+      String availability = p.getBoolean("offline") ? "offline"
+          : p.getBoolean("enabled", true) ? "online" : "online, but disabled in the config (enabled = false)";
+      out.println("provider " + name + ": " + availability + ", circuit " + p.getString("state") + ", " + p.getLong("consecutive_failures") + " consecutive failures");
       return 0;
     }
     err.println("oxllm: usage: oxllm provider list | offline NAME | online NAME | reset NAME");

@@ -40,7 +40,6 @@ public final class ConfigLoader {
   /** Reads and validates {@code path} once; the retriever is closed afterwards. */
   public static Future<ConfigResult> load(Vertx vertx, Path path, Function<String, String> env) {
     ConfigRetriever retriever = ConfigRetriever.create(vertx, retrieverOptions(path, 0));
-    // a file that cannot be read is a problem the store reports; a failure here is a bug's
     return retriever.getConfig()
         .eventually(retriever::close)
         .transform(ar -> Future.succeededFuture(ar.succeeded()
@@ -48,12 +47,9 @@ public final class ConfigLoader {
             : readProblem(path, ar.cause())));
   }
 
+  // The store turns an unreadable file, and the processor a syntax error, into a marker the
+  // parser reports; what fails the retriever is neither, and still is said as a file problem.
   private static ConfigResult readProblem(Path path, Throwable err) {
-    for (Throwable t = err; t != null; t = t.getCause()) {
-      if (t instanceof TomlSyntaxException syntax) {
-        return problem("toml", syntax.getMessage());
-      }
-    }
     return problem("file", "cannot read " + path + ": " + err.getMessage());
   }
 

@@ -64,14 +64,15 @@ public class TomlConfigProcessor implements ConfigProcessor {
   public static JsonObject parse(byte[] toml) {
     // a UTF-8 byte order mark (Windows Notepad writes one) is no content: it read as "Unknown token"
     int from = toml.length >= 3 && toml[0] == (byte) 0xEF && toml[1] == (byte) 0xBB && toml[2] == (byte) 0xBF ? 3 : 0;
-    requireUtf8(toml, from);
     try (JsonParser p = FACTORY.createParser(toml, from, toml.length - from)) {
       return p.nextToken() == JsonToken.START_OBJECT ? object(p) : new JsonObject();
     } catch (JsonProcessingException e) {
+      requireUtf8(toml, from); // what broke may be the encoding: said plainly, only when something did
       JsonLocation loc = e.getLocation();
       // no cause: Jackson's own message quotes the source text, and a config holds API keys
       throw new TomlSyntaxException(loc == null ? -1 : loc.getLineNr(), e.getOriginalMessage(), null);
     } catch (IOException e) {
+      requireUtf8(toml, from); // Jackson's CharConversionException: "Invalid UTF-8 start byte …"
       throw new TomlSyntaxException(-1, String.valueOf(e.getMessage()), null);
     }
   }
