@@ -238,7 +238,9 @@ final class ClientConnections {
       return epoll.tcpInfo().lastDataSent() <= sinceMs + 100;
     }
     ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
-    long unsent = buffer == null ? 0 : buffer.totalPendingWriteBytes();
+    // a buffer the kernel took part of still counts whole in the pending bytes: its progress says
+    // how much went (one large answer is one buffer, and read slowly it stayed "unsent" for seconds)
+    long unsent = buffer == null ? 0 : buffer.totalPendingWriteBytes() - buffer.currentProgress();
     boolean moved = unsent != use.unsent;
     use.unsent = unsent;
     return moved;

@@ -4,9 +4,11 @@ import static io.oxllm.testing.Polling.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.oxllm.testing.GatewayHarness;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.junit5.VertxExtension;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,7 +36,7 @@ class PipelinedBacklogTest {
 
   private void start(Vertx vertx, int idleSecs) {
     port = await(GatewayHarness.start(vertx, "[server]\nport = 0\ninstances = 1\nidle_timeout_secs = " + idleSecs
-        + "\n[[providers]]\nname = \"echo\"\ntype = \"echo\"\n")).port();
+        + "\nmax_body_bytes = 16777216\n[[providers]]\nname = \"echo\"\ntype = \"echo\"\n")).port();
   }
 
   /** A socket with small buffers of its own, so what is held is the gateway's doing. */
@@ -159,17 +161,52 @@ class PipelinedBacklogTest {
   @Test
   void aSlowReaderWithARequestPipelinedBehindALargeAnswerGetsBoth(Vertx vertx) throws Exception {
     start(vertx, 1);
-    String content = "a".repeat(6_000_000);
+    slowReaderGetsBoth(6_000_000, 256 * 1024); // a few idle periods to go out
+  }
+
+  /**
+   * The answer goes to Netty as one buffer, which the kernel takes a part at a time: on NIO its
+   * bytes counted as unsent until the last part went, so a connection read at 2.5 MB/s looked
+   * unread for seconds and was closed under its reader (about 4 MB of 12 arrived).
+   */
+  @Test
+  void aSlowReaderOfAnAnswerTheKernelTakesInPartsGetsItAndThePipelinedOne(Vertx vertx) throws Exception {
+    start(vertx, 1);
+    slowReaderGetsBoth(12_000_000, 256 * 1024);
+  }
+
+  /**
+   * On Linux the gateway runs on the native transport, where the sweep asks the kernel when it
+   * last sent the client data: a reader at 640 KB/s, far slower than NIO can tell from Netty's
+   * unsent bytes, still reads, and gets all.
+   */
+  @Test
+  void onTheNativeTransportAVerySlowReaderWithARequestPipelinedGetsBoth() throws Exception {
+    Vertx nativeVertx = Vertx.builder().with(new VertxOptions().setPreferNativeTransport(true)).build();
+    try {
+      assumeTrue(nativeVertx.isNativeTransportEnabled(), "no native transport here");
+      start(nativeVertx, 1);
+      slowReaderGetsBoth(6_000_000, 64 * 1024);
+    } finally {
+      await(nativeVertx.close());
+    }
+  }
+
+  /**
+   * Sends a chat whose echo answer holds {@code contentBytes}, with a {@code /healthz} pipelined
+   * behind it, then reads {@code chunk} bytes every 100 ms: both answers must come whole.
+   */
+  private void slowReaderGetsBoth(int contentBytes, int chunk) throws Exception {
+    String content = "a".repeat(contentBytes);
     String body = "{\"model\":\"echo\",\"messages\":[{\"role\":\"user\",\"content\":\"" + content + "\"}]}";
     try (Socket socket = connect()) {
       socket.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
           + "Content-Length: " + body.length() + "\r\n\r\n" + body + "GET /healthz HTTP/1.1\r\nHost: x\r\n"
           + "Connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-      // reads on, slowly: 256 KB every 100 ms, so the answer takes a few idle periods to go out
       socket.setSoTimeout(10_000);
       InputStream in = socket.getInputStream();
       java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
-      byte[] buf = new byte[256 * 1024];
+      byte[] buf = new byte[chunk];
       for (int r; (r = in.readNBytes(buf, 0, buf.length)) > 0; ) {
         got.write(buf, 0, r);
         Thread.sleep(100);
