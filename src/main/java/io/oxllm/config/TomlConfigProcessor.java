@@ -68,6 +68,12 @@ public class TomlConfigProcessor implements ConfigProcessor {
       return p.nextToken() == JsonToken.START_OBJECT ? object(p) : new JsonObject();
     } catch (JsonProcessingException e) {
       requireUtf8(toml, from); // what broke may be the encoding: said plainly, only when something did
+      if ("Duplicate key".equals(e.getOriginalMessage())) {
+        TomlSyntaxException named = TomlDuplicateKeys.find(new String(toml, from, toml.length - from, StandardCharsets.UTF_8));
+        if (named != null) {
+          throw named;
+        }
+      }
       JsonLocation loc = e.getLocation();
       // no cause: Jackson's own message quotes the source text, and a config holds API keys
       throw new TomlSyntaxException(loc == null ? -1 : loc.getLineNr(), e.getOriginalMessage(), null);

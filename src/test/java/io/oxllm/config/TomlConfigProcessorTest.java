@@ -131,4 +131,35 @@ class TomlConfigProcessorTest {
         () -> TomlConfigProcessor.parse(latin1));
     org.junit.jupiter.api.Assertions.assertEquals("line 2: not UTF-8 (byte 0xe9); save the file as UTF-8", e.getMessage());
   }
+
+  /** What a repeated key is reported as: the parser alone said "Duplicate key" at a later line. */
+  private static String duplicate(String toml) {
+    return assertThrows(TomlSyntaxException.class, () -> TomlConfigProcessor.parse(toml)).getMessage();
+  }
+
+  @Test
+  void aRepeatedKeyIsNamedAtItsOwnLineWithWhereItWasFirstSet() {
+    // Jackson: "line 7: Duplicate key" (the token after the value, past a blank line and a comment)
+    assertEquals("line 3: duplicate key server.port (first set at line 2)",
+        duplicate("[server]\nport = 8080\nport = 9090\n\n# next\n[[providers]]\nname = \"echo\"\n"));
+    assertEquals("line 7: duplicate key providers[1].models (first set at line 4)",
+        duplicate("[[providers]]\nmodels = []\n[[providers]]\nmodels = [\n  \"x\", # ]\n  \"y]\"]\nmodels = []\n"));
+  }
+
+  @Test
+  void aRepeatedKeyIsFoundPastStringsAndValuesOverSeveralLines() {
+    String toml = "title = \"\"\"\nname = \"not a key\"\n\"\"\"\n" // a key-like line inside a string
+        + "\"quoted.part\" = 1\n"
+        + "list = [ \"[\", '{',\n  { a = 1 } ]\n"
+        + "a . b = 2 # a dotted key\n"
+        + "quoted.part = 3\n" // a key in table quoted: not the key above, whose name holds a dot
+        + "'a'.\"b\" = 4\n";
+    assertEquals("line 9: duplicate key a.b (first set at line 7)", duplicate(toml));
+  }
+
+  @Test
+  void aRepeatNotSeenByTheScanKeepsTheParsersMessage() {
+    String message = duplicate("x = { a = 1, a = 2 }\n");
+    assertTrue(message.endsWith("Duplicate key"), message);
+  }
 }
