@@ -18,10 +18,17 @@ import java.util.List;
  *
  * <p>Inputs: a string, an array of strings, one array of token ids (one input), or an array of
  * token-id arrays (one input each). A token-id array is hashed by its JSON text ({@code [1,2,3]})
- * and counts one token per id; a string counts one token per word. An empty array is 400.
+ * and counts one token per id; a string counts one token per word. An empty array is 400, and so
+ * is one of more than {@link #MAX_INPUTS} inputs.
  */
 final class EchoEmbeddings {
   static final int DIMENSIONS = 16;
+  /**
+   * OpenAI's own bound on the inputs of one request. Each input is a vector of ~235 bytes of JSON,
+   * so without it a 1.2 MB request of 300,000 one-letter inputs became 70 MB, built at once on an
+   * event loop, and ended a 256 MB gateway.
+   */
+  static final int MAX_INPUTS = 2048;
 
   private EchoEmbeddings() {}
 
@@ -56,6 +63,9 @@ final class EchoEmbeddings {
       if (allNumbers(arr)) { // a single input given as token ids
         texts.add(arr.encode());
         tokens = arr.size();
+      } else if (arr.size() > MAX_INPUTS) {
+        return EchoResponses.error(400, "Invalid 'input': an array of at most " + MAX_INPUTS
+            + " inputs is allowed, got " + arr.size() + ".", "input", "invalid_value");
       } else {
         for (int i = 0; i < arr.size(); i++) {
           Object item = arr.getValue(i);

@@ -18,7 +18,8 @@ import java.util.List;
  *   <li>Words are maximal runs of non-whitespace ({@link Character#isWhitespace}); one token per
  *       word. A streamed piece is a word plus the whitespace that really follows it, so the deltas
  *       concatenate to the reply text exactly even when the user text holds newlines or runs of
- *       spaces (for ordinary text that is "word + one space", none after the last word).</li>
+ *       spaces (for ordinary text that is "word + one space", none after the last word); a reply
+ *       of more than {@link #MAX_STREAM_PIECES} words streams several words a piece.</li>
  *   <li>Stream chunks carry {@code "usage":null} only when {@code stream_options.include_usage} is
  *       true, and the usage-only chunk ({@code "choices":[]}) is sent only then, as OpenAI does.</li>
  *   <li>Chat's messages and content parts: see {@link EchoChat}; completions' prompt arrays: see
@@ -172,12 +173,21 @@ public final class EchoResponses {
   }
 
   /**
-   * Splits text into stream pieces, one per word, each with the whitespace that follows it;
-   * leading whitespace rides on the first piece. The pieces concatenate to the text exactly.
+   * At most this many content events in an echo stream: a longer reply puts several words in
+   * each. One event a word made a stream ~100 times its text (a 1 MB message of one-letter words:
+   * 500,000 events of ~200 bytes, built at once), and one such request ended a 256 MB gateway.
+   */
+  static final int MAX_STREAM_PIECES = 1000;
+
+  /**
+   * Splits text into stream pieces, one per word (or per run of words, past
+   * {@link #MAX_STREAM_PIECES}), each with the whitespace that follows it; leading whitespace rides
+   * on the first piece. The pieces concatenate to the text exactly.
    */
   static List<String> pieces(String text) {
+    int wordsPerPiece = Math.max(1, (countWords(text) + MAX_STREAM_PIECES - 1) / MAX_STREAM_PIECES);
     List<String> out = new ArrayList<>();
-    int start = 0, i = 0, n = text.length();
+    int start = 0, i = 0, n = text.length(), words = 0;
     while (i < n && Character.isWhitespace(text.charAt(i))) {
       i++;
     }
@@ -188,8 +198,10 @@ public final class EchoResponses {
       while (i < n && Character.isWhitespace(text.charAt(i))) {
         i++;
       }
-      out.add(text.substring(start, i));
-      start = i;
+      if (++words % wordsPerPiece == 0 || i == n) {
+        out.add(text.substring(start, i));
+        start = i;
+      }
     }
     if (start < n) {
       out.add(text.substring(start)); // whitespace only: still reproduce it

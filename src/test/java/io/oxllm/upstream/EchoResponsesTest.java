@@ -337,4 +337,33 @@ class EchoResponsesTest {
     }
     assertEquals(List.of("echo: ", "a ", "b"), EchoResponses.pieces("echo: a b"));
   }
+
+  @Test
+  void aLongReplyStreamsSeveralWordsAPieceAndStillReproducesTheText() {
+    String exact = "echo: " + "w ".repeat(EchoResponses.MAX_STREAM_PIECES - 2) + "w"; // MAX words in all
+    assertEquals(EchoResponses.MAX_STREAM_PIECES, EchoResponses.pieces(exact).size());
+    String text = "echo: " + "a ".repeat(500_000) + " \n";
+    List<String> pieces = EchoResponses.pieces(text);
+    assertTrue(pieces.size() <= EchoResponses.MAX_STREAM_PIECES, pieces.size() + " pieces");
+    assertEquals(text, String.join("", pieces));
+    // one event a word made this stream 100 MB (the audit's 1 MB message); now about its text's size
+    long bytes = 0;
+    for (Buffer chunk : call("/chat/completions", "{\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\""
+        + "a ".repeat(500_000) + "\"}]}").chunks()) {
+      bytes += chunk.length();
+    }
+    assertTrue(bytes < 1_300_000, bytes + " bytes");
+  }
+
+  @Test
+  void embeddingsTakeAtMost2048Inputs() {
+    String most = "{\"input\":[" + "\"a\",".repeat(2047) + "\"a\"]}";
+    assertEquals(2048, json(call("/embeddings", most)).getJsonArray("data").size());
+    Reply over = call("/embeddings", "{\"input\":[" + "\"a\",".repeat(2048) + "\"a\"]}");
+    assertError(over, 400, "input");
+    assertEquals("Invalid 'input': an array of at most 2048 inputs is allowed, got 2049.",
+        json(over).getJsonObject("error").getString("message"));
+    // one input of many token ids is one vector
+    assertEquals(1, json(call("/embeddings", "{\"input\":[" + "1,".repeat(5000) + "1]}")).getJsonArray("data").size());
+  }
 }
