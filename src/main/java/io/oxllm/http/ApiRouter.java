@@ -101,7 +101,7 @@ final class ApiRouter {
     for (String path : PROXIED) {
       // separate routes: vertx-web wants a BodyHandler first on its route, and 415 must not read the body
       router.post(path).handler(beforeBody);
-      router.post(path).handler(body).handler(ctx -> proxy(ctx, path));
+      router.post(path).handler(body).handler(ctx -> proxy(ctx, path, bodyLimit));
     }
     return router;
   }
@@ -241,7 +241,7 @@ final class ApiRouter {
     ctx.request().connection().close();
   }
 
-  private void proxy(RoutingContext ctx, String route) {
+  private void proxy(RoutingContext ctx, String route, long bodyLimit) {
     BodySilence.done(ctx);
     Buffer raw = ctx.body().buffer();
     BodyHold hold = ctx.get(BODY_HOLD);
@@ -268,7 +268,7 @@ final class ApiRouter {
       if (hold != null) {
         hold.release();
       }
-    }).onFinished(() -> inFlight.remove(exchange)).start();
+    }).holding(hold, bodyLimit).onFinished(() -> inFlight.remove(exchange)).start();
   }
 
   /** Answers a refused request and leaves its one request-log record (outcome "rejected"). */

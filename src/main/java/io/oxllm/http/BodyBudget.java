@@ -36,6 +36,22 @@ public final class BodyBudget {
     return true;
   }
 
+  /**
+   * Counts {@code more} bytes in for a holder that already counts {@code mine}, unless that would
+   * pass {@code limit}; admitted whatever its size when the holder's are all that is counted, as a
+   * lone body is.
+   */
+  boolean tryGrow(long mine, long more, long limit) {
+    long now;
+    do {
+      now = held.get();
+      if (now != mine && now + more > limit) {
+        return false;
+      }
+    } while (!held.compareAndSet(now, now + more));
+    return true;
+  }
+
   /** Counts {@code bytes} out. */
   void release(long bytes) {
     held.addAndGet(-bytes);

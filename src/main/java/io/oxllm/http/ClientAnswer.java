@@ -6,6 +6,7 @@ import io.oxllm.routing.Target;
 import io.oxllm.telemetry.Outcome;
 import io.oxllm.upstream.AttemptError;
 import io.oxllm.upstream.UpstreamAttempt;
+import io.vertx.core.Future;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
@@ -83,11 +84,11 @@ final class ClientAnswer {
   }
 
   /** The echo provider's answer: written now, so record its attempt before (writing it ends the response). */
-  void echo(Target target, EchoExchange echo, int attempts) {
+  Future<Void> echo(Target target, EchoExchange echo, int attempts) {
     this.target = target;
     status = echo.status();
     facts = echo.facts();
-    echo.write(resp, target, attempts);
+    return echo.write(resp, target, attempts);
   }
 
   /** The gateway's own error is the answer; the client gets it unless it is gone. */

@@ -89,7 +89,7 @@ final class ClientConnections {
 
     /** Gives back the bodies of the requests whose answers have ended (answers end in order). */
     void releaseEndedBodies() {
-      while (heldBodies != null && !heldBodies.isEmpty() && heldBodies.peek().answer.ended()) {
+      while (heldBodies != null && !heldBodies.isEmpty() && heldBodies.peek().answerEnded()) {
         heldBodies.poll().release();
       }
     }

@@ -2,6 +2,7 @@ package io.oxllm.http;
 
 import io.oxllm.routing.Target;
 import io.oxllm.upstream.EchoResponses;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
@@ -18,6 +19,7 @@ import java.util.List;
 final class EchoExchange {
   private final EchoResponses.Reply reply;
   private final List<Buffer> written;
+  private final long bytes;
   private final AnswerFacts facts;
 
   /** {@code stripUsage}: the gateway asked for usage itself; its chunk is counted, not written. */
@@ -25,6 +27,7 @@ final class EchoExchange {
     this.reply = reply;
     this.facts = reply.streaming() ? AnswerFacts.stream() : AnswerFacts.json();
     List<Buffer> out = new ArrayList<>(reply.chunks().size());
+    long length = 0;
     for (int i = 0; i < reply.chunks().size(); i++) {
       Buffer chunk = reply.chunks().get(i);
       if (reply.streaming()) {
@@ -35,9 +38,11 @@ final class EchoExchange {
       if (!(stripUsage && i == reply.usageChunk())) {
         facts.addBytesOut(chunk.length());
         out.add(chunk);
+        length += chunk.length();
       }
     }
     this.written = out;
+    this.bytes = length;
     if (!reply.streaming()) {
       facts.endJson();
     }
@@ -71,7 +76,13 @@ final class EchoExchange {
     return reply.status();
   }
 
-  void write(HttpServerResponse resp, Target target, int attempts) {
+  /** The bytes of the answer's body, all written at once: counted in the body budget till sent. */
+  long bytes() {
+    return bytes;
+  }
+
+  /** Writes the whole answer; the future completes once its last byte has gone to the kernel. */
+  Future<Void> write(HttpServerResponse resp, Target target, int attempts) {
     resp.setStatusCode(reply.status())
         .putHeader(HttpHeaders.CONTENT_TYPE, reply.contentType())
         .putHeader(HeaderRules.X_PROVIDER, target.providerName())
@@ -84,9 +95,8 @@ final class EchoExchange {
       for (Buffer chunk : written) {
         resp.write(chunk);
       }
-      resp.end();
-    } else {
-      resp.end(reply.body()); // a non-stream reply has nothing stripped
+      return resp.end();
     }
+    return resp.end(written.size() == 1 ? written.get(0) : reply.body()); // nothing stripped: one chunk
   }
 }

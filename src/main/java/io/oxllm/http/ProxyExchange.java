@@ -11,6 +11,7 @@ import io.oxllm.upstream.AttemptError;
 import io.oxllm.upstream.AttemptFailure;
 import io.oxllm.upstream.UpstreamAttempt;
 import io.oxllm.upstream.UpstreamClients;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
@@ -46,6 +47,8 @@ final class ProxyExchange implements RelayListener {
   private boolean stopping;
   private Runnable onFinished = () -> { };
   private Runnable onBodySpent = () -> { };
+  private BodyHold hold; // the body's count in the budget, or null: none
+  private long holdLimit;
 
   ProxyExchange(Vertx vertx, HttpServerRequest req, UpstreamClients clients, String requestId, String path,
       RequestBody body, RequestTrace trace) {
@@ -69,6 +72,13 @@ final class ProxyExchange implements RelayListener {
   /** Run once when the response commits: no attempt follows, the request's body may go (and its count). */
   ProxyExchange onBodySpent(Runnable action) {
     this.onBodySpent = action;
+    return this;
+  }
+
+  /** The body's count in the budget, whose place an echo answer, written whole, takes until sent. */
+  ProxyExchange holding(BodyHold hold, long limit) {
+    this.hold = hold;
+    this.holdLimit = limit;
     return this;
   }
 
@@ -145,11 +155,27 @@ final class ProxyExchange implements RelayListener {
     if (target.provider().type() == ProviderType.ECHO) {
       EchoExchange echo = EchoExchange.reply(path, body, target, requestId,
           body.wouldInjectUsage(plan.config().routing().injectStreamUsage()));
-      trace.endAttempt(echo.status(), null);
       unsent = null;
+      if (hold != null && !hold.becomeAnswer(echo.bytes(), holdLimit)) {
+        // written whole, it would stay in memory unread past the budget, as a body would
+        trace.endAttempt(503, null);
+        report(target.providerName(), Kind.NEUTRAL, -1);
+        resp.putHeader(HttpHeaders.RETRY_AFTER, "1");
+        respond(ApiError.serverBusy(holdLimit));
+        return;
+      }
+      trace.endAttempt(echo.status(), null);
       report(target.providerName(), echo.status() < 400 ? Kind.SUCCESS : Kind.NEUTRAL, -1);
       done = true;
-      clientAnswer.echo(target, echo, verdict.attempts());
+      committed(); // the body has been read for the last time (its count stays, as the answer's)
+      Future<Void> sent = Future.failedFuture("not written");
+      try {
+        sent = clientAnswer.echo(target, echo, verdict.attempts());
+      } finally {
+        if (hold != null) {
+          hold.releaseWhenSent(sent); // never left counted, should writing throw
+        }
+      }
       return;
     }
     UpstreamAttempt attempt = new UpstreamAttempt(vertx, target);

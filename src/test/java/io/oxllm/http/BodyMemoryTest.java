@@ -101,9 +101,10 @@ class BodyMemoryTest {
         assertTrue(answer.contains("\"code\":\"server_busy\""), answer);
         assertTrue(answer.contains("retry-after: 1\r\n"), answer);
       }
-      // 60 000 + 40 000 fits
-      String fits = exchange(withLength(body("echo", 40_000)));
-      assertTrue(fits.startsWith("http/1.1 200 "), fits.substring(0, 60));
+      // 60 000 + 40 000 fits: read whole, then answered (a model no one serves: the echo's answer
+      // would count too, anEchoAnswerWrittenWholeCountsUntilItsClientHasReadIt)
+      String fits = exchange(withLength(body("nope", 40_000)));
+      assertTrue(fits.startsWith("http/1.1 404 ") && fits.contains("model_not_found"), fits.substring(0, 60));
       assertEquals(1, upstream.requestCount(), "the refused request went nowhere");
       assertTrue(metrics().contains("\noxllm_request_bodies_held_bytes 60000\n"), this::metrics);
       assertTrue(metrics().contains("\noxllm_request_bodies_limit_bytes 100000\n"), this::metrics);
@@ -132,6 +133,42 @@ class BodyMemoryTest {
       assertTrue(next.startsWith("http/1.1 200 "), next.substring(0, 60));
       assertEquals(1, upstream.requestCount());
     }
+  }
+
+  /**
+   * The echo writes its whole answer at once, so one a client does not read stays in the gateway:
+   * its bytes take the body's place in the budget until they have gone to the kernel. The count
+   * was given back as the answer was written, so such answers to clients that do not read were
+   * held past the budget.
+   */
+  @Test
+  void anEchoAnswerWrittenWholeCountsUntilItsClientHasReadIt(Vertx vertx) throws Exception {
+    start(vertx, 6_000_000, 10_000_000);
+    try (Socket unread = new Socket()) {
+      unread.setReceiveBufferSize(8192); // the answer outgrows the socket buffers between us (4 MB at most)
+      unread.connect(new java.net.InetSocketAddress("127.0.0.1", port));
+      unread.setSoTimeout(10_000);
+      unread.getOutputStream().write(withLength(body("echo", 6_000_000)).getBytes(StandardCharsets.ISO_8859_1));
+      // its answer, 6 MB and a little more than its body
+      eventually(Duration.ofSeconds(5), () -> assertTrue(heldBytes() > 6_000_000, this::metrics));
+      String refused = exchange(withLength(body("echo", 5_000_000))); // 6 + 5 passes 10
+      assertStatus(503, refused);
+      assertTrue(refused.contains("\"code\":\"server_busy\""), refused);
+
+      String answer = readAnswer(unread.getInputStream()); // all of it read: the count goes
+      assertStatus(200, answer);
+      assertTrue(answer.endsWith("\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2,\"total_tokens\":3}}"),
+          answer.substring(answer.length() - 200));
+    }
+    eventually(Duration.ofSeconds(5), () -> assertEquals(0, heldBytes()));
+    assertStatus(200, exchange(withLength(body("echo", 5_000_000))));
+  }
+
+  private long heldBytes() {
+    String m = metrics();
+    String name = "\noxllm_request_bodies_held_bytes ";
+    int at = m.indexOf(name) + name.length();
+    return Long.parseLong(m.substring(at, m.indexOf('\n', at)));
   }
 
   /** {@code GET /metrics}, as Prometheus would scrape it. */
@@ -175,10 +212,11 @@ class BodyMemoryTest {
     assertStatus(200, exchange(chunked(body("echo", 2_000))));
     assertStatus(413, exchange(chunked(body("echo", limit + 1))));
     assertStatus(413, exchange(withLength(body("echo", limit + 1))));
-    // the chunked one counts as max_body_bytes, the whole budget: it goes only if the first is given back first
-    try (Socket pipelined = send(withLength(body("echo", 20_000)) + chunked(body("echo", 20_000)))) {
+    // the chunked one counts as max_body_bytes, the whole budget: it goes only if the first is given
+    // back first (not an echo: its answer counts until sent, which is after this read's requests)
+    try (Socket pipelined = send(withLength(body("nope", 20_000)) + chunked(body("echo", 20_000)))) {
       InputStream in = pipelined.getInputStream();
-      assertStatus(200, readAnswer(in));
+      assertStatus(404, readAnswer(in));
       assertStatus(200, readAnswer(in));
     }
     try (Socket halfSent = send(HEAD + "Content-Length: 40000\r\n\r\n{\"model\":\"echo\"")) {
