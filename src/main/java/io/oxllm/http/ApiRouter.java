@@ -250,7 +250,7 @@ final class ApiRouter {
     }
     RequestBody body;
     try {
-      body = RequestBody.inspect(raw == null ? Buffer.buffer() : raw);
+      body = RequestBody.inspect(raw == null ? Buffer.buffer() : raw, !route.equals("/v1/embeddings"));
     } catch (RequestBody.Rejected e) {
       reject(ctx, e.error());
       return;

@@ -64,6 +64,15 @@ public final class RequestBody {
 
   /** Inspects a complete body: 400 {@code invalid_json} or {@code missing_model} when it is unusable. */
   public static RequestBody inspect(Buffer raw) throws Rejected {
+    return inspect(raw, true);
+  }
+
+  /**
+   * As {@link #inspect(Buffer)}; {@code streams} false for an endpoint that never streams
+   * (embeddings), where a {@code "stream": true} is passed on as sent but read as no stream: the
+   * gateway asked such an upstream for stream usage and logged the request as a stream.
+   */
+  public static RequestBody inspect(Buffer raw, boolean streams) throws Rejected {
     byte[] bytes = raw.getBytes();
     int bad = Utf8.firstInvalid(bytes);
     if (bad >= 0) {
@@ -103,7 +112,7 @@ public final class RequestBody {
             p.skipChildren();
           }
         } else if ("stream".equals(name)) {
-          stream = value == JsonToken.VALUE_TRUE;
+          stream = streams && value == JsonToken.VALUE_TRUE;
           p.skipChildren();
         } else if ("stream_options".equals(name)) {
           options.read(p);

@@ -181,6 +181,18 @@ class BodyPassthroughTest {
     expectForwarded(ctx, "/v1/embeddings", bytes, bytes);
   }
 
+  /**
+   * Embeddings never stream: a {@code "stream": true} goes on as sent, and the gateway does not
+   * read it as a stream, so it asks for no stream usage (it spliced in
+   * {@code "stream_options":{"include_usage":true}}, and rewrote a false one, an audit found).
+   */
+  @Test
+  void anEmbeddingsBodySayingStreamIsNoStreamAndGetsNoStreamOptions(VertxTestContext ctx) {
+    String sent = "{\"input\":\"a\",\"model\":\"vsame\",\"stream\":true,\"stream_options\":{\"include_usage\":false}}";
+    byte[] bytes = sent.getBytes(StandardCharsets.UTF_8);
+    expectForwarded(ctx, "/v1/embeddings", bytes, bytes);
+  }
+
   @Test
   void upstreamPathJoinsBaseUrlWithoutADoubleSlash(VertxTestContext ctx) {
     verify(ctx, post("/v1/chat/completions", "{\"model\":\"vm\"}".getBytes(StandardCharsets.UTF_8))
