@@ -111,7 +111,11 @@ final class ApiRouter {
     // vertx-web fails a path it cannot decode (a bad escape: /v1/models/%zz) with 400 and plain text
     router.errorHandler(400, ctx -> reject(ctx, ApiError.malformedHttp(ctx.failure())));
     router.errorHandler(405, ctx -> {
-      String path = ctx.request().path();
+      // as vertx-web matched it: a trailing or doubled slash reaches the route, and so must Allow
+      String path = ctx.normalizedPath().replaceAll("/{2,}", "/");
+      if (path.length() > 1 && path.endsWith("/")) {
+        path = path.substring(0, path.length() - 1);
+      }
       String allow = path.startsWith("/admin/providers/") ? "POST"
           : path.startsWith("/v1/models/") ? "GET, HEAD" : ALLOW.get(path);
       if (allow != null) {

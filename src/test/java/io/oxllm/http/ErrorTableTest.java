@@ -21,6 +21,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -287,5 +288,20 @@ class ErrorTableTest {
       assertEquals("POST", r.header("allow"));
       assertEquals(0, up.requestCount());
     });
+  }
+
+  /** vertx-web matches these to the route, so they are its 405, and the Allow must be there too (an audit). */
+  @Test
+  void aWrongMethodOnAPathWithATrailingOrDoubledSlashIs405WithItsAllow(VertxTestContext ctx) {
+    verify(ctx, call(HttpMethod.GET, "/v1/completions/")
+        .compose(a -> call(HttpMethod.GET, "/v1//embeddings").map(b -> List.of(a, b)))
+        .compose(ab -> call(HttpMethod.PUT, "/healthz/").map(c -> List.of(ab.get(0), ab.get(1), c))), rs -> {
+          for (Response r : rs.subList(0, 2)) {
+            assertError(r, 405, "invalid_request_error", null);
+            assertEquals("POST", r.header("allow"));
+          }
+          assertError(rs.get(2), 405, "invalid_request_error", null);
+          assertEquals("GET, HEAD", rs.get(2).header("allow"));
+        });
   }
 }
