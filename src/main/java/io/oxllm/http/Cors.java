@@ -51,12 +51,17 @@ final class Cors {
     var extra = anyOrigin ? router.route(path).method(HttpMethod.OPTIONS) : router.route(path);
     extra.handler(ctx -> {
       HttpServerRequest req = ctx.request();
-      if (!anyOrigin) {
-        ctx.response().headers().add(HttpHeaders.VARY, VARY_ORIGIN);
-      }
-      if (req.method() == HttpMethod.OPTIONS && req.getHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_HEADERS) != null) {
-        ctx.addHeadersEndHandler(v -> allowRequested(ctx));
-      }
+      boolean preflight = req.method() == HttpMethod.OPTIONS
+          && req.getHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_HEADERS) != null;
+      // once the answer is decided: vertx-web adds its own "origin" to some (Vary: Origin,origin)
+      ctx.addHeadersEndHandler(v -> {
+        if (!anyOrigin) {
+          varyOn(ctx.response(), VARY_ORIGIN);
+        }
+        if (preflight) {
+          allowRequested(ctx);
+        }
+      });
       ctx.next();
     });
     router.route(path).handler(cors);
@@ -78,8 +83,20 @@ final class Cors {
         }
       }
     }
-    String vary = resp.headers().get(HttpHeaders.VARY);
-    resp.headers().set(HttpHeaders.ACCESS_CONTROL_ALLOW_HEADERS, String.join(", ", names))
-        .set(HttpHeaders.VARY, (vary == null ? "" : vary + ", ") + "Access-Control-Request-Headers");
+    resp.headers().set(HttpHeaders.ACCESS_CONTROL_ALLOW_HEADERS, String.join(", ", names));
+    varyOn(resp, "Access-Control-Request-Headers");
+  }
+
+  /** Adds {@code name} to the answer's {@code Vary} unless it is there, in any case, already. */
+  private static void varyOn(HttpServerResponse resp, String name) {
+    List<String> lines = resp.headers().getAll(HttpHeaders.VARY);
+    for (String line : lines) {
+      for (String token : line.split(",")) {
+        if (token.trim().equalsIgnoreCase(name)) {
+          return;
+        }
+      }
+    }
+    resp.headers().set(HttpHeaders.VARY, lines.isEmpty() ? name : String.join(", ", lines) + ", " + name);
   }
 }

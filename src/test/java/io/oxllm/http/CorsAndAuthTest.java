@@ -210,6 +210,17 @@ class CorsAndAuthTest {
   }
 
   @Test
+  void varyNamesOriginOnceWhereVertxWebNamesItToo(VertxTestContext ctx) {
+    String two = SERVER + "cors_origins = [\"https://a.example\", \"https://b.example\"]\n";
+    verify(ctx, send(two, HttpMethod.POST, CHAT, jsonHeaders("origin", "https://a.example"), BODY), r -> {
+      assertEquals(200, r.status(), r.bodyAsString());
+      // it said "Origin,origin" (an audit): ours and vertx-web's
+      assertEquals(List.of("origin"), Arrays.stream(String.join(",", r.headers().getAll("vary")).split(","))
+          .map(s -> s.trim().toLowerCase(Locale.ROOT)).toList());
+    });
+  }
+
+  @Test
   void listedOriginPreflightIs204(VertxTestContext ctx) {
     verify(ctx, send(ONLY_A, HttpMethod.OPTIONS, CHAT, preflight("https://a.example"), null), r -> {
       assertEquals(204, r.status());
