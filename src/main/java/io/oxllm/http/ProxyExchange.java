@@ -153,29 +153,7 @@ final class ProxyExchange implements RelayListener {
     unsent = target;
     String traceparent = trace.beginAttempt(target);
     if (target.provider().type() == ProviderType.ECHO) {
-      EchoExchange echo = EchoExchange.reply(path, body, target, requestId,
-          body.wouldInjectUsage(plan.config().routing().injectStreamUsage()));
-      unsent = null;
-      if (hold != null && !hold.becomeAnswer(echo.bytes(), holdLimit)) {
-        // written whole, it would stay in memory unread past the budget, as a body would
-        trace.endAttempt(503, null);
-        report(target.providerName(), Kind.NEUTRAL, -1);
-        resp.putHeader(HttpHeaders.RETRY_AFTER, "1");
-        respond(ApiError.serverBusy(holdLimit));
-        return;
-      }
-      trace.endAttempt(echo.status(), null);
-      report(target.providerName(), echo.status() < 400 ? Kind.SUCCESS : Kind.NEUTRAL, -1);
-      done = true;
-      committed(); // the body has been read for the last time (its count stays, as the answer's)
-      Future<Void> sent = Future.failedFuture("not written");
-      try {
-        sent = clientAnswer.echo(target, echo, verdict.attempts());
-      } finally {
-        if (hold != null) {
-          hold.releaseWhenSent(sent); // never left counted, should writing throw
-        }
-      }
+      echo(target);
       return;
     }
     UpstreamAttempt attempt = new UpstreamAttempt(vertx, target);
@@ -203,6 +181,33 @@ final class ProxyExchange implements RelayListener {
           }
         });
     unsent = null; // its outcome now comes to the handler above, whatever it is
+  }
+
+  /** The built-in echo provider answers: at once, and whole, so the answer takes its body's count. */
+  private void echo(Target target) {
+    EchoExchange echo = EchoExchange.reply(path, body, target, requestId,
+        body.wouldInjectUsage(plan.config().routing().injectStreamUsage()));
+    unsent = null; // answered: its outcome is reported below
+    if (hold != null && !hold.becomeAnswer(echo.bytes(), holdLimit)) {
+      // written whole, it would stay in memory unread past the budget, as a body would
+      trace.endAttempt(503, null);
+      report(target.providerName(), Kind.NEUTRAL, -1);
+      resp.putHeader(HttpHeaders.RETRY_AFTER, "1");
+      respond(ApiError.serverBusy(holdLimit));
+      return;
+    }
+    trace.endAttempt(echo.status(), null);
+    report(target.providerName(), echo.status() < 400 ? Kind.SUCCESS : Kind.NEUTRAL, -1);
+    done = true;
+    committed(); // the body has been read for the last time (its count stays, as the answer's)
+    Future<Void> sent = Future.failedFuture("not written");
+    try {
+      sent = clientAnswer.echo(target, echo, verdict.attempts());
+    } finally {
+      if (hold != null) {
+        hold.releaseWhenSent(sent); // never left counted, should writing throw
+      }
+    }
   }
 
   private void onResponse(UpstreamAttempt attempt, HttpClientResponse upstream, boolean stripUsage) {
