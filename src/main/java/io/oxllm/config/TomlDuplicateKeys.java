@@ -53,7 +53,7 @@ final class TomlDuplicateKeys {
       return null;
     }
     if (t.startsWith("[")) {
-      table = key(t.substring(1, Math.max(1, t.indexOf(']'))));
+      table = inLastElement(key(t.substring(1, Math.max(1, t.indexOf(']')))));
       return null;
     }
     int eq = keyEnd(t);
@@ -63,6 +63,22 @@ final class TomlDuplicateKeys {
     String path = table.isEmpty() ? key(t.substring(0, eq)) : table + "." + key(t.substring(0, eq));
     value(t, eq + 1);
     return firstLine.putIfAbsent(path, number) == null ? null : path;
+  }
+
+  /**
+   * A table under an array of tables belongs to its latest element: {@code [providers.timeouts]}
+   * after the second {@code [[providers]]} is {@code providers[1].timeouts}, and the first one's is
+   * another table.
+   */
+  private String inLastElement(String name) {
+    String longest = null;
+    for (String array : arrayCounts.keySet()) {
+      if (name.startsWith(array + ".") && (longest == null || array.length() > longest.length())) {
+        longest = array;
+      }
+    }
+    return longest == null ? name
+        : longest + "[" + (arrayCounts.get(longest) - 1) + "]" + name.substring(longest.length());
   }
 
   /** Where the {@code =} after a key is (quotes in the key skipped), or -1. */
@@ -82,8 +98,9 @@ final class TomlDuplicateKeys {
   }
 
   /**
-   * A key as validation names it: parts trimmed and unquoted, joined with dots; a part that holds a
-   * dot keeps quotes, so {@code "a.b"} and {@code a.b} stay two keys.
+   * A key as validation names it: parts trimmed and unquoted, joined with dots; a part that is no
+   * bare key (empty, or with a dot, a space or a letter past ASCII) keeps quotes, so
+   * {@code "a.b"} and {@code a.b} stay two keys.
    */
   private static String key(String raw) {
     StringBuilder out = new StringBuilder();
@@ -111,7 +128,7 @@ final class TomlDuplicateKeys {
   private static StringBuilder part(StringBuilder out, StringBuilder part) {
     String p = part.toString().strip();
     part.setLength(0);
-    return out.append(p.indexOf('.') >= 0 ? '"' + p + '"' : p);
+    return out.append(p.matches("[A-Za-z0-9_-]+") ? p : '"' + p + '"');
   }
 
   /** Follows a value's text from {@code from}: its strings, brackets and comment. */

@@ -158,6 +158,18 @@ class TomlConfigProcessorTest {
   }
 
   @Test
+  void aTableUnderAnArrayOfTablesBelongsToItsLatestElement() {
+    String elements = "[[providers]]\nname = \"a\"\n[providers.timeouts]\nconnect_ms = 1\n"
+        + "[[providers]]\nname = \"b\"\n[providers.timeouts]\nconnect_ms = 2\n";
+    // each element's own timeouts: valid, so the repeat is the one further down (an audit)
+    assertEquals("line 11: duplicate key server.port (first set at line 10)",
+        duplicate(elements + "[server]\nport = 1\nport = 2\n"));
+    assertEquals("line 9: duplicate key providers[1].timeouts.connect_ms (first set at line 8)",
+        duplicate(elements + "connect_ms = 3\n"));
+    assertEquals("line 2: duplicate key \"\" (first set at line 1)", duplicate("\"\" = 1\n\"\" = 2\n"));
+  }
+
+  @Test
   void aRepeatNotSeenByTheScanKeepsTheParsersMessage() {
     String message = duplicate("x = { a = 1, a = 2 }\n");
     assertTrue(message.endsWith("Duplicate key"), message);
