@@ -34,9 +34,10 @@ import java.util.concurrent.TimeUnit;
  * period is over.
  *
  * <p><b>Closed when idle</b> ({@code server.idle_timeout_secs}): a connection with no exchange
- * running (none yet, or its last one answered) for that long is closed, whether or not a next
- * request's head is trickling in; otherwise idle and slow-header connections were held for ever,
- * bounded only by the file limit. Vert.x's idle timeout is a read or write silence, which would
+ * running (none yet, or its last one answered, and its client reading none of the answer bytes
+ * that wait for it) for that long is closed, whether or not a next request's head is trickling
+ * in; otherwise idle and slow-header connections were held for ever, bounded only by the file
+ * limit. Vert.x's idle timeout is a read or write silence, which would
  * also cut a client waiting silently on a long answer, and is not broken by a head sent a byte
  * at a time. The cost on the request path is one map lookup a request ({@link #requestArrived})
  * and a handler told of the answer's end; the verticle runs {@link #closeIdle} once a second.
@@ -198,11 +199,13 @@ final class ClientConnections {
     List<HttpConnection> unread = new ArrayList<>();
     for (Map.Entry<HttpConnection, Use> e : open.entrySet()) {
       Use use = e.getValue();
-      if (use.waiting && clientReads(e.getKey(), use, sinceLastSweepMs)) {
-        use.idleSinceNanos = now; // the answers before its request are going out, however slowly
+      // answers wait for the client: a request held behind them, or an ended answer not yet sent
+      boolean answersWait = use.waiting || (!use.busy() && answersUnsent(e.getKey()));
+      if (answersWait && clientReads(e.getKey(), use, sinceLastSweepMs)) {
+        use.idleSinceNanos = now; // they are going out, however slowly
       }
       if (!use.busy() && use.idleSinceNanos - idleSince <= 0) {
-        (use.waiting ? unread : idle).add(e.getKey());
+        (answersWait ? unread : idle).add(e.getKey());
       }
     }
     if (sinceLastSweepMs > SWEEP_MS + STALL_MARGIN_MS) {
@@ -220,7 +223,22 @@ final class ClientConnections {
   }
 
   /**
-   * Whether the client of a connection with a waiting request read anything since the last
+   * Whether answer bytes wait in the gateway for the connection's client: in Netty's buffer, or
+   * in Vert.x's queue past it (the channel not writable). An answer written whole (the echo's, an
+   * error) ends at once, and without this a client that never read it held its connection, and
+   * the answer's count in the body budget, for ever: Vert.x's close waits for the flush.
+   */
+  private static boolean answersUnsent(HttpConnection connection) {
+    if (!(connection instanceof ConnectionBase base) || !base.channel().isOpen()) {
+      return false;
+    }
+    Channel channel = base.channel();
+    ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
+    return !channel.isWritable() || (buffer != null && buffer.totalPendingWriteBytes() > 0);
+  }
+
+  /**
+   * Whether the client of a connection with answers waiting read anything since the last
    * sweep ({@code sinceMs} ago): the kernel sent it data within that time (epoll's TCP_INFO; a client
    * that reads nothing keeps its window shut, and a window probe carries no data), or, on
    * another transport, fewer answer bytes wait unsent in Netty than at the last sweep (coarser:
@@ -247,12 +265,12 @@ final class ClientConnections {
   }
 
   /**
-   * A connection whose client pipelined a request and has read none of the answers before it for
-   * a whole idle period: Vert.x closes a connection only once what was written has been flushed,
-   * which that client never lets happen, so the unsent answers are dropped and the socket closed at
-   * once. The close starts at the head of the pipeline, past Vert.x's handler, which would turn it
-   * into its flush-then-close; Vert.x still hears the channel go inactive. (A client that only
-   * reads slowly, with nothing pipelined, keeps the Vert.x close: its answer's tail still goes out.)
+   * A connection whose client has read none of the answers waiting for it for a whole idle period
+   * (a request pipelined behind them, or none): Vert.x closes a connection only once what was
+   * written has been flushed, which that client never lets happen, so the unsent answers are
+   * dropped and the socket closed at once. The close starts at the head of the pipeline, past
+   * Vert.x's handler, which would turn it into its flush-then-close; Vert.x still hears the
+   * channel go inactive. (A client that reads, however slowly, is not idle: its answer goes out.)
    */
   private static void closeNow(HttpConnection connection) {
     ChannelHandlerContext head =

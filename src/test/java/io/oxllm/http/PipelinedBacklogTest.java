@@ -143,18 +143,54 @@ class PipelinedBacklogTest {
   }
 
   @Test
-  void aSlowReaderWithNothingPipelinedStillGetsItsWholeAnswerBeforeTheIdleClose(Vertx vertx) throws Exception {
+  void aSlowReaderWithNothingPipelinedGetsItsWholeAnswer(Vertx vertx) throws Exception {
     start(vertx, 1);
     String content = "a".repeat(6_000_000); // the echo's answer outgrows the socket buffers (4 MB at most)
     String body = "{\"model\":\"echo\",\"messages\":[{\"role\":\"user\",\"content\":\"" + content + "\"}]}";
     try (Socket socket = connect()) {
       socket.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
           + "Content-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.ISO_8859_1));
-      Thread.sleep(3_000); // idle for longer than idle_timeout_secs, the answer's tail unsent
+      // 256 KB every 100 ms: a few idle periods, the answer's tail unsent all the while
       socket.setSoTimeout(10_000);
-      String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      InputStream in = socket.getInputStream();
+      java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+      byte[] buf = new byte[256 * 1024];
+      for (int r; got.size() < content.length() && (r = in.readNBytes(buf, 0, buf.length)) > 0; ) {
+        got.write(buf, 0, r);
+        Thread.sleep(100);
+      }
+      String answer = got.toString(StandardCharsets.ISO_8859_1) + new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
       assertTrue(answer.startsWith("HTTP/1.1 200 "), answer.substring(0, Math.min(200, answer.length())));
-      assertTrue(answer.contains("echo: " + content + "\""), "the whole answer, then the close");
+      assertTrue(answer.contains("echo: " + content + "\""), "the whole answer: " + answer.length() + " bytes");
+    }
+  }
+
+  /**
+   * An answer ends as it is written, so a client that never reads it, with nothing pipelined,
+   * left a connection with no exchange running that Vert.x's close, flushing first, never closed:
+   * held for ever, with the answer (an echo's, counted in the body budget) in memory. It reads
+   * nothing for the idle period, so the connection is closed, the answer dropped.
+   */
+  @Test
+  void aClientThatNeverReadsItsAnswerIsClosedWhenIdle(Vertx vertx) throws Exception {
+    start(vertx, 1);
+    String content = "a".repeat(6_000_000);
+    String body = "{\"model\":\"echo\",\"messages\":[{\"role\":\"user\",\"content\":\"" + content + "\"}]}";
+    try (Socket socket = connect()) {
+      socket.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+          + "Content-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.ISO_8859_1));
+      Thread.sleep(4_000); // reads nothing: idle_timeout_secs is 1, the sweep once a second
+      socket.setSoTimeout(10_000);
+      InputStream in = socket.getInputStream();
+      long got = 0;
+      try {
+        for (int r; (r = in.read(new byte[65536])) > 0; ) {
+          got += r;
+        }
+      } catch (java.net.SocketException reset) {
+        // the unsent answer dropped: a reset, as the kernel still held some of it
+      }
+      assertTrue(got < content.length(), "closed with its answer unsent, not kept open: read " + got);
     }
   }
 
