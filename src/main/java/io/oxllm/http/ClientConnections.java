@@ -37,9 +37,8 @@ import java.util.concurrent.TimeUnit;
  * running (none yet, or its last one answered, and its client reading none of the answer bytes
  * that wait for it) for that long is closed, whether or not a next request's head is trickling
  * in; otherwise idle and slow-header connections were held for ever, bounded only by the file
- * limit. Vert.x's idle timeout is a read or write silence, which would
- * also cut a client waiting silently on a long answer, and is not broken by a head sent a byte
- * at a time. The cost on the request path is one map lookup a request ({@link #requestArrived})
+ * limit. Vert.x's idle timeout is a read or write silence, which would also cut a client waiting
+ * silently on a long answer, and is not broken by a head sent a byte at a time. The cost on the request path is one map lookup a request ({@link #requestArrived})
  * and a handler told of the answer's end; the verticle runs {@link #closeIdle} once a second.
  */
 final class ClientConnections {
