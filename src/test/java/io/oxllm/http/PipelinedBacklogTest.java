@@ -145,24 +145,10 @@ class PipelinedBacklogTest {
   @Test
   void aSlowReaderWithNothingPipelinedGetsItsWholeAnswer(Vertx vertx) throws Exception {
     start(vertx, 1);
-    String content = "a".repeat(6_000_000); // the echo's answer outgrows the socket buffers (4 MB at most)
-    String body = "{\"model\":\"echo\",\"messages\":[{\"role\":\"user\",\"content\":\"" + content + "\"}]}";
-    try (Socket socket = connect()) {
-      socket.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-          + "Content-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.ISO_8859_1));
-      // 256 KB every 100 ms: a few idle periods, the answer's tail unsent all the while
-      socket.setSoTimeout(10_000);
-      InputStream in = socket.getInputStream();
-      java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
-      byte[] buf = new byte[256 * 1024];
-      for (int r; got.size() < content.length() && (r = in.readNBytes(buf, 0, buf.length)) > 0; ) {
-        got.write(buf, 0, r);
-        Thread.sleep(100);
-      }
-      String answer = got.toString(StandardCharsets.ISO_8859_1) + new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
-      assertTrue(answer.startsWith("HTTP/1.1 200 "), answer.substring(0, Math.min(200, answer.length())));
-      assertTrue(answer.contains("echo: " + content + "\""), "the whole answer: " + answer.length() + " bytes");
-    }
+    // the echo's answer outgrows the socket buffers (4 MB at most): its tail waits a few idle periods
+    String answer = readSlowly(largeEcho(6_000_000, ""), 256 * 1024);
+    assertTrue(answer.startsWith("HTTP/1.1 200 "), answer.substring(0, Math.min(200, answer.length())));
+    assertTrue(answer.contains("echo: " + "a".repeat(6_000_000) + "\""), "the whole answer: " + answer.length() + " bytes");
   }
 
   /**
@@ -174,11 +160,9 @@ class PipelinedBacklogTest {
   @Test
   void aClientThatNeverReadsItsAnswerIsClosedWhenIdle(Vertx vertx) throws Exception {
     start(vertx, 1);
-    String content = "a".repeat(6_000_000);
-    String body = "{\"model\":\"echo\",\"messages\":[{\"role\":\"user\",\"content\":\"" + content + "\"}]}";
+    int content = 6_000_000;
     try (Socket socket = connect()) {
-      socket.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-          + "Content-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.ISO_8859_1));
+      socket.getOutputStream().write(largeEcho(content, ""));
       Thread.sleep(4_000); // reads nothing: idle_timeout_secs is 1, the sweep once a second
       socket.setSoTimeout(10_000);
       InputStream in = socket.getInputStream();
@@ -190,7 +174,7 @@ class PipelinedBacklogTest {
       } catch (java.net.SocketException reset) {
         // the unsent answer dropped: a reset, as the kernel still held some of it
       }
-      assertTrue(got < content.length(), "closed with its answer unsent, not kept open: read " + got);
+      assertTrue(got < content, "closed with its answer unsent, not kept open: read " + got);
     }
   }
 
@@ -203,7 +187,7 @@ class PipelinedBacklogTest {
   /**
    * The answer goes to Netty as one buffer, which the kernel takes a part at a time: on NIO its
    * bytes counted as unsent until the last part went, so a connection read at 2.5 MB/s looked
-   * unread for seconds and was closed under its reader (about 4 MB of 12 arrived).
+   * unread for seconds and was closed under its reader (about 8 MB of 12 arrived).
    */
   @Test
   void aSlowReaderOfAnAnswerTheKernelTakesInPartsGetsItAndThePipelinedOne(Vertx vertx) throws Exception {
@@ -233,12 +217,23 @@ class PipelinedBacklogTest {
    * behind it, then reads {@code chunk} bytes every 100 ms: both answers must come whole.
    */
   private void slowReaderGetsBoth(int contentBytes, int chunk) throws Exception {
-    String content = "a".repeat(contentBytes);
-    String body = "{\"model\":\"echo\",\"messages\":[{\"role\":\"user\",\"content\":\"" + content + "\"}]}";
+    String answers = readSlowly(largeEcho(contentBytes, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"), chunk);
+    assertTrue(answers.contains("echo: " + "a".repeat(contentBytes) + "\""), "the whole answer: " + answers.length() + " bytes");
+    assertTrue(answers.contains("HTTP/1.1 200 OK\r\n") && answers.endsWith("{\"status\":\"ok\"}"),
+        "then the pipelined one: " + answers.substring(Math.max(0, answers.length() - 300)));
+  }
+
+  /** A chat request whose echo answer holds {@code contentBytes} letters, then {@code pipelined}. */
+  private static byte[] largeEcho(int contentBytes, String pipelined) {
+    String body = "{\"model\":\"echo\",\"messages\":[{\"role\":\"user\",\"content\":\"" + "a".repeat(contentBytes) + "\"}]}";
+    return ("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        + "Content-Length: " + body.length() + "\r\n\r\n" + body + pipelined).getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  /** Sends {@code request}, then reads {@code chunk} bytes every 100 ms until the gateway closes. */
+  private String readSlowly(byte[] request, int chunk) throws Exception {
     try (Socket socket = connect()) {
-      socket.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-          + "Content-Length: " + body.length() + "\r\n\r\n" + body + "GET /healthz HTTP/1.1\r\nHost: x\r\n"
-          + "Connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      socket.getOutputStream().write(request);
       socket.setSoTimeout(10_000);
       InputStream in = socket.getInputStream();
       java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
@@ -247,10 +242,7 @@ class PipelinedBacklogTest {
         got.write(buf, 0, r);
         Thread.sleep(100);
       }
-      String answers = got.toString(StandardCharsets.ISO_8859_1);
-      assertTrue(answers.contains("echo: " + content + "\""), "the whole answer: " + answers.length() + " bytes");
-      assertTrue(answers.contains("HTTP/1.1 200 OK\r\n") && answers.endsWith("{\"status\":\"ok\"}"),
-          "then the pipelined one: " + answers.substring(Math.max(0, answers.length() - 300)));
+      return got.toString(StandardCharsets.ISO_8859_1);
     }
   }
 
