@@ -101,7 +101,8 @@ final class ApiRouter {
     for (String path : PROXIED) {
       // separate routes: vertx-web wants a BodyHandler first on its route, and 415 must not read the body
       router.post(path).handler(beforeBody);
-      router.post(path).handler(body).handler(ctx -> proxy(ctx, path, bodyLimit));
+      boolean streams = !path.equals(SharedStrings.EMBEDDINGS_PATH); // embeddings never stream
+      router.post(path).handler(body).handler(ctx -> proxy(ctx, path, streams, bodyLimit));
     }
     return router;
   }
@@ -245,7 +246,7 @@ final class ApiRouter {
     ctx.request().connection().close();
   }
 
-  private void proxy(RoutingContext ctx, String route, long bodyLimit) {
+  private void proxy(RoutingContext ctx, String route, boolean streams, long bodyLimit) {
     BodySilence.done(ctx);
     Buffer raw = ctx.body().buffer();
     BodyHold hold = ctx.get(BODY_HOLD);
@@ -254,7 +255,7 @@ final class ApiRouter {
     }
     RequestBody body;
     try {
-      body = RequestBody.inspect(raw == null ? Buffer.buffer() : raw, !route.equals("/v1/embeddings"));
+      body = RequestBody.inspect(raw == null ? Buffer.buffer() : raw, streams);
     } catch (RequestBody.Rejected e) {
       reject(ctx, e.error());
       return;

@@ -26,20 +26,13 @@ public final class BodyBudget {
    * size when none is held, so that any body {@code max_body_bytes} allows can go through.
    */
   boolean tryHold(long bytes, long limit) {
-    long now;
-    do {
-      now = held.get();
-      if (now != 0 && now + bytes > limit) {
-        return false;
-      }
-    } while (!held.compareAndSet(now, now + bytes));
-    return true;
+    return tryGrow(0, bytes, limit);
   }
 
   /**
-   * Counts {@code more} bytes in for a holder that already counts {@code mine}, unless that would
-   * pass {@code limit}; admitted whatever its size when the holder's are all that is counted, as a
-   * lone body is.
+   * Counts {@code more} bytes in for a holder that already counts {@code mine} (0: a new one),
+   * unless that would pass {@code limit}; admitted whatever its size when the holder's are all
+   * that is counted, as a lone body is.
    */
   boolean tryGrow(long mine, long more, long limit) {
     long now;
