@@ -51,8 +51,9 @@ final class Cors {
     var extra = anyOrigin ? router.route(path).method(HttpMethod.OPTIONS) : router.route(path);
     extra.handler(ctx -> {
       HttpServerRequest req = ctx.request();
+      // a preflight with no headers asked for still varies on them: its Allow-Headers would differ
       boolean preflight = req.method() == HttpMethod.OPTIONS
-          && req.getHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_HEADERS) != null;
+          && req.getHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD) != null;
       // once the answer is decided: vertx-web adds its own "origin" to some (Vary: Origin,origin)
       ctx.addHeadersEndHandler(v -> {
         if (!anyOrigin) {

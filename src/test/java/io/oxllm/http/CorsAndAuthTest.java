@@ -155,6 +155,17 @@ class CorsAndAuthTest {
   }
 
   @Test
+  void aPreflightAskingForNoHeadersStillVariesOnThem(VertxTestContext ctx) {
+    // its Allow-Headers would differ had it asked for some: a cache must not hand it to one that does
+    MultiMap asks = headers("origin", "https://app.example", "access-control-request-method", "POST");
+    verify(ctx, send("", HttpMethod.OPTIONS, CHAT, asks, null), r -> {
+      assertEquals(204, r.status(), r.bodyAsString());
+      assertEquals(Set.of("authorization", "content-type", "x-request-id"), tokens(r.header("access-control-allow-headers")));
+      assertTrue(tokens(r.header("vary")).contains("access-control-request-headers"), "Vary: " + r.header("vary"));
+    });
+  }
+
+  @Test
   void preflightReadsEveryLineOfItsRequestedHeaders(VertxTestContext ctx) {
     MultiMap asks = headers("origin", "https://app.example", "access-control-request-method", "POST",
         "access-control-request-headers", "x-stainless-os", "access-control-request-headers", "x-stainless-lang, authorization");
