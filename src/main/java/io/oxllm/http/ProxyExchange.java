@@ -212,7 +212,13 @@ final class ProxyExchange implements RelayListener {
 
   private void onResponse(UpstreamAttempt attempt, HttpClientResponse upstream, boolean stripUsage) {
     int status = upstream.statusCode();
-    if (plan.config().routing().retryOn().contains(status)) {
+    if (status < 200) {
+      attempt.abandonConnection(AttemptError.interimStatus(status)); // its real answer may still come on it
+      failedBeforeCommit(AttemptError.interimStatus(status), true);
+      return;
+    }
+    // a redirect is no answer either: the gateway does not follow one (a base_url to fix)
+    if (plan.config().routing().retryOn().contains(status) || status < 400 && status >= 300) {
       // drain and drop the refused body so the pooled connection can be reused; either way it
       // ends, the attempt's deadline timer goes
       upstream.handler(b -> { }).exceptionHandler(e -> attempt.finish()).endHandler(v -> attempt.finish());

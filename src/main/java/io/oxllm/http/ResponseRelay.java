@@ -19,8 +19,9 @@ import java.util.List;
  * <p>Streams (SSE) have a commit point (SPEC section 5): headers are held until the first SSE
  * event, so a failure or an error event before it can still fail over. After it, how the stream
  * ends (at {@code [DONE]}, at the upstream's end, or interrupted with a {@code stream_interrupted}
- * event) is {@link StreamEnd}'s. Bodies commit at the headers, but for one that answers a stream
- * request ({@link #relayBodyUnlessError}).
+ * event) is {@link StreamEnd}'s. Bodies commit at their first bytes, so a head followed by a cut
+ * or a silence fails over too; one that answers a stream request commits later still
+ * ({@link #relayBodyUnlessError}).
  *
  * <p>A stream goes on through an {@link EventAligner}: each event as soon as it is complete, so a
  * cut never sends the client half an event; without the usage-only event when the gateway asked
@@ -62,7 +63,10 @@ final class ResponseRelay {
     this.gatewayHeaders = gatewayHeaders;
   }
 
-  /** Non-stream: commit now and pipe the body. Must be called in the callback that delivered the response. */
+  /**
+   * Non-stream: pipe the body, committing at its first bytes (or its end, when empty). Must be
+   * called in the callback that delivered the response.
+   */
   void relayBody() {
     relayBody(false);
   }
@@ -83,10 +87,16 @@ final class ResponseRelay {
     if (holdForError) {
       held = new ArrayList<>(2);
     } else {
+      // the head is the first byte; the body's silence from here is idle time, as in a stream's
       attempt.firstByteArrived();
-      commit(false);
+      attempt.watchIdle();
     }
     upstream.handler(chunk -> {
+      if (!committed && held == null && !over) {
+        // commit at the body's first bytes, not at the head: until then nothing has gone to the
+        // client, so a cut or a silence after the head still fails over (SPEC section 4)
+        commit(false);
+      }
       if (committed) {
         facts.feedJson(chunk);
         forward(chunk);
@@ -114,12 +124,16 @@ final class ResponseRelay {
     });
     upstream.endHandler(v -> {
       if (!committed && !over) {
-        String error = ErrorBody.message(held);
-        if (error != null) {
-          failBeforeCommit(AttemptError.errorBody(error, attempt.target().provider()));
-          return;
+        if (held == null) {
+          commit(false); // an empty body
+        } else {
+          String error = ErrorBody.message(held);
+          if (error != null) {
+            failBeforeCommit(AttemptError.errorBody(error, attempt.target().provider()));
+            return;
+          }
+          commitHeldBody();
         }
-        commitHeldBody();
       }
       if (!over) {
         over = true;

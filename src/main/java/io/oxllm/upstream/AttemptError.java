@@ -56,6 +56,23 @@ public record AttemptError(String type, String text) {
     return new AttemptError("error_body", "error body to a stream request: " + UpstreamText.of(message, from));
   }
 
+  /**
+   * A 1xx taken for the final answer: Vert.x skips only 100 and 103, so a 102 or a 104 ends the
+   * exchange there, and a 101 switches to a protocol nobody asked for.
+   */
+  public static AttemptError interimStatus(int status) {
+    return new AttemptError("interim_status", "status " + status + " as the answer (an interim status)");
+  }
+
+  /**
+   * A response head the HTTP client could not parse, in the decoder's words ({@link UpstreamText}:
+   * they may quote the upstream's bytes). Often the tail of the answer before it on the connection,
+   * from a server that counted its Content-Length wrong.
+   */
+  public static AttemptError malformedResponse(Throwable err, ProviderConfig from) {
+    return new AttemptError("malformed_response", "malformed response: " + UpstreamText.of(String.valueOf(err.getMessage()), from));
+  }
+
   public static AttemptError noEventWithin(int bytes) {
     return new AttemptError("no_first_event", "no SSE event in the first " + bytes + " bytes");
   }

@@ -110,7 +110,9 @@ public final class UpstreamAttempt {
             return Future.failedFuture(new AttemptFailure(abortError));
           }
           headers.accept(req.headers());
-          return req.send(body);
+          // the request went out: the client refusing something now refuses the response's head
+          return req.send(body).recover(err -> Future.failedFuture(err instanceof IllegalArgumentException
+              ? new AttemptFailure(AttemptError.malformedResponse(err, target.provider())) : err));
         })
         .recover(err -> Future.failedFuture(AttemptFailure.of(err, abortError)));
   }
@@ -214,6 +216,18 @@ public final class UpstreamAttempt {
       request.reset();
     }
     finish();
+  }
+
+  /**
+   * Gives up on this attempt and closes its connection even if its exchange looks complete: after
+   * an answer that is not one (an interim status), what comes next on that connection is not for
+   * the request pooling would give it to.
+   */
+  public void abandonConnection(AttemptError reason) {
+    abort(reason);
+    if (request != null) {
+      request.connection().close();
+    }
   }
 
   /** Why the attempt was aborted (a timeout, or the client leaving), or null. */
