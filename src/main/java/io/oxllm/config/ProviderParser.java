@@ -97,9 +97,11 @@ final class ProviderParser {
     Map<String, String> headers = headers(r.table("headers"), !apiKey.isEmpty());
     int maxConnections = r.intValue("max_connections", 256, 1, 100_000);
     Timeouts timeouts = SectionParsers.timeouts(r.table("timeouts"), globalTimeouts);
+    // for a server that refuses fields it does not know, stream_options among them
+    Boolean injectStreamUsage = r.has("inject_stream_usage") ? r.bool("inject_stream_usage", true) : null;
     r.finish();
     return new ProviderConfig(name, type, baseUrl, apiKey, models, enabled, headers,
-        maxConnections, timeouts);
+        maxConnections, timeouts, injectStreamUsage);
   }
 
   private static UpstreamUrl baseUrl(ConfigReader r, ProviderType type) {

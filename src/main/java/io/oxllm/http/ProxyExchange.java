@@ -159,7 +159,7 @@ final class ProxyExchange implements RelayListener {
     UpstreamAttempt attempt = new UpstreamAttempt(vertx, target);
     current = attempt;
     var p = target.provider();
-    boolean strip = body.wouldInjectUsage(plan.config().routing().injectStreamUsage()); // per attempt
+    boolean strip = body.wouldInjectUsage(p.injectsStreamUsage(plan.config().routing())); // per attempt
     attempt.send(clients.client(p), path, body.forUpstream(target.upstreamModel(), strip),
             h -> HeaderRules.upstream(p, req.headers(), requestId, traceparent, trace.traceState(), h))
         .onComplete(ar -> {
@@ -186,7 +186,7 @@ final class ProxyExchange implements RelayListener {
   /** The built-in echo provider answers: at once, and whole, so the answer takes its body's count. */
   private void echo(Target target) {
     EchoExchange echo = EchoExchange.reply(path, body, target, requestId,
-        body.wouldInjectUsage(plan.config().routing().injectStreamUsage()));
+        body.wouldInjectUsage(target.provider().injectsStreamUsage(plan.config().routing())));
     unsent = null; // answered: its outcome is reported below
     if (hold != null && !hold.becomeAnswer(echo.bytes(), holdLimit)) {
       // written whole, it would stay in memory unread past the budget, as a body would

@@ -100,6 +100,30 @@ class StreamUsageTest extends StreamTestBase {
     })));
   }
 
+  @Test
+  void aProviderCanTurnInjectionOffForItselfAndOnAgainstTheRouting(VertxTestContext ctx) {
+    // a server that refuses fields it does not know answers stream_options with a 400
+    a.respond(RawSse.events(RawSse.chatEvents(2, true, false, true), 10, Ending.END));
+    List<String> withUsage = RawSse.chatEvents(2, true, true, true);
+    b.respond(RawSse.events(withUsage, 10, Ending.END));
+    String strictA = ChainToml.provider("a", a, "") + "inject_stream_usage = false\n";
+    String eagerB = "[routing]\ninject_stream_usage = false\n" + ChainToml.provider("b", b, "") + "inject_stream_usage = true\n";
+    gateway(strictA + ChainToml.chain(CHAIN, "a"))
+        .compose(port -> new StreamRecorder().post(client, port, StreamRecorder.chatBody(CHAIN)).compose(StreamRecorder::done))
+        .compose(first -> gateway.close().compose(v -> gateway(eagerB + ChainToml.chain(CHAIN, "b")))
+            .compose(port -> new StreamRecorder().post(client, port, StreamRecorder.chatBody(CHAIN)).compose(StreamRecorder::done))
+            .map(second -> List.of(first, second)))
+        .onComplete(ctx.succeeding(recs -> ctx.verify(() -> {
+          assertStreamFrom(recs.get(0), "a", 1);
+          assertNull(a.received().get(0).bodyAsJson().getValue("stream_options"), "a said no");
+          assertStreamFrom(recs.get(1), "b", 1);
+          JsonObject options = b.received().get(0).bodyAsJson().getJsonObject("stream_options");
+          assertEquals(Boolean.TRUE, options == null ? null : options.getValue("include_usage"), "b said yes");
+          assertEquals(withoutUsageChunk(withUsage), recs.get(1).events());
+          ctx.completeNow();
+        })));
+  }
+
   /** The events without the usage-only chunk ({@code "choices": []} with a usage). */
   private static List<String> withoutUsageChunk(List<String> events) {
     List<String> out = new ArrayList<>();

@@ -33,7 +33,7 @@ class UnsendableAttemptTest {
         + ChainToml.echo("e") + ChainToml.chain("v", "bad", "e"), Map.of()).config();
     ProviderConfig bad = parsed.provider("bad");
     ProviderConfig unsendable = new ProviderConfig(bad.name(), bad.type(), new UpstreamUrl(false, "127.0.0.1", 65_536, "/v1"),
-        bad.apiKey(), bad.models(), bad.enabled(), bad.headers(), bad.maxConnections(), bad.timeouts());
+        bad.apiKey(), bad.models(), bad.enabled(), bad.headers(), bad.maxConnections(), bad.timeouts(), bad.injectStreamUsage());
     GatewayConfig config = new GatewayConfig(parsed.server(), parsed.auth(), parsed.routing(), parsed.timeouts(),
         parsed.breaker(), parsed.telemetry(), java.util.List.of(unsendable, parsed.provider("e")), parsed.virtualModels());
     int port = await(Gateway.deploy(vertx, config)).port();

@@ -59,7 +59,7 @@ class AttemptErrorTest {
     assertEquals(new AttemptError("total_timeout", "total timeout after 8000 ms"), AttemptError.totalTimeout(8000));
     assertEquals(new AttemptError("error_event", "error event: overloaded"), AttemptError.errorEvent("overloaded",
         new io.oxllm.config.ProviderConfig("p", io.oxllm.config.ProviderType.OPENAI, null, "", java.util.List.of(), true,
-            java.util.Map.of(), 1, null)));
+            java.util.Map.of(), 1, null, null)));
     assertEquals("no_first_event", AttemptError.noEventWithin(65536).type());
     assertEquals("stream_interrupted", AttemptError.ENDED_UNFINISHED.type());
   }

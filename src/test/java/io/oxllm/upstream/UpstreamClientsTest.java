@@ -51,7 +51,7 @@ class UpstreamClientsTest {
         .listen(0, "127.0.0.1"));
     provider = new ProviderConfig("p", ProviderType.OPENAI,
         UpstreamUrl.parse("http://127.0.0.1:" + upstream.actualPort() + "/v1"), "", List.of("m"), true,
-        Map.of(), 4, new Timeouts(2000, 5000, 5000, 10000));
+        Map.of(), 4, new Timeouts(2000, 5000, 5000, 10000), null);
     clients = new UpstreamClients(vertx, 1);
   }
 

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 /** An upstream's words as the gateway repeats them: no secret of the provider's, at most 200 characters. */
 class UpstreamTextTest {
   private static ProviderConfig provider(String apiKey, Map<String, String> headers) {
-    return new ProviderConfig("p", ProviderType.OPENAI, null, apiKey, List.of(), true, headers, 1, null);
+    return new ProviderConfig("p", ProviderType.OPENAI, null, apiKey, List.of(), true, headers, 1, null, null);
   }
 
   @Test
