@@ -3,6 +3,7 @@ package io.oxllm.http;
 import io.oxllm.routing.AttemptOutcome.Kind;
 import io.oxllm.sse.SseScanner;
 import io.oxllm.upstream.AttemptError;
+import io.oxllm.upstream.SecretScrub;
 import io.oxllm.upstream.UpstreamAttempt;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
@@ -40,6 +41,7 @@ final class ResponseRelay {
   private final GatewayHeaders gatewayHeaders;
   private SseScanner scanner;
   private AnswerFacts facts;
+  private SecretScrub scrub; // an error body's, or null
   private EventAligner aligner; // a stream's
   private StreamEnd end; // a stream's; null for a body
   private List<Buffer> held;
@@ -84,6 +86,9 @@ final class ResponseRelay {
 
   private void relayBody(boolean holdForError) {
     facts = AnswerFacts.json();
+    if (upstream.statusCode() >= 400) {
+      scrub = SecretScrub.of(attempt.target().provider()); // an error body may quote the key it was sent
+    }
     if (holdForError) {
       held = new ArrayList<>(2);
     } else {
@@ -99,7 +104,7 @@ final class ResponseRelay {
       }
       if (committed) {
         facts.feedJson(chunk);
-        forward(chunk);
+        forward(scrub == null ? chunk : scrub.next(chunk));
       } else if (!over) {
         held.add(chunk);
         heldBytes += chunk.length();
@@ -136,6 +141,9 @@ final class ResponseRelay {
         }
       }
       if (!over) {
+        if (scrub != null) {
+          forward(scrub.rest());
+        }
         over = true;
         attempt.finish();
         facts.endJson();
@@ -255,6 +263,9 @@ final class ResponseRelay {
     committed = true;
     resp.setStatusCode(upstream.statusCode());
     HeaderRules.downstream(upstream.headers(), resp.headers(), !stream);
+    if (scrub != null) {
+      resp.headers().remove(HttpHeaders.CONTENT_LENGTH); // a secret replaced changes it
+    }
     if (stream) {
       HeaderRules.stream(resp.headers());
     }

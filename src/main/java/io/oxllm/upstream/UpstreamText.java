@@ -36,7 +36,7 @@ public final class UpstreamText {
   }
 
   /** The longest first, so that a value holding another is replaced whole. */
-  private static List<String> secrets(ProviderConfig provider) {
+  static List<String> secrets(ProviderConfig provider) {
     List<String> secrets = new ArrayList<>();
     if (provider.hasApiKey()) {
       secrets.add(provider.apiKey()); // whatever its length: it is the key

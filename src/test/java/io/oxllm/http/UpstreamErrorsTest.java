@@ -111,6 +111,21 @@ class UpstreamErrorsTest {
     expectReturnedAsIs(ctx, "[routing]\nretry_on = [503]\n", 500, openAiError("boom", "server_error", "e"));
   }
 
+  @Test
+  void anErrorBodyThatQuotesTheProvidersKeyReachesTheClientWithoutIt(VertxTestContext ctx) {
+    String key = "sk-live-0123456789abcdef";
+    a.respond(Behaviour.json(401, openAiError("Incorrect API key provided: " + key + ".", "invalid_request_error",
+        "invalid_api_key") + " ".repeat(70_000) + key, Map.of()));
+    String toml = GatewayHarness.provider("pa", a) + "api_key = \"" + key + "\"\n" + GatewayHarness.provider("pb", b) + CHAIN;
+    verify(ctx, GatewayHarness.start(vertx, toml).compose(g -> GatewayHarness.post(client, g.port(), CHAT, BODY)), r -> {
+      assertEquals(401, r.status());
+      String body = r.bodyAsString();
+      assertTrue(!body.contains(key) && body.contains("Incorrect API key provided: [redacted]."), body);
+      assertTrue(body.endsWith(" [redacted]"), "the body's end, past its first chunks, too");
+      assertEquals(0, b.requestCount(), "not failed over");
+    });
+  }
+
   /** Two requests, one after the other, through one gateway. */
   private Future<java.util.List<Response>> runTwice(String extraToml) {
     String toml = extraToml + GatewayHarness.provider("pa", a) + GatewayHarness.provider("pb", b) + CHAIN;
