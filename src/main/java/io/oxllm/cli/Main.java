@@ -128,9 +128,17 @@ public final class Main {
     out.println("oxllm listening on http://" + hostForUrl(s.host()) + ":" + gateway.port()
         + " (" + s.effectiveInstances() + " HTTP instances, config " + path
         + (vertx.isNativeTransportEnabled() ? ", native transport" : "") + ")");
-    Runnable stop = gracefulStop(vertx, gateway, err);
+    AtomicBoolean stopping = new AtomicBoolean();
+    Runnable stop = gracefulStop(vertx, gateway, err, stopping);
+    // a repeated POST /admin/shutdown (a client's retry) asks for the stop already running
     gateway.state().onShutdownRequest(stop);
-    Signals.onStop(stop);
+    Signals.onStop(() -> {
+      if (stopping.get()) { // a second signal: the operator will not wait
+        err.println("oxllm: stopping now, without waiting for in-flight requests");
+        Runtime.getRuntime().halt(1);
+      }
+      stop.run();
+    });
     Signals.onReload(() -> vertx.eventBus().request(RoutingVerticle.RELOAD, "SIGHUP"));
     return 0;
   }
@@ -145,14 +153,12 @@ public final class Main {
 
   /**
    * SIGTERM, SIGINT, POST /admin/shutdown: drain (bounded by the grace period), close Vert.x, exit 0.
-   * A second signal while draining exits at once.
+   * Runs once: a later call finds {@code stopping} set and returns.
    */
-  private static Runnable gracefulStop(Vertx vertx, Gateway gateway, PrintStream err) {
-    AtomicBoolean stopping = new AtomicBoolean();
+  private static Runnable gracefulStop(Vertx vertx, Gateway gateway, PrintStream err, AtomicBoolean stopping) {
     return () -> {
       if (!stopping.compareAndSet(false, true)) {
-        err.println("oxllm: stopping now, without waiting for in-flight requests");
-        Runtime.getRuntime().halt(1);
+        return;
       }
       // the grace in force now: a reload may have changed it, and the HTTP verticles read it the same way
       int graceSecs = gateway.state().config().server().shutdownGraceSecs();

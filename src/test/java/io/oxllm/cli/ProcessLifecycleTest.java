@@ -233,6 +233,26 @@ class ProcessLifecycleTest {
   }
 
   @Test
+  void aSecondAdminShutdownDuringTheDrainIsNotASecondSignal() throws Exception {
+    // a client retrying its call, or two operators: the stop it asks for is already running (an
+    // audit: the second call halted the process, cutting every stream, exit 1, no request log)
+    a.respond(Behaviour.sseChat(10, 200));
+    serve(toml(10, "A"));
+    try (Socket first = ChildGateway.connect(port); Socket second = ChildGateway.connect(port)) {
+      assertEquals("200", ChildGateway.exchange(second, "GET", "/readyz", null)[0]);
+      StreamRecorder rec = streamUntil(2);
+      assertEquals("202", ChildGateway.exchange(first, "POST", "/admin/shutdown", null)[0]);
+      until(Duration.ofSeconds(2), () -> ChildGateway.refused(port), r -> r, "new connections are refused");
+      String[] again = ChildGateway.exchange(second, "POST", "/admin/shutdown", null);
+      assertTrue(again != null && (again[0].equals("202") || again[0].equals("503")),
+          () -> "the second call: " + (again == null ? "closed" : String.join(" | ", again)));
+      await(rec.done(), Duration.ofSeconds(15));
+      assertEquals("[DONE]", rec.lastEvent(), rec::rawString);
+      assertEquals(0, child.awaitExit(Duration.ofSeconds(12)), child::output);
+    }
+  }
+
+  @Test
   void idleKeepAliveConnectionsDoNotHoldTheStop() throws Exception {
     serve(toml(20, "A"));
     try (Socket idle = ChildGateway.connect(port)) {
