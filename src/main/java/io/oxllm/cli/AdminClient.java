@@ -24,8 +24,8 @@ final class AdminClient {
     }
   }
 
-  /** An answer: status code and body text. */
-  record Answer(int status, String body) {}
+  /** An answer: status code, Content-Type ("" when none) and body text. */
+  record Answer(int status, String contentType, String body) {}
 
   AdminClient(String baseUrl, String token) {
     this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
@@ -55,7 +55,7 @@ final class AdminClient {
   private Answer send(HttpRequest request) throws NotRunning {
     try {
       HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
-      return new Answer(r.statusCode(), r.body());
+      return new Answer(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body());
     } catch (ConnectException e) {
       // a gateway draining for a stop refuses new connections too
       throw new NotRunning("oxllm: no gateway answers at " + baseUrl + " (connection refused: not running, or stopping)");

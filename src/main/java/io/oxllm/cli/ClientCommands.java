@@ -113,7 +113,12 @@ final class ClientCommands {
   private int status(AdminClient client, boolean json) throws AdminClient.NotRunning {
     AdminClient.Answer a = json ? client.get("/status", "application/json") : client.get("/status?format=text", "text/plain");
     if (a.status() != 200) {
-      return refused(a);
+      return refused(client, a);
+    }
+    // the gateway's status is JSON with a provider list, or the tables as plain text
+    boolean ours = json ? hasArray(parse(a.body()), "providers") : a.contentType().startsWith("text/plain");
+    if (!ours) {
+      return notTheGateway(client, a);
     }
     out.print(a.body());
     return 0;
@@ -124,9 +129,12 @@ final class ClientCommands {
     if (action.equals("list") && cli.args().size() == 1) {
       AdminClient.Answer a = client.get("/status", "application/json");
       if (a.status() != 200) {
-        return refused(a);
+        return refused(client, a);
       }
-      JsonObject status = new JsonObject(a.body());
+      JsonObject status = parse(a.body());
+      if (!hasArray(status, "providers")) {
+        return notTheGateway(client, a);
+      }
       out.print(cli.json() ? status.getJsonArray("providers").encodePrettily() + "\n"
           : StatusText.providers(status.getJsonArray("providers")));
       return 0;
@@ -137,9 +145,12 @@ final class ClientCommands {
       AdminClient.Answer a = client.post("/admin/providers/" + java.net.URLEncoder.encode(name,
           java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20") + "/" + action);
       if (a.status() != 200) {
-        return refused(a);
+        return refused(client, a);
       }
-      JsonObject p = new JsonObject(a.body());
+      JsonObject p = parse(a.body());
+      if (p == null || !(p.getValue("state") instanceof String) || !(p.getValue("offline") instanceof Boolean)) {
+        return notTheGateway(client, a);
+      }
       // online says nothing of the config: a provider with enabled = false still takes no request
       String availability = p.getBoolean("offline") ? "offline"
           : p.getBoolean("enabled", true) ? "online" : "online, but disabled in the config (enabled = false)";
@@ -155,7 +166,7 @@ final class ClientCommands {
     JsonObject body = parse(a.body());
     JsonObject r = body == null ? null : body.getJsonObject("reload");
     if (r == null) {
-      return refused(a);
+      return refused(client, a);
     }
     if (!r.getBoolean("ok")) {
       err.println("oxllm: reload rejected; the gateway keeps its running config:");
@@ -172,18 +183,32 @@ final class ClientCommands {
   private int stop(AdminClient client) throws AdminClient.NotRunning {
     AdminClient.Answer a = client.post("/admin/shutdown");
     if (a.status() != 202) {
-      return refused(a);
+      return refused(client, a);
     }
     out.println("oxllm: stopping the gateway at " + client.baseUrl() + " (in-flight requests drain first)");
     return 0;
   }
 
-  private int refused(AdminClient.Answer a) {
+  private int refused(AdminClient client, AdminClient.Answer a) {
     JsonObject body = parse(a.body());
-    String message = body != null && body.getJsonObject("error") != null
-        ? body.getJsonObject("error").getString("message") : a.body();
+    Object error = body == null ? null : body.getValue("error");
+    if (!(error instanceof JsonObject e) || !(e.getValue("message") instanceof String message)) {
+      return notTheGateway(client, a);
+    }
     err.println("oxllm: the gateway answered " + a.status() + ": " + message);
     return 1;
+  }
+
+  /** Something answered that is not the gateway (--url at another server): one line, not its page. */
+  private int notTheGateway(AdminClient client, AdminClient.Answer a) {
+    String type = a.contentType().isEmpty() ? "no Content-Type" : a.contentType();
+    err.println("oxllm: " + client.baseUrl() + " answered " + a.status() + " with " + type + " (" + a.body().length()
+        + " characters), not the gateway's admin API: is it the gateway's address?");
+    return 1;
+  }
+
+  private static boolean hasArray(JsonObject o, String key) {
+    return o != null && o.getValue(key) instanceof io.vertx.core.json.JsonArray;
   }
 
   private static JsonObject parse(String body) {

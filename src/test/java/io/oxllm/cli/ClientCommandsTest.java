@@ -167,6 +167,30 @@ class ClientCommandsTest {
   }
 
   @Test
+  void aServerThatIsNotTheGatewayGetsOneClearLine() {
+    // --url at some other web server: its HTML page was printed as the status (exit 0), or whole
+    // as the error, and provider list died with a stack trace (an audit)
+    String page = "<!DOCTYPE html>\n<html>\n<body>\n<h1>Directory listing</h1>\n</body>\n</html>\n";
+    var other = await(vertx.createHttpServer().requestHandler(req -> req.response()
+        .setStatusCode(req.method() == io.vertx.core.http.HttpMethod.GET ? 200 : 501)
+        .putHeader("content-type", "text/html").end(page)).listen(0, "127.0.0.1"));
+    String url = "http://127.0.0.1:" + other.actualPort();
+    for (List<String> cmd : List.of(List.of("status"), List.of("status", "--json"), List.of("provider", "list"),
+        List.of("provider", "offline", "A"), List.of("reload"), List.of("stop"))) {
+      String[] args = new String[cmd.size() + 2];
+      cmd.toArray(args);
+      args[cmd.size()] = "--url";
+      args[cmd.size() + 1] = url;
+      assertEquals(1, run(args), () -> cmd + "\n" + printed());
+      List<String> lines = err.lines().filter(l -> !l.isBlank()).toList();
+      assertEquals(1, lines.size(), () -> cmd + ": one line expected\n" + printed());
+      assertTrue(lines.get(0).contains("not the gateway") && lines.get(0).contains("text/html"), () -> cmd + "\n" + printed());
+      assertTrue(out.isEmpty(), () -> cmd + "\n" + printed());
+    }
+    await(other.close());
+  }
+
+  @Test
   void aConfigWithPortZeroAsksForTheUrl(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
     // "any free port": the config cannot say which, and "not running at 127.0.0.1:0" misled
     java.nio.file.Path conf = java.nio.file.Files.writeString(dir.resolve("c.toml"),
