@@ -41,6 +41,7 @@ public final class SseScanner {
   private int lineStart; // start of the current (unfinished) line in buf
   private boolean atLineStart = true; // last byte ended a line (stream start counts)
   private boolean afterCr; // last byte was CR: a following LF belongs to the same line end
+  private boolean dispatched; // an event went to DataLines: a byte order mark can only precede the first
 
   private final OversizeEvent oversize = new OversizeEvent();
   private final DataLines dataLines = new DataLines();
@@ -139,7 +140,7 @@ public final class SseScanner {
         afterCr = b == '\r';
         if (atLineStart) { // blank line: the event is complete
           facts.lastUsageOnly = false;
-          dataLines.dispatch(a, evStart, p, facts);
+          dataLines.dispatch(a, afterBom(a, evStart, p), p, facts);
           evStart = p + 1;
           ends.ended(a, p, end, base, facts.lastUsageOnly);
         }
@@ -163,6 +164,19 @@ public final class SseScanner {
     } else if (len <= INITIAL && buf.length > SHRINK_ABOVE) {
       buf = Arrays.copyOf(buf, INITIAL); // give back memory after an unusually large event
     }
+  }
+
+  /**
+   * Where the event from {@code from} really starts: past a UTF-8 byte order mark when it is the
+   * stream's first, which the SSE spec's parser skips (read as part of "data", it hid the event).
+   */
+  private int afterBom(byte[] a, int from, int to) {
+    if (dispatched) {
+      return from;
+    }
+    dispatched = true;
+    boolean bom = to - from >= 3 && a[from] == (byte) 0xEF && a[from + 1] == (byte) 0xBB && a[from + 2] == (byte) 0xBF;
+    return bom ? from + 3 : from;
   }
 
   private void ensure(int capacity) {

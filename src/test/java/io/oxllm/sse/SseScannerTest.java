@@ -115,6 +115,16 @@ class SseScannerTest {
   }
 
   @Test
+  void aByteOrderMarkBeforeTheFirstEventIsNotPartOfItsFieldName() {
+    // the SSE spec's parser skips one at the stream's start; read as "\uFEFFdata", the first
+    // event had no data, so no first token was seen (an audit of hostile upstreams)
+    byte[] bytes = utf8("\uFEFF" + CHAT);
+    for (int cut = 1; cut < 8; cut++) {
+      assertEquals(CHAT_FACTS, feed(bytes, SseScanner.DEFAULT_MAX_EVENT_BYTES, cut), "cut at " + cut);
+    }
+  }
+
+  @Test
   void firstTokenTimeIsTakenWhenTheEventCompletes() {
     byte[] bytes = utf8(CHAT);
     int secondEnd = CHAT.indexOf("\n\n", CHAT.indexOf("\n\n") + 2);
