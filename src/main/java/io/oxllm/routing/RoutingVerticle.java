@@ -43,6 +43,7 @@ public final class RoutingVerticle extends VerticleBase {
   // compares a new config with it, not with the last reload's (which never took those parts)
   private GatewayConfig started;
   private String lastScanError;
+  private long settleTimer = -1; // a file change waiting to be read again (settle)
 
   public RoutingVerticle(GatewayState state, ConfigSource source) {
     this.state = state;
@@ -98,7 +99,7 @@ public final class RoutingVerticle extends VerticleBase {
   private Future<?> watch() {
     long scanMs = state.config().server().configScanMs();
     retriever = ConfigRetriever.create(vertx, ConfigLoader.retrieverOptions(source.path(), scanMs));
-    retriever.listen(change -> apply(ConfigParser.parse(change.getNewConfiguration(), source.env()), "file change"));
+    retriever.listen(change -> settle(ConfigParser.parse(change.getNewConfiguration(), source.env()), scanMs));
     // A scan that cannot parse the file (say, half written) fails again every period: report it once.
     retriever.configStream().handler(json -> lastScanError = null).exceptionHandler(err -> {
       String message = "file: " + err.getMessage(); // the store reports what it can read as a problem: rare
@@ -110,6 +111,26 @@ public final class RoutingVerticle extends VerticleBase {
     });
     // prime the retriever with the file as it is now, so the first scan only fires on a real change
     return retriever.getConfig().recover(err -> Future.succeededFuture());
+  }
+
+  /**
+   * Applies a change the watcher saw once the file still reads the same {@code scanMs} later: a
+   * file written in two steps (a copy, an editor saving in place) can be valid half way, and was
+   * applied so, a virtual model missing until the next scan (an audit). A change that comes
+   * meanwhile starts the wait again; one that makes the file unreadable is the scan's to report.
+   */
+  private void settle(ConfigResult seen, long scanMs) {
+    if (settleTimer != -1) {
+      vertx.cancelTimer(settleTimer);
+    }
+    settleTimer = vertx.setTimer(scanMs, id -> {
+      settleTimer = -1;
+      ConfigLoader.load(vertx, source.path(), source.env()).onSuccess(now -> {
+        if (now.equals(seen)) {
+          apply(seen, "file change");
+        }
+      });
+    });
   }
 
   private Future<ReloadStatus> reloadNow(String trigger) {
@@ -160,6 +181,9 @@ public final class RoutingVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (settleTimer != -1) {
+      vertx.cancelTimer(settleTimer);
+    }
     return retriever == null ? Future.succeededFuture() : retriever.close();
   }
 }

@@ -108,6 +108,34 @@ class ReloadFlowTest {
   }
 
   @Test
+  void aFileWrittenInTwoStepsIsAppliedWholeNotHalfWay() throws InterruptedException {
+    // the first step is a valid file on its own, without w; the second follows it 200 ms later
+    long scan = 400;
+    String w = "w = [{ provider = \"A\", model = \"" + io.oxllm.testing.ChainToml.MODEL + "\" }]\n";
+    LiveGateway gw = start(config(scan, "", chain("v", "A") + w));
+    int missing = 0;
+    for (int round = 0; round < 6; round++) {
+      String to = round % 2 == 0 ? "B" : "A";
+      // a round starts just after the scan that applied the last: start each a little later, or
+      // every first step would be written and followed just after a scan, never across one
+      Thread.sleep((round * 2 + 1) * scan / 12);
+      gw.write(config(scan, "", chain("v", to)));
+      long secondStep = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(scan / 2);
+      while (System.nanoTime() < secondStep) {
+        missing += gw.chat("w").status() == 404 ? 1 : 0;
+      }
+      gw.write(config(scan, "", chain("v", to) + w));
+      long deadline = System.nanoTime() + FEW_SCANS.toNanos();
+      while (!to.equals(gw.answeredBy("v")) && System.nanoTime() < deadline) {
+        missing += gw.chat("w").status() == 404 ? 1 : 0;
+      }
+      assertEquals(to, gw.answeredBy("v"), "round " + round + ": the whole file applied");
+    }
+    // without the wait, a scan between the two steps applied the first: rounds 3 to 5 start late enough for one
+    assertEquals(0, missing, "requests for w answered 404 while half a file was in force");
+  }
+
+  @Test
   void postReloadAppliesAChangeAtOnceAndReportsAnUnchangedFile() {
     LiveGateway gw = start(config(NO_SCAN, "", chain("v", "A")));
     Response same = gw.post("/reload");
