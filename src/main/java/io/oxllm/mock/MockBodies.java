@@ -70,6 +70,14 @@ final class MockBodies {
           : "{\"text\":\"" + text + "\",\"index\":0,\"logprobs\":null,\"finish_reason\":\"stop\"}";
       full = ascii("\"choices\":[" + fullChoice + "],\"usage\":{\"prompt_tokens\":");
     }
+
+    long bytes() {
+      long n = stop.length + stopUsage.length + full.length;
+      for (int i = 0; i < content.length; i++) {
+        n += content[i].length + contentUsage[i].length + 32; // and each array's own header
+      }
+      return n;
+    }
   }
 
   static final byte[] USAGE_ONLY = ascii("\"choices\":[],\"usage\":{\"prompt_tokens\":");
@@ -104,6 +112,11 @@ final class MockBodies {
     text = new Shape(pieces, all, false);
     completionTokens = (size + 3) / 4; // about four bytes per token, like English text
     completionMid = ascii(",\"completion_tokens\":" + completionTokens + ",\"total_tokens\":");
+  }
+
+  /** The bytes it holds (its arrays' lengths): what caching it costs. */
+  long bytes() {
+    return chat.bytes() + text.bytes() + completionMid.length;
   }
 
   Shape shape(boolean chatKind) {

@@ -34,7 +34,12 @@ final class MockHandler {
   private static final Buffer OK = Buffer.buffer("{\"status\":\"ok\"}");
   private static final Buffer MODELS = Buffer.buffer(MockBodies.MODELS);
   private static final Buffer ERROR_BODY = Buffer.buffer(MockBodies.ERROR_BODY);
-  private static final int CACHE_SIZE = 32;
+  /**
+   * The shapes kept for reuse, by their bytes: a shape holds about six times its size (two kinds,
+   * with and without usage, and the whole), and 32 of the largest allowed (16 MiB) ended a mock
+   * with the shipped 256 MB heap at the second (an audit). One larger than this is built per request.
+   */
+  private static final long CACHE_BYTES = 64L << 20;
   private static final int CHAT = 0;
   private static final int TEXT = 1;
   private static final int EMBEDDINGS = 2;
@@ -44,12 +49,8 @@ final class MockHandler {
   private final MockStats stats;
   private final MockBodies defaultBodies;
   // Shapes asked for by x-mock-chunks / x-mock-size, least recently used dropped first.
-  private final Map<Long, MockBodies> cache = new LinkedHashMap<>(16, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<Long, MockBodies> eldest) {
-      return size() > CACHE_SIZE;
-    }
-  };
+  private final Map<Long, MockBodies> cache = new LinkedHashMap<>(16, 0.75f, true);
+  private long cachedBytes;
   private final Buffer[] failBodies = new Buffer[600];
   private final String idPrefix;
   private long counter;
@@ -172,7 +173,20 @@ final class MockHandler {
     if (k.chunks() == defaultBodies.chunks && k.size() == defaultBodies.size) {
       return defaultBodies;
     }
-    return cache.computeIfAbsent(k.shapeKey(), key -> new MockBodies(k.chunks(), k.size()));
+    MockBodies cached = cache.get(k.shapeKey());
+    if (cached != null) {
+      return cached;
+    }
+    MockBodies built = new MockBodies(k.chunks(), k.size());
+    if (built.bytes() <= CACHE_BYTES) {
+      cache.put(k.shapeKey(), built);
+      cachedBytes += built.bytes();
+      for (var eldest = cache.values().iterator(); cachedBytes > CACHE_BYTES; ) {
+        cachedBytes -= eldest.next().bytes();
+        eldest.remove();
+      }
+    }
+    return built;
   }
 
   /** {@code [data: ]{"id":"…","object":"…","created":N,"model":"…",} — what varies per request. */

@@ -91,7 +91,7 @@ public record MockKnobs(int ttftMs, int chunks, int gapMs, int size, double fail
       case "gap-ms" -> new MockKnobs(ttftMs, chunks, whole(name, v, 0, MAX_DELAY_MS), size, failRate, failStatus, retryAfter, fault);
       case "size" -> new MockKnobs(ttftMs, chunks, gapMs, whole(name, v, 0, MAX_SIZE), failRate, failStatus, retryAfter, fault);
       case "fail-rate" -> new MockKnobs(ttftMs, chunks, gapMs, size, rate(name, v), failStatus, retryAfter, fault);
-      case "fail-status" -> new MockKnobs(ttftMs, chunks, gapMs, size, failRate, whole(name, v, 100, 599), retryAfter, fault);
+      case "fail-status" -> new MockKnobs(ttftMs, chunks, gapMs, size, failRate, whole(name, v, 200, 599), retryAfter, fault);
       case "retry-after" -> new MockKnobs(ttftMs, chunks, gapMs, size, failRate, failStatus,
           v.isEmpty() ? null : Integer.toString(whole(name, v, 0, MAX_DELAY_MS)), fault);
       case "fault" -> new MockKnobs(ttftMs, chunks, gapMs, size, failRate, failStatus, retryAfter, Fault.parse(v));

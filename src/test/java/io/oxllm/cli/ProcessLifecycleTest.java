@@ -324,6 +324,24 @@ class ProcessLifecycleTest {
   }
 
   @Test
+  void theMockAnswersTheLargestShapesItAcceptsOneAfterAnotherWithTheShippedHeap() throws Exception {
+    // each 16 MiB shape is ~100 MB built; the mock kept 32 of them, and ended at the second (an audit)
+    child = ChildGateway.start(List.of("-XX:+UseSerialGC", "-Xmx256m", "-XX:+ExitOnOutOfMemoryError"),
+        "mock", "-host", "127.0.0.1", "-port", Integer.toString(port));
+    child.awaitStdout(l -> l.contains("listening on"), STARTUP);
+    java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+    for (int chunks = 1; chunks <= 4; chunks++) {
+      var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+          .header("x-mock-size", "16777216").header("x-mock-chunks", Integer.toString(chunks))
+          .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"model\":\"m\",\"messages\":[]}")).build();
+      var answer = client.send(request, java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+      assertEquals(200, answer.statusCode(), child::output);
+      assertTrue(answer.body().length > 16_777_216, () -> "a whole answer: " + answer.body().length + " bytes");
+    }
+    assertTrue(child.isAlive(), child::output);
+  }
+
+  @Test
   void validateOfABadFileExitsTwoNamingTheProblem() throws Exception {
     Path bad = dir.resolve("bad.toml");
     Files.writeString(bad, "[server]\nprot = 8080\n[[providers]]\nname = \"e\"\ntype = \"echo\"\n");

@@ -36,6 +36,9 @@ class MockKnobsTest {
     assertThrows(IllegalArgumentException.class, () -> k.with("fail-rate", "1.5"));
     assertThrows(IllegalArgumentException.class, () -> k.with("fail-rate", "NaN"));
     assertThrows(IllegalArgumentException.class, () -> k.with("fail-status", "700"));
+    // an interim status sent as the answer left a client waiting for the real one
+    assertThrows(IllegalArgumentException.class, () -> k.with("fail-status", "102"));
+    assertEquals(200, k.with("fail-status", "200").failStatus());
     assertThrows(IllegalArgumentException.class, () -> k.with("size", "-1"));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> k.with("speed", "1"));
     assertTrue(e.getMessage().contains("ttft-ms"), e.getMessage());

@@ -193,6 +193,11 @@ public final class ChildGateway {
     }
   }
 
+  /** Whether the child still runs. */
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
   /** Kills this child (SIGKILL) if it still runs, and waits for it. */
   public void destroy() {
     if (process.isAlive()) {
