@@ -53,19 +53,16 @@ final class ClientAnswer {
     if (status == 429) { // retry_on without 429: the client gets it, the provider still cools down
       retryAfterMs = RetryAfter.parseMs(upstream.getHeader(HttpHeaders.RETRY_AFTER), System.currentTimeMillis());
     }
-    ResponseRelay relay = new ResponseRelay(resp, upstream, attempt, listener, r -> gatewayHeaders(r, attempts));
+    ResponseRelay.GatewayHeaders head = r -> gatewayHeaders(r, attempts);
     String type = upstream.getHeader(HttpHeaders.CONTENT_TYPE);
     String encoding = upstream.getHeader(HttpHeaders.CONTENT_ENCODING);
     // an upstream that compressed anyway (it was sent Accept-Encoding: identity) gives bytes no
     // one here can read for events: they go through as a body, with their Content-Encoding
-    boolean readable = encoding == null || encoding.equalsIgnoreCase("identity");
-    if (status < 300 && readable && type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17)) {
-      relay.relayStream(stripUsage, choices);
-    } else if (status < 300 && readable && streamAsked) {
-      relay.relayBodyUnlessError();
-    } else {
-      relay.relayBody();
-    }
+    boolean readable = status < 300 && (encoding == null || encoding.equalsIgnoreCase("identity"));
+    ResponseRelay relay = readable && type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17)
+        ? new StreamRelay(resp, upstream, attempt, listener, head, stripUsage, choices)
+        : new BodyRelay(resp, upstream, attempt, listener, head, readable && streamAsked);
+    relay.start();
     facts = relay.facts();
   }
 

@@ -125,7 +125,7 @@ class StreamFailoverTest extends StreamTestBase {
     // an upstream that ignores stream: its answer is an answer, byte for byte; so is a body too long to hold
     String answer = "{\"id\":\"c1\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,"
         + "\"message\":{\"role\":\"assistant\",\"content\":\"hi\"},\"finish_reason\":\"stop\"}]}";
-    String longError = "{\"error\":{\"message\":\"" + "x".repeat(ResponseRelay.MAX_HELD_BODY) + "\"}}";
+    String longError = "{\"error\":{\"message\":\"" + "x".repeat(BodyRelay.MAX_HELD_BODY) + "\"}}";
     a.enqueue(Behaviour.json(200, answer), Behaviour.json(200, longError));
     onlyA("").compose(port -> stream(port).compose(first -> stream(port).map(second -> List.of(first, second))))
         .onComplete(ctx.succeeding(recs -> ctx.verify(() -> {

@@ -1,0 +1,136 @@
+package io.oxllm.http;
+
+import io.oxllm.routing.AttemptOutcome.Kind;
+import io.oxllm.upstream.AttemptError;
+import io.oxllm.upstream.SecretScrub;
+import io.oxllm.upstream.UpstreamAttempt;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A body (not SSE) to the client, committed at its first bytes (or its end, when empty), not at
+ * the upstream's head: until then nothing has gone out, so a head followed by a cut or a silence
+ * still fails over. A cut after the first bytes can only be told by resetting the connection.
+ *
+ * <p>A 2xx that is not SSE, to a request that asked for a stream, is held until it ends instead
+ * ({@code holdForError}): some servers refuse a stream so, with {@code {"error":…}} and 200, which
+ * a client reading SSE takes for an empty answer. An error object fails over as a first error
+ * event does (SPEC section 5); anything else, or a body over {@link #MAX_HELD_BODY}, is the answer.
+ *
+ * <p>The body of an answer of status 400 or more goes through a {@link SecretScrub}: some servers
+ * quote the key they were sent.
+ */
+final class BodyRelay extends ResponseRelay {
+  /** A body held to see whether it is an error object; past this it is an answer. */
+  static final int MAX_HELD_BODY = 64 * 1024;
+  private final boolean holdForError;
+  private SecretScrub scrub; // an error body's, or null
+
+  BodyRelay(HttpServerResponse resp, HttpClientResponse upstream, UpstreamAttempt attempt, RelayListener listener,
+      GatewayHeaders gatewayHeaders, boolean holdForError) {
+    super(resp, upstream, attempt, listener, gatewayHeaders);
+    this.holdForError = holdForError;
+  }
+
+  @Override
+  void start() {
+    facts = AnswerFacts.json();
+    if (upstream.statusCode() >= 400) {
+      scrub = SecretScrub.of(attempt.target().provider());
+    }
+    if (holdForError) {
+      held = new ArrayList<>(2);
+    } else {
+      // the head is the first byte; the body's silence from here is idle time, as in a stream's
+      attempt.firstByteArrived();
+      attempt.watchIdle();
+    }
+    upstream.handler(this::chunk);
+    upstream.exceptionHandler(err -> {
+      if (!committed) {
+        failBeforeCommit(reason(err));
+      } else if (!over) {
+        over = true;
+        attempt.finish();
+        boolean gone = listener.clientGone();
+        // tell the exchange first: ending or resetting the response runs its end handlers at once
+        listener.ended(gone ? Kind.NEUTRAL : Kind.FAILURE, reason(err));
+        if (!gone) {
+          resp.reset();  // headers are out: closing is the only honest way to say "truncated"
+        }
+      }
+    });
+    upstream.endHandler(v -> ended());
+  }
+
+  @Override
+  boolean keepsLength() {
+    return scrub == null; // a secret replaced changes it
+  }
+
+  private void chunk(Buffer chunk) {
+    if (!committed && !holdForError && !over) {
+      commit(false);
+    }
+    if (committed) {
+      facts.feedJson(chunk);
+      forward(scrub == null ? chunk : scrub.next(chunk));
+    } else if (!over) {
+      held.add(chunk);
+      heldBytes += chunk.length();
+      if (heldBytes > MAX_HELD_BODY) {
+        commitHeldBody();
+      }
+    }
+  }
+
+  private void ended() {
+    if (!committed && !over) {
+      if (!holdForError) {
+        commit(false); // an empty body
+      } else {
+        String error = ErrorBody.message(held);
+        if (error != null) {
+          failBeforeCommit(AttemptError.errorBody(error, attempt.target().provider()));
+          return;
+        }
+        commitHeldBody();
+      }
+    }
+    if (!over) {
+      if (scrub != null) {
+        forward(scrub.rest());
+      }
+      over = true;
+      attempt.finish();
+      facts.endJson();
+      listener.ended(kindOf(upstream.statusCode()), null);
+      resp.end();
+    }
+  }
+
+  private void commitHeldBody() {
+    attempt.firstByteArrived();
+    commit(false);
+    List<Buffer> body = held;
+    held = null;
+    for (Buffer b : body) {
+      facts.feedJson(b);
+      forward(b);
+    }
+  }
+
+  /**
+   * What a whole answer relayed to the client says of its provider (SPEC section 4), whatever
+   * {@code retry_on} holds: a 429 is a cooldown, a 408 or 5xx a failure, another 4xx the client's.
+   */
+  static Kind kindOf(int status) {
+    if (status == 429) {
+      return Kind.RATE_LIMITED;
+    }
+    return status == 408 || status >= 500 ? Kind.FAILURE : status >= 400 ? Kind.NEUTRAL : Kind.SUCCESS;
+  }
+}
