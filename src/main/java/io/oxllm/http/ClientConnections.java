@@ -10,6 +10,8 @@ import io.vertx.core.Handler;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.core.net.impl.ShutdownEvent;
 import java.io.IOException;
@@ -77,6 +79,7 @@ final class ClientConnections {
     long idleSinceNanos = System.nanoTime();
     long lastAnswer; // the request whose answer says Connection: close (counted as started), or 0
     ArrayDeque<BodyHold> heldBodies; // the counted bodies of requests not yet seen answered, in order; null: none yet
+    ArrayDeque<HttpServerResponse> oldAnswers; // HTTP/1.0 keep-alive answers not yet ended, in order; null: none yet
 
     Use(HttpConnection connection, FramingDecoder decoder) {
       this.connection = connection;
@@ -100,7 +103,12 @@ final class ClientConnections {
         idleSinceNanos = System.nanoTime();
       }
       releaseEndedBodies();
-      if (lastAnswer != 0 && answered >= lastAnswer) {
+      HttpServerResponse old = oldAnswers == null ? null : oldAnswers.poll();
+      // HTTP/1.0 has no chunks: an answer without a length ends only with the connection, and
+      // Vert.x keeps open one whose client asked for keep-alive, so the client waited for the idle timeout
+      if (old != null && !old.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+        connection.close();
+      } else if (lastAnswer != 0 && answered >= lastAnswer) {
         connection.close(); // nothing may follow it (RFC 9112 section 9.6), pipelined or not
       } else if (decoder != null) {
         decoder.answered();
@@ -141,6 +149,9 @@ final class ClientConnections {
         req.response().putHeader(HttpHeaders.CONNECTION, "close");
       }
       use.waiting = false;
+      if (req.version() == HttpVersion.HTTP_1_0) { // rare: keeping the answer costs no one else
+        (use.oldAnswers == null ? use.oldAnswers = new ArrayDeque<>(2) : use.oldAnswers).add(req.response());
+      }
       req.response().bodyEndHandler(use);
     }
   }
