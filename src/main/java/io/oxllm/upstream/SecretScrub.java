@@ -8,8 +8,8 @@ import java.util.List;
 
 /**
  * An upstream's error body on its way to the client, with the provider's secrets (its api_key,
- * its headers' long words: {@link UpstreamText}) replaced by {@value UpstreamText#REDACTED}, chunk
- * by chunk: some servers quote the key they were sent ("Invalid API key: sk-…"), and the SPEC says
+ * its headers' long words: {@link UpstreamText}) replaced by {@value UpstreamText#REDACTED} in any
+ * letter case, chunk by chunk: some servers quote the key they were sent ("Invalid API key: sk-…"), and the SPEC says
  * a key is never shown (section 6). Holds back at most the longest secret's length less one byte,
  * where a secret split between two chunks may begin. Error bodies only: it copies, so the answers
  * a request exists for do not pay for it.
@@ -70,10 +70,26 @@ public final class SecretScrub {
 
   private byte[] secretAt(byte[] data, int at) {
     for (byte[] s : secrets) {
-      if (at + s.length <= data.length && Arrays.equals(data, at, at + s.length, s, 0, s.length)) {
+      if (at + s.length <= data.length && sameIgnoringCase(data, at, s)) {
         return s;
       }
     }
     return null;
+  }
+
+  /** Secrets are visible ASCII (config validation), so ASCII's letter case is all there is to ignore. */
+  private static boolean sameIgnoringCase(byte[] data, int at, byte[] secret) {
+    for (int k = 0; k < secret.length; k++) {
+      byte a = data[at + k];
+      byte b = secret[k];
+      if (a != b && lower(a) != lower(b)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static int lower(byte b) {
+    return b >= 'A' && b <= 'Z' ? b + ('a' - 'A') : b;
   }
 }

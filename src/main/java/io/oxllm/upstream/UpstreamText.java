@@ -15,18 +15,23 @@ public final class UpstreamText {
   public static final int MAX = 200;
   static final String REDACTED = "[redacted]";
   /**
-   * A header value's word this long or longer counts as a secret (a token after "Bearer", an
-   * x-api-key); shorter ones ("2023-06-01" is 10) are not worth making the message unreadable for.
+   * A secret this long or longer is replaced (an api_key, a header value's word: a token after
+   * "Bearer", an x-api-key); shorter ones are not worth making text unreadable for: a header's
+   * "2023-06-01" is 10, and a placeholder key for a local server ("x", "EMPTY") is no secret, where
+   * an api_key "e" turned every "e" of an upstream's error into [redacted] (an audit).
    */
-  static final int MIN_HEADER_SECRET = 8;
+  static final int MIN_SECRET = 8;
 
   private UpstreamText() {}
 
-  /** {@code text} with {@code provider}'s api_key and header values' long words replaced, then cut to {@link #MAX}. */
+  /**
+   * {@code text} with {@code provider}'s secrets replaced, in any letter case (a decoder may
+   * upper-case what it quotes), then cut to {@link #MAX}.
+   */
   public static String of(String text, ProviderConfig provider) {
     String clean = text;
     for (String secret : secrets(provider)) {
-      clean = clean.replace(secret, REDACTED);
+      clean = replaceIgnoringCase(clean, secret);
     }
     if (clean.length() <= MAX) {
       return clean;
@@ -35,15 +40,28 @@ public final class UpstreamText {
     return clean.substring(0, cut);
   }
 
-  /** The longest first, so that a value holding another is replaced whole. */
+  private static String replaceIgnoringCase(String text, String secret) {
+    StringBuilder out = null;
+    int plain = 0;
+    for (int i = 0; i + secret.length() <= text.length(); i++) {
+      if (text.regionMatches(true, i, secret, 0, secret.length())) {
+        out = (out == null ? new StringBuilder(text.length()) : out).append(text, plain, i).append(REDACTED);
+        i += secret.length() - 1;
+        plain = i + 1;
+      }
+    }
+    return out == null ? text : out.append(text, plain, text.length()).toString();
+  }
+
+  /** The provider's secrets of at least {@link #MIN_SECRET} characters, the longest first, so that one holding another is replaced whole. */
   static List<String> secrets(ProviderConfig provider) {
     List<String> secrets = new ArrayList<>();
-    if (provider.hasApiKey()) {
-      secrets.add(provider.apiKey()); // whatever its length: it is the key
+    if (provider.apiKey() != null && provider.apiKey().length() >= MIN_SECRET) {
+      secrets.add(provider.apiKey());
     }
     for (String value : provider.headers().values()) {
       for (String word : value.strip().split("\\s+")) {
-        if (word.length() >= MIN_HEADER_SECRET) {
+        if (word.length() >= MIN_SECRET) {
           secrets.add(word);
         }
       }

@@ -54,6 +54,12 @@ class SecretScrubTest {
   }
 
   @Test
+  void aKeyInAnotherLetterCaseIsReplacedToo() {
+    String body = "key " + KEY.toUpperCase(java.util.Locale.ROOT) + " refused";
+    assertEquals("key [redacted] refused", scrubbed(provider(KEY, Map.of()), body, 9));
+  }
+
+  @Test
   void aBodyWithoutSecretsComesOutAsItWent() {
     String body = "{\"error\":\"bad request\"} ünïcödé " + "x".repeat(5000);
     assertEquals(body, scrubbed(provider(KEY, Map.of()), body, 3, 40, 4000));
@@ -70,5 +76,6 @@ class SecretScrubTest {
   @Test
   void aProviderWithoutSecretsNeedsNoScrub() {
     assertNull(SecretScrub.of(provider("", Map.of("x-flag", "on"))));
+    assertNull(SecretScrub.of(provider("e", Map.of())), "a placeholder key is no secret");
   }
 }

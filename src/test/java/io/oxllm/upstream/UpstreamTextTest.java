@@ -15,10 +15,20 @@ class UpstreamTextTest {
   }
 
   @Test
-  void theApiKeyIsRedactedWhateverItsLength() {
+  void theApiKeyIsRedactedInAnyCase() {
     assertEquals("Invalid API key: Bearer [redacted].", UpstreamText.of("Invalid API key: Bearer sk-abc123.", provider("sk-abc123", Map.of())));
-    assertEquals("key [redacted] refused", UpstreamText.of("key xy refused", provider("xy", Map.of())));
+    // a decoder upper-cased the token it quoted (an audit: "invalid version format: SK-…")
+    assertEquals("invalid version format: [redacted]", UpstreamText.of("invalid version format: SK-ABC123", provider("sk-abc123", Map.of())));
     assertEquals("no key here", UpstreamText.of("no key here", provider("", Map.of())));
+  }
+
+  @Test
+  void aKeyShorterThanEightCharactersIsAPlaceholderAndLeftAlone() {
+    // an api_key "e" made every "e" of an upstream's error [redacted] (an audit); "x" and "EMPTY"
+    // are what local servers are given, not secrets
+    assertEquals("{\"error\":{\"message\":\"bad request\"}}", UpstreamText.of("{\"error\":{\"message\":\"bad request\"}}", provider("e", Map.of())));
+    assertEquals("key EMPTY refused", UpstreamText.of("key EMPTY refused", provider("EMPTY", Map.of())));
+    assertEquals("key [redacted] refused", UpstreamText.of("key 12345678 refused", provider("12345678", Map.of())));
   }
 
   @Test
