@@ -213,6 +213,7 @@ final class ProxyExchange implements RelayListener {
   private void onResponse(UpstreamAttempt attempt, HttpClientResponse upstream, boolean stripUsage) {
     int status = upstream.statusCode();
     if (status < 200) {
+      upstream.exceptionHandler(e -> { }); // closing under it is ours: not an error to log
       attempt.abandonConnection(AttemptError.interimStatus(status)); // its real answer may still come on it
       failedBeforeCommit(AttemptError.interimStatus(status), true);
       return;

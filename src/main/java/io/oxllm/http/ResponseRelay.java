@@ -64,7 +64,7 @@ abstract sealed class ResponseRelay permits BodyRelay, StreamRelay {
     }
     gatewayHeaders.writeTo(resp);
     if (!resp.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
-      resp.setChunked(true);
+      resp.setChunked(true); // not for an HTTP/1.0 client: ClientConnections closes its connection after
     }
     resp.drainHandler(v -> {
       attempt.backpressureReleased();
@@ -98,7 +98,12 @@ abstract sealed class ResponseRelay permits BodyRelay, StreamRelay {
   }
 
   AttemptError reason(Throwable err) {
-    return attempt.abortError() != null ? attempt.abortError() : AttemptError.transport(err);
+    if (attempt.abortError() != null) {
+      return attempt.abortError();
+    }
+    // the head is in: what the client refuses now is the body's framing (a chunk size that is no number)
+    return err instanceof IllegalArgumentException ? AttemptError.malformedResponse(err, attempt.target().provider())
+        : AttemptError.transport(err);
   }
 
   /** What the answer said about itself (set once relaying started). */

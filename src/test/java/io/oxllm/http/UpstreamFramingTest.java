@@ -8,6 +8,7 @@ import io.oxllm.testing.Behaviour;
 import io.oxllm.testing.ChainToml;
 import io.oxllm.testing.GatewayHarness;
 import io.oxllm.testing.GatewayHarness.Response;
+import io.oxllm.testing.LogCapture;
 import io.oxllm.testing.Polling;
 import io.oxllm.testing.RawUpstream;
 import io.vertx.core.net.NetSocket;
@@ -74,8 +75,12 @@ class UpstreamFramingTest extends StreamTestBase {
         json(socket, "{\"answer\":\"request " + n + "\"}");
       }
     }, "");
-    assertFailedOver(post(port, CHAIN, false));
-    Polling.eventually(Duration.ofSeconds(5), () -> assertEquals(List.of(1), raw.closedConnections()));
+    try (LogCapture log = LogCapture.start()) {
+      assertFailedOver(post(port, CHAIN, false));
+      Polling.eventually(Duration.ofSeconds(5), () -> assertEquals(List.of(1), raw.closedConnections()));
+      // closing it is ours: no SEVERE "StreamResetException" a line for each (a re-audit)
+      assertTrue(log.records().stream().noneMatch(l -> l.contains("StreamReset")), () -> String.join("\n", log.records()));
+    }
     Response second = post(port, "solo", false);
     assertEquals(200, second.status(), second::bodyAsString);
     assertEquals("{\"answer\":\"request 2\"}", second.bodyAsString());
@@ -112,10 +117,14 @@ class UpstreamFramingTest extends StreamTestBase {
   }
 
   @Test
-  void aHeadAndThenBadChunkingFailsOver() {
+  void aHeadAndThenBadChunkingFailsOverAndSaysWhy() {
     int port = start((n, socket) -> socket.write(RawUpstream.bytes(JSON_HEAD
         + "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n")), "");
     assertFailedOver(post(port, CHAIN, false));
+    Response solo = post(port, "solo", false);
+    assertEquals(502, solo.status(), solo::bodyAsString);
+    // it said "NumberFormatException: the HTTP client refused the request's URL or a header" (a re-audit)
+    assertTrue(solo.bodyAsString().contains("r: malformed response"), solo::bodyAsString);
   }
 
   @Test
