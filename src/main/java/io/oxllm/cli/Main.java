@@ -128,12 +128,13 @@ public final class Main {
     out.println("oxllm listening on http://" + hostForUrl(s.host()) + ":" + gateway.port()
         + " (" + s.effectiveInstances() + " HTTP instances, config " + path
         + (vertx.isNativeTransportEnabled() ? ", native transport" : "") + ")");
-    AtomicBoolean stopping = new AtomicBoolean();
-    Runnable stop = gracefulStop(vertx, gateway, err, stopping);
-    // a repeated POST /admin/shutdown (a client's retry) asks for the stop already running
+    Runnable stop = gracefulStop(vertx, gateway, err);
+    // a repeated POST /admin/shutdown (a client's retry) asks for the stop already running, and so
+    // does the SIGTERM that follows "oxllm stop" in a preStop hook or a service manager
     gateway.state().onShutdownRequest(stop);
+    AtomicBoolean signalled = new AtomicBoolean();
     Signals.onStop(() -> {
-      if (stopping.get()) { // a second signal: the operator will not wait
+      if (signalled.getAndSet(true)) { // a second signal: the operator will not wait
         err.println("oxllm: stopping now, without waiting for in-flight requests");
         Runtime.getRuntime().halt(1);
       }
@@ -153,9 +154,10 @@ public final class Main {
 
   /**
    * SIGTERM, SIGINT, POST /admin/shutdown: drain (bounded by the grace period), close Vert.x, exit 0.
-   * Runs once: a later call finds {@code stopping} set and returns.
+   * Runs once: a later call returns at once.
    */
-  private static Runnable gracefulStop(Vertx vertx, Gateway gateway, PrintStream err, AtomicBoolean stopping) {
+  private static Runnable gracefulStop(Vertx vertx, Gateway gateway, PrintStream err) {
+    AtomicBoolean stopping = new AtomicBoolean();
     return () -> {
       if (!stopping.compareAndSet(false, true)) {
         return;

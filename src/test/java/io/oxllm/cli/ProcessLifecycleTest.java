@@ -233,9 +233,9 @@ class ProcessLifecycleTest {
   }
 
   @Test
-  void aSecondAdminShutdownDuringTheDrainIsNotASecondSignal() throws Exception {
-    // a client retrying its call, or two operators: the stop it asks for is already running (an
-    // audit: the second call halted the process, cutting every stream, exit 1, no request log)
+  void neitherASecondAdminShutdownNorTheSigtermAfterItIsASecondSignal() throws Exception {
+    // a client retrying its call, or "oxllm stop" then SIGTERM: the stop asked for is already
+    // running (two audits: each halted the process, cutting every stream, exit 1, no request log)
     a.respond(Behaviour.sseChat(10, 200));
     serve(toml(10, "A"));
     try (Socket first = ChildGateway.connect(port); Socket second = ChildGateway.connect(port)) {
@@ -246,6 +246,8 @@ class ProcessLifecycleTest {
       String[] again = ChildGateway.exchange(second, "POST", "/admin/shutdown", null);
       assertTrue(again != null && (again[0].equals("202") || again[0].equals("503")),
           () -> "the second call: " + (again == null ? "closed" : String.join(" | ", again)));
+      // and the SIGTERM a preStop hook's "oxllm stop" is followed by: not a second signal either
+      child.signal("TERM");
       await(rec.done(), Duration.ofSeconds(15));
       assertEquals("[DONE]", rec.lastEvent(), rec::rawString);
       assertEquals(0, child.awaitExit(Duration.ofSeconds(12)), child::output);
