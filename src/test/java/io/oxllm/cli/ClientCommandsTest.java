@@ -151,17 +151,23 @@ class ClientCommandsTest {
 
   @Test
   void aGatewayThatIsNotRunningGetsOneClearLine() {
-    String dead = "http://127.0.0.1:" + ApiChecks.unusedPort();
+    assertEveryCommandFailsOnOneLine("http://127.0.0.1:" + ApiChecks.unusedPort(), "not running");
+  }
+
+  /** Each client command with {@code --url url} exits 1, printing one line that holds {@code says}, and nothing else. */
+  private void assertEveryCommandFailsOnOneLine(String url, String... says) {
     for (List<String> cmd : List.of(List.of("status"), List.of("status", "--json"), List.of("provider", "list"),
         List.of("provider", "offline", "A"), List.of("reload"), List.of("stop"))) {
       String[] args = new String[cmd.size() + 2];
       cmd.toArray(args);
       args[cmd.size()] = "--url";
-      args[cmd.size() + 1] = dead;
+      args[cmd.size() + 1] = url;
       assertEquals(1, run(args), () -> cmd + "\n" + printed());
       List<String> lines = err.lines().filter(l -> !l.isBlank()).toList();
       assertEquals(1, lines.size(), () -> cmd + ": one line expected\n" + printed());
-      assertTrue(lines.get(0).contains("not running"), () -> cmd + "\n" + printed());
+      for (String s : says) {
+        assertTrue(lines.get(0).contains(s), () -> cmd + "\n" + printed());
+      }
       assertTrue(out.isEmpty(), () -> cmd + "\n" + printed());
     }
   }
@@ -174,19 +180,7 @@ class ClientCommandsTest {
     var other = await(vertx.createHttpServer().requestHandler(req -> req.response()
         .setStatusCode(req.method() == io.vertx.core.http.HttpMethod.GET ? 200 : 501)
         .putHeader("content-type", "text/html").end(page)).listen(0, "127.0.0.1"));
-    String url = "http://127.0.0.1:" + other.actualPort();
-    for (List<String> cmd : List.of(List.of("status"), List.of("status", "--json"), List.of("provider", "list"),
-        List.of("provider", "offline", "A"), List.of("reload"), List.of("stop"))) {
-      String[] args = new String[cmd.size() + 2];
-      cmd.toArray(args);
-      args[cmd.size()] = "--url";
-      args[cmd.size() + 1] = url;
-      assertEquals(1, run(args), () -> cmd + "\n" + printed());
-      List<String> lines = err.lines().filter(l -> !l.isBlank()).toList();
-      assertEquals(1, lines.size(), () -> cmd + ": one line expected\n" + printed());
-      assertTrue(lines.get(0).contains("not the gateway") && lines.get(0).contains("text/html"), () -> cmd + "\n" + printed());
-      assertTrue(out.isEmpty(), () -> cmd + "\n" + printed());
-    }
+    assertEveryCommandFailsOnOneLine("http://127.0.0.1:" + other.actualPort(), "not the gateway", "text/html");
     await(other.close());
   }
 
