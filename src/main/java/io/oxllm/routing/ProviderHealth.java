@@ -43,8 +43,11 @@ public final class ProviderHealth {
   /**
    * What {@code /status} shows for a provider; all times are epoch ms, 0 when not applicable.
    *
-   * @param inFlight attempts offered whose outcome has not arrived yet
-   * @param requests attempts offered so far
+   * @param inFlight attempts offered whose outcome has not arrived yet (waiting for a pooled
+   *     connection included)
+   * @param requests attempts sent to the provider whose outcome has arrived: counted at the end, so
+   *     that it only grows (one counted at the offer and taken back when our own pool had no
+   *     connection for it made Prometheus see counter resets: an audit)
    * @param rateLimited outcomes that were 429s
    * @param openUntilMs end of the open period while OPEN, else 0
    * @param rateLimitedUntilMs end of the 429 cooldown while cooling down, else 0
@@ -127,7 +130,6 @@ public final class ProviderHealth {
   public boolean offered(long nowMs, long leaseMs) {
     refresh(nowMs);
     inFlight++;
-    requests++;
     lastRequestAtMs = nowMs;
     decayFromMs = nowMs;
     if (state == State.HALF_OPEN && !probeOut) {
@@ -143,9 +145,9 @@ public final class ProviderHealth {
     refresh(nowMs); // decay up to now before this outcome counts as activity
     if (inFlight > 0) {
       inFlight--;
-    }
-    if (!outcome.sent() && requests > 0) {
-      requests--; // offered, but never sent: our own pool had no connection for it
+      if (outcome.sent()) {
+        requests++; // not one offered but never sent: our own pool had no connection for it
+      }
     }
     decayFromMs = nowMs;
     switch (outcome.kind()) {
