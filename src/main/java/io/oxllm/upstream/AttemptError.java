@@ -98,6 +98,9 @@ public record AttemptError(String type, String text) {
       return isPoolWait(err) ? new AttemptError("pool_timeout", "no pooled connection free within connect_ms: " + msg)
           : new AttemptError("connect_timeout", "connect timeout: " + msg);
     }
+    if (err instanceof javax.net.ssl.SSLException) {
+      return new AttemptError("tls_error", "TLS handshake failed: " + tlsCause(err));
+    }
     String msg = err.getMessage();
     String name = err.getClass().getSimpleName();
     if (err instanceof IllegalArgumentException) {
@@ -116,6 +119,21 @@ public record AttemptError(String type, String text) {
       return new AttemptError("connection_reset", "connection reset: " + msg);
     }
     return new AttemptError(OTHER, name + ": " + msg);
+  }
+
+  /**
+   * Why a TLS handshake failed, in the words of the deepest cause that has any: Vert.x's own
+   * message is "Failed to create SSL connection" for an untrusted certificate, a name that does not
+   * match, a plain HTTP server and a server that never answered alike (an audit).
+   */
+  private static String tlsCause(Throwable err) {
+    String why = String.valueOf(err.getMessage());
+    for (Throwable t = err.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        why = t.getMessage();
+      }
+    }
+    return why.length() <= 200 ? why : why.substring(0, 200);
   }
 
   /**

@@ -6,6 +6,7 @@ import io.oxllm.routing.Target;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -36,6 +37,7 @@ public final class UpstreamAttempt {
   private final Timeouts timeouts;
   private final long startNanos = System.nanoTime();
   private HttpClientRequest request;
+  private Promise<HttpClientResponse> waiting; // send()'s answer
   private AttemptError abortError;
   // One timer, set for the earliest deadline still pending, rather than one per timeout; when it
   // fires, the attempt checks its deadlines and sets it again for the next one. It is a task on the
@@ -93,7 +95,9 @@ public final class UpstreamAttempt {
     } catch (RuntimeException e) { // options Vert.x refuses at once: a failed attempt, not a thrown one
       asked = Future.failedFuture(e);
     }
-    return asked
+    Promise<HttpClientResponse> answer = Promise.promise();
+    waiting = answer; // an abort while no connection is had fails it at once: see abort()
+    asked
         .compose(req -> {
           request = req;
           // the upstream is asked only now: a wait for a pooled connection is ours, bounded by
@@ -114,7 +118,15 @@ public final class UpstreamAttempt {
           return req.send(body).recover(err -> Future.failedFuture(err instanceof IllegalArgumentException
               ? new AttemptFailure(AttemptError.malformedResponse(err, target.provider())) : err));
         })
-        .recover(err -> Future.failedFuture(AttemptFailure.of(err, abortError)));
+        .recover(err -> Future.failedFuture(AttemptFailure.of(err, abortError)))
+        .onComplete(ar -> {
+          if (ar.succeeded()) {
+            answer.tryComplete(ar.result());
+          } else {
+            answer.tryFail(ar.cause());
+          }
+        });
+    return answer.future();
   }
 
   /** The first byte (or first SSE event) arrived: the first-byte deadline no longer applies. */
@@ -207,13 +219,20 @@ public final class UpstreamAttempt {
     deadlineTimer = context.nettyEventLoop().schedule(deadlineTask, Math.max(0, due - now), TimeUnit.NANOSECONDS);
   }
 
-  /** Gives up on this attempt: resets the upstream request (closing its connection). */
+  /**
+   * Gives up on this attempt: resets the upstream request (closing its connection), or, with no
+   * connection had yet (a TCP connect or TLS handshake running, total_ms below connect_ms), fails
+   * the attempt now rather than when one comes; the connection, if it still comes, is reset then.
+   * A wait for our own full pool ends sooner, at connect_ms + {@value #POOL_WAIT_MARGIN_MS} ms.
+   */
   public void abort(AttemptError reason) {
     if (abortError == null) {
       abortError = reason;
     }
     if (request != null) {
       request.reset();
+    } else if (waiting != null) {
+      waiting.tryFail(new AttemptFailure(abortError));
     }
     finish();
   }

@@ -57,6 +57,10 @@ public final class UpstreamClients {
     HttpClientOptions options = new HttpClientOptions()
         .setSsl(p.baseUrl().ssl())
         .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, p.timeouts().connectMs()))
+        // the handshake is part of connecting: Vert.x's own 10 s ran past connect_ms, so the pool's
+        // timer fired first, "no pooled connection free", and a hung TLS server never opened its circuit
+        .setSslHandshakeTimeout(p.timeouts().connectMs())
+        .setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS)
         .setKeepAlive(true)
         // below typical provider / load-balancer idle cut-offs, so a pooled connection is not reset under us
         .setKeepAliveTimeout(30)
