@@ -37,6 +37,11 @@ public record ApiError(int status, String type, String code, String param, Strin
             + " alone.");
   }
 
+  public static ApiError transferEncodingInHttp10() {
+    return new ApiError(400, "invalid_request_error", "malformed_request", null,
+        "HTTP/1.0 has no Transfer-Encoding: send the body with a Content-Length, or use HTTP/1.1.");
+  }
+
   public static ApiError modelTooLong(int max) {
     return new ApiError(400, "invalid_request_error", "invalid_model", "model",
         "The field 'model' is longer than " + max + " characters.");

@@ -105,6 +105,12 @@ public final class HttpVerticle extends VerticleBase {
       refuse(req, ApiError.ambiguousFraming());
       return;
     }
+    if (te != null && req.version() == HttpVersion.HTTP_1_0) {
+      // RFC 9112 section 6.1: HTTP/1.0 has no transfer codings, so a proxy in front may frame
+      // the body otherwise; treat it as faulty framing and close (it was served, the connection kept)
+      refuse(req, ApiError.transferEncodingInHttp10());
+      return;
+    }
     if (req.headers().getAll(HttpHeaders.HOST).size() > 1) {
       // RFC 9112 section 3.2: a proxy in front may route or check by the other line than ours
       refuse(req, ApiError.malformedHttp(new IllegalArgumentException("more than one Host header")));

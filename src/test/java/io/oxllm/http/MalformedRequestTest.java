@@ -144,6 +144,11 @@ class MalformedRequestTest {
       assertTrue(text.toLowerCase().contains("\r\nx-request-id: "), text);
       assertEquals(1, text.split("HTTP/1.1 ", -1).length - 1, "the pipelined GET is not answered: " + text);
     }
+    // HTTP/1.0 has no transfer codings at all: faulty framing, closed (it was served, the connection kept: an audit)
+    String old = exchangeUntilClosed(head.replace("HTTP/1.1", "HTTP/1.0") + "Connection: keep-alive\r\n"
+        + "Transfer-Encoding: chunked\r\n\r\n" + chunked + smuggled);
+    assertTrue(old.startsWith("HTTP/1.0 400 ") && old.contains("HTTP/1.0 has no Transfer-Encoding"), old);
+    assertEquals(1, old.split("HTTP/1.[01] \\d{3} ", -1).length - 1, "the pipelined GET is not answered: " + old);
     String unknown = exchangeUntilClosed(head + "Transfer-Encoding: xchunked\r\nContent-Length: "
         + body.length() + "\r\n\r\n" + body);
     assertTrue(unknown.startsWith("HTTP/1.1 400 "), unknown);
