@@ -163,8 +163,7 @@ final class ClientCommands {
 
   private int reload(AdminClient client) throws AdminClient.NotRunning {
     AdminClient.Answer a = client.post("/reload");
-    JsonObject body = parse(a.body());
-    JsonObject r = body == null ? null : body.getJsonObject("reload");
+    JsonObject r = reloadOf(parse(a.body()));
     if (r == null) {
       return refused(client, a);
     }
@@ -195,7 +194,8 @@ final class ClientCommands {
     if (!(error instanceof JsonObject e) || !(e.getValue("message") instanceof String message)) {
       return notTheGateway(client, a);
     }
-    err.println("oxllm: the gateway answered " + a.status() + ": " + message);
+    // an OpenAI-shaped error may be another server's (--url at an upstream): say who answered
+    err.println("oxllm: " + client.baseUrl() + " answered " + a.status() + ": " + message);
     return 1;
   }
 
@@ -217,5 +217,12 @@ final class ClientCommands {
     } catch (DecodeException | ClassCastException e) {
       return null;
     }
+  }
+
+  /** The reload answer's object, or null when the body is not the gateway's (no object there). */
+  private static JsonObject reloadOf(JsonObject body) {
+    Object r = body == null ? null : body.getValue("reload");
+    return r instanceof JsonObject o && o.getValue("ok") instanceof Boolean
+        && o.getValue("errors") instanceof io.vertx.core.json.JsonArray ? o : null;
   }
 }

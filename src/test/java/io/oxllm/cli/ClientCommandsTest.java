@@ -182,6 +182,17 @@ class ClientCommandsTest {
         .putHeader("content-type", "text/html").end(page)).listen(0, "127.0.0.1"));
     assertEveryCommandFailsOnOneLine("http://127.0.0.1:" + other.actualPort(), "not the gateway", "text/html");
     await(other.close());
+    // JSON that is not the gateway's: reload's "ok" as a string threw a ClassCastException (a re-audit)
+    var json = await(vertx.createHttpServer().requestHandler(req -> req.response()
+        .putHeader("content-type", "application/json").end("{\"reload\":{\"ok\":\"yes\"}}")).listen(0, "127.0.0.1"));
+    assertEveryCommandFailsOnOneLine("http://127.0.0.1:" + json.actualPort(), "not the gateway", "application/json");
+    await(json.close());
+    // an OpenAI-shaped error from an upstream the --url names by mistake: not "the gateway answered"
+    var upstream = await(vertx.createHttpServer().requestHandler(req -> req.response().setStatusCode(404)
+        .putHeader("content-type", "application/json").end("{\"error\":{\"message\":\"Invalid URL\"}}")).listen(0, "127.0.0.1"));
+    String url = "http://127.0.0.1:" + upstream.actualPort();
+    assertEveryCommandFailsOnOneLine(url, url + " answered 404: Invalid URL");
+    await(upstream.close());
   }
 
   @Test
