@@ -116,7 +116,8 @@ public final class Main {
     GatewayConfig config = withInstances(result.config(), cli.instances());
     Gateway gateway;
     try {
-      gateway = Gateway.deploy(vertx, config, new ConfigSource(path, System::getenv)).await();
+      gateway = Gateway.deploy(vertx, config, new ConfigSource(path, System::getenv,
+          c -> withInstances(c, cli.instances()))).await();
     } catch (Exception e) {
       // await() rethrows the deployment's failure as it is, checked or not: a port in use is
       // Netty's NativeIoException (an IOException). One line, exit 1, never a hung process.

@@ -146,8 +146,9 @@ public final class RoutingVerticle extends VerticleBase {
    * Validates and swaps in {@code result}; completes once the whole new config is in force, the
    * telemetry worker's part included, so a request sent after the answer sees all of it.
    */
-  private Future<ReloadStatus> apply(ConfigResult result, String trigger) {
+  private Future<ReloadStatus> apply(ConfigResult read, String trigger) {
     long now = System.currentTimeMillis();
+    ConfigResult result = read.ok() ? ConfigResult.valid(source.commandLine().apply(read.config())) : read;
     if (!result.ok()) {
       List<String> errors = result.problems().stream().map(ConfigProblem::toString).toList();
       lastReload = ReloadStatus.rejected(now, trigger, errors);

@@ -287,6 +287,20 @@ class ProcessLifecycleTest {
   }
 
   @Test
+  void theInstancesFlagHoldsForAReloadToo() {
+    // the file says 1, the command line 2: a reload compared the file with the flag, said the
+    // unchanged file had changed and listed a restart as required, for ever (an audit)
+    LiveGateway.writeAtomically(conf, toml(5, "A"));
+    child = ChildGateway.start("serve", "-conf", conf.toString(), "-instances", "2");
+    child.awaitStdout(l -> l.contains("listening on") && l.contains("2 HTTP instances"), STARTUP);
+    Response r = http.send(port, HttpMethod.POST, "/reload", null);
+    JsonObject reload = r.json().getJsonObject("reload");
+    assertTrue(reload.getBoolean("ok"), reload::encode);
+    assertFalse(reload.getBoolean("changed"), reload::encode);
+    assertTrue(reload.getJsonArray("restart_required").isEmpty(), reload::encode);
+  }
+
+  @Test
   void stopThroughTheCliStopsTheChildWithExitZero() {
     serve(toml(5, "A"));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
