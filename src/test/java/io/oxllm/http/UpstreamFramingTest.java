@@ -56,6 +56,13 @@ class UpstreamFramingTest extends StreamTestBase {
     socket.write(RawUpstream.bytes(JSON_HEAD + "Content-Length: " + body.length() + "\r\n\r\n" + body));
   }
 
+  /** r alone ("solo") answers 502, its attempt's error saying {@code why}. */
+  private void assertSoloFails(int port, String why) {
+    Response solo = post(port, "solo", false);
+    assertEquals(502, solo.status(), solo::bodyAsString);
+    assertTrue(solo.bodyAsString().contains("r: " + why), solo::bodyAsString);
+  }
+
   /** b answered, after r's attempt failed. */
   private static void assertFailedOver(Response r) {
     assertEquals(200, r.status(), r::bodyAsString);
@@ -102,9 +109,7 @@ class UpstreamFramingTest extends StreamTestBase {
     int port = start((n, socket) -> socket.write(RawUpstream.bytes("HTTP/1.1 302 Found\r\n"
         + "Location: https://elsewhere.example/v1/chat/completions\r\nContent-Length: 0\r\n\r\n")), "");
     assertFailedOver(post(port, CHAIN, false));
-    Response solo = post(port, "solo", false);
-    assertEquals(502, solo.status(), solo::bodyAsString);
-    assertTrue(solo.bodyAsString().contains("r: status 302"), solo::bodyAsString);
+    assertSoloFails(port, "status 302");
   }
 
   @Test
@@ -121,10 +126,8 @@ class UpstreamFramingTest extends StreamTestBase {
     int port = start((n, socket) -> socket.write(RawUpstream.bytes(JSON_HEAD
         + "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n")), "");
     assertFailedOver(post(port, CHAIN, false));
-    Response solo = post(port, "solo", false);
-    assertEquals(502, solo.status(), solo::bodyAsString);
     // it said "NumberFormatException: the HTTP client refused the request's URL or a header" (a re-audit)
-    assertTrue(solo.bodyAsString().contains("r: malformed response"), solo::bodyAsString);
+    assertSoloFails(port, "malformed response");
   }
 
   @Test
@@ -144,9 +147,7 @@ class UpstreamFramingTest extends StreamTestBase {
       }
     }, "");
     assertEquals("{}", post(port, "solo", false).bodyAsString());
-    Response second = post(port, "solo", false);
-    assertEquals(502, second.status(), second::bodyAsString);
-    assertTrue(second.bodyAsString().contains("r: malformed response"), second::bodyAsString);
+    assertSoloFails(port, "malformed response");
     Response third = post(port, "solo", false);
     assertEquals("{\"answer\":\"request 3\"}", third.bodyAsString(), "on a new connection");
   }
