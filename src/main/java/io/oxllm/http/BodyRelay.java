@@ -15,10 +15,12 @@ import java.util.List;
  * the upstream's head: until then nothing has gone out, so a head followed by a cut or a silence
  * still fails over. A cut after the first bytes can only be told by resetting the connection.
  *
- * <p>A 2xx that is not SSE, to a request that asked for a stream, is held until it ends instead
- * ({@code holdForError}): some servers refuse a stream so, with {@code {"error":…}} and 200, which
- * a client reading SSE takes for an empty answer. An error object fails over as a first error
- * event does (SPEC section 5); anything else, or a body over {@link #MAX_HELD_BODY}, is the answer.
+ * <p>A 2xx that is not SSE, to a request that asked for a stream, is held until it ends instead:
+ * some servers refuse a stream so, with {@code {"error":…}} and 200, which a client reading SSE
+ * takes for an empty answer. So is any other 2xx whose first chunk opens {@code {"error":}
+ * ({@link ErrorBody#mayBeOne}): a server that answers a failure with 200. An error object fails
+ * over as a first error event does (SPEC section 5); anything else, or a body over
+ * {@link #MAX_HELD_BODY}, is the answer.
  *
  * <p>The body of an answer of status 400 or more goes through a {@link SecretScrub}: some servers
  * quote the key they were sent.
@@ -26,13 +28,21 @@ import java.util.List;
 final class BodyRelay extends ResponseRelay {
   /** A body held to see whether it is an error object; past this it is an answer. */
   static final int MAX_HELD_BODY = 64 * 1024;
-  private final boolean holdForError;
+  private final boolean streamAsked;
+  private boolean holding; // held to see whether it is an error object, not committed at its first bytes
+  private boolean sniff; // its first chunk is still to be looked at for an error object
   private SecretScrub scrub; // an error body's, or null
 
+  /**
+   * @param readable a 2xx the gateway can read (not compressed): it may be an error object
+   * @param streamAsked the request asked for a stream: such a body is held from its start
+   */
   BodyRelay(HttpServerResponse resp, HttpClientResponse upstream, UpstreamAttempt attempt, RelayListener listener,
-      GatewayHeaders gatewayHeaders, boolean holdForError) {
+      GatewayHeaders gatewayHeaders, boolean readable, boolean streamAsked) {
     super(resp, upstream, attempt, listener, gatewayHeaders);
-    this.holdForError = holdForError;
+    this.streamAsked = streamAsked;
+    this.holding = readable && streamAsked;
+    this.sniff = readable && !streamAsked;
   }
 
   @Override
@@ -41,7 +51,7 @@ final class BodyRelay extends ResponseRelay {
     if (upstream.statusCode() >= 400) {
       scrub = SecretScrub.of(attempt.target().provider());
     }
-    if (holdForError) {
+    if (holding) {
       held = new ArrayList<>(2);
     } else {
       // the head is the first byte; the body's silence from here is idle time, as in a stream's
@@ -72,9 +82,15 @@ final class BodyRelay extends ResponseRelay {
   }
 
   private void chunk(Buffer chunk) {
-    if (!committed && !holdForError && !over) {
-      commit(false);
+    if (!committed && !holding && !over) {
+      if (sniff && ErrorBody.mayBeOne(chunk)) {
+        holding = true; // {"error":… with a 2xx: read it whole before it may go out
+        held = new ArrayList<>(2);
+      } else {
+        commit(false);
+      }
     }
+    sniff = false;
     if (committed) {
       facts.feedJson(chunk);
       forward(scrub == null ? chunk : scrub.next(chunk));
@@ -89,12 +105,14 @@ final class BodyRelay extends ResponseRelay {
 
   private void ended() {
     if (!committed && !over) {
-      if (!holdForError) {
+      if (!holding) {
         commit(false); // an empty body
       } else {
         String error = ErrorBody.message(held);
         if (error != null) {
-          failBeforeCommit(AttemptError.errorBody(error, attempt.target().provider()));
+          var provider = attempt.target().provider();
+          failBeforeCommit(streamAsked ? AttemptError.errorBody(error, provider)
+              : AttemptError.errorBody(upstream.statusCode(), error, provider));
           return;
         }
         commitHeldBody();

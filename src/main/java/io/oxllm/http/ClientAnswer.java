@@ -61,7 +61,7 @@ final class ClientAnswer {
     boolean readable = status < 300 && (encoding == null || encoding.equalsIgnoreCase("identity"));
     ResponseRelay relay = readable && type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17)
         ? new StreamRelay(resp, upstream, attempt, listener, head, stripUsage, choices)
-        : new BodyRelay(resp, upstream, attempt, listener, head, readable && streamAsked);
+        : new BodyRelay(resp, upstream, attempt, listener, head, readable, streamAsked);
     relay.start();
     facts = relay.facts();
   }

@@ -10,6 +10,37 @@ import java.util.List;
 final class ErrorBody {
   private ErrorBody() {}
 
+  private static final byte[] ERROR_KEY = {'"', 'e', 'r', 'r', 'o', 'r', '"'};
+
+  /**
+   * Whether a body's first chunk opens a JSON object whose first key is {@code error}, the shape of
+   * OpenAI's errors: a few bytes read, so that every answer can be asked. Only such a body is held
+   * to be read whole ({@link #message}).
+   */
+  static boolean mayBeOne(Buffer first) {
+    int i = skipSpace(first, 0);
+    if (i >= first.length() || first.getByte(i) != '{') {
+      return false;
+    }
+    i = skipSpace(first, i + 1);
+    if (i + ERROR_KEY.length > first.length()) {
+      return false;
+    }
+    for (int k = 0; k < ERROR_KEY.length; k++) {
+      if (first.getByte(i + k) != ERROR_KEY[k]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static int skipSpace(Buffer b, int i) {
+    while (i < b.length() && (b.getByte(i) == ' ' || b.getByte(i) == '\n' || b.getByte(i) == '\r' || b.getByte(i) == '\t')) {
+      i++;
+    }
+    return i;
+  }
+
   /** The error's message when {@code chunks} are a JSON object with a non-null {@code error}, else null. */
   static String message(List<Buffer> chunks) {
     Buffer body = chunks.size() == 1 ? chunks.get(0) : Buffer.buffer();

@@ -56,6 +56,11 @@ public record AttemptError(String type, String text) {
     return new AttemptError("error_body", "error body to a stream request: " + UpstreamText.of(message, from));
   }
 
+  /** A 2xx body that is an error object ({@code status} its status; {@link UpstreamText}). */
+  public static AttemptError errorBody(int status, String message, ProviderConfig from) {
+    return new AttemptError("error_body", "error body with status " + status + ": " + UpstreamText.of(message, from));
+  }
+
   /**
    * A 1xx taken for the final answer: Vert.x skips only 100 and 103, so a 102 or a 104 ends the
    * exchange there, and a 101 switches to a protocol nobody asked for.

@@ -126,6 +126,32 @@ class UpstreamErrorsTest {
     });
   }
 
+  @Test
+  void a200WhoseBodyIsAnErrorObjectFailsOver(VertxTestContext ctx) {
+    // a server that answers a failure with 200 and {"error":…} (some aggregators do): it went to
+    // the client as a 200 for non-stream requests, while a stream request failed over on it
+    String error = "{\n  \"error\": {\"message\": \"upstream overloaded\", \"code\": 502}}";
+    a.respond(Behaviour.json(200, error, Map.of()));
+    b.respond(Behaviour.json(200, error, Map.of()));
+    verify(ctx, run(""), r -> {
+      assertError(r, 502, "upstream_error", "all_providers_failed");
+      assertTrue(r.bodyAsString().contains("pa: error body with status 200: upstream overloaded"), r.bodyAsString());
+      assertTrue(r.bodyAsString().contains("pb: error body with status 200: upstream overloaded"), r.bodyAsString());
+    });
+  }
+
+  @Test
+  void a200WhoseErrorIsNullIsTheAnswer(VertxTestContext ctx) {
+    String answer = "{\"error\":null,\"id\":\"c1\",\"object\":\"chat.completion\",\"choices\":[]}";
+    a.respond(Behaviour.json(200, answer, Map.of()));
+    verify(ctx, run(""), r -> {
+      assertEquals(200, r.status());
+      assertEquals(answer, r.bodyAsString());
+      assertEquals("pa", r.header("x-oxllm-provider"));
+      assertEquals(0, b.requestCount());
+    });
+  }
+
   /** Two requests, one after the other, through one gateway. */
   private Future<java.util.List<Response>> runTwice(String extraToml) {
     String toml = extraToml + GatewayHarness.provider("pa", a) + GatewayHarness.provider("pb", b) + CHAIN;
