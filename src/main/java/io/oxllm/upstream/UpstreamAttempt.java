@@ -118,12 +118,11 @@ public final class UpstreamAttempt {
           return req.send(body).recover(err -> Future.failedFuture(err instanceof IllegalArgumentException
               ? new AttemptFailure(AttemptError.malformedResponse(err, target.provider())) : err));
         })
-        .recover(err -> Future.failedFuture(AttemptFailure.of(err, abortError)))
         .onComplete(ar -> {
           if (ar.succeeded()) {
             answer.tryComplete(ar.result());
           } else {
-            answer.tryFail(ar.cause());
+            answer.tryFail(AttemptFailure.of(ar.cause(), abortError));
           }
         });
     return answer.future();
