@@ -35,8 +35,11 @@ final class ErrorBody {
   }
 
   private static int skipSpace(Buffer b, int i) {
-    while (i < b.length() && (b.getByte(i) == ' ' || b.getByte(i) == '\n' || b.getByte(i) == '\r' || b.getByte(i) == '\t')) {
-      i++;
+    for (int n = b.length(); i < n; i++) {
+      byte c = b.getByte(i);
+      if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+        break;
+      }
     }
     return i;
   }

@@ -133,11 +133,13 @@ public final class UpstreamAttempt {
     firstBytePending = false; // the timer, if set for it, finds nothing due and moves on
   }
 
-  /** Starts watching for silences longer than {@code idle_ms}; call {@link #activity} per chunk. */
+  /** Starts watching for silences longer than {@code idle_ms} (again: the clock restarts); call {@link #activity} per chunk. */
   public void watchIdle() {
     lastActivityNanos = System.nanoTime();
-    watchingIdle = true;
-    armDeadline();
+    if (!watchingIdle) { // watched already (a body from its head): the timer is due no later
+      watchingIdle = true;
+      armDeadline();
+    }
   }
 
   /**
