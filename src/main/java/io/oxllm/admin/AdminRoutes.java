@@ -194,7 +194,10 @@ public final class AdminRoutes {
   }
 
   private void shutdown(RoutingContext ctx) {
-    // after the answer is on its way: the stop drains this very connection too
+    // after the answer is on its way: the stop drains this very connection too. The answer is
+    // its connection's last, like every answer given while draining: held open, an idle
+    // connection of the caller's would only wait for the other requests to end
+    ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
     ctx.response().endHandler(v -> vertx.setTimer(10, id -> state.requestShutdown()));
     sendJson(ctx, 202, new JsonObject().put("status", "shutting_down"));
   }

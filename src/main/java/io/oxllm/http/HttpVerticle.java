@@ -214,6 +214,10 @@ public final class HttpVerticle extends VerticleBase {
     return server.shutdown(graceMs + 2_000, TimeUnit.MILLISECONDS).eventually(() -> {
       vertx.cancelTimer(timer);
       vertx.cancelTimer(watch);
+      // its connections are gone: its last exchange may have ended since its watch last looked, and
+      // a busy flag left standing held the other instances' idle connections, and the stop, to the
+      // grace period's end (its clients had closed right after their streams' last chunk)
+      state.instanceBusy(this, false);
       vertx.cancelTimer(idleSweep);
       clients.closeAll();
       return Future.succeededFuture();

@@ -326,6 +326,7 @@ class AdminApiTest {
     Response r = gw.send(HttpMethod.POST, "/admin/shutdown", null);
     assertEquals(202, r.status(), r.bodyAsString());
     assertEquals("shutting_down", r.json().getString("status"));
+    assertEquals("close", r.header("connection"), "the answer is its connection's last, as every one while draining");
     int port = gw.port();
     until(SOON, () -> {
       try (Socket s = new Socket()) {
