@@ -3,10 +3,13 @@ package io.oxllm.http;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -17,6 +20,13 @@ import java.util.List;
  * it first; the model from the tail when the head has none: some put their keys in alphabetical
  * order). A body whose usage is in neither reports -1 (unknown); one whose usage is followed by
  * more than {@link #TAIL} bytes (vLLM's {@code prompt_logprobs}, when asked for) too.
+ *
+ * <p>A body that comes as one chunk (most answers: a few hundred bytes) is read where it lies,
+ * in the chunk's own array, copying nothing: its two copies were 0.7 to 1.0 KB a request, about
+ * 5 % of all the gateway allocates for a non-stream chat (GC logs, 300 000 requests). A chunk the
+ * HTTP client delivered is never written to again (Vert.x copies each read into a fresh heap
+ * buffer, whose release does nothing), so it still holds the body at {@link #finish}. A second
+ * chunk turns the view into copies of the first's kept bytes.
  */
 final class JsonUsageTap {
   static final int HEAD = 1024;
@@ -26,67 +36,110 @@ final class JsonUsageTap {
   private static final byte[] FINISH_REASON = ascii("\"finish_reason\"");
   private static final byte[] USAGE = ascii("\"usage\"");
 
-  // sized to what arrives (capped at HEAD / TAIL): a typical answer is a few hundred bytes
-  private byte[] head = new byte[0];
-  private int headLen;
-  private byte[] tail = new byte[0];
-  private int tailLen;
+  private static final byte[] NONE = new byte[0];
+  // sized to what arrives (capped at HEAD / TAIL): a typical answer is a few hundred bytes. While
+  // only one chunk has come, head and tail are both that chunk's array, from its offset
+  private byte[] head = NONE;
+  private int headFrom;
+  private int headEnd; // the end of the head's bytes in head (from headFrom)
+  private byte[] tail = NONE;
+  private int tailFrom;
+  private int tailEnd;
+  private boolean viewing; // head and tail are regions of the first chunk's array
+  private boolean fed;
   private long inputTokens = -1;
   private long outputTokens = -1;
   private String model;
   private final List<String> finishReasons = new ArrayList<>(1);
 
-  /** Sees one chunk (copies at most HEAD + TAIL bytes of it). */
+  /** Sees one chunk (the first in place; of a later one, copies at most HEAD + TAIL bytes). */
   void feed(Buffer chunk) {
-    int n = chunk.length();
-    if (headLen < HEAD) {
-      int take = Math.min(HEAD - headLen, n);
-      if (head.length < headLen + take) {
-        head = java.util.Arrays.copyOf(head, Math.min(HEAD, Math.max(2 * head.length, headLen + take)));
+    if (!fed) {
+      fed = true;
+      if (view(chunk)) {
+        return;
       }
-      chunk.getBytes(0, take, head, headLen);
-      headLen += take;
+    } else if (viewing) {
+      own();
+    }
+    int n = chunk.length();
+    if (headEnd < HEAD) {
+      int take = Math.min(HEAD - headEnd, n);
+      if (head.length < headEnd + take) {
+        head = Arrays.copyOf(head, Math.min(HEAD, Math.max(2 * head.length, headEnd + take)));
+      }
+      chunk.getBytes(0, take, head, headEnd);
+      headEnd += take;
     }
     if (n >= TAIL) {
       if (tail.length < TAIL) {
         tail = new byte[TAIL];
       }
       chunk.getBytes(n - TAIL, n, tail, 0);
-      tailLen = TAIL;
+      tailEnd = TAIL;
     } else {
-      int keep = Math.min(tailLen, TAIL - n);
+      int keep = Math.min(tailEnd, TAIL - n);
       byte[] into = tail.length >= keep + n ? tail : new byte[Math.min(TAIL, Math.max(2 * tail.length, keep + n))];
-      System.arraycopy(tail, tailLen - keep, into, 0, keep);
+      System.arraycopy(tail, tailEnd - keep, into, 0, keep);
       chunk.getBytes(0, n, into, keep);
       tail = into;
-      tailLen = keep + n;
+      tailEnd = keep + n;
     }
+  }
+
+  /** Keeps the first chunk as regions of its own array, when it has one; false when it has not. */
+  private boolean view(Buffer chunk) {
+    ByteBuf bb = chunk instanceof BufferInternal b ? b.getByteBuf() : null;
+    if (bb == null || !bb.hasArray()) {
+      return false;
+    }
+    int from = bb.arrayOffset() + bb.readerIndex();
+    int n = bb.readableBytes();
+    head = bb.array();
+    tail = head;
+    headFrom = from;
+    headEnd = from + Math.min(HEAD, n);
+    tailFrom = from + n - Math.min(TAIL, n);
+    tailEnd = from + n;
+    viewing = true;
+    return true;
+  }
+
+  /** A second chunk came: the first's kept bytes are copied, as {@link #feed} would have. */
+  private void own() {
+    viewing = false;
+    head = Arrays.copyOfRange(head, headFrom, headEnd);
+    headEnd -= headFrom;
+    headFrom = 0;
+    tail = Arrays.copyOfRange(tail, tailFrom, tailEnd);
+    tailEnd -= tailFrom;
+    tailFrom = 0;
   }
 
   /** Reads model and usage from what was kept; call once, at the end of the body. */
   void finish() {
-    model = stringAfter(head, headLen, MODEL);
+    model = stringAfter(head, headFrom, headEnd, MODEL);
     if (model == null) {
       // keys in alphabetical order (llama.cpp's server): "choices" first, "model" after them
-      model = stringAfter(tail, tailLen, MODEL);
+      model = stringAfter(tail, tailFrom, tailEnd, MODEL);
     }
     // choices (and their finish_reason) come just before usage, so they are in the tail too
-    for (int at = indexOf(tail, tailLen, FINISH_REASON, 0); at >= 0;
-        at = indexOf(tail, tailLen, FINISH_REASON, at + FINISH_REASON.length)) {
-      String reason = stringAfter(tail, tailLen, at);
+    for (int at = indexOf(tail, tailEnd, FINISH_REASON, tailFrom); at >= 0;
+        at = indexOf(tail, tailEnd, FINISH_REASON, at + FINISH_REASON.length)) {
+      String reason = stringAfter(tail, tailEnd, at);
       if (reason != null && !reason.isEmpty() && !finishReasons.contains(reason)) {
         finishReasons.add(reason);
       }
     }
     // most answers end with usage; some put it first, before a long choices array
-    if (!readUsage(tail, tailLen)) {
-      readUsage(head, headLen);
+    if (!readUsage(tail, tailFrom, tailEnd)) {
+      readUsage(head, headFrom, headEnd);
     }
   }
 
-  /** Reads the tokens of the "usage" object in buf[0, len); false when there is none. */
-  private boolean readUsage(byte[] buf, int len) {
-    int at = indexOf(buf, len, USAGE, 0);
+  /** Reads the tokens of the "usage" object in buf[from, len); false when there is none. */
+  private boolean readUsage(byte[] buf, int from, int len) {
+    int at = indexOf(buf, len, USAGE, from);
     int colon = at < 0 ? -1 : indexOf(buf, len, (byte) ':', at + USAGE.length);
     if (colon < 0) {
       return false;
@@ -131,8 +184,8 @@ final class JsonUsageTap {
     return model;
   }
 
-  private static String stringAfter(byte[] buf, int len, byte[] key) {
-    int at = indexOf(buf, len, key, 0);
+  private static String stringAfter(byte[] buf, int from, int len, byte[] key) {
+    int at = indexOf(buf, len, key, from);
     return at < 0 ? null : stringAfter(buf, len, at);
   }
 

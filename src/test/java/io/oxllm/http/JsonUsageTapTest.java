@@ -77,6 +77,31 @@ class JsonUsageTapTest {
   }
 
   @Test
+  void readsAChunkWhereItLiesAndOnlyItsOwnBytes() {
+    // chunks that are parts of a larger array: the tap reads the first in place, and must read
+    // neither what lies before it nor after it there (keys that would win, were they read)
+    String before = "{\"model\":\"before\",\"usage\":{\"prompt_tokens\":90,\"completion_tokens\":91}}";
+    String after = ",\"model\":\"after\",\"finish_reason\":\"after\",\"usage\":{\"prompt_tokens\":80,\"completion_tokens\":81}}";
+    String small = "{\"model\":\"m\",\"choices\":[{\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}}";
+    for (String body : new String[] {small, ANSWER}) {
+      Buffer whole = Buffer.buffer(before + body + after);
+      for (int cut : new int[] {body.length(), body.length() / 2, 1}) {
+        JsonUsageTap t = new JsonUsageTap();
+        t.feed(whole.slice(before.length(), before.length() + cut));
+        if (cut < body.length()) {
+          t.feed(whole.slice(before.length() + cut, before.length() + body.length()));
+        }
+        t.finish();
+        boolean big = body == ANSWER;
+        assertEquals(big ? 12 : 3, t.inputTokens(), "cut " + cut);
+        assertEquals(big ? 345 : 4, t.outputTokens(), "cut " + cut);
+        assertEquals(big ? "gpt-4o-mini-2024" : "m", t.model(), "cut " + cut);
+        assertEquals(java.util.List.of("stop"), t.finishReasons(), "cut " + cut);
+      }
+    }
+  }
+
+  @Test
   void unknownWhenAbsentOrOdd() {
     JsonUsageTap none = tap("{\"model\":\"m\",\"choices\":[]}", 5);
     assertEquals(-1, none.inputTokens());
