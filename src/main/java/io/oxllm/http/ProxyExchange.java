@@ -225,7 +225,8 @@ final class ProxyExchange implements RelayListener {
       upstream.handler(b -> { }).exceptionHandler(e -> attempt.finish()).endHandler(v -> attempt.finish());
       long retryMs = -1;
       if (status == 429) {
-        retryMs = RetryAfter.parseMs(upstream.getHeader(HttpHeaders.RETRY_AFTER), System.currentTimeMillis());
+        retryMs = RetryAfter.parseMs(upstream.getHeader(RetryAfter.MS_HEADER), upstream.getHeader(HttpHeaders.RETRY_AFTER),
+            System.currentTimeMillis());
         verdict.rateLimited(retryMs, plan.config().breaker());
       }
       trace.endAttempt(status, null);

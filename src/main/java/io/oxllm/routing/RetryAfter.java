@@ -1,5 +1,7 @@
 package io.oxllm.routing;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.DateTimeException;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -24,12 +26,26 @@ public final class RetryAfter {
       Pattern.compile("[A-Za-z]{3} ([A-Za-z]{3}) ([ \\d]\\d) (\\d{2}):(\\d{2}):(\\d{2}) (\\d{4})");
 
   private static final long NO_DATE = Long.MIN_VALUE; // a date before 1970 is a negative time
+  /** The wait in milliseconds, beside or instead of {@code Retry-After}. */
+  public static final String MS_HEADER = "retry-after-ms";
 
   private RetryAfter() {}
 
   /**
+   * The wait a 429 asks for, in ms (or -1): {@code retry-after-ms} when it is a number of
+   * milliseconds (some servers send only that; the OpenAI SDKs read it first), else
+   * {@code Retry-After} as {@link #parseMs(String, long)} reads it.
+   */
+  public static long parseMs(String retryAfterMs, String retryAfter, long nowMs) {
+    long ms = retryAfterMs == null ? -1 : decimal(retryAfterMs.trim(), 1);
+    return ms >= 0 ? ms : parseMs(retryAfter, nowMs);
+  }
+
+  /**
    * Milliseconds from {@code nowMs} until the given time, or -1 when absent or unreadable; delay
    * seconds too many for a long in ms are {@code Long.MAX_VALUE} (the caller's cap applies).
+   * Besides RFC 9110's forms, delay seconds with a fraction ({@code 0.5}), which the OpenAI SDKs
+   * accept too: read as unreadable, they became the whole default cooldown (an audit).
    */
   public static long parseMs(String value, long nowMs) {
     if (value == null) {
@@ -40,20 +56,42 @@ public final class RetryAfter {
       return -1;
     }
     char first = v.charAt(0);
-    if (first >= '0' && first <= '9') {  // ASCII digits only (RFC 9110); Long.parseLong accepts others
-      for (int i = 0; i < v.length(); i++) {
-        if (v.charAt(i) < '0' || v.charAt(i) > '9') {
-          return -1;
-        }
-      }
-      try {
-        return Math.multiplyExact(Long.parseLong(v), 1000L);
-      } catch (NumberFormatException | ArithmeticException e) {
-        return Long.MAX_VALUE; // only digits: a valid delay past any cap, not an unreadable one
-      }
+    if (first >= '0' && first <= '9') {
+      return decimal(v, 1000);
     }
     long at = dateMs(v, nowMs);
     return at == NO_DATE ? -1 : Math.max(0, at - nowMs);
+  }
+
+  /**
+   * {@code v}, ASCII digits with at most one fraction ({@code 12}, {@code 0.25}), times
+   * {@code unitMs}, rounded up to a whole ms (never sooner than asked); -1 when it is not such a
+   * number, {@code Long.MAX_VALUE} when too large for a long (a valid wait past any cap).
+   */
+  private static long decimal(String v, long unitMs) {
+    int dot = v.indexOf('.');
+    String whole = dot < 0 ? v : v.substring(0, dot);
+    String fraction = dot < 0 ? "" : v.substring(dot + 1);
+    if (whole.isEmpty() || (dot >= 0 && fraction.isEmpty()) || !digits(whole) || !digits(fraction)) {
+      return -1; // ASCII digits only (RFC 9110); Long.parseLong accepts others
+    }
+    try {
+      if (fraction.isEmpty()) {
+        return Math.multiplyExact(Long.parseLong(whole), unitMs);
+      }
+      return new BigDecimal(v).multiply(BigDecimal.valueOf(unitMs)).setScale(0, RoundingMode.CEILING).longValueExact();
+    } catch (NumberFormatException | ArithmeticException e) {
+      return Long.MAX_VALUE; // only digits: a valid delay past any cap, not an unreadable one
+    }
+  }
+
+  private static boolean digits(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** An HTTP date in epoch ms, or {@link #NO_DATE} when {@code v} is none. */

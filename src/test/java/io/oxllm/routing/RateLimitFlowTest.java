@@ -177,6 +177,27 @@ class RateLimitFlowTest {
   }
 
   @Test
+  void retryAfterMsAloneIsTheCooldown(VertxTestContext ctx) {
+    // some servers send only retry-after-ms; read as nothing, it was the 30 s default (an audit)
+    a.respond(Behaviour.error(429, "rate_limit_error", "slow down", Map.of("retry-after-ms", "700")));
+    long[] t = new long[2];
+    int[] port = new int[1];
+    Future<JsonObject> flow = gateway("").compose(p -> {
+      port[0] = p;
+      t[0] = System.currentTimeMillis();
+      return chat(p);
+    }).compose(r -> {
+      t[1] = System.currentTimeMillis();
+      ctx.verify(() -> assertAnsweredBy(r, "B", 2));
+      return FlowSupport.provider(client, port[0], "A");
+    });
+    verify(ctx, flow, st -> {
+      long until = epochMs(st, "rate_limited_until");
+      assertTrue(until >= t[0] + 700 && until <= t[1] + 700, "a cooldown of 700 ms, got " + (until - t[0]) + " ms");
+    });
+  }
+
+  @Test
   void retryAfterIsCappedByRateLimitMaxSecs(VertxTestContext ctx) {
     a.respond(tooMany("3600"));
     long[] t = new long[2];

@@ -77,7 +77,7 @@ class RetryAfterTest {
 
   @ParameterizedTest
   @ValueSource(strings = {
-      "", "   ", "soon", "abc", "-1", "+3", "3s", "3.5", "1e3", "0x10", "12 34",
+      "", "   ", "soon", "abc", "-1", "+3", "3s", "3.", ".5", "3.5.1", "1e3", "0x10", "12 34",
       "Wed, 21 Oct 2015 07:28", "2015-10-21T07:28:30Z", "Wed, 32 Oct 2015 07:28:00 GMT",
   })
   void unreadableValuesAreMinusOne(String value) {
@@ -94,6 +94,29 @@ class RetryAfterTest {
   })
   void overflowingDelaysAreTheLongestWait(String value) {
     assertEquals(Long.MAX_VALUE, RetryAfter.parseMs(value, NOW), value);
+  }
+
+  @Test
+  void delaySecondsWithAFractionAreReadRoundedUpToTheMs() {
+    // not RFC 9110's, but sent by some servers and read by the OpenAI SDKs; once unreadable, and
+    // so the whole default cooldown (30 s) for a provider that asked for half a second (an audit)
+    assertEquals(500, RetryAfter.parseMs("0.5", NOW));
+    assertEquals(3500, RetryAfter.parseMs(" 3.5 ", NOW));
+    assertEquals(1, RetryAfter.parseMs("0.0001", NOW));
+    assertEquals(1235, RetryAfter.parseMs("1.2341", NOW));
+    assertEquals(500, RetryAfter.parseMs("0.50000000000000", NOW));
+    assertEquals(Long.MAX_VALUE, RetryAfter.parseMs("99999999999999999999.5", NOW));
+  }
+
+  @Test
+  void retryAfterMsComesFirstWhenItIsANumber() {
+    assertEquals(500, RetryAfter.parseMs("500", null, NOW), "retry-after-ms alone");
+    assertEquals(250, RetryAfter.parseMs("249.2", "30", NOW));
+    assertEquals(0, RetryAfter.parseMs("0", "30", NOW));
+    assertEquals(30_000, RetryAfter.parseMs("soon", "30", NOW), "an unreadable one: Retry-After's");
+    assertEquals(30_000, RetryAfter.parseMs(null, "30", NOW));
+    assertEquals(-1, RetryAfter.parseMs(null, null, NOW));
+    assertEquals(-1, RetryAfter.parseMs("-5", null, NOW));
   }
 
   @Test
