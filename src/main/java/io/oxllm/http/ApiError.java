@@ -92,8 +92,19 @@ public record ApiError(int status, String type, String code, String param, Strin
   }
 
   public static ApiError allRateLimited(long retryAfterSecs) {
+    return allRateLimited("this model", retryAfterSecs, "");
+  }
+
+  /**
+   * Every target answered 429 ({@code attempts} lists what each said) or cools down after one; a
+   * cooldown is its provider's, whatever model its 429 was for (SPEC section 4), which the
+   * message says rather than "rate limited" about a model no one limited (an SDK audit).
+   */
+  public static ApiError allRateLimited(String model, long retryAfterSecs, String attempts) {
+    String why = attempts.isEmpty() ? "Every provider for " + model + " is cooling down after a 429 it answered"
+        : "Every provider for " + model + " is rate limited";
     return new ApiError(429, "rate_limit_error", "all_providers_rate_limited", null,
-        "Every provider for this model is rate limited; retry after " + retryAfterSecs + " s.");
+        why + "; retry after " + retryAfterSecs + " s." + (attempts.isEmpty() ? "" : " Attempts: " + attempts + "."));
   }
 
   public static ApiError noHealthyProvider(String model) {

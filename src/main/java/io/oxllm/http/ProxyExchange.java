@@ -220,22 +220,39 @@ final class ProxyExchange implements RelayListener {
     }
     // a redirect is no answer either: the gateway does not follow one (a base_url to fix)
     if (plan.config().routing().retryOn().contains(status) || status < 400 && status >= 300) {
-      // drain and drop the refused body so the pooled connection can be reused; either way it
-      // ends, the attempt's deadline timer goes
-      upstream.handler(b -> { }).exceptionHandler(e -> attempt.finish()).endHandler(v -> attempt.finish());
-      long retryMs = -1;
-      if (status == 429) {
-        retryMs = RetryAfter.parseMs(upstream.getHeader(RetryAfter.MS_HEADER), upstream.getHeader(HttpHeaders.RETRY_AFTER),
-            System.currentTimeMillis());
-        verdict.rateLimited(retryMs, plan.config().breaker());
-      }
-      trace.endAttempt(status, null);
-      report(attempt.target().providerName(), status == 429 ? Kind.RATE_LIMITED : Kind.FAILURE, retryMs);
-      current = null;
-      next();
+      long retryMs = status != 429 ? -1 : RetryAfter.parseMs(upstream.getHeader(RetryAfter.MS_HEADER),
+          upstream.getHeader(HttpHeaders.RETRY_AFTER), System.currentTimeMillis());
+      RefusedAnswer.read(vertx, upstream, attempt, said -> refused(attempt, said, retryMs));
       return;
     }
     clientAnswer.relay(attempt, upstream, this, stripUsage, verdict.attempts());
+  }
+
+  /**
+   * An answer not relayed (a status in retry_on, a redirect), once what came with it is read: a
+   * 429 cools its provider down, anything else counts against it, and the walk goes on. A 429
+   * that says the account is out of credit counts for the client as a failed attempt, not a rate
+   * limit: "retry after 30 s" would promise what waiting does not bring.
+   */
+  private void refused(UpstreamAttempt attempt, RefusedAnswer said, long retryMs) {
+    if (current != attempt) {
+      return;
+    }
+    if (clientGone) { // it left while the body was read: its record is made already
+      ended(Kind.NEUTRAL, AttemptError.CLIENT_CLOSED);
+      return;
+    }
+    if (said.status() == 429 && !said.outOfQuota()) {
+      verdict.rateLimited(retryMs, plan.config().breaker());
+    }
+    trace.endAttempt(said.status(), said.error());
+    report(attempt.target().providerName(), said.status() == 429 ? Kind.RATE_LIMITED : Kind.FAILURE, retryMs);
+    current = null;
+    if (stopping) {
+      respond(ApiError.shuttingDown());
+    } else {
+      next();
+    }
   }
 
   @Override

@@ -67,7 +67,7 @@ final class WalkVerdict {
       }
       // rounded up, as the routing verticle does for cooldowns already running: never too early
       retryAfterSecs = Math.max(1, (Math.min(soonest, breaker.rateLimitMaxSecs() * 1000) + 999) / 1000);
-      return ApiError.allRateLimited(retryAfterSecs);
+      return ApiError.allRateLimited("model '" + model + "'", retryAfterSecs, attemptSummary);
     }
     if (poolBusy > 0 && rateLimitedAttempts == attempts) {
       // no upstream failed: some had no free connection here, the others (if any) said 429

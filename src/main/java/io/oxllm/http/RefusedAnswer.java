@@ -1,0 +1,132 @@
+package io.oxllm.http;
+
+import io.oxllm.config.ProviderConfig;
+import io.oxllm.sse.ErrorText;
+import io.oxllm.upstream.AttemptError;
+import io.oxllm.upstream.UpstreamAttempt;
+import io.oxllm.upstream.UpstreamText;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
+
+/**
+ * An upstream answer the gateway does not relay (a status in {@code retry_on}, a redirect), and
+ * what its body said. The body is read to its end so that the connection can be reused, and its
+ * first {@link #KEPT} bytes are kept: the upstream's own message goes into the attempt's record,
+ * so the 502's list of attempts, the request log and the span say "status 429: You exceeded your
+ * current quota" where they said "status 429" (an SDK audit: an out-of-credit error reached the
+ * client as "rate limited, retry after 30 s", its text gone).
+ *
+ * <p>The failover does not wait for a body that comes slowly: what came with the head (the same
+ * read, the usual case) has been delivered one event-loop turn later, and the answer is judged
+ * then, or at the body's end if that is sooner.
+ */
+final class RefusedAnswer {
+  /** The most of a refused body kept to be read. */
+  static final int KEPT = 4096;
+  private final int status;
+  private final boolean readable;
+  private Buffer kept;
+  private boolean judged;
+  private String text;
+  private boolean quota;
+
+  private RefusedAnswer(HttpClientResponse upstream) {
+    this.status = upstream.statusCode();
+    String encoding = upstream.getHeader(HttpHeaders.CONTENT_ENCODING);
+    this.readable = encoding == null || encoding.equalsIgnoreCase("identity");
+  }
+
+  /**
+   * Drains {@code upstream} (in the callback that delivered it) and tells {@code then}, once, what
+   * it said; the attempt ends with the body, so its deadline timer goes.
+   */
+  static void read(Vertx vertx, HttpClientResponse upstream, UpstreamAttempt attempt, Consumer<RefusedAnswer> then) {
+    RefusedAnswer answer = new RefusedAnswer(upstream);
+    ProviderConfig provider = attempt.target().provider();
+    upstream.handler(answer::keep).exceptionHandler(e -> attempt.finish()).endHandler(v -> {
+      attempt.finish();
+      answer.judge(provider, then);
+    });
+    vertx.runOnContext(v -> answer.judge(provider, then));
+  }
+
+  int status() {
+    return status;
+  }
+
+  /**
+   * What the attempt's record says of it: the status, and the upstream's message when its body
+   * had one ({@link UpstreamText}: cut, and without the provider's secrets).
+   */
+  AttemptError error() {
+    return new AttemptError(Integer.toString(status),
+        text == null || text.isEmpty() ? "status " + status : "status " + status + ": " + text);
+  }
+
+  /**
+   * A 429 that says the account is out of credit ({@code insufficient_quota}, OpenAI's code and
+   * type for it): waiting does not end it, so the client is not told to retry after a while.
+   */
+  boolean outOfQuota() {
+    return quota;
+  }
+
+  private void keep(Buffer chunk) {
+    if (!readable || judged) {
+      return;
+    }
+    if (kept == null) {
+      kept = Buffer.buffer(Math.min(KEPT, chunk.length()));
+    }
+    int room = KEPT - kept.length();
+    if (room > 0) {
+      kept.appendBuffer(chunk, 0, Math.min(room, chunk.length()));
+    }
+  }
+
+  private void judge(ProviderConfig provider, Consumer<RefusedAnswer> then) {
+    if (judged) {
+      return;
+    }
+    judged = true;
+    if (kept != null) {
+      read(kept, provider);
+      kept = null;
+    }
+    then.accept(this);
+  }
+
+  /** An OpenAI-shaped error's message and code; else the body's first line, if it is text. */
+  private void read(Buffer body, ProviderConfig provider) {
+    if (ErrorBody.mayBeOne(body)) {
+      try {
+        Object error = new JsonObject(body).getValue("error");
+        if (error instanceof JsonObject e) {
+          quota = "insufficient_quota".equals(e.getValue("code")) || "insufficient_quota".equals(e.getValue("type"));
+          Object code = e.getValue("code");
+          String message = ErrorText.of(e);
+          text = UpstreamText.of(code instanceof String c && !message.contains(c) ? message + " (" + c + ")" : message,
+              provider);
+        } else if (error != null) {
+          text = UpstreamText.of(ErrorText.of(error), provider);
+        }
+        return;
+      } catch (RuntimeException notWhole) {
+        // cut at KEPT, or not JSON after all: its first line below
+      }
+    }
+    String s = body.toString(StandardCharsets.UTF_8);
+    int end = 0;
+    while (end < s.length() && s.charAt(end) != '\n' && s.charAt(end) != '\r') {
+      end++;
+    }
+    String line = s.substring(0, end).strip();
+    // an HTML page says nothing in its first line worth repeating
+    text = line.startsWith("<") ? null : UpstreamText.of(line.replaceAll("\\p{Cntrl}", " "), provider);
+  }
+}

@@ -1,0 +1,122 @@
+package io.oxllm.http;
+
+import static io.oxllm.testing.ApiChecks.assertError;
+import static io.oxllm.testing.Polling.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.oxllm.testing.Behaviour;
+import io.oxllm.testing.ChainToml;
+import io.oxllm.testing.FlowSupport;
+import io.oxllm.testing.GatewayHarness;
+import io.oxllm.testing.GatewayHarness.Response;
+import io.oxllm.testing.RawUpstream;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Timeout;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What an upstream said in an answer the gateway does not relay (a status in retry_on) reaches the
+ * attempt's record and the client's error message: "status 503: the engine is overloaded", not
+ * "status 503". A 429 that says the account is out of credit is, for the client, a failed attempt
+ * with its own words, not "rate limited, retry after 30 s" (an SDK audit). Reading the body never
+ * holds the failover up.
+ */
+@Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
+class RefusedAnswerTest extends StreamTestBase {
+  private static final String QUOTA = "{\"error\":{\"message\":\"You exceeded your current quota, please check your plan"
+      + " and billing details.\",\"type\":\"insufficient_quota\",\"param\":null,\"code\":\"insufficient_quota\"}}";
+  private RawUpstream raw;
+
+  @AfterEach
+  void closeRaw() {
+    if (raw != null) {
+      await(raw.close());
+    }
+  }
+
+  private Response chat(int port) {
+    return await(FlowSupport.chat(client, port, CHAIN));
+  }
+
+  @Test
+  void theFailedAttemptsSayWhatEachUpstreamSaid() {
+    a.respond(Behaviour.error(503, "server_error", "The engine is currently overloaded"));
+    b.respond(Behaviour.error(500, "server_error", "Bearer sk-a-very-secret-key was refused"));
+    int port = await(gateway(ChainToml.provider("a", a, "") + ChainToml.provider("b", b, "")
+        .replace("[[providers]]\n", "[[providers]]\napi_key = \"sk-a-very-secret-key\"\n")
+        + ChainToml.chain(CHAIN, "a", "b")));
+    Response r = chat(port);
+    String message = assertError(r, 502, "upstream_error", "all_providers_failed").getString("message");
+    assertTrue(message.contains("a: status 503: The engine is currently overloaded ("), message);
+    assertTrue(message.contains("b: status 500: Bearer [redacted] was refused"), message);
+    assertFalse(message.contains("very-secret"), message);
+  }
+
+  @Test
+  void aTextBodySaysItsFirstLine() {
+    raw = await(RawUpstream.start(vertx, (n, socket) -> socket.write(RawUpstream.bytes(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 32\r\n\r\n"
+            + "backend down\r\nat line 7 of x.py\n"))));
+    int port = await(gateway(raw.provider("r", "") + ChainToml.chain(CHAIN, "r")));
+    String message = assertError(chat(port), 502, "upstream_error", "all_providers_failed").getString("message");
+    assertTrue(message.contains("r: status 503: backend down ("), message);
+  }
+
+  @Test
+  void aBodyThatComesSlowlyDoesNotHoldTheFailover() {
+    raw = await(RawUpstream.start(vertx, (n, socket) -> {
+      socket.write(RawUpstream.bytes("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+          + "Content-Length: 43\r\n\r\n"));
+      vertx.setTimer(3_000, t -> socket.write(RawUpstream.bytes("{\"error\":{\"message\":\"too late to be read\"}}")));
+    }));
+    b.respond(Behaviour.chat("from b"));
+    int port = await(gateway(raw.provider("r", "") + ChainToml.provider("b", b, "") + ChainToml.chain(CHAIN, "r", "b")));
+    long start = System.nanoTime();
+    Response r = chat(port);
+    long took = ms(System.nanoTime() - start);
+    assertEquals(200, r.status(), r::bodyAsString);
+    assertEquals("b", r.header("x-oxllm-provider"));
+    assertTrue(took < 1_500, "failed over without waiting for the body: " + took + " ms");
+  }
+
+  @Test
+  void anOutOfQuota429IsAFailedAttemptForTheClientAndStillCoolsItsProviderDown() {
+    a.respond(Behaviour.json(429, QUOTA));
+    int port = await(onlyA(""));
+    long before = System.currentTimeMillis();
+    Response r = chat(port);
+    String message = assertError(r, 502, "upstream_error", "all_providers_failed").getString("message");
+    assertTrue(message.contains("a: status 429: You exceeded your current quota"), message);
+    assertTrue(message.contains("(insufficient_quota)"), message);
+    assertNull(r.header("retry-after"), "no wait is promised: waiting does not end it");
+    JsonObject st = await(FlowSupport.provider(client, port, "a"));
+    assertTrue(FlowSupport.epochMs(st, "rate_limited_until") >= before + 25_000,
+        "a 429 still cools its provider down (SPEC section 4): " + st.encode());
+    assertEquals(0, st.getLong("failures"), "and is no failure of its circuit's: " + st.encode());
+  }
+
+  @Test
+  void allRateLimitedSaysWhatEachUpstreamSaid() {
+    a.respond(Behaviour.error(429, "rate_limit_error", "Rate limit reached for requests", Map.of("retry-after", "3")));
+    b.respond(Behaviour.error(429, "rate_limit_error", "b is limited", Map.of("retry-after", "5")));
+    int port = await(chainAB(""));
+    Response r = chat(port);
+    String message = assertError(r, 429, "rate_limit_error", "all_providers_rate_limited").getString("message");
+    assertEquals("3", r.header("retry-after"));
+    assertTrue(message.startsWith("Every provider for model 'chat' is rate limited; retry after 3 s. Attempts: a: status 429:"
+        + " Rate limit reached for requests"), message);
+    assertTrue(message.contains("b: status 429: b is limited"), message);
+    // the next request finds both cooling down: no attempt, and the message says why
+    Response again = chat(port);
+    String second = assertError(again, 429, "rate_limit_error", "all_providers_rate_limited").getString("message");
+    assertTrue(second.startsWith("Every provider for model 'chat' is cooling down after a 429 it answered; retry after"), second);
+    assertEquals(1, a.requestCount());
+    assertEquals(1, b.requestCount());
+  }
+}
