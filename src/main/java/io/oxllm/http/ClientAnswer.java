@@ -119,7 +119,9 @@ final class ClientAnswer {
     } else if (endKind == Kind.FAILURE && !trace.failed()) {
       // a whole answer with a failing status (a 5xx or 408 not in retry_on) is typed by its status,
       // as the HTTP conventions do; a body or stream cut short by what went wrong
-      trace.fail(Outcome.UPSTREAM_ERROR, facts != null && facts.scanner() != null ? "stream_interrupted"
+      // cut short by what went wrong, or (a stream that went to its end) said to have failed by an error event
+      trace.fail(Outcome.UPSTREAM_ERROR, facts != null && facts.scanner() != null
+          ? endNote != null && endNote.type().equals("error_event") ? "error_event" : "stream_interrupted"
           : endNote == null ? Integer.toString(status) : "upstream_cut");
     } else if (target != null && status >= 400 && !trace.failed()) {
       // an upstream's 4xx goes to the client as it came and is no failure of the provider's, but

@@ -55,7 +55,7 @@ final class StreamEnd {
    */
   void atDone() {
     // tell the exchange first: ending the response runs its end handlers at once
-    listener.ended(Kind.SUCCESS, null);
+    listener.ended(completeKind(), completeNote());
     if (!listener.clientGone()) {
       resp.end();
     }
@@ -80,7 +80,7 @@ final class StreamEnd {
     } else {
       // every choice finished, outside a data event (a comment without its blank line cuts nothing)
       Buffer tail = aligner.takeHeld();
-      finish(tail.appendBuffer(separated(DONE)), Kind.SUCCESS, null); // the missing [DONE], added
+      finish(tail.appendBuffer(separated(DONE)), completeKind(), completeNote()); // the missing [DONE], added
     }
   }
 
@@ -99,7 +99,21 @@ final class StreamEnd {
 
   /** The held {@code data: [DONE]} line goes out with the line end(s) the upstream left out. */
   private void completeDone() {
-    finish(aligner.takeHeld().appendString(scanner.eventEnd()), Kind.SUCCESS, null);
+    finish(aligner.takeHeld().appendString(scanner.eventEnd()), completeKind(), completeNote());
+  }
+
+  /**
+   * How a stream that ended complete went: a success, unless an event after the first was an
+   * error. That event went to the client as it came (an SDK raises on it), so the request was no
+   * success, nor the provider's: it was logged ok and counted a success (an SDK audit).
+   */
+  private Kind completeKind() {
+    return scanner.laterErrorMessage() == null ? Kind.SUCCESS : Kind.FAILURE;
+  }
+
+  private AttemptError completeNote() {
+    String error = scanner.laterErrorMessage();
+    return error == null ? null : AttemptError.laterErrorEvent(error, attempt.target().provider());
   }
 
   /**

@@ -37,6 +37,7 @@ final class EventFacts {
   boolean sawDone;
   boolean firstEventIsError;
   String firstErrorMessage;
+  String laterErrorMessage; // the first error event's after the first event, or null
   String finishReason;
   long inputTokens = -1;
   long outputTokens = -1;
@@ -71,9 +72,16 @@ final class EventFacts {
       sawDone = true;
       return;
     }
-    if (first && errorEvent) {
-      firstEventIsError = true; // its message, from the JSON below when there is one
-      firstErrorMessage = new String(a, off, Math.min(len, MAX_MESSAGE), java.nio.charset.StandardCharsets.UTF_8);
+    boolean laterErrorEvent = !first && errorEvent && laterErrorMessage == null; // the first such after the first
+    if (first && errorEvent || laterErrorEvent) {
+      // its message, from the JSON below when there is one
+      String data = new String(a, off, Math.min(len, MAX_MESSAGE), java.nio.charset.StandardCharsets.UTF_8);
+      if (first) {
+        firstEventIsError = true;
+        firstErrorMessage = data;
+      } else {
+        laterErrorMessage = data;
+      }
     }
     // Mid-stream deltas normally stop here: a byte scan, no parse.
     if (!first && !JsonSniffer.worthParsing(a, off, len, model == null, !sawToken)) {
@@ -96,6 +104,13 @@ final class EventFacts {
         firstErrorMessage = ErrorText.of(error);
       } else if (errorEvent) {
         firstErrorMessage = ErrorText.of(root);
+      }
+    } else {
+      Object error = root.getValue("error");
+      if (error != null && (laterErrorMessage == null || laterErrorEvent)) {
+        laterErrorMessage = ErrorText.of(error);
+      } else if (laterErrorEvent) {
+        laterErrorMessage = ErrorText.of(root);
       }
     }
     if (model == null && root.getValue("model") instanceof String m && !m.isEmpty()) {

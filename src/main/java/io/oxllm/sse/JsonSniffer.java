@@ -4,7 +4,7 @@ package io.oxllm.sse;
  * Cheap byte-level pre-check deciding whether an event's JSON is worth parsing.
  *
  * <p>It looks for the keys that can change a result, followed by a value that can matter
- * ({@code "finish_reason":"…"}, {@code "usage":{…}}, and while still wanted a {@code "model"} or a
+ * ({@code "finish_reason":"…"}, {@code "usage":{…}}, {@code "error":…}, and while still wanted a {@code "model"} or a
  * non-empty {@code content} / {@code text} / {@code tool_calls} / {@code reasoning(_content)}),
  * allowing JSON whitespace around the colon. A false positive only costs a parse; a false negative
  * would lose a fact, so every test errs on the side of parsing.
@@ -18,6 +18,7 @@ final class JsonSniffer {
   private static final byte[] TOOL_CALLS = key("tool_calls");
   private static final byte[] REASONING = key("reasoning");
   private static final byte[] REASONING_CONTENT = key("reasoning_content");
+  private static final byte[] ERROR = key("error");
 
   private JsonSniffer() {}
 
@@ -57,6 +58,12 @@ final class JsonSniffer {
         case 't':
           if (wantToken && (isContent(a, value(a, k, end, TEXT), end)
               || isContainer(a, value(a, k, end, TOOL_CALLS)))) {
+            return true;
+          }
+          break;
+        case 'e': // an error in the middle of a stream: the answer was no success, whatever follows
+          int v = value(a, k, end, ERROR);
+          if (is(a, v, '{') || is(a, v, '"')) {
             return true;
           }
           break;

@@ -282,6 +282,14 @@ public final class SseScanner {
     return facts.firstErrorMessage;
   }
 
+  /**
+   * The message of the first error event after the first event (an {@code error} member, or an
+   * event of type {@code error}), else null: the upstream failed in the middle of the answer.
+   */
+  public String laterErrorMessage() {
+    return facts.laterErrorMessage;
+  }
+
   /** The last non-null finish_reason seen in any choice (choices[*].finish_reason), else null. */
   public String finishReason() {
     return facts.finishReason;

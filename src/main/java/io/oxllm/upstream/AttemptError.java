@@ -51,6 +51,11 @@ public record AttemptError(String type, String text) {
     return new AttemptError("error_event", "error event: " + UpstreamText.of(message, from));
   }
 
+  /** An error event after a stream's first, which went to the client as it came ({@link UpstreamText}). */
+  public static AttemptError laterErrorEvent(String message, ProviderConfig from) {
+    return new AttemptError("error_event", "error event in the stream: " + UpstreamText.of(message, from));
+  }
+
   /** A 2xx body that is an error object, to a request that asked for a stream ({@link UpstreamText}). */
   public static AttemptError errorBody(String message, ProviderConfig from) {
     return new AttemptError("error_body", "error body to a stream request: " + UpstreamText.of(message, from));

@@ -102,6 +102,26 @@ class StreamEndTest extends StreamTestBase {
   }
 
   @Test
+  void anErrorEventInTheMiddleGoesOnAsItCameAndTheAnswerIsNoSuccess(VertxTestContext ctx) {
+    // the client's SDK raises on it; it was logged ok and counted the provider's success (an SDK audit)
+    String wire = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"partial\"}}]}\n\n"
+        + "data: {\"error\":{\"message\":\"The server had an error while processing your request.\","
+        + "\"type\":\"server_error\"}}\n\n" + "data: [DONE]\n\n";
+    a.respond(RawSse.pieces(20, Ending.END, wire));
+    chainAB("").compose(port -> stream(port).compose(rec -> GatewayHarness.send(client, port, HttpMethod.GET,
+        "/status", MultiMap.caseInsensitiveMultiMap(), null).map(status -> new Object[] {rec, status})))
+        .onComplete(ctx.succeeding(both -> ctx.verify(() -> {
+          var rec = (io.oxllm.testing.StreamRecorder) both[0];
+          assertStreamFrom(rec, "a", 1);
+          assertEquals(wire, rec.rawString(), "the upstream's stream as it came");
+          JsonObject providerA = ((GatewayHarness.Response) both[1]).json().getJsonArray("providers").getJsonObject(0);
+          assertEquals(0, providerA.getLong("successes"), providerA::encode);
+          assertEquals(1, providerA.getLong("failures"), providerA::encode);
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
   void aFirstEventOfTypeErrorFailsOverWhateverItsDataSays(VertxTestContext ctx) {
     a.respond(RawSse.pieces(20, Ending.END, "event: error\ndata: upstream overloaded\n\n"));
     b.respond(Behaviour.sseChat(2, 10));

@@ -288,6 +288,37 @@ class SseScannerTest {
         Arguments.of("event error later", ok + "event: error\ndata: boom\n\n", null));
   }
 
+  static Stream<Arguments> laterErrors() {
+    String ok = "data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\n";
+    String done = "data: [DONE]\n\n";
+    return Stream.of(
+        Arguments.of("none", ok + ok + done, null),
+        Arguments.of("an error member", ok + "data: {\"error\":{\"message\":\"The server had an error\"}}\n\n" + done,
+            "The server had an error"),
+        Arguments.of("a string error", ok + "data: {\"error\":\"overloaded\"}\n\n", "overloaded"),
+        Arguments.of("the first of two", ok + "data: {\"error\":\"one\"}\n\n" + "data: {\"error\":\"two\"}\n\n", "one"),
+        Arguments.of("a null error is none", ok + "data: {\"error\":null,\"choices\":[]}\n\n" + done, null),
+        Arguments.of("an event of type error", ok + "event: error\ndata: upstream overloaded\n\n", "upstream overloaded"),
+        Arguments.of("an event of type error, JSON", ok + "event: error\ndata: {\"error\":{\"message\":\"x\"}}\n\n", "x"),
+        Arguments.of("the first event's is not a later one", "data: {\"error\":\"first\"}\n\n" + ok, null),
+        Arguments.of("after [DONE] too", ok + done + "data: {\"error\":\"late\"}\n\n", "late"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("laterErrors")
+  void anErrorAfterTheFirstEventIsKnown(String name, String stream, String message) {
+    for (String s : List.of(stream, stream.replace("\n", "\r\n"))) {
+      for (int chunk : new int[] {1, 7, s.length()}) {
+        SseScanner scanner = new SseScanner();
+        byte[] b = utf8(s);
+        for (int i = 0; i < b.length; i += chunk) {
+          scanner.feed(Buffer.buffer(Arrays.copyOfRange(b, i, Math.min(b.length, i + chunk))));
+        }
+        assertEquals(message, scanner.laterErrorMessage(), name + ", chunk " + chunk);
+      }
+    }
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("firstEvents")
   void firstEventError(String name, String stream, String message) {
@@ -436,6 +467,10 @@ class SseScannerTest {
         Arguments.of("{\"delta\":{\"reasoning\":\"hm\"}}", false, true, true),
         Arguments.of("{\"delta\":{\"reasoning\":\"\"}}", false, true, false),
         Arguments.of("{\"delta\":{\"reasoning_content\":\"hm\"}}", false, false, false),
+        Arguments.of("{\"error\":{\"message\":\"x\"}}", false, false, true),
+        Arguments.of("{\"error\" : \"x\"}", false, false, true),
+        Arguments.of("{\"error\":null,\"choices\":[]}", false, false, false),
+        Arguments.of("{\"delta\":{\"content\":\"error\"}}", false, false, false),
         Arguments.of("\"", true, true, false));
   }
 
