@@ -38,6 +38,7 @@ final class StreamRelay extends ResponseRelay {
 
   @Override
   void start() {
+    attempt.streamHeadArrived();
     facts = AnswerFacts.stream();
     scanner = facts.scanner();
     held = new ArrayList<>(2);

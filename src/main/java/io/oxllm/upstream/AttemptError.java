@@ -38,6 +38,16 @@ public record AttemptError(String type, String text) {
     return new AttemptError("first_byte_timeout", "no first byte within " + ms + " ms");
   }
 
+  /**
+   * A stream's head came, then no complete event within first_byte_ms (the SPEC's first byte of a
+   * stream): "no first byte" was false, and a provider that sends keep-alive comments while it
+   * queues a request (OpenRouter's {@code : OPENROUTER PROCESSING}) looked dead.
+   */
+  public static AttemptError firstEventTimeout(long ms) {
+    return new AttemptError("first_byte_timeout", "no first SSE event within " + ms
+        + " ms (the response head came; comments and unfinished events do not count)");
+  }
+
   public static AttemptError idleTimeout(long ms) {
     return new AttemptError("idle_timeout", "no data for " + ms + " ms (idle timeout)");
   }

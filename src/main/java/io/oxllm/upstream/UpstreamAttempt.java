@@ -51,6 +51,7 @@ public final class UpstreamAttempt {
   private long totalDueNanos;
   private long firstByteDueNanos;
   private boolean firstBytePending;
+  private boolean streamHeadCame; // a stream's head came: its first byte is its first event
   private boolean watchingIdle;
   private long lastActivityNanos;
   private boolean heldByClient;
@@ -128,6 +129,11 @@ public final class UpstreamAttempt {
     return answer.future();
   }
 
+  /** A stream's head came: first_byte_ms now waits for its first event, and says so when it fires. */
+  public void streamHeadArrived() {
+    streamHeadCame = true;
+  }
+
   /** The first byte (or first SSE event) arrived: the first-byte deadline no longer applies. */
   public void firstByteArrived() {
     firstBytePending = false; // the timer, if set for it, finds nothing due and moves on
@@ -177,7 +183,8 @@ public final class UpstreamAttempt {
         firstByteDueNanos = now + timeouts.firstByteMs() * 1_000_000;
         armDeadline();
       } else {
-        abort(AttemptError.firstByteTimeout(timeouts.firstByteMs()));
+        abort(streamHeadCame ? AttemptError.firstEventTimeout(timeouts.firstByteMs())
+            : AttemptError.firstByteTimeout(timeouts.firstByteMs()));
       }
     } else if (watchingIdle && !heldByClient && now - idleDueNanos(now) >= 0) {
       abort(AttemptError.idleTimeout(timeouts.idleMs()));

@@ -1,14 +1,19 @@
 package io.oxllm.http;
 
+import static io.oxllm.testing.ApiChecks.assertError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.oxllm.testing.Behaviour;
+import io.oxllm.testing.Behaviour.Ending;
+import io.oxllm.testing.GatewayHarness;
+import io.oxllm.testing.RawSse;
 import io.oxllm.testing.StreamRecorder;
 import io.vertx.core.Future;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxTestContext;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -100,6 +105,22 @@ class StreamTimeoutTest extends StreamTestBase {
           assertEquals(Behaviour.streamText(3), rec.text());
           long waited = ms(rec.headersNanos() - rec.sentNanos());
           assertTrue(waited >= 400 && waited < 2000, "failed over after " + waited + " ms (total_ms = 400)");
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  void keepAliveCommentsAreNoFirstEventAndTheErrorSaysSo(VertxTestContext ctx) {
+    // OpenRouter-style comments while the request queues: the head and bytes came, no event did
+    String[] comments = new String[20];
+    Arrays.fill(comments, ": OPENROUTER PROCESSING\n\n");
+    a.respond(RawSse.pieces(100, Ending.STALL, comments));
+    onlyA("first_byte_ms = 400").compose(port -> GatewayHarness.post(client, port,
+            "/v1/chat/completions", StreamRecorder.chatBody(CHAIN)))
+        .onComplete(ctx.succeeding(r -> ctx.verify(() -> {
+          String message = assertError(r, 502, "upstream_error", "all_providers_failed")
+              .getString("message");
+          assertTrue(message.contains("a: no first SSE event within 400 ms (the response head came;"), message);
           ctx.completeNow();
         })));
   }
