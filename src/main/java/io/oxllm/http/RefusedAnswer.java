@@ -21,17 +21,21 @@ import java.util.function.Consumer;
  * current quota" where they said "status 429" (an SDK audit: an out-of-credit error reached the
  * client as "rate limited, retry after 30 s", its text gone).
  *
- * <p>The failover does not wait for a body that comes slowly: what came with the head (the same
- * read, the usual case) has been delivered one event-loop turn later, and the answer is judged
- * then, or at the body's end if that is sooner.
+ * <p>The failover does not wait for a body that comes slowly: the answer is judged at the body's
+ * end, once {@link #KEPT} bytes are in, or {@link #WAIT_MS} ms after the head, whichever is first.
+ * A server's error body follows its head at once, though often in a read of its own (Python's
+ * http.server writes the two apart), so the turn of the event loop after the head was too soon.
  */
 final class RefusedAnswer {
   /** The most of a refused body kept to be read. */
   static final int KEPT = 4096;
+  /** The longest a failover waits for the body after the head. */
+  static final long WAIT_MS = 50;
   private final int status;
   private final boolean readable;
   private Buffer kept;
   private boolean judged;
+  private Runnable judgeNow; // cancels the timer and judges, once
   private String text;
   private boolean quota;
 
@@ -48,11 +52,15 @@ final class RefusedAnswer {
   static void read(Vertx vertx, HttpClientResponse upstream, UpstreamAttempt attempt, Consumer<RefusedAnswer> then) {
     RefusedAnswer answer = new RefusedAnswer(upstream);
     ProviderConfig provider = attempt.target().provider();
+    long timer = vertx.setTimer(WAIT_MS, id -> answer.judge(provider, then));
+    answer.judgeNow = () -> {
+      vertx.cancelTimer(timer);
+      answer.judge(provider, then);
+    };
     upstream.handler(answer::keep).exceptionHandler(e -> attempt.finish()).endHandler(v -> {
       attempt.finish();
-      answer.judge(provider, then);
+      answer.judgeNow.run();
     });
-    vertx.runOnContext(v -> answer.judge(provider, then));
   }
 
   int status() {
@@ -86,6 +94,9 @@ final class RefusedAnswer {
     int room = KEPT - kept.length();
     if (room > 0) {
       kept.appendBuffer(chunk, 0, Math.min(room, chunk.length()));
+    }
+    if (kept.length() >= KEPT) {
+      judgeNow.run(); // all that is read of it is in
     }
   }
 

@@ -69,6 +69,19 @@ class RefusedAnswerTest extends StreamTestBase {
   }
 
   @Test
+  void aBodyWrittenApartFromItsHeadIsReadToo() {
+    // as Python's http.server writes them: the head, then the body in a write (a packet) of its own
+    raw = await(RawUpstream.start(vertx, (n, socket) -> {
+      socket.write(RawUpstream.bytes("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+          + "Content-Length: 37\r\n\r\n"));
+      vertx.setTimer(10, t -> socket.write(RawUpstream.bytes("{\"error\":{\"message\":\"written apart\"}}")));
+    }));
+    int port = await(gateway(raw.provider("r", "") + ChainToml.chain(CHAIN, "r")));
+    String message = assertError(chat(port), 502, "upstream_error", "all_providers_failed").getString("message");
+    assertTrue(message.contains("r: status 503: written apart ("), message);
+  }
+
+  @Test
   void aBodyThatComesSlowlyDoesNotHoldTheFailover() {
     raw = await(RawUpstream.start(vertx, (n, socket) -> {
       socket.write(RawUpstream.bytes("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
