@@ -6,6 +6,7 @@ import io.oxllm.upstream.SecretScrub;
 import io.oxllm.upstream.UpstreamAttempt;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,8 +20,9 @@ import java.util.List;
  * some servers refuse a stream so, with {@code {"error":…}} and 200, which a client reading SSE
  * takes for an empty answer. So is any other 2xx whose first chunk opens {@code {"error":}
  * ({@link ErrorBody#mayBeOne}): a server that answers a failure with 200. An error object fails
- * over as a first error event does (SPEC section 5); anything else, or a body over
- * {@link #MAX_HELD_BODY}, is the answer.
+ * over as a first error event does (SPEC section 5); a completion, to a stream request, goes out
+ * as that stream ({@link BodyAsStream}); anything else, or a body over {@link #MAX_HELD_BODY}, is
+ * the answer as it came.
  *
  * <p>The body of an answer of status 400 or more goes through a {@link SecretScrub}: some servers
  * quote the key they were sent.
@@ -29,18 +31,22 @@ final class BodyRelay extends ResponseRelay {
   /** A body held to see whether it is an error object; past this it is an answer. */
   static final int MAX_HELD_BODY = 64 * 1024;
   private final boolean streamAsked;
+  private final boolean usageAsked;
   private boolean holding; // held to see whether it is an error object, not committed at its first bytes
   private boolean sniff; // its first chunk is still to be looked at for an error object
   private SecretScrub scrub; // an error body's, or null
+  private boolean converted; // a completion that goes out as the stream the request asked for
 
   /**
    * @param readable a 2xx the gateway can read (not compressed): it may be an error object
    * @param streamAsked the request asked for a stream: such a body is held from its start
+   * @param usageAsked it asked for the stream's usage too
    */
   BodyRelay(HttpServerResponse resp, HttpClientResponse upstream, UpstreamAttempt attempt, RelayListener listener,
-      GatewayHeaders gatewayHeaders, boolean readable, boolean streamAsked) {
+      GatewayHeaders gatewayHeaders, boolean readable, boolean streamAsked, boolean usageAsked) {
     super(resp, upstream, attempt, listener, gatewayHeaders);
     this.streamAsked = streamAsked;
+    this.usageAsked = usageAsked;
     this.holding = readable && streamAsked;
     this.sniff = readable && !streamAsked;
   }
@@ -78,7 +84,7 @@ final class BodyRelay extends ResponseRelay {
 
   @Override
   boolean keepsLength() {
-    return scrub == null; // a secret replaced changes it
+    return scrub == null && !converted; // a secret replaced changes it; so does a conversion
   }
 
   private void chunk(Buffer chunk) {
@@ -115,7 +121,12 @@ final class BodyRelay extends ResponseRelay {
               : AttemptError.errorBody(upstream.statusCode(), error, provider));
           return;
         }
-        commitHeldBody();
+        Buffer stream = streamAsked ? BodyAsStream.of(held, usageAsked) : null;
+        if (stream != null) {
+          commitAsStream(stream);
+        } else {
+          commitHeldBody();
+        }
       }
     }
     if (!over) {
@@ -128,6 +139,17 @@ final class BodyRelay extends ResponseRelay {
       listener.ended(kindOf(upstream.statusCode()), null);
       resp.end();
     }
+  }
+
+  /** The held completion goes out as the stream the request asked for ({@link BodyAsStream}). */
+  private void commitAsStream(Buffer stream) {
+    attempt.firstByteArrived();
+    converted = true;
+    commit(true);
+    resp.headers().set(HttpHeaders.CONTENT_TYPE, "text/event-stream");
+    held.forEach(facts::feedJson); // its usage and model, as for any body
+    held = null;
+    forward(stream);
   }
 
   private void commitHeldBody() {

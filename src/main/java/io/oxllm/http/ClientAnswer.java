@@ -24,6 +24,7 @@ final class ClientAnswer {
   private final RequestTrace trace;
   private final int choices;
   private final boolean streamAsked;
+  private final boolean usageAsked;
   private Target target; // whose answer the client gets; null: none (yet), or it was withdrawn
   private int status;
   private long retryAfterMs = -1; // a 429's, when the answer is one
@@ -31,13 +32,17 @@ final class ClientAnswer {
   private Kind endKind; // how a relayed answer ended, told by the relay
   private AttemptError endNote;
 
-  /** {@code choices}: the request's {@code n} ({@link RequestBody#choices}). */
-  /** @param streamAsked the request asked for a stream ({@code "stream": true}) */
-  ClientAnswer(HttpServerResponse resp, RequestTrace trace, int choices, boolean streamAsked) {
+  /**
+   * @param choices the request's {@code n} ({@link RequestBody#choices})
+   * @param streamAsked the request asked for a stream ({@code "stream": true})
+   * @param usageAsked it asked for the stream's usage ({@code stream_options.include_usage})
+   */
+  ClientAnswer(HttpServerResponse resp, RequestTrace trace, int choices, boolean streamAsked, boolean usageAsked) {
     this.resp = resp;
     this.trace = trace;
     this.choices = choices;
     this.streamAsked = streamAsked;
+    this.usageAsked = usageAsked;
   }
 
   /**
@@ -62,7 +67,7 @@ final class ClientAnswer {
     boolean readable = status < 300 && (encoding == null || encoding.equalsIgnoreCase("identity"));
     ResponseRelay relay = readable && type != null && type.regionMatches(true, 0, "text/event-stream", 0, 17)
         ? new StreamRelay(resp, upstream, attempt, listener, head, stripUsage, choices)
-        : new BodyRelay(resp, upstream, attempt, listener, head, readable, streamAsked);
+        : new BodyRelay(resp, upstream, attempt, listener, head, readable, streamAsked, usageAsked);
     relay.start();
     facts = relay.facts();
   }

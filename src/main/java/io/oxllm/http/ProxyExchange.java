@@ -60,7 +60,7 @@ final class ProxyExchange implements RelayListener {
     this.path = path;
     this.body = body;
     this.trace = trace;
-    this.clientAnswer = new ClientAnswer(resp, trace, body.choices(), body.stream());
+    this.clientAnswer = new ClientAnswer(resp, trace, body.choices(), body.stream(), body.includeUsage());
   }
 
   /** Called once when the exchange is over (answered, failed, or the client left). */

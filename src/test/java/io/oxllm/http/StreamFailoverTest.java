@@ -121,16 +121,34 @@ class StreamFailoverTest extends StreamTestBase {
   }
 
   @Test
-  void aWholeAnswerWith200ToAStreamRequestGoesOutAsItCame(VertxTestContext ctx) {
-    // an upstream that ignores stream: its answer is an answer, byte for byte; so is a body too long to hold
-    String answer = "{\"id\":\"c1\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,"
-        + "\"message\":{\"role\":\"assistant\",\"content\":\"hi\"},\"finish_reason\":\"stop\"}]}";
+  void aWholeCompletionWith200ToAStreamRequestGoesOutAsThatStream(VertxTestContext ctx) {
+    // an upstream that ignores stream: until 2026-12-07 its JSON went out as it came, and both
+    // OpenAI SDKs, reading SSE, yielded no chunk and no error (an SDK audit)
+    String answer = "{\"id\":\"c1\",\"object\":\"chat.completion\",\"created\":7,\"model\":\"m-1\",\"choices\":[{\"index\":0,"
+        + "\"message\":{\"role\":\"assistant\",\"content\":\"hi\"},\"finish_reason\":\"stop\"}],"
+        + "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}";
+    a.respond(Behaviour.json(200, answer));
+    onlyA("").compose(this::stream).onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
+      assertEquals(200, rec.status());
+      assertTrue(rec.header("content-type").startsWith("text/event-stream"), rec.header("content-type"));
+      assertNull(rec.header("content-length"));
+      assertEquals(List.of("{\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":7,\"model\":\"m-1\",\"choices\":"
+          + "[{\"index\":0,\"finish_reason\":\"stop\",\"delta\":{\"role\":\"assistant\",\"content\":\"hi\"}}]}", "[DONE]"),
+          rec.events(), "one chunk, no usage chunk (not asked for), [DONE]");
+      assertEquals("hi", rec.text());
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
+  void aWholeAnswerThatIsNoCompletionOrTooLongToHoldGoesOutAsItCame(VertxTestContext ctx) {
+    String other = "{\"id\":\"c1\",\"result\":\"hi\"}";
     String longError = "{\"error\":{\"message\":\"" + "x".repeat(BodyRelay.MAX_HELD_BODY) + "\"}}";
-    a.enqueue(Behaviour.json(200, answer), Behaviour.json(200, longError));
+    a.enqueue(Behaviour.json(200, other), Behaviour.json(200, longError));
     onlyA("").compose(port -> stream(port).compose(first -> stream(port).map(second -> List.of(first, second))))
         .onComplete(ctx.succeeding(recs -> ctx.verify(() -> {
           assertEquals(200, recs.get(0).status());
-          assertEquals(answer, recs.get(0).rawString());
+          assertEquals(other, recs.get(0).rawString());
           assertEquals(200, recs.get(1).status());
           assertEquals(longError, recs.get(1).rawString());
           assertEquals(2, a.requestCount());
