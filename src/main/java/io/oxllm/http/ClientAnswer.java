@@ -56,8 +56,8 @@ final class ClientAnswer {
     target = attempt.target();
     status = upstream.statusCode();
     if (status == 429) { // retry_on without 429: the client gets it, the provider still cools down
-      retryAfterMs = RetryAfter.parseMs(upstream.getHeader(RetryAfter.MS_HEADER), upstream.getHeader(HttpHeaders.RETRY_AFTER),
-          System.currentTimeMillis());
+      retryAfterMs = RetryAfter.parseMs(upstream.getHeader(RetryAfter.MS_HEADER),
+          upstream.getHeader(HttpHeaders.RETRY_AFTER), System.currentTimeMillis());
     }
     ResponseRelay.GatewayHeaders head = r -> gatewayHeaders(r, attempts);
     String type = upstream.getHeader(HttpHeaders.CONTENT_TYPE);

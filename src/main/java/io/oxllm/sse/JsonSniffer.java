@@ -4,9 +4,9 @@ package io.oxllm.sse;
  * Cheap byte-level pre-check deciding whether an event's JSON is worth parsing.
  *
  * <p>It looks for the keys that can change a result, followed by a value that can matter
- * ({@code "finish_reason":"…"}, {@code "usage":{…}}, {@code "error":…}, and while still wanted a {@code "model"} or a
- * non-empty {@code content} / {@code text} / {@code tool_calls} / {@code reasoning(_content)}),
- * allowing JSON whitespace around the colon. A false positive only costs a parse; a false negative
+ * ({@code "finish_reason":"…"}, {@code "usage":{…}}, {@code "error":…}, and while still wanted a
+ * {@code "model"} or a non-empty {@code content} / {@code text} / {@code tool_calls} /
+ * {@code reasoning(_content)}), allowing JSON whitespace around the colon. A false positive only costs a parse; a false negative
  * would lose a fact, so every test errs on the side of parsing.
  */
 final class JsonSniffer {
