@@ -1,7 +1,6 @@
 package io.oxllm.http;
 
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -18,18 +17,8 @@ import java.util.List;
 final class BodyAsStream {
   private BodyAsStream() {}
 
-  /** The SSE for {@code body} (whole, in chunks), or null when it is not a completion object. */
-  static Buffer of(List<Buffer> body, boolean usageAsked) {
-    Buffer whole = body.size() == 1 ? body.get(0) : Buffer.buffer();
-    if (body.size() > 1) {
-      body.forEach(whole::appendBuffer);
-    }
-    JsonObject answer;
-    try {
-      answer = new JsonObject(whole);
-    } catch (DecodeException | ClassCastException e) {
-      return null;
-    }
+  /** The SSE for {@code answer} (a whole body), or null when it is not a completion object. */
+  static Buffer of(JsonObject answer, boolean usageAsked) {
     Object object = answer.getValue("object");
     boolean chat = "chat.completion".equals(object);
     if (!chat && !"text_completion".equals(object) || !(answer.getValue("choices") instanceof JsonArray choices)) {

@@ -8,6 +8,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -114,14 +115,15 @@ final class BodyRelay extends ResponseRelay {
       if (!holding) {
         commit(false); // an empty body
       } else {
-        String error = ErrorBody.message(held);
+        JsonObject body = ErrorBody.object(held); // read once, for an error and for a completion
+        String error = ErrorBody.message(body);
         if (error != null) {
           var provider = attempt.target().provider();
           failBeforeCommit(streamAsked ? AttemptError.errorBody(error, provider)
               : AttemptError.errorBody(upstream.statusCode(), error, provider));
           return;
         }
-        Buffer stream = streamAsked ? BodyAsStream.of(held, usageAsked) : null;
+        Buffer stream = streamAsked && body != null ? BodyAsStream.of(body, usageAsked) : null;
         if (stream != null) {
           commitAsStream(stream);
         } else {

@@ -46,19 +46,25 @@ final class ErrorBody {
 
   /** The error's message when {@code chunks} are a JSON object with a non-null {@code error}, else null. */
   static String message(List<Buffer> chunks) {
+    return message(object(chunks));
+  }
+
+  /** The error's message when {@code body} (null: no JSON object) has a non-null {@code error}, else null. */
+  static String message(JsonObject body) {
+    Object error = body == null ? null : body.getValue("error");
+    return error == null ? null : ErrorText.of(error); // cut, and cleaned of secrets, by upstream.UpstreamText
+  }
+
+  /** A whole body's chunks as the JSON object they are, or null: an answer of some kind, not ours to judge. */
+  static JsonObject object(List<Buffer> chunks) {
     Buffer body = chunks.size() == 1 ? chunks.get(0) : Buffer.buffer();
     if (chunks.size() > 1) {
       chunks.forEach(body::appendBuffer);
     }
-    Object error;
     try {
-      error = new JsonObject(body).getValue("error");
+      return new JsonObject(body);
     } catch (DecodeException | ClassCastException e) {
-      return null; // not a JSON object: an answer of some kind, not ours to judge
-    }
-    if (error == null) {
       return null;
     }
-    return ErrorText.of(error); // cut, and cleaned of secrets, by upstream.UpstreamText
   }
 }

@@ -11,6 +11,7 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -115,8 +116,9 @@ final class RefusedAnswer {
   /** An OpenAI-shaped error's message and code; else the body's first line, if it is text. */
   private void read(Buffer body, ProviderConfig provider) {
     if (ErrorBody.mayBeOne(body)) {
-      try {
-        Object error = new JsonObject(body).getValue("error");
+      JsonObject json = ErrorBody.object(List.of(body)); // null when cut at KEPT, or no JSON after all
+      if (json != null) {
+        Object error = json.getValue("error");
         if (error instanceof JsonObject e) {
           quota = "insufficient_quota".equals(e.getValue("code")) || "insufficient_quota".equals(e.getValue("type"));
           Object code = e.getValue("code");
@@ -127,8 +129,6 @@ final class RefusedAnswer {
           text = UpstreamText.of(ErrorText.of(error), provider);
         }
         return;
-      } catch (RuntimeException notWhole) {
-        // cut at KEPT, or not JSON after all: its first line below
       }
     }
     String s = body.toString(StandardCharsets.UTF_8);

@@ -42,7 +42,7 @@ class BodyAsStreamTest {
   @Test
   void everyChoiceIsOneDeltaAndEachToolCallSaysItsIndex() {
     for (int size : new int[] {7, TOOLS.length()}) {
-      List<String> events = events(BodyAsStream.of(chunked(TOOLS, size), true));
+      List<String> events = events(BodyAsStream.of(ErrorBody.object(chunked(TOOLS, size)), true));
       assertEquals(3, events.size(), events::toString);
       JsonObject chunk = new JsonObject(events.get(0));
       assertEquals("chat.completion.chunk", chunk.getString("object"));
@@ -68,7 +68,7 @@ class BodyAsStreamTest {
 
   @Test
   void theUsageChunkOnlyWhenTheClientAskedForIt() {
-    List<String> events = events(BodyAsStream.of(List.of(Buffer.buffer(TOOLS)), false));
+    List<String> events = events(BodyAsStream.of(new JsonObject(TOOLS), false));
     assertEquals(2, events.size(), events::toString);
     assertEquals("[DONE]", events.get(1));
   }
@@ -77,7 +77,7 @@ class BodyAsStreamTest {
   void aLegacyCompletionStaysOneWithItsText() {
     String legacy = "{\"id\":\"cmpl-1\",\"object\":\"text_completion\",\"created\":1,\"model\":\"m\","
         + "\"choices\":[{\"text\":\"hello\",\"index\":0,\"logprobs\":null,\"finish_reason\":\"length\"}]}";
-    List<String> events = events(BodyAsStream.of(List.of(Buffer.buffer(legacy)), true));
+    List<String> events = events(BodyAsStream.of(new JsonObject(legacy), true));
     assertEquals(2, events.size(), events::toString);
     JsonObject chunk = new JsonObject(events.get(0));
     assertEquals("text_completion", chunk.getString("object"));
@@ -86,9 +86,12 @@ class BodyAsStreamTest {
 
   @Test
   void anythingElseIsNotConverted() {
-    for (String body : List.of("{\"object\":\"list\",\"data\":[]}", "{\"choices\":[]}", "[1,2]", "not json",
-        "{\"object\":\"chat.completion\"}", "{\"object\":\"chat.completion\",\"choices\":[1]}", "")) {
-      assertNull(BodyAsStream.of(List.of(Buffer.buffer(body)), true), body);
+    for (String body : List.of("{\"object\":\"list\",\"data\":[]}", "{\"choices\":[]}",
+        "{\"object\":\"chat.completion\"}", "{\"object\":\"chat.completion\",\"choices\":[1]}")) {
+      assertNull(BodyAsStream.of(new JsonObject(body), true), body);
+    }
+    for (String body : List.of("[1,2]", "not json", "")) {
+      assertNull(ErrorBody.object(List.of(Buffer.buffer(body))), "no JSON object, nothing to convert: " + body);
     }
   }
 }
