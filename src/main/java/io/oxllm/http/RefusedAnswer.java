@@ -107,14 +107,14 @@ final class RefusedAnswer {
     }
     judged = true;
     if (kept != null) {
-      read(kept, provider);
+      readBody(kept, provider);
       kept = null;
     }
     then.accept(this);
   }
 
   /** An OpenAI-shaped error's message and code; else the body's first line, if it is text. */
-  private void read(Buffer body, ProviderConfig provider) {
+  private void readBody(Buffer body, ProviderConfig provider) {
     if (ErrorBody.mayBeOne(body)) {
       JsonObject json = ErrorBody.object(List.of(body)); // null when cut at KEPT, or no JSON after all
       if (json != null) {
