@@ -20,6 +20,8 @@ final class HeaderRules {
   static final CharSequence X_PROVIDER = HttpHeaders.createOptimized("x-oxllm-provider");
   static final CharSequence X_MODEL = HttpHeaders.createOptimized("x-oxllm-model");
   static final CharSequence X_ATTEMPTS = HttpHeaders.createOptimized("x-oxllm-attempts");
+  /** Not a standard header; the OpenAI SDKs obey it before their own retry rules. */
+  static final CharSequence X_SHOULD_RETRY = HttpHeaders.createOptimized("x-should-retry");
   static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
   static final CharSequence TRACEPARENT = HttpHeaders.createOptimized("traceparent");
   private static final CharSequence TRACESTATE = HttpHeaders.createOptimized("tracestate");

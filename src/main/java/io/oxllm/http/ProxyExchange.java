@@ -242,7 +242,9 @@ final class ProxyExchange implements RelayListener {
       ended(Kind.NEUTRAL, AttemptError.CLIENT_CLOSED);
       return;
     }
-    if (said.status() == 429 && !said.outOfQuota()) {
+    if (said.outOfQuota()) {
+      verdict.outOfQuota();
+    } else if (said.status() == 429) {
       verdict.rateLimited(retryMs, plan.config().breaker());
     }
     trace.endAttempt(said.status(), said.error());
@@ -366,6 +368,9 @@ final class ProxyExchange implements RelayListener {
     ApiError error = verdict.answer(last, plan.config().breaker(), body.model(), trace.attemptSummary());
     if (verdict.retryAfterSecs() > 0) {
       resp.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(verdict.retryAfterSecs()));
+    }
+    if (verdict.hopeless()) {
+      resp.putHeader(HeaderRules.X_SHOULD_RETRY, "false");
     }
     respond(error);
   }

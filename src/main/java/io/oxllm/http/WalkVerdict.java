@@ -18,6 +18,7 @@ final class WalkVerdict {
   private int attempts;
   private int poolBusy; // tries withdrawn: our own pool had no free connection, nothing was sent
   private int rateLimitedAttempts;
+  private int outOfQuotaAttempts;
   private long soonestRetryMs = Long.MAX_VALUE;
   private long retryAfterSecs;
 
@@ -41,6 +42,21 @@ final class WalkVerdict {
   void rateLimited(long retryAfterMs, BreakerConfig breaker) {
     rateLimitedAttempts++;
     soonestRetryMs = Math.min(soonestRetryMs, retryAfterMs >= 0 ? retryAfterMs : breaker.rateLimitDefaultSecs() * 1000);
+  }
+
+  /** An attempt answered a 429 that says its account is out of credit: no rate limit, no wait ends it. */
+  void outOfQuota() {
+    outOfQuotaAttempts++;
+  }
+
+  /**
+   * Whether a client retrying this walk's failure can only fail again: every attempt was out of
+   * credit. The answer then says {@code x-should-retry: false}, which the OpenAI SDKs obey: their
+   * retry of a 502 met the provider's cooldown, a 429 whose Retry-After they slept through (an
+   * SDK audit).
+   */
+  boolean hopeless() {
+    return attempts > 0 && outOfQuotaAttempts == attempts;
   }
 
   /**

@@ -53,6 +53,7 @@ class RefusedAnswerTest extends StreamTestBase {
         + ChainToml.chain(CHAIN, "a", "b")));
     Response r = chat(port);
     String message = assertError(r, 502, "upstream_error", "all_providers_failed").getString("message");
+    assertNull(r.header("x-should-retry"), "a failure may pass: the SDKs' own rules hold");
     assertTrue(message.contains("a: status 503: The engine is currently overloaded ("), message);
     assertTrue(message.contains("b: status 500: Bearer [redacted] was refused"), message);
     assertFalse(message.contains("very-secret"), message);
@@ -108,6 +109,7 @@ class RefusedAnswerTest extends StreamTestBase {
     assertTrue(message.contains("a: status 429: You exceeded your current quota"), message);
     assertTrue(message.contains("(insufficient_quota)"), message);
     assertNull(r.header("retry-after"), "no wait is promised: waiting does not end it");
+    assertEquals("false", r.header("x-should-retry"), "nor a retry: the SDKs obey this header");
     JsonObject st = await(FlowSupport.provider(client, port, "a"));
     assertTrue(FlowSupport.epochMs(st, "rate_limited_until") >= before + 25_000,
         "a 429 still cools its provider down (SPEC section 4): " + st.encode());
@@ -122,6 +124,7 @@ class RefusedAnswerTest extends StreamTestBase {
     Response r = chat(port);
     String message = assertError(r, 429, "rate_limit_error", "all_providers_rate_limited").getString("message");
     assertEquals("3", r.header("retry-after"));
+    assertNull(r.header("x-should-retry"), "a rate limit ends: the SDKs' own rules hold");
     assertTrue(message.startsWith("Every provider for model 'chat' is rate limited; retry after 3 s. Attempts: a: status 429:"
         + " Rate limit reached for requests"), message);
     assertTrue(message.contains("b: status 429: b is limited"), message);
