@@ -52,7 +52,7 @@ final class ErrorBody {
   /** The error's message when {@code body} (null: no JSON object) has a non-null {@code error}, else null. */
   static String message(JsonObject body) {
     Object error = body == null ? null : body.getValue("error");
-    return error == null ? null : ErrorText.of(error); // cut, and cleaned of secrets, by upstream.UpstreamText
+    return ErrorText.present(error) ? ErrorText.of(error) : null; // cut, and cleaned of secrets, by upstream.UpstreamText
   }
 
   /** A whole body's chunks as the JSON object they are, or null: an answer of some kind, not ours to judge. */

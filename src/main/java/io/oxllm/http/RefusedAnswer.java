@@ -9,10 +9,13 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * An upstream answer the gateway does not relay (a status in {@code retry_on}, a redirect), and
@@ -32,6 +35,9 @@ final class RefusedAnswer {
   static final int KEPT = 4096;
   /** The longest a failover waits for the body after the head. */
   static final long WAIT_MS = 50;
+  private static final AttemptError UNREAD = new AttemptError("refused_body", "a refused answer's body, not read to its end");
+  /** An error's message in JSON cut short: the part of it that came. */
+  private static final Pattern MESSAGE = Pattern.compile("\"message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)");
   private final int status;
   private final boolean readable;
   private Buffer kept;
@@ -48,17 +54,28 @@ final class RefusedAnswer {
 
   /**
    * Drains {@code upstream} (in the callback that delivered it) and tells {@code then}, once, what
-   * it said; the attempt ends with the body, so its deadline timer goes.
+   * it said; the attempt ends with the body, so its deadline timer goes. A body still coming when
+   * it is judged is not waited for: its connection is reset, since draining a body that trickles
+   * or never ends held a pooled connection for seconds, and the next attempt on that provider
+   * found none free (an audit).
    */
   static void read(Vertx vertx, HttpClientResponse upstream, UpstreamAttempt attempt, Consumer<RefusedAnswer> then) {
     RefusedAnswer answer = new RefusedAnswer(upstream);
     ProviderConfig provider = attempt.target().provider();
-    long timer = vertx.setTimer(WAIT_MS, id -> answer.judge(provider, then));
-    answer.judgeNow = () -> {
-      vertx.cancelTimer(timer);
+    boolean[] ended = new boolean[1];
+    Runnable judge = () -> {
+      if (!answer.judged && !ended[0]) {
+        attempt.abort(UNREAD); // resets the request, closing its connection
+      }
       answer.judge(provider, then);
     };
+    long timer = vertx.setTimer(WAIT_MS, id -> judge.run());
+    answer.judgeNow = () -> {
+      vertx.cancelTimer(timer);
+      judge.run();
+    };
     upstream.handler(answer::keep).exceptionHandler(e -> attempt.finish()).endHandler(v -> {
+      ended[0] = true;
       attempt.finish();
       answer.judgeNow.run();
     });
@@ -116,28 +133,46 @@ final class RefusedAnswer {
   /** An OpenAI-shaped error's message and code; else the body's first line, if it is text. */
   private void readBody(Buffer body, ProviderConfig provider) {
     if (ErrorBody.mayBeOne(body)) {
-      JsonObject json = ErrorBody.object(List.of(body)); // null when cut at KEPT, or no JSON after all
-      if (json != null) {
-        Object error = json.getValue("error");
-        if (error instanceof JsonObject e) {
-          quota = "insufficient_quota".equals(e.getValue("code")) || "insufficient_quota".equals(e.getValue("type"));
-          Object code = e.getValue("code");
-          String message = ErrorText.of(e);
-          text = UpstreamText.of(code instanceof String c && !message.contains(c) ? message + " (" + c + ")" : message,
-              provider);
-        } else if (error != null) {
-          text = UpstreamText.of(ErrorText.of(error), provider);
-        }
+      JsonObject json = ErrorBody.object(List.of(body));
+      if (json == null) { // cut (at KEPT, or still coming when judged): the part of its message that came
+        Matcher m = MESSAGE.matcher(body.toString(StandardCharsets.UTF_8));
+        text = m.find() ? UpstreamText.of(unescaped(m.group(1)), provider) : null;
         return;
       }
+      Object error = json.getValue("error");
+      if (error instanceof JsonObject e) {
+        quota = "insufficient_quota".equals(e.getValue("code")) || "insufficient_quota".equals(e.getValue("type"));
+        Object code = e.getValue("code");
+        String message = ErrorText.of(e);
+        text = UpstreamText.of(code instanceof String c && !message.contains(c) ? message + " (" + c + ")" : message,
+            provider);
+      } else if (error != null) {
+        text = UpstreamText.of(ErrorText.of(error), provider);
+      }
+      return;
     }
-    String s = body.toString(StandardCharsets.UTF_8);
+    String s = body.toString(StandardCharsets.UTF_8).strip(); // blank lines before it say nothing
     int end = 0;
     while (end < s.length() && s.charAt(end) != '\n' && s.charAt(end) != '\r') {
       end++;
     }
     String line = s.substring(0, end).strip();
     // an HTML page says nothing in its first line worth repeating
-    text = line.startsWith("<") ? null : UpstreamText.of(line.replaceAll("\\p{Cntrl}", " "), provider);
+    text = line.startsWith("<") ? null : UpstreamText.of(line, provider);
+  }
+
+  /** A JSON string's text without its escapes, as far as they are whole. */
+  private static String unescaped(String jsonText) {
+    for (String s = jsonText; !s.isEmpty(); s = s.substring(0, s.length() - 1)) {
+      try {
+        return (String) Json.decodeValue("\"" + s + "\"");
+      } catch (RuntimeException cutInsideAnEscape) {
+        // one character less, until the escapes are whole (at most a \\uXXXX's six)
+        if (jsonText.length() - s.length() >= 6) {
+          break;
+        }
+      }
+    }
+    return jsonText;
   }
 }

@@ -41,6 +41,7 @@ final class RequestTrace {
   private Target attemptTarget;
   private long attemptSpan;
   private long attemptStart;
+  private int attemptStatus; // the current attempt's status when it came before its end (a refused answer's head)
   private Outcome outcome;
   private String errorType;
   private boolean emitted;
@@ -134,9 +135,15 @@ final class RequestTrace {
   /** An attempt starts; returns the {@code traceparent} to send upstream (its parent: this attempt's span). */
   String beginAttempt(Target target) {
     attemptTarget = target;
+    attemptStatus = 0;
     attemptSpan = TraceIds.newSpanId();
     attemptStart = Telemetry.epochNanos();
     return TraceIds.traceparent(traceIdHigh, traceIdLow, attemptSpan, sampled);
+  }
+
+  /** The current attempt's upstream status came, before its end: the record keeps it if the end never comes. */
+  void attemptAnswered(int status) {
+    attemptStatus = status;
   }
 
   /** The current attempt ended: its upstream status (0 when none came back) and error (null when none). */
@@ -178,7 +185,7 @@ final class RequestTrace {
       return;
     }
     emitted = true;
-    endAttempt(0, outcome == Outcome.CLIENT_CLOSED ? AttemptError.CLIENT_CLOSED : AttemptError.UNFINISHED);
+    endAttempt(attemptStatus, outcome == Outcome.CLIENT_CLOSED ? AttemptError.CLIENT_CLOSED : AttemptError.UNFINISHED);
     long firstToken = facts == null ? 0 : facts.firstTokenNanos();
     // the configured instances where the parsed strings equal them (SharedStrings says why)
     String upstreamModel = answered == null ? null : answered.upstreamModel();

@@ -11,6 +11,24 @@ import io.vertx.core.json.JsonObject;
 public final class ErrorText {
   private ErrorText() {}
 
+  /**
+   * Whether an {@code error} value says there was one: not null, {@code false}, a blank string nor
+   * an empty object or array. Some servers put an empty error in every chunk; read as errors,
+   * each of their answers counted against them (an audit).
+   */
+  public static boolean present(Object error) {
+    if (error == null || Boolean.FALSE.equals(error)) {
+      return false;
+    }
+    if (error instanceof String s) {
+      return !s.isBlank();
+    }
+    if (error instanceof JsonObject o) {
+      return !o.isEmpty();
+    }
+    return !(error instanceof JsonArray a) || !a.isEmpty();
+  }
+
   /** The text of {@code error} (an {@code error} value: an object, a string, anything JSON). */
   public static String of(Object error) {
     if (error instanceof JsonObject object) {

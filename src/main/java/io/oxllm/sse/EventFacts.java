@@ -99,7 +99,7 @@ final class EventFacts {
     }
     if (first) {
       Object error = root.getValue("error");
-      if (error != null) {
+      if (ErrorText.present(error)) {
         firstEventIsError = true;
         firstErrorMessage = ErrorText.of(error);
       } else if (errorEvent) {
@@ -107,7 +107,7 @@ final class EventFacts {
       }
     } else {
       Object error = root.getValue("error");
-      if (error != null && (laterErrorMessage == null || laterErrorEvent)) {
+      if (ErrorText.present(error) && (laterErrorMessage == null || laterErrorEvent)) {
         laterErrorMessage = ErrorText.of(error);
       } else if (laterErrorEvent) {
         laterErrorMessage = ErrorText.of(root);

@@ -26,10 +26,12 @@ public final class UpstreamText {
 
   /**
    * {@code text} with {@code provider}'s secrets replaced, in any letter case (a decoder may
-   * upper-case what it quotes), then cut to {@link #MAX}.
+   * upper-case what it quotes), its control characters as spaces, then cut to {@link #MAX}. A
+   * line break, a NUL or a terminal's escape sequence from an upstream has no place in an error
+   * message a client prints, nor in a log line (an audit saw ANSI escapes reach a 502's message).
    */
   public static String of(String text, ProviderConfig provider) {
-    String clean = text;
+    String clean = withoutControls(text);
     for (String secret : secrets(provider)) {
       clean = replaceIgnoringCase(clean, secret);
     }
@@ -38,6 +40,21 @@ public final class UpstreamText {
     }
     int cut = Character.isHighSurrogate(clean.charAt(MAX - 1)) ? MAX - 1 : MAX; // a pair stays whole
     return clean.substring(0, cut);
+  }
+
+  private static String withoutControls(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      if (Character.isISOControl(text.charAt(i))) {
+        char[] chars = text.toCharArray();
+        for (int k = i; k < chars.length; k++) {
+          if (Character.isISOControl(chars[k])) {
+            chars[k] = ' ';
+          }
+        }
+        return new String(chars);
+      }
+    }
+    return text; // the usual case: nothing to copy
   }
 
   private static String replaceIgnoringCase(String text, String secret) {

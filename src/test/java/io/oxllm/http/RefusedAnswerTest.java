@@ -13,8 +13,10 @@ import io.oxllm.testing.FlowSupport;
 import io.oxllm.testing.GatewayHarness;
 import io.oxllm.testing.GatewayHarness.Response;
 import io.oxllm.testing.RawUpstream;
+import io.oxllm.testing.StreamRecorder;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -80,6 +82,60 @@ class RefusedAnswerTest extends StreamTestBase {
     int port = await(gateway(raw.provider("r", "") + ChainToml.chain(CHAIN, "r")));
     String message = assertError(chat(port), 502, "upstream_error", "all_providers_failed").getString("message");
     assertTrue(message.contains("r: status 503: written apart ("), message);
+  }
+
+  @Test
+  void whatAJsonErrorCutShortOrATextWithBlankLinesSays() {
+    String big = "{\"error\":{\"message\":\"short message\\u0000\\u001b[31m then a big param\",\"param\":\""
+        + "p".repeat(5000) + "\"}}";
+    String text = "\r\n\r\nbackend down\n";
+    raw = await(RawUpstream.start(vertx, (n, socket) -> {
+      String body = n == 1 ? big : text;
+      socket.write(RawUpstream.bytes("HTTP/1.1 503 Service Unavailable\r\nContent-Type: "
+          + (n == 1 ? "application/json" : "text/plain") + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body));
+    }));
+    int port = await(gateway(raw.provider("r", "") + ChainToml.chain(CHAIN, "r")));
+    String first = assertError(chat(port), 502, "upstream_error", "all_providers_failed").getString("message");
+    // the message as far as it came (over the 4 KB read), its control characters as spaces
+    assertTrue(first.contains("r: status 503: short message  [31m then a big param ("), first);
+    String second = assertError(chat(port), 502, "upstream_error", "all_providers_failed").getString("message");
+    assertTrue(second.contains("r: status 503: backend down ("), second);
+  }
+
+  @Test
+  void aClientThatLeavesWhileTheBodyIsReadTakesNothingFromTheProvidersAnswer() throws Exception {
+    io.vertx.core.Promise<Void> headSent = io.vertx.core.Promise.promise();
+    raw = await(RawUpstream.start(vertx, (n, socket) -> {
+      socket.write(RawUpstream.bytes("HTTP/1.1 429 Too Many Requests\r\nRetry-After: 20\r\nContent-Length: 100\r\n\r\n"));
+      vertx.setTimer(5, t -> headSent.tryComplete()); // the body never comes
+    }));
+    int port = await(gateway(raw.provider("r", "") + ChainToml.chain(CHAIN, "r")));
+    long before = System.currentTimeMillis();
+    try (java.net.Socket client = new java.net.Socket("127.0.0.1", port)) {
+      String body = StreamRecorder.chatBody(CHAIN).replace("\"stream\":true", "\"stream\":false");
+      client.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+          + "Content-Length: " + body.length() + "\r\n\r\n" + body).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      await(headSent.future()); // then gone, inside the 50 ms the gateway gives the body
+    }
+    JsonObject st = await(FlowSupport.providerWhen(vertx, client, port, "r", 5_000,
+        p -> p.getValue("rate_limited_until") != null && p.getInteger("in_flight", 1) == 0));
+    assertTrue(FlowSupport.epochMs(st, "rate_limited_until") >= before + 19_000,
+        "the 429's cooldown holds though the client left: " + st.encode());
+  }
+
+  @Test
+  void aBodyThatNeverEndsDoesNotKeepItsConnection() {
+    raw = await(RawUpstream.start(vertx, (n, socket) -> socket.write(RawUpstream.bytes(n == 1
+        ? "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\nnever ends"
+        : "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"))));
+    int port = await(gateway(raw.provider("r", "") + "max_connections = 1\n" + ChainToml.chain(CHAIN, "r")));
+    String message = assertError(chat(port), 502, "upstream_error", "all_providers_failed").getString("message");
+    assertTrue(message.contains("r: status 503: never ends ("), message);
+    long start = System.nanoTime();
+    Response r = chat(port); // the provider's one connection is free again: the first was closed
+    assertEquals(200, r.status(), r::bodyAsString);
+    assertTrue(ms(System.nanoTime() - start) < 1_000, "no wait for the pool: " + ms(System.nanoTime() - start) + " ms");
+    assertEquals(List.of(1), raw.closedConnections());
   }
 
   @Test

@@ -275,6 +275,7 @@ class SseScannerTest {
             "{\"code\":500}"),
         Arguments.of("error with non-text message", "data: {\"error\":{\"message\":42}}\n\n", "42"),
         Arguments.of("null error is no error", "data: {\"error\":null}\n\n" + ok, null),
+        Arguments.of("nor an empty one", "data: {\"error\":\"\",\"choices\":[]}\n\n" + ok, null),
         Arguments.of("error in a later event", ok + "data: {\"error\":{\"message\":\"x\"}}\n\n",
             null),
         Arguments.of("malformed first event", "data: {\"error\":{\"message\":\"x\"\n\n", null),
@@ -298,6 +299,8 @@ class SseScannerTest {
         Arguments.of("a string error", ok + "data: {\"error\":\"overloaded\"}\n\n", "overloaded"),
         Arguments.of("the first of two", ok + "data: {\"error\":\"one\"}\n\n" + "data: {\"error\":\"two\"}\n\n", "one"),
         Arguments.of("a null error is none", ok + "data: {\"error\":null,\"choices\":[]}\n\n" + done, null),
+        Arguments.of("nor an empty one", ok + "data: {\"error\":\"\",\"choices\":[]}\n\n"
+            + "data: {\"error\":{},\"choices\":[]}\n\n" + "data: {\"error\":false}\n\n" + done, null),
         Arguments.of("an event of type error", ok + "event: error\ndata: upstream overloaded\n\n", "upstream overloaded"),
         Arguments.of("an event of type error, JSON", ok + "event: error\ndata: {\"error\":{\"message\":\"x\"}}\n\n", "x"),
         Arguments.of("the first event's is not a later one", "data: {\"error\":\"first\"}\n\n" + ok, null),
