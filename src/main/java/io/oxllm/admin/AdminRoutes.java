@@ -198,7 +198,12 @@ public final class AdminRoutes {
     // its connection's last, like every answer given while draining: held open, an idle
     // connection of the caller's would only wait for the other requests to end
     ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-    ctx.response().endHandler(v -> vertx.setTimer(10, id -> state.requestShutdown()));
+    ctx.response().endHandler(v -> {
+      // the gateway holds open connections through the stop (http.ClientConnections): closed here,
+      // or it stayed open until every stream had ended, its Connection: close notwithstanding
+      ctx.request().connection().close();
+      vertx.setTimer(10, id -> state.requestShutdown());
+    });
     sendJson(ctx, 202, new JsonObject().put("status", "shutting_down"));
   }
 

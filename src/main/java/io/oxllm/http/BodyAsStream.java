@@ -25,11 +25,15 @@ final class BodyAsStream {
       return null;
     }
     JsonArray deltas = new JsonArray();
-    for (Object c : choices) {
-      if (!(c instanceof JsonObject choice)) {
+    for (int i = 0; i < choices.size(); i++) {
+      if (!(choices.getValue(i) instanceof JsonObject choice)) {
         return null;
       }
-      deltas.add(chat ? chatChoice(choice) : choice.copy());
+      JsonObject delta = chat ? chatChoice(choice) : choice.copy();
+      if (!delta.containsKey("index")) {
+        delta.put("index", i); // a chunk's choice says which one it continues
+      }
+      deltas.add(delta);
     }
     Buffer sse = event(head(answer, chat).put("choices", deltas));
     if (usageAsked && answer.getValue("usage") instanceof JsonObject usage) {

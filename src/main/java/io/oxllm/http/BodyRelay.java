@@ -22,8 +22,9 @@ import java.util.List;
  * takes for an empty answer. So is any other 2xx whose first chunk opens {@code {"error":}
  * ({@link ErrorBody#mayBeOne}): a server that answers a failure with 200. An error object fails
  * over as a first error event does (SPEC section 5); a completion, to a stream request, goes out
- * as that stream ({@link BodyAsStream}); anything else, or a body over {@link #MAX_HELD_BODY}, is
- * the answer as it came.
+ * as that stream ({@link BodyAsStream}); anything else, or a body over what may be held
+ * ({@link #MAX_HELD_BODY}; to a stream request, as much as a stream may send before its first
+ * event), is the answer as it came.
  *
  * <p>The body of an answer of status 400 or more goes through a {@link SecretScrub}: some servers
  * quote the key they were sent.
@@ -31,6 +32,9 @@ import java.util.List;
 final class BodyRelay extends ResponseRelay {
   /** A body held to see whether it is an error object; past this it is an answer. */
   static final int MAX_HELD_BODY = 64 * 1024;
+  // to a stream request: a completion to convert may be long (logprobs: 1-2 KB a token), and a
+  // stream is held as long before its first event; past 64 KiB one went out as JSON (an audit)
+  private final int maxHeld;
   private final boolean streamAsked;
   private final boolean usageAsked;
   private boolean holding; // held to see whether it is an error object, not committed at its first bytes
@@ -48,6 +52,7 @@ final class BodyRelay extends ResponseRelay {
     super(resp, upstream, attempt, listener, gatewayHeaders);
     this.streamAsked = streamAsked;
     this.usageAsked = usageAsked;
+    this.maxHeld = streamAsked ? StreamRelay.MAX_BEFORE_FIRST_EVENT : MAX_HELD_BODY;
     this.holding = readable && streamAsked;
     this.sniff = readable && !streamAsked;
   }
@@ -60,6 +65,7 @@ final class BodyRelay extends ResponseRelay {
     }
     if (holding) {
       held = new ArrayList<>(2);
+      attempt.heldBodyHeadArrived();
     } else {
       // the head is the first byte; the body's silence from here is idle time, as in a stream's
       attempt.firstByteArrived();
@@ -104,7 +110,7 @@ final class BodyRelay extends ResponseRelay {
     } else if (!over) {
       held.add(chunk);
       heldBytes += chunk.length();
-      if (heldBytes > MAX_HELD_BODY) {
+      if (heldBytes > maxHeld) {
         commitHeldBody();
       }
     }

@@ -76,7 +76,9 @@ final class StreamEnd {
     } else if (scanner.endsInsideDataEvent()) {
       interrupt(AttemptError.ENDED_INSIDE_EVENT);
     } else if (finished < choices) {
-      interrupt(finished == 0 ? AttemptError.ENDED_UNFINISHED : AttemptError.choicesUnfinished(finished, choices));
+      // an error event of the upstream's own says why better than "ended unfinished" (an audit)
+      interrupt(scanner.laterErrorMessage() != null ? completeNote()
+          : finished == 0 ? AttemptError.ENDED_UNFINISHED : AttemptError.choicesUnfinished(finished, choices));
     } else {
       // every choice finished, outside a data event (a comment without its blank line cuts nothing)
       Buffer tail = aligner.takeHeld();

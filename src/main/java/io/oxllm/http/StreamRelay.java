@@ -21,7 +21,7 @@ import java.util.List;
  */
 final class StreamRelay extends ResponseRelay {
   /** Bytes a stream may send before its first complete event; past this it is not SSE we can use. */
-  private static final int MAX_BEFORE_FIRST_EVENT = 1 << 20;
+  static final int MAX_BEFORE_FIRST_EVENT = 1 << 20;
   private final boolean stripUsage;
   private final int choices;
   private SseScanner scanner;

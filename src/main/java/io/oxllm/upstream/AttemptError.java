@@ -48,6 +48,12 @@ public record AttemptError(String type, String text) {
         + " ms (the response head came; comments and unfinished events do not count)");
   }
 
+  /** A body to a stream request (not SSE, so held to its end) whose head came, but not its end, within first_byte_ms. */
+  public static AttemptError wholeBodyTimeout(long ms) {
+    return new AttemptError("first_byte_timeout", "no whole answer within " + ms
+        + " ms (the response head came; a body that is not SSE, to a stream request, is read to its end first)");
+  }
+
   public static AttemptError idleTimeout(long ms) {
     return new AttemptError("idle_timeout", "no data for " + ms + " ms (idle timeout)");
   }

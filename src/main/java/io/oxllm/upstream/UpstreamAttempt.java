@@ -51,7 +51,11 @@ public final class UpstreamAttempt {
   private long totalDueNanos;
   private long firstByteDueNanos;
   private boolean firstBytePending;
-  private boolean streamHeadCame; // a stream's head came: its first byte is its first event
+  // what first_byte_ms waits for once the head came: NO_HEAD yet, a stream's FIRST_EVENT, a held WHOLE_BODY
+  private static final byte NO_HEAD = 0;
+  private static final byte FIRST_EVENT = 1;
+  private static final byte WHOLE_BODY = 2;
+  private byte afterHead = NO_HEAD;
   private boolean watchingIdle;
   private long lastActivityNanos;
   private boolean heldByClient;
@@ -131,7 +135,12 @@ public final class UpstreamAttempt {
 
   /** A stream's head came: first_byte_ms now waits for its first event, and says so when it fires. */
   public void streamHeadArrived() {
-    streamHeadCame = true;
+    afterHead = FIRST_EVENT;
+  }
+
+  /** The head came of a body held to its end (not SSE, to a stream request): first_byte_ms waits for that end. */
+  public void heldBodyHeadArrived() {
+    afterHead = WHOLE_BODY;
   }
 
   /** The first byte (or first SSE event) arrived: the first-byte deadline no longer applies. */
@@ -183,8 +192,9 @@ public final class UpstreamAttempt {
         firstByteDueNanos = now + timeouts.firstByteMs() * 1_000_000;
         armDeadline();
       } else {
-        abort(streamHeadCame ? AttemptError.firstEventTimeout(timeouts.firstByteMs())
-            : AttemptError.firstByteTimeout(timeouts.firstByteMs()));
+        long ms = timeouts.firstByteMs();
+        abort(afterHead == FIRST_EVENT ? AttemptError.firstEventTimeout(ms)
+            : afterHead == WHOLE_BODY ? AttemptError.wholeBodyTimeout(ms) : AttemptError.firstByteTimeout(ms));
       }
     } else if (watchingIdle && !heldByClient && now - idleDueNanos(now) >= 0) {
       abort(AttemptError.idleTimeout(timeouts.idleMs()));

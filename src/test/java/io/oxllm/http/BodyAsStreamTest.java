@@ -81,6 +81,10 @@ class BodyAsStreamTest {
     assertEquals(2, events.size(), events::toString);
     JsonObject chunk = new JsonObject(events.get(0));
     assertEquals("text_completion", chunk.getString("object"));
+    String noIndex = "{\"object\":\"chat.completion\",\"choices\":[{\"message\":{\"content\":\"a\"}},{\"message\":{}}]}";
+    JsonArray indexed = new JsonObject(events(BodyAsStream.of(new JsonObject(noIndex), false)).get(0)).getJsonArray("choices");
+    assertEquals(0, indexed.getJsonObject(0).getInteger("index"), "a choice without its index gets its place");
+    assertEquals(1, indexed.getJsonObject(1).getInteger("index"));
     assertEquals("hello", chunk.getJsonArray("choices").getJsonObject(0).getString("text"));
   }
 

@@ -54,4 +54,28 @@ class DrainPipelineTest {
       assertTrue(last.startsWith("HTTP/1.1 200 ") && last.toLowerCase().contains("connection: close"), last);
     }
   }
+
+  @Test
+  void theConnectionThatAskedForTheStopClosesWithItsAnswer(Vertx vertx) throws Exception {
+    TestUpstream upstream = await(TestUpstream.start(vertx)).respond(Behaviour.sseChat(20, 200)); // 4 s
+    int port = await(GatewayHarness.start(vertx, "[server]\nport = 0\ninstances = 1\nshutdown_grace_secs = 10\n"
+        + "[[providers]]\nname = \"up\"\nbase_url = \"" + upstream.baseUrl() + "\"\nmodels = [\"m\"]\n")).port();
+    try (Socket socket = new Socket("127.0.0.1", port); Socket admin = new Socket("127.0.0.1", port)) {
+      socket.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+          + "Content-Length: " + BODY.length() + "\r\n\r\n" + BODY).getBytes(StandardCharsets.ISO_8859_1));
+      InputStream in = socket.getInputStream();
+      StringBuilder begun = new StringBuilder();
+      while (!begun.toString().contains("data: ")) { // the stream runs: the stop comes while it does
+        begun.append((char) in.read());
+      }
+      admin.getOutputStream().write("POST /admin/shutdown HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n"
+          .getBytes(StandardCharsets.ISO_8859_1));
+      admin.setSoTimeout(2_000); // the stream runs on for seconds: its end must not be what closes this one
+      String answer = new String(admin.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      assertTrue(answer.startsWith("HTTP/1.1 202") && answer.toLowerCase().contains("connection: close"), answer);
+      ByteArrayOutputStream rest = new ByteArrayOutputStream();
+      in.transferTo(rest);
+      assertTrue(rest.toString(StandardCharsets.ISO_8859_1).contains("data: [DONE]"), "the stream ran to its end");
+    }
+  }
 }

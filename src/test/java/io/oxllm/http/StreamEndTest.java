@@ -122,6 +122,21 @@ class StreamEndTest extends StreamTestBase {
   }
 
   @Test
+  void anErrorEventThenAnEndWithoutDoneIsInterruptedWithTheUpstreamsReason(VertxTestContext ctx) {
+    String wire = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"partial\"}}]}\n\n"
+        + "event: error\ndata: {\"message\":\"evt failure\"}\n\n";
+    a.respond(RawSse.pieces(20, Ending.END, wire));
+    chainAB("").compose(this::stream).onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
+      assertStreamFrom(rec, "a", 1);
+      JsonObject last = rec.errors().get(rec.errors().size() - 1);
+      assertEquals("stream_interrupted", last.getString("code"), rec::rawString);
+      assertTrue(last.getString("message").contains("error event in the stream: {\"message\":\"evt failure\"}"),
+          rec::rawString);
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
   void aFirstEventOfTypeErrorFailsOverWhateverItsDataSays(VertxTestContext ctx) {
     a.respond(RawSse.pieces(20, Ending.END, "event: error\ndata: upstream overloaded\n\n"));
     b.respond(Behaviour.sseChat(2, 10));

@@ -141,9 +141,23 @@ class StreamFailoverTest extends StreamTestBase {
   }
 
   @Test
+  void aCompletionOver64KibIsConvertedToo(VertxTestContext ctx) {
+    // logprobs make a completion long: past 64 KiB it went out as JSON, an empty stream to an SDK (an audit)
+    String answer = "{\"id\":\"c2\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":"
+        + "{\"role\":\"assistant\",\"content\":\"" + "y".repeat(200_000) + "\"},\"finish_reason\":\"stop\"}]}";
+    a.respond(Behaviour.json(200, answer));
+    onlyA("").compose(this::stream).onComplete(ctx.succeeding(rec -> ctx.verify(() -> {
+      assertTrue(rec.header("content-type").startsWith("text/event-stream"), rec.header("content-type"));
+      assertEquals("y".repeat(200_000), rec.text());
+      assertEquals("[DONE]", rec.lastEvent());
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
   void aWholeAnswerThatIsNoCompletionOrTooLongToHoldGoesOutAsItCame(VertxTestContext ctx) {
     String other = "{\"id\":\"c1\",\"result\":\"hi\"}";
-    String longError = "{\"error\":{\"message\":\"" + "x".repeat(BodyRelay.MAX_HELD_BODY) + "\"}}";
+    String longError = "{\"error\":{\"message\":\"" + "x".repeat(StreamRelay.MAX_BEFORE_FIRST_EVENT) + "\"}}";
     a.enqueue(Behaviour.json(200, other), Behaviour.json(200, longError));
     onlyA("").compose(port -> stream(port).compose(first -> stream(port).map(second -> List.of(first, second))))
         .onComplete(ctx.succeeding(recs -> ctx.verify(() -> {

@@ -138,6 +138,17 @@ class UpstreamFramingTest extends StreamTestBase {
   }
 
   @Test
+  void aJsonHeadAndThenSilenceToAStreamRequestSaysTheHeadCame() {
+    // such a body is read whole before it goes out (it may be an error, or a completion to convert):
+    // first_byte_ms waits for its end, and "no first byte" was false (an audit)
+    int port = start((n, socket) -> socket.write(RawUpstream.bytes(JSON_HEAD + "Content-Length: 100\r\n\r\n{\"id\":1")),
+        "first_byte_ms = 300");
+    Response solo = post(port, "solo", true);
+    assertEquals(502, solo.status(), solo::bodyAsString);
+    assertTrue(solo.bodyAsString().contains("r: no whole answer within 300 ms (the response head came;"), solo::bodyAsString);
+  }
+
+  @Test
   void bytesPastAnAnswersEndSpoilTheNextAnswerOnItsConnectionAndTheErrorSaysWhose() {
     int port = start((n, socket) -> {
       if (n == 1) {
