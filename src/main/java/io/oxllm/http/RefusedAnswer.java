@@ -19,65 +19,61 @@ import java.util.regex.Pattern;
 
 /**
  * An upstream answer the gateway does not relay (a status in {@code retry_on}, a redirect), and
- * what its body said. The body is read to its end so that the connection can be reused, and its
- * first {@link #KEPT} bytes are kept: the upstream's own message goes into the attempt's record,
- * so the 502's list of attempts, the request log and the span say "status 429: You exceeded your
- * current quota" where they said "status 429" (an SDK audit: an out-of-credit error reached the
- * client as "rate limited, retry after 30 s", its text gone).
+ * what its body said. Its first {@link #KEPT} bytes are kept: the upstream's own message goes into
+ * the attempt's record, so the 502's list of attempts, the request log and the span say "status
+ * 429: You exceeded your current quota" where they said "status 429" (an SDK audit: an
+ * out-of-credit error reached the client as "rate limited, retry after 30 s", its text gone).
  *
  * <p>The failover does not wait for a body that comes slowly: the answer is judged at the body's
  * end, once {@link #KEPT} bytes are in, or {@link #WAIT_MS} ms after the head, whichever is first.
  * A server's error body follows its head at once, though often in a read of its own (Python's
  * http.server writes the two apart), so the turn of the event loop after the head was too soon.
+ * A body that has ended leaves its connection to the pool; one still coming when judged is not
+ * drained: its connection is reset, since one that trickled or never ended held a pooled
+ * connection for seconds, and the next attempt on that provider found none free (an audit).
  */
 final class RefusedAnswer {
   /** The most of a refused body kept to be read. */
   static final int KEPT = 4096;
   /** The longest a failover waits for the body after the head. */
   static final long WAIT_MS = 50;
-  private static final AttemptError UNREAD = new AttemptError("refused_body", "a refused answer's body, not read to its end");
+  private static final AttemptError UNREAD =
+      new AttemptError("refused_body", "a refused answer's body, not read to its end");
   /** An error's message in JSON cut short: the part of it that came. */
   private static final Pattern MESSAGE = Pattern.compile("\"message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)");
+  private final Vertx vertx;
+  private final UpstreamAttempt attempt;
+  private final Consumer<RefusedAnswer> then;
   private final int status;
   private final boolean readable;
+  private final long timer;
   private Buffer kept;
+  private boolean ended;
   private boolean judged;
-  private Runnable judgeNow; // cancels the timer and judges, once
   private String text;
   private boolean quota;
 
-  private RefusedAnswer(HttpClientResponse upstream) {
+  private RefusedAnswer(Vertx vertx, HttpClientResponse upstream, UpstreamAttempt attempt,
+      Consumer<RefusedAnswer> then) {
+    this.vertx = vertx;
+    this.attempt = attempt;
+    this.then = then;
     this.status = upstream.statusCode();
     String encoding = upstream.getHeader(HttpHeaders.CONTENT_ENCODING);
     this.readable = encoding == null || encoding.equalsIgnoreCase("identity");
+    this.timer = vertx.setTimer(WAIT_MS, id -> judge());
   }
 
   /**
-   * Drains {@code upstream} (in the callback that delivered it) and tells {@code then}, once, what
-   * it said; the attempt ends with the body, so its deadline timer goes. A body still coming when
-   * it is judged is not waited for: its connection is reset, since draining a body that trickles
-   * or never ends held a pooled connection for seconds, and the next attempt on that provider
-   * found none free (an audit).
+   * Reads {@code upstream} (in the callback that delivered it) and tells {@code then}, once, what
+   * it said; the attempt ends with the body (or its reset), so its deadline timer goes.
    */
   static void read(Vertx vertx, HttpClientResponse upstream, UpstreamAttempt attempt, Consumer<RefusedAnswer> then) {
-    RefusedAnswer answer = new RefusedAnswer(upstream);
-    ProviderConfig provider = attempt.target().provider();
-    boolean[] ended = new boolean[1];
-    Runnable judge = () -> {
-      if (!answer.judged && !ended[0]) {
-        attempt.abort(UNREAD); // resets the request, closing its connection
-      }
-      answer.judge(provider, then);
-    };
-    long timer = vertx.setTimer(WAIT_MS, id -> judge.run());
-    answer.judgeNow = () -> {
-      vertx.cancelTimer(timer);
-      judge.run();
-    };
+    RefusedAnswer answer = new RefusedAnswer(vertx, upstream, attempt, then);
     upstream.handler(answer::keep).exceptionHandler(e -> attempt.finish()).endHandler(v -> {
-      ended[0] = true;
+      answer.ended = true;
       attempt.finish();
-      answer.judgeNow.run();
+      answer.judge();
     });
   }
 
@@ -114,17 +110,21 @@ final class RefusedAnswer {
       kept.appendBuffer(chunk, 0, Math.min(room, chunk.length()));
     }
     if (kept.length() >= KEPT) {
-      judgeNow.run(); // all that is read of it is in
+      judge(); // all that is read of it is in
     }
   }
 
-  private void judge(ProviderConfig provider, Consumer<RefusedAnswer> then) {
+  private void judge() {
     if (judged) {
       return;
     }
     judged = true;
+    vertx.cancelTimer(timer);
+    if (!ended) {
+      attempt.abort(UNREAD); // resets the request, closing its connection
+    }
     if (kept != null) {
-      readBody(kept, provider);
+      readBody(kept, attempt.target().provider());
       kept = null;
     }
     then.accept(this);
