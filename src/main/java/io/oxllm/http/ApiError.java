@@ -117,12 +117,22 @@ public record ApiError(int status, String type, String code, String param, Strin
    * down; the soonest may be tried again in {@code retryAfterSecs} (0: unknown, all offline).
    */
   public static ApiError noHealthyProvider(String model, int unhealthy, int limited, long retryAfterSecs) {
+    return noHealthyProvider(model, unhealthy, limited, 0, retryAfterSecs);
+  }
+
+  /**
+   * As {@link #noHealthyProvider(String, int, int, long)}, {@code outOfCredit} of the rate-limited
+   * targets cooling down after a 429 that said their account is out of credit.
+   */
+  public static ApiError noHealthyProvider(String model, int unhealthy, int limited, int outOfCredit,
+      long retryAfterSecs) {
     if (limited == 0 && retryAfterSecs == 0) {
       return noHealthyProvider(model);
     }
     String soonest = retryAfterSecs == 0 ? "" : " (the soonest usable again in " + retryAfterSecs + " s)";
+    String credit = outOfCredit == 0 ? "" : " (" + outOfCredit + " of them out of credit: insufficient_quota)";
     String why = limited == 0 ? "every target is offline or its circuit is open"
-        : unhealthy + " target(s) offline or with an open circuit, " + limited + " rate limited";
+        : unhealthy + " target(s) offline or with an open circuit, " + limited + " rate limited" + credit;
     return new ApiError(503, "service_unavailable", "no_healthy_provider", null,
         "No healthy provider for model '" + model + "': " + why + soonest + ".");
   }

@@ -222,9 +222,6 @@ final class ProxyExchange implements RelayListener {
     if (plan.config().routing().retryOn().contains(status) || status < 400 && status >= 300) {
       long retryMs = status != 429 ? -1 : RetryAfter.parseMs(upstream.getHeader(RetryAfter.MS_HEADER),
           upstream.getHeader(HttpHeaders.RETRY_AFTER), System.currentTimeMillis());
-      // the head is the provider's answer: told now, so a client that leaves while the body is
-      // read changes nothing of it (its cooldown, its failure: an audit saw both lost)
-      report(attempt.target().providerName(), status == 429 ? Kind.RATE_LIMITED : Kind.FAILURE, retryMs);
       trace.attemptAnswered(status);
       RefusedAnswer.read(vertx, upstream, attempt, said -> refused(attempt, said, retryMs));
       return;
@@ -233,16 +230,20 @@ final class ProxyExchange implements RelayListener {
   }
 
   /**
-   * An answer not relayed (a status in retry_on, a redirect; its provider told at its head), once
-   * what came with it is read: the walk goes on. A 429 that says the account is out of credit
-   * counts for the client as a failed attempt, not a rate limit: "retry after 30 s" would promise
-   * what waiting does not bring.
+   * An answer not relayed (a status in retry_on, a redirect), once what came with it is read: a
+   * 429 cools its provider down, anything else counts against it, and the walk goes on. A 429
+   * that says the account is out of credit counts for the client as a failed attempt, not a rate
+   * limit: "retry after 30 s" would promise what waiting does not bring.
    */
   private void refused(UpstreamAttempt attempt, RefusedAnswer said, long retryMs) {
     if (current != attempt) {
       return;
     }
     current = null;
+    // the provider's answer, whatever became of the client meanwhile (an audit saw a client that
+    // left inside the body's 50 ms take a 429's cooldown and a 5xx's failure with it)
+    report(attempt.target().providerName(), said.status() != 429 ? Kind.FAILURE
+        : said.outOfQuota() ? Kind.OUT_OF_CREDIT : Kind.RATE_LIMITED, retryMs);
     if (clientGone) { // it left while the body was read: its record is made already, with the status
       done = true;
       return;

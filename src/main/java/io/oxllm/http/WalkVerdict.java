@@ -19,6 +19,8 @@ final class WalkVerdict {
   private int poolBusy; // tries withdrawn: our own pool had no free connection, nothing was sent
   private int rateLimitedAttempts;
   private int outOfQuotaAttempts;
+  private int outOfCreditSkips; // the last route answer's, when it said "none usable"
+  private boolean othersSkipped; // it skipped targets for other reasons than a lack of credit
   private long soonestRetryMs = Long.MAX_VALUE;
   private long retryAfterSecs;
 
@@ -51,12 +53,14 @@ final class WalkVerdict {
 
   /**
    * Whether a client retrying this walk's failure can only fail again: every attempt was out of
-   * credit. The answer then says {@code x-should-retry: false}, which the OpenAI SDKs obey: their
+   * credit, and every target skipped cools down after such a 429 (call after {@link #answer}).
+   * The answer then says {@code x-should-retry: false}, which the OpenAI SDKs obey: their
    * retry of a 502 met the provider's cooldown, a 429 whose Retry-After they slept through (an
    * SDK audit).
    */
   boolean hopeless() {
-    return attempts > 0 && outOfQuotaAttempts == attempts;
+    return outOfQuotaAttempts == attempts && poolBusy == 0 && !othersSkipped
+        && outOfQuotaAttempts + outOfCreditSkips > 0;
   }
 
   /**
@@ -74,8 +78,12 @@ final class WalkVerdict {
   ApiError answer(RouteAnswer last, BreakerConfig breaker, String model, String attemptSummary) {
     int skippedUnhealthy = last == null ? 0 : last.unhealthySkips();
     int skippedLimited = last == null ? 0 : last.rateLimitedSkips();
+    outOfCreditSkips = last == null ? 0 : last.outOfCreditSkips();
+    othersSkipped = skippedUnhealthy > 0 || skippedLimited > outOfCreditSkips;
+    // every target cools down after an out-of-credit 429 (or answered one): no rate limit to wait
+    // out, but none usable (503, below, with x-should-retry: false)
     boolean onlyRateLimits = rateLimitedAttempts == attempts && skippedUnhealthy == 0 && poolBusy == 0
-        && (attempts > 0 || skippedLimited > 0);
+        && !(attempts == 0 && !othersSkipped && outOfCreditSkips > 0) && (attempts > 0 || skippedLimited > 0);
     if (onlyRateLimits) {
       long soonest = soonestRetryMs;
       if (skippedLimited > 0) {
@@ -94,7 +102,7 @@ final class WalkVerdict {
       // say when the soonest skipped target is back (cooldown over, or circuit half-open), as
       // Retry-After on the 503; no header when none has a known time (all offline)
       retryAfterSecs = last == null ? 0 : last.retryAfterSecs();
-      return ApiError.noHealthyProvider(model, skippedUnhealthy, skippedLimited, retryAfterSecs);
+      return ApiError.noHealthyProvider(model, skippedUnhealthy, skippedLimited, outOfCreditSkips, retryAfterSecs);
     }
     return ApiError.allProvidersFailed(attemptSummary);
   }

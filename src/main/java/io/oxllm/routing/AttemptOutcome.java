@@ -29,6 +29,11 @@ public record AttemptOutcome(String provider, Kind kind, long retryAfterMs, long
     FAILURE,
     /** 429: a cooldown, never a circuit failure. */
     RATE_LIMITED,
+    /**
+     * A 429 that says the account is out of credit ({@code insufficient_quota}): a cooldown as any
+     * 429, but one that waiting does not end, which the answers of the requests it skips say.
+     */
+    OUT_OF_CREDIT,
     /** Says nothing about the provider: a client 4xx, or the client went away. */
     NEUTRAL
   }

@@ -83,6 +83,7 @@ public final class ProviderHealth {
   private boolean probeOut;
   private long probeLeaseUntilMs;
   private long rateLimitedUntilMs;
+  private boolean creditCooldown; // the cooldown's 429 said the account is out of credit
   /** Idle time for decay counts from here: the last attempt start or end, advanced per forgiveness. */
   private long decayFromMs;
 
@@ -170,10 +171,11 @@ public final class ProviderHealth {
           }
         }
       }
-      case RATE_LIMITED -> {
+      case RATE_LIMITED, OUT_OF_CREDIT -> {
         rateLimited++;
         probeOut = false; // a 429 probe tells nothing about the circuit; the next request may probe
         coolDown(outcome.retryAfterMs(), nowMs);
+        creditCooldown = outcome.kind() == AttemptOutcome.Kind.OUT_OF_CREDIT; // the latest 429 says why
       }
       case NEUTRAL -> probeOut = false; // the client left or erred: neither success nor failure
     }
@@ -185,9 +187,15 @@ public final class ProviderHealth {
   }
 
   /** The operator's reset: CLOSED, no failures, no cooldown, no probe. Counters are kept. */
+  /** Whether it cools down after a 429 that said its account is out of credit. */
+  public boolean outOfCredit(long nowMs) {
+    return creditCooldown && rateLimitedUntilMs > nowMs;
+  }
+
   public void reset() {
     close();
     rateLimitedUntilMs = 0;
+    creditCooldown = false;
   }
 
   /** Applies a reloaded {@code [breaker]} table; state carries over and meets the new rules lazily. */

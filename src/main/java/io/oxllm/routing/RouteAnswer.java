@@ -9,6 +9,8 @@ package io.oxllm.routing;
  *     429 or its circuit is open (0 when no skipped target has a known time: all offline)
  * @param rateLimitedSkips how many targets on this walk were skipped for a rate-limit cooldown
  * @param unhealthySkips how many were skipped because their circuit was open or they were offline
+ * @param outOfCreditSkips of the rate-limit skips, how many cool down after a 429 that said the
+ *     account is out of credit
  * @param healthId with a target: which provider health offered it, to come back in the attempt's
  *     {@link AttemptOutcome}
  */
@@ -20,6 +22,7 @@ public record RouteAnswer(
     long retryAfterSecs,
     int rateLimitedSkips,
     int unhealthySkips,
+    int outOfCreditSkips,
     long healthId) {
 
   /** Why no target was given. */
@@ -27,14 +30,16 @@ public record RouteAnswer(
 
   static RouteAnswer target(RoutePlan plan, int index, int rateLimitedSkips, int unhealthySkips, long healthId) {
     return new RouteAnswer(plan, index, plan.targets().get(index), Refusal.NONE, 0, rateLimitedSkips, unhealthySkips,
-        healthId);
+        0, healthId);
   }
 
   static RouteAnswer modelNotFound() {
-    return new RouteAnswer(null, -1, null, Refusal.MODEL_NOT_FOUND, 0, 0, 0, 0);
+    return new RouteAnswer(null, -1, null, Refusal.MODEL_NOT_FOUND, 0, 0, 0, 0, 0);
   }
 
-  static RouteAnswer noneUsable(RoutePlan plan, long retryAfterSecs, int rateLimitedSkips, int unhealthySkips) {
-    return new RouteAnswer(plan, -1, null, Refusal.NONE_USABLE, retryAfterSecs, rateLimitedSkips, unhealthySkips, 0);
+  static RouteAnswer noneUsable(RoutePlan plan, long retryAfterSecs, int rateLimitedSkips, int unhealthySkips,
+      int outOfCreditSkips) {
+    return new RouteAnswer(plan, -1, null, Refusal.NONE_USABLE, retryAfterSecs, rateLimitedSkips, unhealthySkips,
+        outOfCreditSkips, 0);
   }
 }

@@ -72,6 +72,7 @@ public final class RouteSelector {
     }
     long now = clockMs.getAsLong();
     int rateLimited = 0;
+    int outOfCredit = 0;
     int unhealthy = 0;
     long soonestMs = Long.MAX_VALUE;
     for (int i = query.fromIndex(); i < plan.targets().size(); i++) {
@@ -83,6 +84,7 @@ public final class RouteSelector {
           return RouteAnswer.target(plan, i, rateLimited, unhealthy, h.id());
         case RATE_LIMITED:
           rateLimited++;
+          outOfCredit += h.outOfCredit(now) ? 1 : 0;
           soonestMs = Math.min(soonestMs, h.rateLimitedUntilMs());
           break;
         default:
@@ -91,7 +93,7 @@ public final class RouteSelector {
       }
     }
     long retryAfterSecs = soonestMs == Long.MAX_VALUE ? 0 : Math.max(1, (soonestMs - now + 999) / 1000);
-    return RouteAnswer.noneUsable(plan, retryAfterSecs, rateLimited, unhealthy);
+    return RouteAnswer.noneUsable(plan, retryAfterSecs, rateLimited, unhealthy, outOfCredit);
   }
 
   /**

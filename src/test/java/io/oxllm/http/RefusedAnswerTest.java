@@ -166,6 +166,12 @@ class RefusedAnswerTest extends StreamTestBase {
     assertTrue(message.contains("(insufficient_quota)"), message);
     assertNull(r.header("retry-after"), "no wait is promised: waiting does not end it");
     assertEquals("false", r.header("x-should-retry"), "nor a retry: the SDKs obey this header");
+    // the next request finds the provider cooling down for it: no rate limit to wait out either
+    Response again = chat(port);
+    String why = assertError(again, 503, "service_unavailable", "no_healthy_provider").getString("message");
+    assertTrue(why.contains("1 of them out of credit"), why);
+    assertEquals("false", again.header("x-should-retry"), "an SDK would have slept through its Retry-After");
+    assertEquals(1, a.requestCount());
     JsonObject st = await(FlowSupport.provider(client, port, "a"));
     assertTrue(FlowSupport.epochMs(st, "rate_limited_until") >= before + 25_000,
         "a 429 still cools its provider down (SPEC section 4): " + st.encode());

@@ -1,6 +1,8 @@
 package io.oxllm.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.oxllm.config.BreakerConfig;
 import io.oxllm.routing.RouteAnswer;
@@ -11,7 +13,34 @@ class WalkVerdictTest {
   private static final BreakerConfig BREAKER = new BreakerConfig(3, 60, 900, 300, 30, 3600);
 
   private static RouteAnswer noneUsable(long retryAfterSecs, int rateLimited, int unhealthy) {
-    return new RouteAnswer(null, -1, null, RouteAnswer.Refusal.NONE_USABLE, retryAfterSecs, rateLimited, unhealthy, 0);
+    return new RouteAnswer(null, -1, null, RouteAnswer.Refusal.NONE_USABLE, retryAfterSecs, rateLimited, unhealthy, 0, 0);
+  }
+
+  @Test
+  void outOfCreditIsNoRateLimitAndNoRetryHelps() {
+    WalkVerdict attempted = new WalkVerdict();
+    attempted.attempted();
+    attempted.outOfQuota();
+    assertEquals(502, attempted.answer(null, BREAKER, "m", "a: status 429: quota (1 ms)").status());
+    assertEquals(0, attempted.retryAfterSecs());
+    assertTrue(attempted.hopeless());
+    // only targets cooling down after one: none usable, and a retry in their Retry-After fails too
+    WalkVerdict skipped = new WalkVerdict();
+    RouteAnswer credit = new RouteAnswer(null, -1, null, RouteAnswer.Refusal.NONE_USABLE, 25, 1, 0, 1, 0);
+    ApiError e = skipped.answer(credit, BREAKER, "m", "");
+    assertEquals("no_healthy_provider", e.code());
+    assertEquals(25, skipped.retryAfterSecs());
+    assertTrue(skipped.hopeless());
+    // beside a plain rate limit it is a cooldown like the others: the SPEC's 429
+    WalkVerdict mixed = new WalkVerdict();
+    RouteAnswer both = new RouteAnswer(null, -1, null, RouteAnswer.Refusal.NONE_USABLE, 5, 2, 0, 1, 0);
+    assertEquals(429, mixed.answer(both, BREAKER, "m", "").status());
+    assertFalse(mixed.hopeless());
+    WalkVerdict plain = new WalkVerdict();
+    plain.attempted();
+    plain.rateLimited(3_000, BREAKER);
+    plain.answer(null, BREAKER, "m", "");
+    assertFalse(plain.hopeless());
   }
 
   @Test

@@ -214,6 +214,21 @@ class ProviderHealthTest {
   }
 
   @Test
+  void anOutOfCreditCooldownIsOneAndSaysWhy() {
+    attempt(new AttemptOutcome("p", Kind.OUT_OF_CREDIT, -1));
+    assertEquals(RATE_LIMITED, h.availability(now));
+    assertEquals(now + 30_000, h.rateLimitedUntilMs(), "the default cooldown, as any 429 without Retry-After");
+    assertTrue(h.outOfCredit(now));
+    assertFalse(h.outOfCredit(now + 30_000), "not once over");
+    assertEquals(CLOSED, snap().state());
+    limited(1_000);
+    assertFalse(h.outOfCredit(now), "the latest 429 says why");
+    attempt(new AttemptOutcome("p", Kind.OUT_OF_CREDIT, -1));
+    h.reset();
+    assertFalse(h.outOfCredit(now));
+  }
+
+  @Test
   void rateLimitsNeverOpenTheCircuit() {
     for (int i = 0; i < 100; i++) {
       limited(-1);
