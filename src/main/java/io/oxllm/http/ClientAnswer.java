@@ -80,6 +80,14 @@ final class ClientAnswer {
     facts = null;
   }
 
+  /** The request's error.type for a relayed answer that ended as the provider's failure. */
+  private String failureType() {
+    if (facts == null || facts.scanner() == null) {
+      return endNote == null ? Integer.toString(status) : "upstream_cut";
+    }
+    return endNote != null && endNote.type().equals("error_event") ? "error_event" : "stream_interrupted";
+  }
+
   /** The relayed answer ended (see {@link RelayListener#ended}). */
   void ended(Kind kind, AttemptError note) {
     endKind = kind;
@@ -123,11 +131,9 @@ final class ClientAnswer {
       trace.fail(Outcome.CLIENT_CLOSED, AttemptError.CLIENT_CLOSED.type());
     } else if (endKind == Kind.FAILURE && !trace.failed()) {
       // a whole answer with a failing status (a 5xx or 408 not in retry_on) is typed by its status,
-      // as the HTTP conventions do; a body or stream cut short by what went wrong
-      // cut short by what went wrong, or (a stream that went to its end) said to have failed by an error event
-      trace.fail(Outcome.UPSTREAM_ERROR, facts != null && facts.scanner() != null
-          ? endNote != null && endNote.type().equals("error_event") ? "error_event" : "stream_interrupted"
-          : endNote == null ? Integer.toString(status) : "upstream_cut");
+      // as the HTTP conventions do; a body or stream cut short by what went wrong; a stream that
+      // ran to its end by the error event it carried
+      trace.fail(Outcome.UPSTREAM_ERROR, failureType());
     } else if (target != null && status >= 400 && !trace.failed()) {
       // an upstream's 4xx goes to the client as it came and is no failure of the provider's, but
       // the request did not succeed: the record says so, typed by the status

@@ -19,10 +19,9 @@ final class WalkVerdict {
   private int poolBusy; // tries withdrawn: our own pool had no free connection, nothing was sent
   private int rateLimitedAttempts;
   private int outOfQuotaAttempts;
-  private int outOfCreditSkips; // the last route answer's, when it said "none usable"
-  private boolean othersSkipped; // it skipped targets for other reasons than a lack of credit
   private long soonestRetryMs = Long.MAX_VALUE;
   private long retryAfterSecs;
+  private boolean hopeless;
 
   /** A real upstream attempt was made. */
   void attempted() {
@@ -52,15 +51,13 @@ final class WalkVerdict {
   }
 
   /**
-   * Whether a client retrying this walk's failure can only fail again: every attempt was out of
-   * credit, and every target skipped cools down after such a 429 (call after {@link #answer}).
-   * The answer then says {@code x-should-retry: false}, which the OpenAI SDKs obey: their
-   * retry of a 502 met the provider's cooldown, a 429 whose Retry-After they slept through (an
-   * SDK audit).
+   * With the answer from {@link #answer}: whether a client retrying can only fail again, every
+   * attempt having been out of credit and every target skipped cooling down after such a 429.
+   * The answer then says {@code x-should-retry: false}, which the OpenAI SDKs obey: their retry
+   * of a 502 met the provider's cooldown, a 429 whose Retry-After they slept through (an SDK audit).
    */
   boolean hopeless() {
-    return outOfQuotaAttempts == attempts && poolBusy == 0 && !othersSkipped
-        && outOfQuotaAttempts + outOfCreditSkips > 0;
+    return hopeless;
   }
 
   /**
@@ -78,12 +75,14 @@ final class WalkVerdict {
   ApiError answer(RouteAnswer last, BreakerConfig breaker, String model, String attemptSummary) {
     int skippedUnhealthy = last == null ? 0 : last.unhealthySkips();
     int skippedLimited = last == null ? 0 : last.rateLimitedSkips();
-    outOfCreditSkips = last == null ? 0 : last.outOfCreditSkips();
-    othersSkipped = skippedUnhealthy > 0 || skippedLimited > outOfCreditSkips;
-    // every target cools down after an out-of-credit 429 (or answered one): no rate limit to wait
-    // out, but none usable (503, below, with x-should-retry: false)
+    int skippedForCredit = last == null ? 0 : last.outOfCreditSkips();
+    boolean otherSkips = skippedUnhealthy > 0 || skippedLimited > skippedForCredit;
+    hopeless = outOfQuotaAttempts == attempts && poolBusy == 0 && !otherSkips && attempts + skippedForCredit > 0;
+    // only targets cooling down after an out-of-credit 429: no rate limit to wait out, but none
+    // usable (the 503 below)
+    boolean onlyOutOfCredit = hopeless && attempts == 0;
     boolean onlyRateLimits = rateLimitedAttempts == attempts && skippedUnhealthy == 0 && poolBusy == 0
-        && !(attempts == 0 && !othersSkipped && outOfCreditSkips > 0) && (attempts > 0 || skippedLimited > 0);
+        && !onlyOutOfCredit && (attempts > 0 || skippedLimited > 0);
     if (onlyRateLimits) {
       long soonest = soonestRetryMs;
       if (skippedLimited > 0) {
@@ -102,7 +101,7 @@ final class WalkVerdict {
       // say when the soonest skipped target is back (cooldown over, or circuit half-open), as
       // Retry-After on the 503; no header when none has a known time (all offline)
       retryAfterSecs = last == null ? 0 : last.retryAfterSecs();
-      return ApiError.noHealthyProvider(model, skippedUnhealthy, skippedLimited, outOfCreditSkips, retryAfterSecs);
+      return ApiError.noHealthyProvider(model, skippedUnhealthy, skippedLimited, skippedForCredit, retryAfterSecs);
     }
     return ApiError.allProvidersFailed(attemptSummary);
   }

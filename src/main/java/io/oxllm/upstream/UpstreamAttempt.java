@@ -28,6 +28,10 @@ import java.util.function.Consumer;
  * <p>Not thread-safe: used only on the event loop of the HTTP verticle that owns it.
  */
 public final class UpstreamAttempt {
+  // what first_byte_ms waits for once the head came: NO_HEAD yet, a stream's FIRST_EVENT, a held WHOLE_BODY
+  private static final byte NO_HEAD = 0;
+  private static final byte FIRST_EVENT = 1;
+  private static final byte WHOLE_BODY = 2;
   /** How much longer than connect_ms a request waits for a pooled connection: see send(). */
   static final long POOL_WAIT_MARGIN_MS = 250;
   private static final Handler<UpstreamAttempt> DEADLINE_REACHED = UpstreamAttempt::deadlineReached;
@@ -51,11 +55,7 @@ public final class UpstreamAttempt {
   private long totalDueNanos;
   private long firstByteDueNanos;
   private boolean firstBytePending;
-  // what first_byte_ms waits for once the head came: NO_HEAD yet, a stream's FIRST_EVENT, a held WHOLE_BODY
-  private static final byte NO_HEAD = 0;
-  private static final byte FIRST_EVENT = 1;
-  private static final byte WHOLE_BODY = 2;
-  private byte afterHead = NO_HEAD;
+  private byte afterHead = NO_HEAD; // what first_byte_ms waits for once the head came
   private boolean watchingIdle;
   private long lastActivityNanos;
   private boolean heldByClient;

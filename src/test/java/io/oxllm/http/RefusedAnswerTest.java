@@ -14,6 +14,7 @@ import io.oxllm.testing.GatewayHarness;
 import io.oxllm.testing.GatewayHarness.Response;
 import io.oxllm.testing.RawUpstream;
 import io.oxllm.testing.StreamRecorder;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import java.util.List;
@@ -42,6 +43,24 @@ class RefusedAnswerTest extends StreamTestBase {
     }
   }
 
+  /** A 503 of {@code type} whose head says {@code length} bytes, then {@code body}. */
+  private static Buffer head503(String type, int length) {
+    return RawUpstream.bytes("HTTP/1.1 503 Service Unavailable\r\nContent-Type: " + type + "\r\nContent-Length: "
+        + length + "\r\n\r\n");
+  }
+
+  private static Buffer answer503(String type, String body) {
+    return head503(type, body.length()).appendBuffer(RawUpstream.bytes(body));
+  }
+
+  /** A JSON 503 whose head goes at once, its body {@code delayMs} later. */
+  private RawUpstream.Script bodyAfter(long delayMs, String body) {
+    return (n, socket) -> {
+      socket.write(head503("application/json", body.length()));
+      vertx.setTimer(delayMs, t -> socket.write(RawUpstream.bytes(body)));
+    };
+  }
+
   private Response chat(int port) {
     return await(FlowSupport.chat(client, port, CHAIN));
   }
@@ -63,9 +82,8 @@ class RefusedAnswerTest extends StreamTestBase {
 
   @Test
   void aTextBodySaysItsFirstLine() {
-    raw = await(RawUpstream.start(vertx, (n, socket) -> socket.write(RawUpstream.bytes(
-        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 32\r\n\r\n"
-            + "backend down\r\nat line 7 of x.py\n"))));
+    raw = await(RawUpstream.start(vertx,
+        (n, socket) -> socket.write(answer503("text/plain", "backend down\r\nat line 7 of x.py\n"))));
     int port = await(gateway(raw.provider("r", "") + ChainToml.chain(CHAIN, "r")));
     String message = assertError(chat(port), 502, "upstream_error", "all_providers_failed").getString("message");
     assertTrue(message.contains("r: status 503: backend down ("), message);
@@ -74,11 +92,7 @@ class RefusedAnswerTest extends StreamTestBase {
   @Test
   void aBodyWrittenApartFromItsHeadIsReadToo() {
     // as Python's http.server writes them: the head, then the body in a write (a packet) of its own
-    raw = await(RawUpstream.start(vertx, (n, socket) -> {
-      socket.write(RawUpstream.bytes("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-          + "Content-Length: 37\r\n\r\n"));
-      vertx.setTimer(10, t -> socket.write(RawUpstream.bytes("{\"error\":{\"message\":\"written apart\"}}")));
-    }));
+    raw = await(RawUpstream.start(vertx, bodyAfter(10, "{\"error\":{\"message\":\"written apart\"}}")));
     int port = await(gateway(raw.provider("r", "") + ChainToml.chain(CHAIN, "r")));
     String message = assertError(chat(port), 502, "upstream_error", "all_providers_failed").getString("message");
     assertTrue(message.contains("r: status 503: written apart ("), message);
@@ -89,11 +103,8 @@ class RefusedAnswerTest extends StreamTestBase {
     String big = "{\"error\":{\"message\":\"short message\\u0000\\u001b[31m then a big param\",\"param\":\""
         + "p".repeat(5000) + "\"}}";
     String text = "\r\n\r\nbackend down\n";
-    raw = await(RawUpstream.start(vertx, (n, socket) -> {
-      String body = n == 1 ? big : text;
-      socket.write(RawUpstream.bytes("HTTP/1.1 503 Service Unavailable\r\nContent-Type: "
-          + (n == 1 ? "application/json" : "text/plain") + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body));
-    }));
+    raw = await(RawUpstream.start(vertx,
+        (n, socket) -> socket.write(n == 1 ? answer503("application/json", big) : answer503("text/plain", text))));
     int port = await(gateway(raw.provider("r", "") + ChainToml.chain(CHAIN, "r")));
     String first = assertError(chat(port), 502, "upstream_error", "all_providers_failed").getString("message");
     // the message as far as it came (over the 4 KB read), its control characters as spaces
@@ -125,9 +136,9 @@ class RefusedAnswerTest extends StreamTestBase {
 
   @Test
   void aBodyThatNeverEndsDoesNotKeepItsConnection() {
-    raw = await(RawUpstream.start(vertx, (n, socket) -> socket.write(RawUpstream.bytes(n == 1
-        ? "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\nnever ends"
-        : "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"))));
+    raw = await(RawUpstream.start(vertx, (n, socket) -> socket.write(n == 1
+        ? head503("text/plain", 100).appendBuffer(RawUpstream.bytes("never ends"))
+        : RawUpstream.bytes("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"))));
     int port = await(gateway(raw.provider("r", "") + "max_connections = 1\n" + ChainToml.chain(CHAIN, "r")));
     String message = assertError(chat(port), 502, "upstream_error", "all_providers_failed").getString("message");
     assertTrue(message.contains("r: status 503: never ends ("), message);
@@ -140,11 +151,7 @@ class RefusedAnswerTest extends StreamTestBase {
 
   @Test
   void aBodyThatComesSlowlyDoesNotHoldTheFailover() {
-    raw = await(RawUpstream.start(vertx, (n, socket) -> {
-      socket.write(RawUpstream.bytes("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-          + "Content-Length: 43\r\n\r\n"));
-      vertx.setTimer(3_000, t -> socket.write(RawUpstream.bytes("{\"error\":{\"message\":\"too late to be read\"}}")));
-    }));
+    raw = await(RawUpstream.start(vertx, bodyAfter(3_000, "{\"error\":{\"message\":\"too late to be read\"}}")));
     b.respond(Behaviour.chat("from b"));
     int port = await(gateway(raw.provider("r", "") + ChainToml.provider("b", b, "") + ChainToml.chain(CHAIN, "r", "b")));
     long start = System.nanoTime();
