@@ -8,6 +8,8 @@ import io.oxllm.testing.Behaviour;
 import io.oxllm.testing.Behaviour.Ending;
 import io.oxllm.testing.GatewayHarness;
 import io.oxllm.testing.RawSse;
+import io.oxllm.testing.StreamRecorder;
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
@@ -24,6 +26,20 @@ import org.junit.jupiter.api.Test;
  */
 @Timeout(value = 10, timeUnit = TimeUnit.SECONDS)
 class StreamEndTest extends StreamTestBase {
+  /** A finished stream, and provider a's /status entry after it. */
+  private record Streamed(StreamRecorder rec, JsonObject providerA) {}
+
+  private Future<Streamed> streamThenStatus(int port) {
+    return stream(port).compose(rec -> GatewayHarness.send(client, port, HttpMethod.GET, "/status",
+        MultiMap.caseInsensitiveMultiMap(), null).map(status ->
+            new Streamed(rec, status.json().getJsonArray("providers").getJsonObject(0))));
+  }
+
+  /** Provider a counted {@code successes} and {@code failures}. */
+  private static void assertCounted(JsonObject providerA, long successes, long failures) {
+    assertEquals(successes, providerA.getLong("successes"), providerA::encode);
+    assertEquals(failures, providerA.getLong("failures"), providerA::encode);
+  }
 
   @Test
   void doneEndsTheAnswerThoughTheUpstreamKeepsItsConnectionOpen(VertxTestContext ctx) {
@@ -33,18 +49,15 @@ class StreamEndTest extends StreamTestBase {
     long[] sent = new long[1];
     chainAB("", "idle_ms = 1500").compose(port -> {
       sent[0] = System.nanoTime();
-      return stream(port).compose(rec -> GatewayHarness.send(client, port, HttpMethod.GET, "/status",
-          MultiMap.caseInsensitiveMultiMap(), null).map(status -> new Object[] {rec, status}));
+      return streamThenStatus(port);
     }).onComplete(ctx.succeeding(both -> ctx.verify(() -> {
-      var rec = (io.oxllm.testing.StreamRecorder) both[0];
+      StreamRecorder rec = both.rec();
       assertStreamFrom(rec, "a", 1);
       assertNull(rec.failure());
       assertEquals(wire, rec.rawString(), "the upstream's stream, nothing added after its [DONE]");
       long ms = ms(rec.endNanos() - sent[0]);
       assertTrue(ms < 1_000, "ended at the [DONE], not at the 1.5 s idle timeout: " + ms + " ms");
-      JsonObject providerA = ((GatewayHarness.Response) both[1]).json().getJsonArray("providers").getJsonObject(0);
-      assertEquals(1, providerA.getLong("successes"), providerA::encode);
-      assertEquals(0, providerA.getLong("failures"), providerA::encode);
+      assertCounted(both.providerA(), 1, 0);
       ctx.completeNow();
     })));
   }
@@ -88,15 +101,11 @@ class StreamEndTest extends StreamTestBase {
     // the upstream said [DONE]; only the blank line after it is missing when its connection drops
     String wire = RawSse.wire(RawSse.chatEvents(2, true, false, false));
     a.respond(RawSse.pieces(20, Ending.CLOSE, wire, "data: [DONE]\n"));
-    chainAB("").compose(port -> stream(port).compose(rec -> GatewayHarness.send(client, port, HttpMethod.GET,
-        "/status", MultiMap.caseInsensitiveMultiMap(), null).map(status -> new Object[] {rec, status})))
-        .onComplete(ctx.succeeding(both -> ctx.verify(() -> {
-          var rec = (io.oxllm.testing.StreamRecorder) both[0];
+    chainAB("").compose(this::streamThenStatus).onComplete(ctx.succeeding(both -> ctx.verify(() -> {
+          StreamRecorder rec = both.rec();
           assertStreamFrom(rec, "a", 1);
           assertEquals(wire + "data: [DONE]\n\n", rec.rawString(), "complete, no error event");
-          JsonObject providerA = ((GatewayHarness.Response) both[1]).json().getJsonArray("providers").getJsonObject(0);
-          assertEquals(1, providerA.getLong("successes"), providerA::encode);
-          assertEquals(0, providerA.getLong("failures"), providerA::encode);
+          assertCounted(both.providerA(), 1, 0);
           ctx.completeNow();
         })));
   }
@@ -108,15 +117,11 @@ class StreamEndTest extends StreamTestBase {
         + "data: {\"error\":{\"message\":\"The server had an error while processing your request.\","
         + "\"type\":\"server_error\"}}\n\n" + "data: [DONE]\n\n";
     a.respond(RawSse.pieces(20, Ending.END, wire));
-    chainAB("").compose(port -> stream(port).compose(rec -> GatewayHarness.send(client, port, HttpMethod.GET,
-        "/status", MultiMap.caseInsensitiveMultiMap(), null).map(status -> new Object[] {rec, status})))
-        .onComplete(ctx.succeeding(both -> ctx.verify(() -> {
-          var rec = (io.oxllm.testing.StreamRecorder) both[0];
+    chainAB("").compose(this::streamThenStatus).onComplete(ctx.succeeding(both -> ctx.verify(() -> {
+          StreamRecorder rec = both.rec();
           assertStreamFrom(rec, "a", 1);
           assertEquals(wire, rec.rawString(), "the upstream's stream as it came");
-          JsonObject providerA = ((GatewayHarness.Response) both[1]).json().getJsonArray("providers").getJsonObject(0);
-          assertEquals(0, providerA.getLong("successes"), providerA::encode);
-          assertEquals(1, providerA.getLong("failures"), providerA::encode);
+          assertCounted(both.providerA(), 0, 1);
           ctx.completeNow();
         })));
   }
