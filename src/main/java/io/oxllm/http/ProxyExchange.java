@@ -4,8 +4,6 @@ import io.oxllm.config.ProviderType;
 import io.oxllm.routing.AttemptOutcome.Kind;
 import io.oxllm.routing.RetryAfter;
 import io.oxllm.routing.RouteAnswer;
-import io.oxllm.routing.RoutePlan;
-import io.oxllm.routing.RouteQuery;
 import io.oxllm.routing.Target;
 import io.oxllm.upstream.AttemptError;
 import io.oxllm.upstream.AttemptFailure;
@@ -19,11 +17,10 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 
 /**
- * One proxied request, from the first route query to the end of the response: walks the plan the
- * routing verticle hands out, one attempt at a time, failing over before the commit point (SPEC
- * section 4), and reports every attempt's outcome back to the routing verticle. What the client
- * gets, and the request's record of it, is its {@link ClientAnswer}'s. Lives on one event loop; no
- * locks.
+ * One proxied request, from the first route query to the end of the response: makes the attempts
+ * its {@link RouteWalk} is offered, one at a time, failing over before the commit point (SPEC
+ * section 4), and reports every attempt's outcome through it. What the client gets, and the
+ * request's record of it, is its {@link ClientAnswer}'s. Lives on one event loop; no locks.
  */
 final class ProxyExchange implements RelayListener {
   private static final System.Logger LOG = System.getLogger("oxllm.http");
@@ -35,10 +32,7 @@ final class ProxyExchange implements RelayListener {
   private final String path;
   private RequestBody body; // null once committed: no attempt follows, and its bytes may go
   private final RequestTrace trace;
-  private RoutePlan plan;
-  private int index;
-  private long attemptHealthId;
-  private final WalkVerdict verdict = new WalkVerdict();
+  private final RouteWalk walk;
   private UpstreamAttempt current;
   private Target unsent; // offered by the routing verticle, its outcome not yet bound to be reported
   private final ClientAnswer clientAnswer;
@@ -60,6 +54,7 @@ final class ProxyExchange implements RelayListener {
     this.path = path;
     this.body = body;
     this.trace = trace;
+    this.walk = new RouteWalk(vertx);
     this.clientAnswer = new ClientAnswer(resp, trace, body.choices(), body.stream(), body.includeUsage());
   }
 
@@ -92,16 +87,14 @@ final class ProxyExchange implements RelayListener {
         onClientClosed();
       }
     });
-    ask(RouteQuery.first(body.model()));
+    onRouted(walk.first(body.model()));
   }
 
-  private void ask(RouteQuery query) {
-    RoutingLink.ask(vertx, query).onComplete(ar -> {
+  private void onRouted(Future<RouteAnswer> routed) {
+    routed.onComplete(ar -> {
       if (clientGone || done) {
-        // the routing verticle counted this target as in flight (maybe as the probe): release it
-        if (ar.succeeded() && ar.result().target() != null) {
-          RoutingLink.report(vertx, ar.result().target().providerName(), ar.result().healthId(), Kind.NEUTRAL, -1,
-              true);
+        if (ar.succeeded()) {
+          walk.release(ar.result());
         }
         return;
       }
@@ -119,7 +112,7 @@ final class ProxyExchange implements RelayListener {
           current = null;
         }
         if (unsent != null) {
-          RoutingLink.report(vertx, unsent.providerName(), attemptHealthId, Kind.NEUTRAL, -1, false);
+          walk.report(unsent.providerName(), Kind.NEUTRAL, -1, false);
           unsent = null;
         }
         trace.endAttempt(0, AttemptError.INTERNAL);
@@ -131,11 +124,8 @@ final class ProxyExchange implements RelayListener {
   }
 
   private void onAnswer(RouteAnswer answer) {
-    if (plan == null) {
-      plan = answer.plan();
-      if (plan != null) {
-        trace.routedAs(plan.requestedModel());
-      }
+    if (walk.planned(answer)) {
+      trace.routedAs(answer.plan().requestedModel());
     }
     switch (answer.refusal()) {
       case MODEL_NOT_FOUND -> respond(ApiError.modelNotFound(body.model()));
@@ -145,10 +135,7 @@ final class ProxyExchange implements RelayListener {
   }
 
   private void attempt(RouteAnswer answer) {
-    plan = answer.plan();
-    index = answer.index();
-    attemptHealthId = answer.healthId();
-    verdict.attempted();
+    walk.offered(answer);
     Target target = answer.target();
     unsent = target;
     String traceparent = trace.beginAttempt(target);
@@ -159,7 +146,7 @@ final class ProxyExchange implements RelayListener {
     UpstreamAttempt attempt = new UpstreamAttempt(vertx, target);
     current = attempt;
     var p = target.provider();
-    boolean strip = body.wouldInjectUsage(p.injectsStreamUsage(plan.config().routing())); // per attempt
+    boolean strip = body.wouldInjectUsage(p.injectsStreamUsage(walk.routing())); // per attempt
     attempt.send(clients.client(p), path, body.forUpstream(target.upstreamModel(), strip),
             h -> HeaderRules.upstream(p, req.headers(), requestId, traceparent, trace.traceState(), h))
         .onComplete(ar -> {
@@ -186,7 +173,7 @@ final class ProxyExchange implements RelayListener {
   /** The built-in echo provider answers: at once, and whole, so the answer takes its body's count. */
   private void echo(Target target) {
     EchoExchange echo = EchoExchange.reply(path, body, target, requestId,
-        body.wouldInjectUsage(target.provider().injectsStreamUsage(plan.config().routing())));
+        body.wouldInjectUsage(target.provider().injectsStreamUsage(walk.routing())));
     unsent = null; // answered: its outcome is reported below
     if (hold != null && !hold.becomeAnswer(echo.bytes(), holdLimit)) {
       // written whole, it would stay in memory unread past the budget, as a body would
@@ -202,7 +189,7 @@ final class ProxyExchange implements RelayListener {
     committed(); // the body has been read for the last time (its count stays, as the answer's)
     Future<Void> sent = Future.failedFuture("not written");
     try {
-      sent = clientAnswer.echo(target, echo, verdict.attempts());
+      sent = clientAnswer.echo(target, echo, walk.attempts());
     } finally {
       if (hold != null) {
         hold.releaseWhenSent(sent); // never left counted, should writing throw
@@ -219,14 +206,14 @@ final class ProxyExchange implements RelayListener {
       return;
     }
     // a redirect is no answer either: the gateway does not follow one (a base_url to fix)
-    if (plan.config().routing().retryOn().contains(status) || status < 400 && status >= 300) {
+    if (walk.routing().retryOn().contains(status) || status < 400 && status >= 300) {
       long retryMs = status != 429 ? -1 : RetryAfter.parseMs(upstream.getHeader(RetryAfter.MS_HEADER),
           upstream.getHeader(HttpHeaders.RETRY_AFTER), System.currentTimeMillis());
       trace.attemptAnswered(status);
       RefusedAnswer.read(vertx, upstream, attempt, said -> refused(attempt, said, retryMs));
       return;
     }
-    clientAnswer.relay(attempt, upstream, this, stripUsage, verdict.attempts());
+    clientAnswer.relay(attempt, upstream, this, stripUsage, walk.attempts());
   }
 
   /**
@@ -249,9 +236,9 @@ final class ProxyExchange implements RelayListener {
       return;
     }
     if (said.outOfQuota()) {
-      verdict.outOfQuota();
+      walk.outOfQuota();
     } else if (said.status() == 429) {
-      verdict.rateLimited(retryMs, plan.config().breaker());
+      walk.rateLimited(retryMs);
     }
     trace.endAttempt(said.status(), said.error());
     if (stopping) {
@@ -284,14 +271,10 @@ final class ProxyExchange implements RelayListener {
     attempt.finish();
     trace.endAttempt(clientAnswer.status(), reason);
     clientAnswer.withdraw();
-    boolean neutral = clientGone || stopping || !providersFault;
-    // !providersFault: our own pool had no connection, so nothing was sent
-    RoutingLink.report(vertx, attempt.target().providerName(), attemptHealthId,
-        neutral ? Kind.NEUTRAL : Kind.FAILURE, -1, providersFault);
     if (!providersFault) {
-      // never sent (our own pool had no connection): no real attempt, so neither x-oxllm-attempts
-      // nor max_attempts counts it; the log's attempts and the error's message still list it
-      verdict.poolBusy();
+      walk.poolBusy(attempt.target().providerName()); // nothing was sent
+    } else {
+      report(attempt.target().providerName(), clientGone || stopping ? Kind.NEUTRAL : Kind.FAILURE, -1);
     }
     if (stopping) {
       respond(ApiError.shuttingDown());
@@ -359,33 +342,26 @@ final class ProxyExchange implements RelayListener {
   }
 
   private void next() {
-    int max = plan.config().routing().maxAttempts();
-    if (verdict.attempts() >= max || index + 1 >= plan.targets().size()) {
+    Future<RouteAnswer> routed = walk.next();
+    if (routed == null) {
       exhausted(null);
     } else {
-      ask(RouteQuery.next(plan, index + 1));
+      onRouted(routed);
     }
   }
 
   /** No (further) target: the answer the error table gives for what happened on this walk. */
   private void exhausted(RouteAnswer last) {
-    ApiError error = verdict.answer(last, plan.config().breaker(), body.model(), trace.attemptSummary());
-    if (verdict.retryAfterSecs() > 0) {
-      resp.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(verdict.retryAfterSecs()));
-    }
-    if (verdict.hopeless()) {
-      resp.putHeader(HeaderRules.X_SHOULD_RETRY, "false");
-    }
-    respond(error);
+    respond(walk.exhausted(last, body.model(), trace.attemptSummary(), resp));
   }
 
   private void respond(ApiError error) {
     done = true;
-    clientAnswer.error(error, verdict.attempts(), clientGone);
+    clientAnswer.error(error, walk.attempts(), clientGone);
   }
 
-  /** How the current attempt ended, to the health that offered it. */
+  /** How the current attempt, sent, ended, to the health that offered it. */
   private void report(String provider, Kind kind, long retryAfterMs) {
-    RoutingLink.report(vertx, provider, attemptHealthId, kind, retryAfterMs, true);
+    walk.report(provider, kind, retryAfterMs, true);
   }
 }
