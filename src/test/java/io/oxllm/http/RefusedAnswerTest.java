@@ -163,6 +163,17 @@ class RefusedAnswerTest extends StreamTestBase {
   }
 
   @Test
+  void aTotalTimeoutWhileTheBodyIsAwaitedKeepsTheStatusThatCame() {
+    // the head at once, its body after total_ms: the 503 came, and its record says so (an audit
+    // saw "total timeout after 30 ms" where the upstream had answered 503)
+    raw = await(RawUpstream.start(vertx, bodyAfter(RefusedAnswer.WAIT_MS - 5, "{\"error\":{\"message\":\"too late to be read\"}}")));
+    int port = await(gateway(raw.provider("r", "total_ms = " + (RefusedAnswer.WAIT_MS - 10)) + ChainToml.chain(CHAIN, "r")));
+    chat(port); // a warm-up: the head's time, on a first connection of a fresh JVM, may pass total_ms
+    String message = assertError(chat(port), 502, "upstream_error", "all_providers_failed").getString("message");
+    assertTrue(message.contains("r: status 503 ("), message);
+  }
+
+  @Test
   void anOutOfQuota429IsAFailedAttemptForTheClientAndStillCoolsItsProviderDown() {
     a.respond(Behaviour.json(429, QUOTA));
     int port = await(onlyA(""));
