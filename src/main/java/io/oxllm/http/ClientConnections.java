@@ -6,11 +6,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.epoll.EpollSocketChannel;
-import io.vertx.core.Handler;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.core.net.impl.ShutdownEvent;
@@ -49,7 +47,7 @@ final class ClientConnections {
   /** A sweep later than this past its second follows a stall of the event loop. */
   static final long STALL_MARGIN_MS = 500;
   private static final ChannelHandler HOLD = new HoldShutdown();
-  private final Map<HttpConnection, Use> open = new HashMap<>();
+  private final Map<HttpConnection, ConnectionUse> open = new HashMap<>();
   private final BodyBudget budget;
   // a first sweep late past its second (the process stopped before it) is a stall too
   private long lastSweepNanos = System.nanoTime();
@@ -61,62 +59,6 @@ final class ClientConnections {
   }
 
   /**
-   * What a connection is doing: whether an exchange runs, and since when none has. It is the
-   * answer's body-end handler itself, so a request costs no allocation; and it does not keep the
-   * request: keeping each connection's last one (and all it reaches) alive until the next cost
-   * 10 % of throughput and 17 % more CPU a request at 500 connections
-   * (docs/performance-history.md).
-   */
-  private static final class Use implements Handler<Void> {
-    final HttpConnection connection;
-    final FramingDecoder decoder; // null if Vert.x's own decoder is in place
-    // Counted, not flagged: Vert.x starts a pipelined request as the answer before it ends, and
-    // tells of that end after the next request's handler has run.
-    long started;
-    long answered;
-    boolean waiting; // a request waits for the answers before it to be read (HttpVerticle)
-    long unsent = -1; // while waiting: the unsent answer bytes the last sweep saw
-    long idleSinceNanos = System.nanoTime();
-    long lastAnswer; // the request whose answer says Connection: close (counted as started), or 0
-    ArrayDeque<BodyHold> heldBodies; // the counted bodies of requests not yet seen answered, in order; null: none yet
-    ArrayDeque<HttpServerResponse> oldAnswers; // HTTP/1.0 keep-alive answers not yet ended, in order; null: none yet
-
-    Use(HttpConnection connection, FramingDecoder decoder) {
-      this.connection = connection;
-      this.decoder = decoder;
-    }
-
-    boolean busy() {
-      return started != answered;
-    }
-
-    /** Gives back the bodies of the requests whose answers have ended (answers end in order). */
-    void releaseEndedBodies() {
-      while (heldBodies != null && !heldBodies.isEmpty() && heldBodies.peek().answerEnded()) {
-        heldBodies.poll().release();
-      }
-    }
-
-    @Override
-    public void handle(Void ended) {
-      if (++answered == started) {
-        idleSinceNanos = System.nanoTime();
-      }
-      releaseEndedBodies();
-      HttpServerResponse old = oldAnswers == null ? null : oldAnswers.poll();
-      // HTTP/1.0 has no chunks: an answer without a length ends only with the connection, and
-      // Vert.x keeps open one whose client asked for keep-alive, so the client waited for the idle timeout
-      if (old != null && !old.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
-        connection.close();
-      } else if (lastAnswer != 0 && answered >= lastAnswer) {
-        connection.close(); // nothing may follow it (RFC 9112 section 9.6), pipelined or not
-      } else if (decoder != null) {
-        decoder.answered();
-      }
-    }
-  }
-
-  /**
    * The server's connection handler: holds {@code connection} until {@link #release}, and tells
    * its {@code decoder} (null: none of ours) of each answer's end.
    */
@@ -124,9 +66,9 @@ final class ClientConnections {
     if (connection instanceof ConnectionBase base) {
       base.channel().pipeline().addFirst(HOLD);
     }
-    open.put(connection, new Use(connection, decoder));
+    open.put(connection, new ConnectionUse(connection, decoder));
     connection.closeHandler(v -> {
-      Use use = open.remove(connection);
+      ConnectionUse use = open.remove(connection);
       if (use != null && use.heldBodies != null) {
         use.heldBodies.forEach(BodyHold::release); // answered or not, nothing will read them now
       }
@@ -141,7 +83,7 @@ final class ClientConnections {
    * body-end handler only for {@code addBodyEndHandler}, which the gateway does not use.)
    */
   void requestArrived(HttpServerRequest req, boolean last) {
-    Use use = open.get(req.connection());
+    ConnectionUse use = open.get(req.connection());
     if (use != null) {
       use.started++;
       if (last && use.lastAnswer == 0) {
@@ -163,7 +105,7 @@ final class ClientConnections {
    * nothing.
    */
   BodyHold holdBody(HttpServerRequest req, long bytes, long limit) {
-    Use use = open.get(req.connection());
+    ConnectionUse use = open.get(req.connection());
     if (use == null) {
       return new BodyHold(budget, req.response(), 0);
     }
@@ -186,7 +128,7 @@ final class ClientConnections {
    * for them, and the connection stays idle meanwhile.
    */
   void requestWaits(HttpServerRequest req) {
-    Use use = open.get(req.connection());
+    ConnectionUse use = open.get(req.connection());
     if (use != null) {
       use.waiting = true;
     }
@@ -207,8 +149,8 @@ final class ClientConnections {
     long idleSince = now - TimeUnit.SECONDS.toNanos(idleSecs);
     List<HttpConnection> idle = new ArrayList<>();
     List<HttpConnection> unread = new ArrayList<>();
-    for (Map.Entry<HttpConnection, Use> e : open.entrySet()) {
-      Use use = e.getValue();
+    for (Map.Entry<HttpConnection, ConnectionUse> e : open.entrySet()) {
+      ConnectionUse use = e.getValue();
       // answers wait for the client: a request held behind them, or an ended answer not yet sent
       boolean answersWait = use.waiting || (!use.busy() && answersUnsent(e.getKey()));
       if (answersWait && clientReads(e.getKey(), use, sinceLastSweepMs)) {
@@ -254,7 +196,7 @@ final class ClientConnections {
    * another transport, fewer answer bytes wait unsent in Netty than at the last sweep (coarser:
    * the kernel takes more only once a good part of its send buffer is free).
    */
-  private static boolean clientReads(HttpConnection connection, Use use, long sinceMs) {
+  private static boolean clientReads(HttpConnection connection, ConnectionUse use, long sinceMs) {
     if (!(connection instanceof ConnectionBase base)) {
       return true; // cannot tell: never closed for not reading
     }
