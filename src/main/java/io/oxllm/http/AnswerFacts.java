@@ -14,6 +14,7 @@ final class AnswerFacts {
   private final SseScanner scanner;
   private final JsonUsageTap tap;
   private long bytesOut;
+  private long firstTokenNanos; // a JSON answer's, when it went out as a stream
 
   private AnswerFacts(SseScanner scanner, JsonUsageTap tap) {
     this.scanner = scanner;
@@ -71,8 +72,16 @@ final class AnswerFacts {
     return scanner != null ? scanner.finishReasons() : tap.finishReasons();
   }
 
+  /** A JSON answer carrying a token went out, converted, as the stream the client asked for. */
+  void firstTokenAt(long nanos) {
+    firstTokenNanos = nanos;
+  }
+
   /** System.nanoTime() of a stream's first token, or 0. */
   long firstTokenNanos() {
-    return scanner != null && scanner.sawFirstToken() ? scanner.firstTokenNanos() : 0;
+    if (scanner == null) {
+      return firstTokenNanos;
+    }
+    return scanner.sawFirstToken() ? scanner.firstTokenNanos() : 0;
   }
 }

@@ -42,6 +42,23 @@ final class BodyAsStream {
     return sse.appendString("data: [DONE]\n\n");
   }
 
+  /**
+   * Whether a completion {@link #of} converts carries a first token, by the stream scanner's rule
+   * for a delta: a non-empty {@code content} (or a completion's {@code text}), or tool calls.
+   */
+  static boolean carriesToken(JsonObject answer) {
+    JsonArray choices = answer.getJsonArray("choices");
+    for (int i = 0; i < choices.size(); i++) {
+      JsonObject choice = choices.getJsonObject(i);
+      Object said = choice.getValue("message") instanceof JsonObject m ? m.getValue("content") : choice.getValue("text");
+      if (said instanceof String text && !text.isEmpty()
+          || choice.getValue("message") instanceof JsonObject m && m.getValue("tool_calls") != null) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** A chunk's fields but its choices, from the answer's. */
   private static JsonObject head(JsonObject answer, boolean chat) {
     JsonObject head = new JsonObject();

@@ -131,7 +131,7 @@ final class BodyRelay extends ResponseRelay {
         }
         Buffer stream = streamAsked && body != null ? BodyAsStream.of(body, usageAsked) : null;
         if (stream != null) {
-          commitAsStream(stream);
+          commitAsStream(stream, BodyAsStream.carriesToken(body));
         } else {
           commitHeldBody();
         }
@@ -150,13 +150,16 @@ final class BodyRelay extends ResponseRelay {
   }
 
   /** The held completion goes out as the stream the request asked for ({@link BodyAsStream}). */
-  private void commitAsStream(Buffer stream) {
+  private void commitAsStream(Buffer stream, boolean carriesToken) {
     attempt.firstByteArrived();
     converted = true;
     commit(true);
     resp.headers().set(HttpHeaders.CONTENT_TYPE, "text/event-stream");
     held.forEach(facts::feedJson); // its usage and model, as for any body
     held = null;
+    if (carriesToken) {
+      facts.firstTokenAt(System.nanoTime()); // the client's first token is in this one write
+    }
     forward(stream);
   }
 

@@ -1,7 +1,9 @@
 package io.oxllm.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -86,6 +88,19 @@ class BodyAsStreamTest {
     assertEquals(0, indexed.getJsonObject(0).getInteger("index"), "a choice without its index gets its place");
     assertEquals(1, indexed.getJsonObject(1).getInteger("index"));
     assertEquals("hello", chunk.getJsonArray("choices").getJsonObject(0).getString("text"));
+  }
+
+  @Test
+  void aFirstTokenIsContentTextOrToolCallsAsAStreamsDeltaWouldHave() {
+    assertTrue(BodyAsStream.carriesToken(new JsonObject(TOOLS)), "tool calls with content null");
+    String chat = "{\"object\":\"chat.completion\",\"choices\":[{\"message\":{\"content\":%s}}]}";
+    String legacy = "{\"object\":\"text_completion\",\"choices\":[{\"text\":%s}]}";
+    for (String said : List.of("\"hi\"", "\"\"", "null")) {
+      boolean token = said.equals("\"hi\"");
+      assertEquals(token, BodyAsStream.carriesToken(new JsonObject(String.format(chat, said))), said);
+      assertEquals(token, BodyAsStream.carriesToken(new JsonObject(String.format(legacy, said))), said);
+    }
+    assertFalse(BodyAsStream.carriesToken(new JsonObject("{\"object\":\"chat.completion\",\"choices\":[{}]}")));
   }
 
   @Test

@@ -257,6 +257,31 @@ class GatewayRequestLogTest {
   }
 
   @Test
+  void aWholeCompletionToAStreamRequestHasItsFirstTokenWhenItGoesOutAsThatStream(Vertx vertx) {
+    // an upstream that ignored stream: true; its completion goes out as one chunk (BodyAsStream),
+    // and that chunk is the client's first token: the log said none, as for a non-stream
+    String said = "{\"id\":\"c1\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":"
+        + "{\"role\":\"assistant\",\"content\":%s},\"finish_reason\":\"stop\"}],"
+        + "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}";
+    e = E2eGateway.start(vertx, dir, "");
+    e.a.enqueue(Behaviour.json(200, String.format(said, "\"hi\"")), Behaviour.json(200, String.format(said, "\"\"")));
+    StreamRecorder hi = e.stream(E2eGateway.chatBody(SOLO, "hi", true, null), null);
+    StreamRecorder empty = e.stream(E2eGateway.chatBody(SOLO, "hi", true, null), null);
+    assertEquals("hi", hi.text(), hi::rawString);
+    JsonObject line = e.logLine(hi.header("x-request-id"));
+    assertShape(line);
+    assertEquals("ok", line.getString("outcome"), line::encode);
+    Number ttft = (Number) line.getValue("ttft_ms");
+    assertNotNull(ttft, line::encode);
+    assertTrue(ttft.doubleValue() >= 0 && ttft.doubleValue() <= line.getDouble("duration_ms"), line::encode);
+    assertEquals(3L, line.getLong("input_tokens"), line::encode);
+    assertEquals(1L, line.getLong("output_tokens"), line::encode);
+    assertEquals(hi.raw().length(), line.getLong("bytes_out"), line::encode);
+    JsonObject none = e.logLine(empty.header("x-request-id"));
+    assertNull(none.getValue("ttft_ms"), () -> "an empty answer has no first token: " + none.encode());
+  }
+
+  @Test
   void aClientLeavingBeforeAnyAnswerIsLogged499WithTheAttemptEndedByIt(Vertx vertx) {
     e = E2eGateway.start(vertx, dir, "");
     e.a.respond(Behaviour.hang());
