@@ -25,6 +25,9 @@ final class HeaderRules {
   static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
   static final CharSequence TRACEPARENT = HttpHeaders.createOptimized("traceparent");
   private static final CharSequence TRACESTATE = HttpHeaders.createOptimized("tracestate");
+  /** The most of a client's {@code tracestate} kept: what W3C Trace Context asks a vendor to propagate at least. */
+  static final int TRACESTATE_MAX = 512;
+  private static final int TRACESTATE_LONG_MEMBER = 128;
   static final CharSequence IDENTITY = HttpHeaders.createOptimized("identity");
   private static final CharSequence NO_CACHE = HttpHeaders.createOptimized("no-cache");
   private static final CharSequence X_ACCEL_BUFFERING = HttpHeaders.createOptimized("x-accel-buffering");
@@ -66,21 +69,47 @@ final class HeaderRules {
   /**
    * The client's {@code tracestate}: its lines joined with commas, as W3C Trace Context combines
    * them (RFC 9110 section 5.3), empty ones left out (they would be empty list members, which the
-   * spec says not to send); null when it sent none that is not empty.
+   * spec says not to send); null when it sent none that is not empty. Past
+   * {@value #TRACESTATE_MAX} characters it is cut as the spec says a vendor may
+   * ({@link #cutTraceState}).
    */
   static String traceState(MultiMap client) {
     List<String> lines = client.getAll(TRACESTATE);
+    String joined;
     if (lines.size() == 1) {
-      String line = lines.get(0);
-      return line.isBlank() ? null : line;
-    }
-    StringJoiner joined = new StringJoiner(",");
-    for (String line : lines) {
-      if (!line.isBlank()) {
-        joined.add(line);
+      joined = lines.get(0).isBlank() ? null : lines.get(0);
+    } else {
+      StringJoiner all = new StringJoiner(",");
+      for (String line : lines) {
+        if (!line.isBlank()) {
+          all.add(line);
+        }
       }
+      joined = all.length() == 0 ? null : all.toString();
     }
-    return joined.length() == 0 ? null : joined.toString();
+    return joined == null || joined.length() <= TRACESTATE_MAX ? joined : cutTraceState(joined);
+  }
+
+  /**
+   * A {@code tracestate} over {@value #TRACESTATE_MAX} characters cut to fit, as W3C Trace Context
+   * (section 3.3.1.5) says a vendor may: members over {@value #TRACESTATE_LONG_MEMBER} characters
+   * go first, then members from the end. It is on every span of the request, and a client's 7 KB
+   * one on each span filled the span buffer's direct memory until the telemetry worker stopped
+   * (a telemetry audit); the upstream gets the same cut value. Null when no member is left.
+   */
+  static String cutTraceState(String tracestate) {
+    StringJoiner kept = new StringJoiner(",");
+    for (String member : tracestate.split(",")) {
+      String m = member.strip();
+      if (m.isEmpty() || m.length() > TRACESTATE_LONG_MEMBER) {
+        continue;
+      }
+      if (kept.length() + (kept.length() == 0 ? 0 : 1) + m.length() > TRACESTATE_MAX) {
+        break;
+      }
+      kept.add(m);
+    }
+    return kept.length() == 0 ? null : kept.toString();
   }
 
   /**

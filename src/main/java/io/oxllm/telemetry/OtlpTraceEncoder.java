@@ -105,6 +105,11 @@ final class OtlpTraceEncoder {
     return spans;
   }
 
+  /** The bytes of the spans appended since {@link #start}. */
+  int bytes() {
+    return export == null ? 0 : export.position() - prefixRoom;
+  }
+
   /** Starts a new request message (forgetting any unfinished one). */
   void start() {
     if (export == null) {
@@ -199,6 +204,8 @@ final class OtlpTraceEncoder {
    * headers) right in front of them, now that their length is known.
    */
   Encoded finish(ByteBuffer next) {
+    // the next buffer first: should direct memory refuse it, this export is as it was, still whole
+    ByteBuffer following = next != null ? next : ByteBuffer.allocateDirect(Math.max(EXPORT_BYTES, export.capacity()));
     int end = export.position();
     int scopeLength = scopeHeader.length + end - prefixRoom;
     out.reset();
@@ -209,7 +216,7 @@ final class OtlpTraceEncoder {
     int offset = prefixRoom - out.size();
     out.copyTo(export.position(offset));
     Encoded done = new Encoded(export, offset, end - offset);
-    export = next != null ? next : ByteBuffer.allocateDirect(Math.max(EXPORT_BYTES, export.capacity()));
+    export = following;
     spans = 0;
     return done;
   }

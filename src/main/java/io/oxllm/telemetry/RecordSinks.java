@@ -152,14 +152,16 @@ final class RecordSinks {
     for (RequestRecord r : records) {
       try {
         sink.accept(r);
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | OutOfMemoryError e) {
+        // an OutOfMemoryError here is direct memory refused to a span export (Bits.reserveMemory,
+        // which -XX:+ExitOnOutOfMemoryError does not see): the exports under way give theirs back
         processingFailed(e);
       }
     }
   }
 
   /** A malformed record must not stop the worker, nor stop the other sinks getting it: reports the first only. */
-  private void processingFailed(RuntimeException e) {
+  private void processingFailed(Throwable e) {
     if (processingErrors++ == 0) {
       ExportFailures.LOG.log(Level.WARNING, "telemetry: a request record could not be processed", e);
     }

@@ -14,9 +14,13 @@ import java.util.function.LongSupplier;
 
 /**
  * Ships request records' spans to the collector: encodes them ({@link OtlpTraceEncoder}) into
- * export requests of at most {@value #BATCH} spans, each sent when full or when its first span has
- * waited {@code lingerMs}, with at most {@value #MAX_IN_FLIGHT} outstanding and at most
- * {@value #MAX_PENDING} spans waiting. Few large exports rather than many small ones: an export's
+ * export requests of at most {@value #BATCH} spans or about {@value #MAX_EXPORT_BYTES} bytes, each
+ * sent when full or when its first span has waited {@code lingerMs}, with at most
+ * {@value #MAX_IN_FLIGHT} outstanding and at most {@value #MAX_PENDING} spans or
+ * {@value #MAX_PENDING_BYTES} bytes waiting. Bytes are bounded as well as spans: a span carries
+ * what clients sent (its path, their tracestate), and 16384 large spans were hundreds of megabytes
+ * of direct memory, past the JVM's limit, and exports past the OTel Collector's 20 MiB default,
+ * refused whole (a telemetry audit). Few large exports rather than many small ones: an export's
  * fixed cost was most of what spans cost. Nothing here waits: a slow collector fills the pending
  * buffer, after which records are dropped unencoded and their spans counted; a failed export is
  * dropped (never retried) and starts a backoff during which nothing is sent (doubling from
@@ -31,6 +35,9 @@ final class SpanShipper {
   static final int BATCH = 4096;
   static final int MAX_IN_FLIGHT = 4;
   static final int MAX_PENDING = 16384;
+  /** An export is sealed once its spans are this large (a usual one is ~800 bytes a span: 4096 make ~3 MB). */
+  static final int MAX_EXPORT_BYTES = 3 << 20;
+  static final int MAX_PENDING_BYTES = 16 << 20;
   /** Export buffers kept for reuse once their export is over, and the largest one kept. */
   static final int SPARE_BUFFERS = 2;
   static final int MAX_SPARE_BYTES = 4 << 20;
@@ -66,6 +73,7 @@ final class SpanShipper {
   private final AtomicLong exported = new AtomicLong();
   private final AtomicLong dropped;
   private int pendingSpans;
+  private long pendingBytes;
   private boolean encoding;
   private long encodingSinceNanos;
   // written by export completions (any sender thread), read by the worker
@@ -97,7 +105,8 @@ final class SpanShipper {
       return;
     }
     int n = OtlpTraceEncoder.maxSpans(r);
-    if (pendingSpans + encoder.spans() + n > MAX_PENDING) {
+    if (pendingSpans + encoder.spans() + n > MAX_PENDING
+        || pendingBytes + (encoding ? encoder.bytes() : 0) >= MAX_PENDING_BYTES) {
       dropped.addAndGet(n);
       return;
     }
@@ -107,7 +116,7 @@ final class SpanShipper {
       encodingSinceNanos = nanoClock.getAsLong();
     }
     encoder.append(r);
-    if (encoder.spans() >= BATCH) {
+    if (encoder.spans() >= BATCH || encoder.bytes() >= MAX_EXPORT_BYTES) {
       seal();
     }
   }
@@ -163,6 +172,7 @@ final class SpanShipper {
       if (n > 0) {
         pending.add(new Batch(request, n));
         pendingSpans += n;
+        pendingBytes += request.length();
       } else {
         giveBack(request.buffer());
       }
@@ -172,6 +182,7 @@ final class SpanShipper {
   private Batch poll() {
     Batch b = pending.poll();
     pendingSpans -= b.spans();
+    pendingBytes -= b.request().length();
     return b;
   }
 

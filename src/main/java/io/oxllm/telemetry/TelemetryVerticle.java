@@ -84,8 +84,14 @@ final class TelemetryVerticle extends VerticleBase {
     }
     drainRequested.set(false);
     long began = System.nanoTime();
-    int drained = sinks.drain(Integer.MAX_VALUE);
-    scheduleDrain(pace.nextDelayMs(drained, began));
+    int drained = 0;
+    try {
+      drained = sinks.drain(Integer.MAX_VALUE);
+    } finally {
+      // whatever a drain threw, the next comes: without it the worker never drained again, and
+      // the request log, spans and metrics stopped until a restart (a telemetry audit)
+      scheduleDrain(pace.nextDelayMs(drained, began));
+    }
   }
 
   /**

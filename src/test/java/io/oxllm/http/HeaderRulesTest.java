@@ -19,6 +19,20 @@ class HeaderRulesTest {
   }
 
   @Test
+  void aTracestateOver512CharactersLosesItsLongMembersFirstThenMembersFromTheEnd() {
+    String a = "a=" + "1".repeat(98); // 100 characters each
+    String fits = String.join(",", a, a, a, a, a); // 504
+    assertEquals(fits, HeaderRules.traceState(MultiMap.caseInsensitiveMultiMap().add("tracestate", fits)));
+    String longOne = "long=" + "2".repeat(130);
+    assertEquals(String.join(",", a, a, a), HeaderRules.cutTraceState(String.join(",", a, longOne, a, a, longOne, longOne)
+        + "," + longOne), "the long ones go first: what is left fits");
+    assertEquals(fits, HeaderRules.cutTraceState(fits + "," + a + ", b=2"), "then members from the end");
+    assertEquals(fits, HeaderRules.traceState(MultiMap.caseInsensitiveMultiMap().add("tracestate", String.join(",", a, a, a))
+        .add("tracestate", String.join(",", a, a, a))), "lines joined, then cut");
+    assertNull(HeaderRules.cutTraceState(longOne + "," + longOne + ",,"), "no member left");
+  }
+
+  @Test
   void headersNamedInConnectionStayBehind() {
     MultiMap client = MultiMap.caseInsensitiveMultiMap();
     HeaderRules.downstream(upstream("X-RateLimit-Remaining-Requests , x-request-id"), client, false);

@@ -135,6 +135,32 @@ class GatewayTracingTest {
   }
 
   @Test
+  void aTracestateOver512CharactersIsCutAsW3cSaysBeforeItGoesUpstreamOrOnASpan(Vertx vertx) {
+    // a client's 7 KB tracestate, on every span, filled the span buffer's direct memory until the
+    // telemetry worker stopped for good (a telemetry audit)
+    e = E2eGateway.start(vertx, dir, "");
+    String clientTrace = TelemetryFixtures.traceIdHex(TraceIds.newTraceIdHigh(), TraceIds.newTraceIdLow());
+    StringBuilder members = new StringBuilder("big=" + "x".repeat(200)); // over 128: goes first
+    for (int i = 0; members.length() < 7000; i++) {
+      members.append(",v").append(i).append("=").append("y".repeat(40));
+    }
+    MultiMap h = MultiMap.caseInsensitiveMultiMap().add("content-type", "application/json")
+        .add("traceparent", "00-" + clientTrace + "-" + TelemetryFixtures.spanIdHex(TraceIds.newSpanId()) + "-01")
+        .add("tracestate", members.toString());
+    Response r = await(GatewayHarness.send(e.client, e.port(), HttpMethod.POST, E2eGateway.CHAT, h,
+        Buffer.buffer(E2eGateway.chatBody(SOLO, "hello", false, null))));
+    assertEquals(200, r.status(), r::bodyAsString);
+    List<String> lines = e.a.lastReceived().headers().get("tracestate");
+    assertEquals(1, lines.size(), lines::toString);
+    String sent = lines.get(0);
+    assertTrue(sent.startsWith("v0=" + "y".repeat(40) + ",v1="), sent);
+    assertTrue(sent.length() <= 512 && sent.length() > 512 - 45, "whole members up to 512 characters: " + sent.length());
+    Span server = e.requestSpan(r.header("x-request-id"));
+    assertEquals(sent, server.getTraceState());
+    assertEquals(sent, e.attemptSpans(server, 1).get(0).getTraceState());
+  }
+
+  @Test
   void twoTraceparentLinesStartAFreshTrace(Vertx vertx) {
     e = E2eGateway.start(vertx, dir, "");
     String first = TelemetryFixtures.traceIdHex(TraceIds.newTraceIdHigh(), TraceIds.newTraceIdLow());

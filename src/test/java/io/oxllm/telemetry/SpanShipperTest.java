@@ -98,6 +98,30 @@ class SpanShipperTest {
   }
 
   @Test
+  void exportsAndTheSpansWaitingAreBoundedInBytesToo() {
+    // spans carry what clients sent: 16384 spans of 8 KB were 128 MB of direct memory, and an
+    // export of 4096 was past the OTel Collector's 20 MiB body limit (a telemetry audit)
+    String path = "/v1/" + "p".repeat(8_000);
+    int records = 4_000;
+    for (int i = 0; i < records; i++) {
+      shipper.add(TelemetryFixtures.refused("r-" + i, Telemetry.epochNanos(), path, "chat", "m", "model_not_found"));
+    }
+    long kept = shipper.pendingSpans();
+    assertEquals(records - kept, dropped.get(), "whole records dropped, and counted");
+    assertTrue(kept * path.length() <= SpanShipper.MAX_PENDING_BYTES + SpanShipper.MAX_EXPORT_BYTES + path.length() + 1024,
+        "spans waiting: " + kept);
+    assertTrue(kept * (path.length() + 512) >= SpanShipper.MAX_PENDING_BYTES, "not fewer than fit: " + kept);
+    shipper.ship();
+    assertEquals(SpanShipper.MAX_IN_FLIGHT, sent.size());
+    for (Sent s : sent) {
+      int bytes = s.request().getSerializedSize();
+      assertTrue(s.spans() < SpanShipper.BATCH && bytes <= SpanShipper.MAX_EXPORT_BYTES + 2 * path.length(),
+          s.spans() + " spans, " + bytes + " bytes");
+      assertEquals(s.spans(), spansIn(s));
+    }
+  }
+
+  @Test
   void aRecordWhoseClientDidNotSampleItsTraceHasNoSpans() {
     shipper.add(TelemetryFixtures.ok("unsampled", Telemetry.epochNanos(), false));
     assertEquals(0, shipper.pendingSpans());
