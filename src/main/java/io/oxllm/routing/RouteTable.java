@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Model name → ordered targets, precomputed once per config snapshot so that resolving a model on
@@ -66,6 +67,11 @@ public final class RouteTable {
 
   public GatewayConfig config() {
     return config;
+  }
+
+  /** The model names this snapshot serves by name: its virtual models and the models its providers list. */
+  public Set<String> modelNames() {
+    return plans.keySet();
   }
 
   /** The plan for a requested model name, or null when the name resolves to nothing. */

@@ -53,7 +53,9 @@ public final class RoutingVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     started = state.config();
-    selector = new RouteSelector(RouteTable.build(state.config()), System::currentTimeMillis);
+    RouteTable table = RouteTable.build(state.config());
+    selector = new RouteSelector(table, System::currentTimeMillis);
+    modelsForTelemetry(table);
     lastReload = ReloadStatus.startup(System.currentTimeMillis());
     state.publish(state.config(), selector.anyUsable());
     AdminOps admin = new AdminOps(state, source, () -> selector, () -> lastReload, state.telemetry());
@@ -168,7 +170,9 @@ public final class RoutingVerticle extends VerticleBase {
       }
       return Future.succeededFuture(unchanged);
     }
-    selector.swap(RouteTable.build(next));
+    RouteTable table = RouteTable.build(next);
+    selector.swap(table);
+    modelsForTelemetry(table);
     state.publish(next, selector.anyUsable());
     ReloadStatus applied = new ReloadStatus(now, trigger, true, true, List.of(), restart);
     lastReload = applied;
@@ -178,6 +182,13 @@ public final class RoutingVerticle extends VerticleBase {
       return Future.succeededFuture(applied);
     }
     return state.telemetry().reconfigure(next.telemetry()).map(v -> applied);
+  }
+
+  /** The metrics keep a label of its own for each model name the config serves (Telemetry#modelsConfigured). */
+  private void modelsForTelemetry(RouteTable table) {
+    if (state.telemetry() != null) {
+      state.telemetry().modelsConfigured(table.modelNames());
+    }
   }
 
   @Override

@@ -45,15 +45,18 @@ final class GenAiMetrics {
   private final Map<AttributeKey, AttributeSets> attributeCache = new HashMap<>();
   // see modelLabel
   private final Set<String> modelLabels = new HashSet<>();
+  private final Supplier<Set<String>> configuredModels;
 
   /**
    * @param otlp the OTLP metric exporter {@link #exportNow} uses, or null for none
    * @param providers each provider's gauges (circuit state, offline, rate limited), read at each collection
    * @param dropped the records the queue refused so far
+   * @param configuredModels the model names the config serves now: each keeps its own label
    */
   GenAiMetrics(Resource resource, OtlpMetricExporter otlp, Supplier<Map<String, ProviderGauges>> providers,
-      LongSupplier dropped) {
+      LongSupplier dropped, Supplier<Set<String>> configuredModels) {
     this.otlp = otlp;
+    this.configuredModels = configuredModels;
     provider = SdkMeterProvider.builder().setResource(resource).registerMetricReader(pull).build();
     meter = provider.meterBuilder("io.oxllm.telemetry").build();
     tokenUsage = meter.histogramBuilder(SemConv.TOKEN_USAGE).ofLongs().setUnit("{token}")
@@ -149,14 +152,14 @@ final class GenAiMetrics {
   }
 
   /**
-   * The {@code gen_ai.request.model} label for a requested model: the name itself for the first
-   * {@value #MAX_MODEL_LABELS} names of at most {@value #MAX_MODEL_LENGTH} characters, else
-   * {@code _OTHER}. A client names any model it likes through {@code provider/model}, and every
-   * distinct label is a series per bucket in {@code /metrics} and in every export, kept for good.
-   * Only the worker thread calls this.
+   * The {@code gen_ai.request.model} label for a requested model: the name itself for a model the
+   * config serves, and for the first {@value #MAX_MODEL_LABELS} other names of at most
+   * {@value #MAX_MODEL_LENGTH} characters, else {@code _OTHER}. A client names any model it likes
+   * through {@code provider/model}, and every distinct label is a series per bucket in
+   * {@code /metrics} and in every export, kept for good. Only the worker thread calls this.
    */
   private String modelLabel(String model) {
-    if (model == null || modelLabels.contains(model)) {
+    if (model == null || modelLabels.contains(model) || configuredModels.get().contains(model)) {
       return model;
     }
     if (model.length() > MAX_MODEL_LENGTH || modelLabels.size() >= MAX_MODEL_LABELS) {

@@ -62,7 +62,7 @@ final class RecordSinks {
         AttributeKey.stringKey("service.version"), Version.VALUE)));
     // always there, exporting nothing while there is no endpoint: a reload may add one
     metrics = new GenAiMetrics(resource, new OtlpMetricExporter(() -> otlp), telemetry::providerGauges,
-        telemetry::dropped);
+        telemetry::dropped, telemetry::configuredModels);
     metrics.watchRequestBodies(telemetry::requestBodiesHeld, telemetry::requestBodiesLimit);
     List<String> skipped = telemetry.otlpHeaders().skipped();
     if (!skipped.isEmpty()) {

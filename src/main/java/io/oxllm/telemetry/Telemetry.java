@@ -51,6 +51,7 @@ public final class Telemetry {
   private volatile LongSupplier bodiesHeld = () -> 0;
   private volatile LongSupplier bodiesLimit = () -> 0;
   private volatile TelemetryVerticle worker;
+  private volatile Set<String> configuredModels = Set.of();
 
   Telemetry(TelemetryConfig config, Tuning tuning) {
     this(config, tuning, OtlpHeaders.parse(""));
@@ -241,6 +242,21 @@ public final class Telemetry {
   public void watchRequestBodies(LongSupplier held, LongSupplier limit) {
     bodiesHeld = held;
     bodiesLimit = limit;
+  }
+
+  /**
+   * The model names the config serves (virtual models, and the models providers list), each of
+   * which keeps its own {@code gen_ai.request.model} label whatever else clients named: the cap on
+   * those labels is first come, first served, and 256 names made up through {@code provider/model}
+   * had put the operator's own models under {@code _OTHER} until a restart (a telemetry audit).
+   * Set by the routing verticle at start and at each reload.
+   */
+  public void modelsConfigured(Set<String> names) {
+    configuredModels = Set.copyOf(names);
+  }
+
+  Set<String> configuredModels() {
+    return configuredModels;
   }
 
   long requestBodiesHeld() {
