@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
+import io.vertx.core.json.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -203,10 +204,26 @@ final class JsonUsageTap {
       return null;
     }
     int start = ++i;
-    while (i < len && buf[i] != '"' && buf[i] != '\\') {
+    boolean escapes = false;
+    while (i < len && buf[i] != '"') {
+      if (buf[i] == '\\') {
+        escapes = true;
+        i++; // the escaped byte, a quote perhaps
+      }
       i++;
     }
-    return i < len && buf[i] == '"' ? new String(buf, start, i - start, StandardCharsets.UTF_8) : null;
+    if (i >= len) {
+      return null;
+    }
+    if (!escapes) {
+      return new String(buf, start, i - start, StandardCharsets.UTF_8);
+    }
+    // rare ("meta-llama\/Llama-3", Python's ensure_ascii "\u00fc"): decoded, where it was left out
+    try {
+      return Json.decodeValue(new String(buf, start - 1, i - start + 2, StandardCharsets.UTF_8)) instanceof String m ? m : null;
+    } catch (RuntimeException notAString) {
+      return null;
+    }
   }
 
   /**

@@ -62,6 +62,20 @@ class JsonUsageTapTest {
   }
 
   @Test
+  void aModelWithEscapesIsDecoded() {
+    // PHP's "\/", Python's ensure_ascii "\u00fc": the span had no gen_ai.response.model (a telemetry audit)
+    for (String[] c : new String[][] {{"meta-llama\\/Llama-3.1-8B", "meta-llama/Llama-3.1-8B"}, {"up-\\u00fc", "up-\u00fc"},
+        {"q\\\"x", "q\"x"}, {"b\\\\", "b\\"}}) {
+      String body = "{\"id\":\"c\",\"model\":\"" + c[0] + "\",\"choices\":[],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":5}}";
+      for (int size : new int[] {3, body.length()}) {
+        JsonUsageTap t = tap(body, size);
+        assertEquals(c[1], t.model(), body);
+        assertEquals(7, t.inputTokens(), body);
+      }
+    }
+  }
+
+  @Test
   void readsTheModelFromTheTailWhenKeysComeInAlphabeticalOrder() {
     // llama.cpp's server: "choices", "created", "id", "model", "object", …, "usage"
     String sorted = "{\"choices\":[{\"finish_reason\":\"stop\",\"index\":0,\"message\":{\"content\":\""
