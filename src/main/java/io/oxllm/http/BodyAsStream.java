@@ -44,19 +44,27 @@ final class BodyAsStream {
 
   /**
    * Whether a completion {@link #of} converts carries a first token, by the stream scanner's rule
-   * for a delta: a non-empty {@code content} (or a completion's {@code text}), or tool calls.
+   * for a delta: a non-empty {@code content} (or a completion's {@code text}) or reasoning, or
+   * tool calls.
    */
   static boolean carriesToken(JsonObject answer) {
     JsonArray choices = answer.getJsonArray("choices");
     for (int i = 0; i < choices.size(); i++) {
       JsonObject choice = choices.getJsonObject(i);
-      Object said = choice.getValue("message") instanceof JsonObject m ? m.getValue("content") : choice.getValue("text");
-      if (said instanceof String text && !text.isEmpty()
-          || choice.getValue("message") instanceof JsonObject m && m.getValue("tool_calls") != null) {
+      if (!(choice.getValue("message") instanceof JsonObject m)) {
+        if (hasText(choice.getValue("text"))) {
+          return true;
+        }
+      } else if (hasText(m.getValue("content")) || hasText(m.getValue("reasoning_content"))
+          || hasText(m.getValue("reasoning")) || m.getValue("tool_calls") != null) {
         return true;
       }
     }
     return false;
+  }
+
+  private static boolean hasText(Object value) {
+    return value instanceof String text && !text.isEmpty();
   }
 
   /** A chunk's fields but its choices, from the answer's. */

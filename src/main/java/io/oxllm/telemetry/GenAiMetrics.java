@@ -105,7 +105,8 @@ final class GenAiMetrics {
     }
     AttributeSets a = attributeSets(r);
     duration.record(Math.max(0, r.endEpochNanos() - r.startEpochNanos()) / 1e9, a.duration());
-    if (r.ttftNanos() >= 0) {
+    // the GenAI conventions' "for successful responses": a stream cut, or left by its client, is none
+    if (r.ttftNanos() >= 0 && r.outcome() == Outcome.OK) {
       timeToFirstToken.record(r.ttftNanos() / 1e9, a.base());
     }
     if (r.inputTokens() >= 0) {

@@ -101,6 +101,8 @@ class BodyAsStreamTest {
       assertEquals(token, BodyAsStream.carriesToken(new JsonObject(String.format(legacy, said))), said);
     }
     assertFalse(BodyAsStream.carriesToken(new JsonObject("{\"object\":\"chat.completion\",\"choices\":[{}]}")));
+    assertTrue(BodyAsStream.carriesToken(new JsonObject("{\"object\":\"chat.completion\",\"choices\":[{\"message\":"
+        + "{\"content\":\"\",\"reasoning_content\":\"hm\"}}]}")), "a reasoning model's first token is its first thought");
   }
 
   @Test

@@ -79,6 +79,15 @@ final class TelemetryFixtures {
         traceIdHigh, traceIdLow, TraceIds.newSpanId(), parentSpanId, true, null);
   }
 
+  /** A stream {@link #failover} whose upstream cut it after its first token: its end is no success. */
+  static RequestRecord cutStream(String requestId, long start) {
+    RequestRecord f = failover(requestId, start);
+    return new RequestRecord(f.requestId(), 0, 0, f.path(), f.operation(), f.requestedModel(), f.provider(),
+        f.upstreamModel(), f.responseModel(), 200, Outcome.UPSTREAM_ERROR, true, f.attempts(), f.startEpochNanos(),
+        f.endEpochNanos(), f.ttftNanos(), f.inputTokens(), f.outputTokens(), f.finishReasons(), f.bytesOut(),
+        f.traceIdHigh(), f.traceIdLow(), f.spanId(), 0, true, "stream_interrupted");
+  }
+
   /** Every attempt failed: a 504 for the client after a timeout on A. */
   static RequestRecord failed(String requestId, long start) {
     AttemptRecord a = new AttemptRecord("A", "m-a", 0, "no first byte within 30000 ms", "first_byte_timeout", start + MS, start + 30 * MS, TraceIds.newSpanId());
