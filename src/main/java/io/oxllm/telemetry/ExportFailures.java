@@ -6,9 +6,12 @@ import java.util.function.LongSupplier;
 
 /**
  * Counts failed OTLP exports (spans and metrics) and reports them in a few log lines rather than
- * one per batch: a WARNING when a failure streak starts, at most one more per {@code intervalMs}
- * while it lasts (with how many failed meanwhile), and an INFO when an export succeeds again.
- * Called from the exporters' threads, hence synchronized; it runs once per batch, never per request.
+ * one per batch: at most one WARNING per {@code intervalMs} while exports fail (when a streak starts,
+ * then with how many failed meanwhile), and an INFO when an export succeeds after a streak that was
+ * reported. A streak that starts within {@code intervalMs} of the last line is counted into the
+ * next one instead of logged: a collector failing every other export had a WARNING and an INFO a
+ * second (a telemetry audit). Called from the exporters' threads, hence synchronized; it runs once
+ * per batch, never per request.
  */
 final class ExportFailures {
   static final System.Logger LOG = System.getLogger("oxllm.telemetry");
@@ -19,8 +22,9 @@ final class ExportFailures {
   private final AtomicLong failures;
   private final AtomicLong reports = new AtomicLong();
   private boolean failing;
+  private boolean reportedStreak; // the current streak's failures have been logged
   private long lastReportMs;
-  private long sinceReport;
+  private long sinceReport; // failed batches not in a log line yet
 
   /** @param failures where failed exports are counted (the worker's total, across endpoints) */
   ExportFailures(String endpoint, long intervalMs, LongSupplier clockMs, AtomicLong failures) {
@@ -34,20 +38,27 @@ final class ExportFailures {
   synchronized void record(String what, boolean ok, Throwable cause) {
     long now = clockMs.getAsLong();
     if (ok) {
-      if (failing) {
-        failing = false;
+      if (failing && reportedStreak) {
         report(Level.INFO, "OTLP export to " + endpoint + " works again (" + sinceReport + " more failed since the last report)");
       }
+      failing = false;
+      reportedStreak = false;
       return;
     }
     failures.incrementAndGet();
     sinceReport++;
+    boolean due = reports.get() == 0 || now - lastReportMs >= intervalMs;
     if (!failing) {
       failing = true;
-      sinceReport = 0;
-      report(Level.WARNING, "OTLP export of " + what + " to " + endpoint + " failed: " + describe(cause)
-          + "; failed batches are dropped (not retried), next report in " + intervalMs / 1000 + " s at most");
-    } else if (now - lastReportMs >= intervalMs) {
+      if (due) {
+        long before = sinceReport - 1; // of streaks too close to the last line to have one
+        reportedStreak = true;
+        report(Level.WARNING, "OTLP export of " + what + " to " + endpoint + " failed: " + describe(cause)
+            + (before > 0 ? " (" + before + " more failed since the last report)" : "")
+            + "; failed batches are dropped (not retried), next report in " + intervalMs / 1000 + " s at most");
+      }
+    } else if (due) {
+      reportedStreak = true;
       report(Level.WARNING, "OTLP export to " + endpoint + " still failing: " + sinceReport
           + " more batches dropped since the last report; last error: " + describe(cause));
     }

@@ -176,6 +176,27 @@ class TelemetryOverloadTest {
   }
 
   @Test
+  void aCollectorThatFailsEveryOtherExportIsReportedAtMostOncePerIntervalToo() {
+    // each success ended the streak with an INFO, each failure began one with a WARNING: 37 lines
+    // in 20 s (a telemetry audit)
+    long[] clock = {0};
+    AtomicLong failures = new AtomicLong();
+    ExportFailures f = new ExportFailures("http://collector", 60_000, () -> clock[0], failures);
+    RuntimeException refused = new RuntimeException("503");
+    for (int i = 0; i < 100; i++) {
+      clock[0] += 500; // 50 s
+      f.record("spans", i % 2 == 1, i % 2 == 1 ? null : refused);
+    }
+    assertEquals(50, failures.get());
+    assertEquals(2, f.reports(), "the first failure, and the success after it");
+    clock[0] += 11_000; // a minute after the last line
+    f.record("spans", false, refused);
+    assertEquals(3, f.reports(), "a streak a minute on is reported, with the 49 counted meanwhile");
+    f.record("spans", true, null);
+    assertEquals(4, f.reports(), "and its end");
+  }
+
+  @Test
   void aCollectorAnsweringErrorsCountsFailuresAndDropsBatches(Vertx vertx) {
     try (LogCapture log = LogCapture.start()) {
       OtlpReceiver failing = await(OtlpReceiver.start(vertx, OtlpReceiver.Mode.FAIL_503));
