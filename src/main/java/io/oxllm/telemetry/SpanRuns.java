@@ -85,7 +85,9 @@ final class SpanRuns {
     attributes.string(REQUEST_MODEL, r.requestedModel());
     attributes.string(RESPONSE_MODEL, r.responseModel());
     attributes.string(ERROR_TYPE, r.errorType());
-    if (r.status() > 0) {
+    // 499 is the log's word for "left before any answer"; the HTTP conventions give a span the
+    // status only if one was sent
+    if (r.status() > 0 && !(r.status() == 499 && r.outcome() == Outcome.CLIENT_CLOSED)) {
       attributes.integer(HTTP_STATUS, r.status());
     }
     if (!reasons.isEmpty()) {

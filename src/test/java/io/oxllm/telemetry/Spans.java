@@ -82,7 +82,7 @@ final class Spans {
     if (!r.finishReasons().isEmpty()) {
       b.put(SemConv.FINISH_REASONS, r.finishReasons());
     }
-    if (r.status() > 0) {
+    if (r.status() > 0 && !(r.status() == 499 && r.outcome() == Outcome.CLIENT_CLOSED)) { // 499: none was sent
       b.put(SemConv.HTTP_STATUS, (long) r.status());
     }
     return b.build();
