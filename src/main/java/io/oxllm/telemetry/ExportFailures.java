@@ -25,6 +25,8 @@ final class ExportFailures {
   private boolean reportedStreak; // the current streak's failures have been logged
   private long lastReportMs;
   private long sinceReport; // failed batches not in a log line yet
+  private long lastPartialMs;
+  private long partialsSinceReport = -1; // -1: none reported yet
 
   /** @param failures where failed exports are counted (the worker's total, across endpoints) */
   ExportFailures(String endpoint, long intervalMs, LongSupplier clockMs, AtomicLong failures) {
@@ -61,6 +63,26 @@ final class ExportFailures {
       reportedStreak = true;
       report(Level.WARNING, "OTLP export to " + endpoint + " still failing: " + sinceReport
           + " more batches dropped since the last report; last error: " + describe(cause));
+    }
+  }
+
+  /**
+   * A collector took only part of an export ({@link PartialSuccess}): a WARNING with its reason, at
+   * most one per {@code intervalMs}, saying how many more came meanwhile. No failure: the rest of
+   * the export was taken, and OTLP says not to retry the rejected part.
+   */
+  synchronized void partial(String what, PartialSuccess said) {
+    long now = clockMs.getAsLong();
+    partialsSinceReport++;
+    if (partialsSinceReport == 0 || now - lastPartialMs >= intervalMs) {
+      lastPartialMs = now;
+      long more = partialsSinceReport;
+      partialsSinceReport = 0;
+      reports.incrementAndGet();
+      LOG.log(Level.WARNING, "OTLP export of " + what + " to " + endpoint + " partly refused: " + said.rejected()
+          + " rejected" + (said.message().isEmpty() ? "" : " (" + said.message() + ")")
+          + (more > 0 ? "; " + more + " more partly refused exports since the last report" : "")
+          + "; next report in " + intervalMs / 1000 + " s at most");
     }
   }
 

@@ -51,6 +51,12 @@ final class OtlpExport {
         InstrumentationScopeInfo.builder("io.oxllm.telemetry").setVersion(Version.VALUE).build());
     SpanShipper shipper = new SpanShipper(encoder, sender, failures, dropped, onWorker, System::nanoTime,
         t.spanLingerMs(), t.exportBackoffMinMs(), t.exportBackoffMaxMs());
+    sender.onPartialSuccess((what, said) -> {
+      if (what.equals("spans")) {
+        shipper.rejected(said.rejected()); // counted as spans_dropped (a data point has no counter)
+      }
+      failures.partial(what, said);
+    });
     return new OtlpExport(endpoint, failures, sender, shipper);
   }
 

@@ -6,6 +6,7 @@ import io.netty.buffer.Unpooled;
 import io.oxllm.Version;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
@@ -42,10 +43,19 @@ import java.util.concurrent.RejectedExecutionException;
  * worker thread, 64 connections). On an event loop those steps are plain calls.
  */
 final class OtlpHttpSender implements SpanShipper.Sender {
+  /** The most of a collector's answer read for a partial success (an empty one is a few bytes). */
+  private static final int ANSWER_KEPT = 4096;
+
+  /** Told when a collector took only part of an export; {@code what} is "spans" or "metrics". */
+  interface PartialAnswers {
+    void rejected(String what, PartialSuccess said);
+  }
+
   private final HttpClient client;
   private final ContextInternal io;
   private final RequestOptions traces;
   private final RequestOptions metrics;
+  private volatile PartialAnswers partial = (what, said) -> { };
 
   /**
    * @param io the context exports run on ({@link TelemetryLoop#context})
@@ -62,6 +72,11 @@ final class OtlpHttpSender implements SpanShipper.Sender {
     this.io = io;
     this.traces = post(endpoint + "/v1/traces", headers, timeout);
     this.metrics = post(endpoint + "/v1/metrics", headers, timeout);
+  }
+
+  /** Where a collector's partial successes go (OtlpExport: counted and reported). */
+  void onPartialSuccess(PartialAnswers listener) {
+    partial = listener;
   }
 
   private static RequestOptions post(String url, Map<String, String> extra, Duration timeout) {
@@ -84,12 +99,12 @@ final class OtlpHttpSender implements SpanShipper.Sender {
    */
   @Override
   public CompletableResultCode send(OtlpTraceEncoder.Encoded request, int spans) {
-    return post(traces, Unpooled.wrappedBuffer(request.message()));
+    return post(traces, "spans", Unpooled.wrappedBuffer(request.message()));
   }
 
   /** Metrics, a few kilobytes every interval: Netty copies them into direct memory. See {@link #post}. */
   CompletableResultCode sendMetrics(byte[] request) {
-    return post(metrics, Unpooled.wrappedBuffer(request));
+    return post(metrics, "metrics", Unpooled.wrappedBuffer(request));
   }
 
   /**
@@ -97,21 +112,21 @@ final class OtlpHttpSender implements SpanShipper.Sender {
    * otherwise; either way only once the bytes are written or abandoned, so the caller may reuse
    * their memory. Once that loop has ended it fails at once, never throws.
    */
-  private CompletableResultCode post(RequestOptions target, ByteBuf body) {
+  private CompletableResultCode post(RequestOptions target, String what, ByteBuf body) {
     CompletableResultCode result = new CompletableResultCode();
     try {
-      io.runOnContext(v -> exchange(target, body, result));
+      io.runOnContext(v -> exchange(target, what, body, result));
     } catch (RejectedExecutionException e) {
       result.failExceptionally(e); // telemetry's loop has ended: a last metric export after shutdown
     }
     return result;
   }
 
-  private void exchange(RequestOptions target, ByteBuf body, CompletableResultCode result) {
+  private void exchange(RequestOptions target, String what, ByteBuf body, CompletableResultCode result) {
     client.request(target)
         .compose(req -> {
           Future<Void> written = req.end(BufferInternal.buffer(body));
-          Future<Void> answered = req.response().compose(OtlpHttpSender::answer);
+          Future<Void> answered = req.response().compose(resp -> answer(resp, what));
           // join, not all: a collector may answer (or time out) before the body is out of our hands
           return Future.join(written, answered).transform(ar -> answered);
         })
@@ -124,12 +139,28 @@ final class OtlpHttpSender implements SpanShipper.Sender {
         });
   }
 
-  /** Reads the answer to its end (so the connection is reused); a non-2xx status is a failure. */
-  private static Future<Void> answer(HttpClientResponse resp) {
+  /**
+   * Reads the answer to its end (so the connection is reused); a non-2xx status is a failure. A
+   * 2xx in protobuf is read (its first {@value #ANSWER_KEPT} bytes) for a partial success, which
+   * until 2026-12-08 went unseen: its rejected spans counted as exported, its reason nowhere.
+   */
+  private Future<Void> answer(HttpClientResponse resp, String what) {
     int status = resp.statusCode();
-    return resp.end().compose(v -> status / 100 == 2
-        ? Future.succeededFuture()
-        : Future.failedFuture(new CollectorStatusException(status)));
+    String type = resp.getHeader(HttpHeaders.CONTENT_TYPE);
+    Buffer kept = status / 100 == 2 && type != null && type.contains("protobuf") ? Buffer.buffer() : null;
+    if (kept != null) {
+      resp.handler(chunk -> kept.appendBuffer(chunk, 0, Math.min(chunk.length(), ANSWER_KEPT - kept.length())));
+    }
+    return resp.end().compose(v -> {
+      if (status / 100 != 2) {
+        return Future.failedFuture(new CollectorStatusException(status));
+      }
+      PartialSuccess said = kept == null || kept.length() == 0 ? null : PartialSuccess.read(kept);
+      if (said != null) {
+        partial.rejected(what, said);
+      }
+      return Future.succeededFuture();
+    });
   }
 
   /** Closes the connections; an export still under way fails. */

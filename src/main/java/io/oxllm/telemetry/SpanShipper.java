@@ -159,6 +159,12 @@ final class SpanShipper {
     return exported.get();
   }
 
+  /** The collector took an export but for {@code spans} of its spans (a partial success): dropped, not exported. */
+  void rejected(long spans) {
+    exported.addAndGet(-spans);
+    dropped.addAndGet(spans);
+  }
+
   /** Spans encoded or sealed and not yet handed to the sender. */
   int pendingSpans() {
     return pendingSpans + encoder.spans();

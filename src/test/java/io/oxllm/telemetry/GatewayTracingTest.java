@@ -5,6 +5,7 @@ import static io.oxllm.telemetry.E2eGateway.SOLO;
 import static io.oxllm.telemetry.E2eGateway.attrs;
 import static io.oxllm.telemetry.E2eGateway.hex;
 import static io.oxllm.testing.Polling.await;
+import static io.oxllm.testing.Polling.until;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -18,6 +19,7 @@ import io.oxllm.testing.Behaviour;
 import io.oxllm.testing.ChainToml;
 import io.oxllm.testing.GatewayHarness.Response;
 import io.oxllm.testing.GatewayHarness;
+import io.oxllm.testing.OtlpReceiver;
 import io.oxllm.testing.StreamRecorder;
 import io.oxllm.testing.TestUpstream.Received;
 import io.vertx.core.MultiMap;
@@ -158,6 +160,15 @@ class GatewayTracingTest {
     Span server = e.requestSpan(r.header("x-request-id"));
     assertEquals(sent, server.getTraceState());
     assertEquals(sent, e.attemptSpans(server, 1).get(0).getTraceState());
+  }
+
+  @Test
+  void spansACollectorRejectsInAPartialSuccessAreCountedAsDropped(Vertx vertx) {
+    e = E2eGateway.start(vertx, dir, "");
+    e.receiver.mode(OtlpReceiver.Mode.PARTIAL); // "1 span rejected" to every export
+    assertEquals(200, e.chat(SOLO, Map.of()).status());
+    until(E2eGateway.SOON, () -> e.status().getJsonObject("telemetry"),
+        (JsonObject t) -> t.getLong("spans_dropped") == 1, "the rejected span counted, once");
   }
 
   @Test

@@ -98,6 +98,24 @@ class OtlpHttpSenderTest {
   }
 
   @Test
+  void aPartialSuccessIsToldWithWhatWasRejectedAndWhy(Vertx vertx) {
+    // OTLP: a collector that takes part of an export says so in a 200; it went unseen (a telemetry audit)
+    OtlpReceiver collector = await(OtlpReceiver.start(vertx, OtlpReceiver.Mode.PARTIAL));
+    TelemetryLoop loop = new TelemetryLoop(vertx);
+    OtlpHttpSender sender = senderTo(collector, loop, Map.of());
+    List<String> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+    sender.onPartialSuccess((what, said) -> told.add(what + " " + said.rejected() + " " + said.message()));
+    assertTrue(sender.send(twoSpansThenGarbage(), 2).join(5, TimeUnit.SECONDS).isSuccess(), "the rest was taken");
+    assertTrue(sender.sendMetrics(new byte[0]).join(5, TimeUnit.SECONDS).isSuccess());
+    assertEquals(List.of("spans 1 span too old", "metrics 2 "), told);
+    collector.mode(OtlpReceiver.Mode.ANSWER);
+    assertTrue(sender.send(twoSpansThenGarbage(), 2).join(5, TimeUnit.SECONDS).isSuccess());
+    assertEquals(2, told.size(), "an answer with no partial success tells nothing");
+    await(sender.shutdown());
+    await(loop.shutdown());
+  }
+
+  @Test
   void exportsOneAfterTheOtherEachSendOnlyTheirOwnBytes(Vertx vertx) {
     OtlpReceiver collector = await(OtlpReceiver.start(vertx));
     TelemetryLoop loop = new TelemetryLoop(vertx);

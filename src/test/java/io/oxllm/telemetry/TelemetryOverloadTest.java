@@ -197,6 +197,22 @@ class TelemetryOverloadTest {
   }
 
   @Test
+  void partialSuccessesAreReportedAtMostOncePerIntervalAndAreNoFailure() {
+    long[] clock = {0};
+    AtomicLong failures = new AtomicLong();
+    ExportFailures f = new ExportFailures("http://collector", 60_000, () -> clock[0], failures);
+    for (int i = 0; i < 100; i++) {
+      clock[0] += 100;
+      f.partial("spans", new PartialSuccess(3, "too old"));
+    }
+    assertEquals(1, f.reports());
+    clock[0] += 60_000;
+    f.partial("metrics", new PartialSuccess(0, "a warning"));
+    assertEquals(2, f.reports(), "one more after the interval, with the 99 counted meanwhile");
+    assertEquals(0, failures.get(), "the rest of each export was taken");
+  }
+
+  @Test
   void aCollectorAnsweringErrorsCountsFailuresAndDropsBatches(Vertx vertx) {
     try (LogCapture log = LogCapture.start()) {
       OtlpReceiver failing = await(OtlpReceiver.start(vertx, OtlpReceiver.Mode.FAIL_503));

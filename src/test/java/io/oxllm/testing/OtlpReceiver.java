@@ -1,7 +1,9 @@
 package io.oxllm.testing;
 
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsPartialSuccess;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
+import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.common.v1.AnyValue;
@@ -32,7 +34,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class OtlpReceiver {
   /** How the receiver answers exports. */
-  public enum Mode { ANSWER, STALL, FAIL_503 }
+  /** ANSWER: accept all; PARTIAL: accept, but say 1 span or 2 data points were rejected (OTLP's partial_success). */
+  public enum Mode { ANSWER, STALL, FAIL_503, PARTIAL }
 
   private final List<ExportTraceServiceRequest> traces = new CopyOnWriteArrayList<>();
   private final List<ExportMetricsServiceRequest> metrics = new CopyOnWriteArrayList<>();
@@ -106,10 +109,14 @@ public final class OtlpReceiver {
         byte[] answer;
         if (traces) {
           this.traces.add(ExportTraceServiceRequest.parseFrom(body.getBytes()));
-          answer = ExportTraceServiceResponse.getDefaultInstance().toByteArray();
+          answer = (mode == Mode.PARTIAL ? ExportTraceServiceResponse.newBuilder().setPartialSuccess(
+              ExportTracePartialSuccess.newBuilder().setRejectedSpans(1).setErrorMessage("span too old"))
+              : ExportTraceServiceResponse.newBuilder()).build().toByteArray();
         } else {
           metrics.add(ExportMetricsServiceRequest.parseFrom(body.getBytes()));
-          answer = ExportMetricsServiceResponse.getDefaultInstance().toByteArray();
+          answer = (mode == Mode.PARTIAL ? ExportMetricsServiceResponse.newBuilder().setPartialSuccess(
+              ExportMetricsPartialSuccess.newBuilder().setRejectedDataPoints(2))
+              : ExportMetricsServiceResponse.newBuilder()).build().toByteArray();
         }
         req.response().putHeader("content-type", "application/x-protobuf").end(Buffer.buffer(answer));
       } catch (IOException e) {
