@@ -21,6 +21,7 @@ final class SemConv {
   static final AttributeKey<Long> HTTP_STATUS = AttributeKey.longKey("http.response.status_code");
   static final AttributeKey<String> HTTP_METHOD = AttributeKey.stringKey("http.request.method");
   static final AttributeKey<String> URL_PATH = AttributeKey.stringKey("url.path");
+  static final AttributeKey<String> URL_SCHEME = AttributeKey.stringKey("url.scheme");
   static final AttributeKey<Long> ATTEMPTS = AttributeKey.longKey("oxllm.attempts");
   static final AttributeKey<String> REQUEST_ID = AttributeKey.stringKey("oxllm.request_id");
   static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("oxllm.outcome");

@@ -32,6 +32,8 @@ final class SpanRuns {
   private static final byte[] STREAM = OtlpAttributes.key(SemConv.STREAM);
   // whole attributes whose value never varies, encoded once
   private static final byte[] METHOD_POST = OtlpAttributes.constant(HTTP_METHOD, "POST");
+  // required on an HTTP server span; the gateway listens on plain HTTP only
+  private static final byte[] SCHEME_HTTP = OtlpAttributes.constant(OtlpAttributes.key(SemConv.URL_SCHEME), "http");
   private static final byte[] STREAM_TRUE = OtlpAttributes.constant(STREAM, true);
   private static final byte[] STREAM_FALSE = OtlpAttributes.constant(STREAM, false);
   private static final byte[][] OUTCOMES = outcomes();
@@ -77,6 +79,7 @@ final class SpanRuns {
     nameAndKind(KIND_SERVER, r.operation(), r.requestedModel());
     attributes.string(OPERATION, r.operation());
     out.raw(METHOD_POST);
+    out.raw(SCHEME_HTTP);
     attributes.integer(ATTEMPTS, r.attempts().size());
     out.raw(OUTCOMES[r.outcome().ordinal()]);
     out.raw(r.stream() ? STREAM_TRUE : STREAM_FALSE);

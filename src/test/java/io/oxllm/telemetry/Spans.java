@@ -64,6 +64,7 @@ final class Spans {
     AttributesBuilder b = Attributes.builder()
         .put(SemConv.OPERATION, r.operation())
         .put(SemConv.HTTP_METHOD, "POST")
+        .put(SemConv.URL_SCHEME, "http")
         .put(SemConv.ATTEMPTS, (long) r.attempts().size())
         .put(SemConv.OUTCOME, r.outcome().jsonName())
         .put(SemConv.STREAM, r.stream());
