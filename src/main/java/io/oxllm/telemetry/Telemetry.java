@@ -69,7 +69,7 @@ public final class Telemetry {
 
   /** The telemetry of a gateway with this {@code [telemetry]} table; nothing runs until {@link #deploy}. */
   public static Telemetry create(TelemetryConfig config) {
-    return new Telemetry(config, Tuning.of(config), OtlpHeaders.fromEnvironment(System::getenv));
+    return new Telemetry(config, Tuning.of(config, System::getenv), OtlpHeaders.fromEnvironment(System::getenv));
   }
 
   /**

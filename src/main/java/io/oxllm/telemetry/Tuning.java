@@ -2,6 +2,7 @@ package io.oxllm.telemetry;
 
 import io.oxllm.config.TelemetryConfig;
 import java.time.Duration;
+import java.util.function.Function;
 
 /**
  * The worker's timings and limits. Production values come from the config and fixed defaults;
@@ -28,9 +29,36 @@ record Tuning(long minDrainMs, long maxDrainMs, Duration metricInterval, long lo
     Duration exportTimeout, long failureReportMs, long shutdownMs, long statePollMs,
     long spanLingerMs, long exportBackoffMinMs, long exportBackoffMaxMs, long logLingerMs) {
 
-  static Tuning of(TelemetryConfig c) {
+  /** The export timeout's variable, as the OpenTelemetry SDKs read it (milliseconds). */
+  static final String TIMEOUT_VARIABLE = "OTEL_EXPORTER_OTLP_TIMEOUT";
+  static final long DEFAULT_EXPORT_TIMEOUT_MS = 2_000;
+
+  static Tuning of(TelemetryConfig c, Function<String, String> env) {
     return new Tuning(1, 50, Duration.ofSeconds(c.metricsIntervalSecs()), 0,
-        Duration.ofSeconds(2), 60_000, 3_000, 1_000, 1_000, 100, 5_000, 1_000);
+        Duration.ofMillis(exportTimeoutMs(env.apply(TIMEOUT_VARIABLE))), 60_000, 3_000, 1_000, 1_000, 100, 5_000, 1_000);
+  }
+
+  /**
+   * {@code OTEL_EXPORTER_OTLP_TIMEOUT} in milliseconds when set to a whole number from 1, else
+   * 2 s (with a warning when set to anything else). Shorter than the SDKs' 10 s on purpose: an
+   * export waiting holds one of four slots, and the final flush at shutdown is bounded anyway; a
+   * collector that answers slower than 2 s (an audit's lost most spans) can be given longer.
+   */
+  static long exportTimeoutMs(String value) {
+    if (value == null || value.isBlank()) {
+      return DEFAULT_EXPORT_TIMEOUT_MS;
+    }
+    try {
+      long ms = Long.parseLong(value.strip());
+      if (ms >= 1 && ms <= Integer.MAX_VALUE) {
+        return ms;
+      }
+    } catch (NumberFormatException notANumber) {
+      // below
+    }
+    ExportFailures.LOG.log(System.Logger.Level.WARNING, TIMEOUT_VARIABLE + " is not a number of milliseconds from 1: \""
+        + value + "\"; exports time out after " + DEFAULT_EXPORT_TIMEOUT_MS + " ms");
+    return DEFAULT_EXPORT_TIMEOUT_MS;
   }
 
   /** The request log's rotation size under config {@code c}. */

@@ -125,7 +125,7 @@ class RequestLogTest {
   void recordsOfferedJustBeforeShutdownAreStillWritten(Vertx vertx) {
     Path file = dir.resolve("flush.jsonl");
     TelemetryConfig c = TelemetryFixtures.config("", 1024, file.toString());
-    TelemetryFixtures.Running running = TelemetryFixtures.start(vertx, c, Tuning.of(c));
+    TelemetryFixtures.Running running = TelemetryFixtures.start(vertx, c, Tuning.of(c, name -> null));
     long now = Telemetry.epochNanos();
     for (int i = 0; i < 200; i++) {
       running.telemetry().offer(TelemetryFixtures.ok("flush-" + i, now));
@@ -139,7 +139,7 @@ class RequestLogTest {
     Path file = dir.resolve("rot.jsonl");
     TelemetryConfig c = TelemetryFixtures.config("", 1024, file.toString());
     long maxBytes = 2_000; // a few lines per file (request_log_max_mb cannot go below 1)
-    TelemetryFixtures.Running running = TelemetryFixtures.start(vertx, c, Tuning.of(c).withLogMaxBytes(maxBytes));
+    TelemetryFixtures.Running running = TelemetryFixtures.start(vertx, c, Tuning.of(c, name -> null).withLogMaxBytes(maxBytes));
     long now = Telemetry.epochNanos();
     for (int i = 0; i < 300; i++) {
       assertTrue(running.telemetry().offer(TelemetryFixtures.ok(String.format("rot-%04d", i), now)));

@@ -48,7 +48,7 @@ final class TelemetryFixtures {
 
   /** Test timings: metrics pushed every 200 ms instead of every 10 s. */
   static Tuning fast(TelemetryConfig c) {
-    return Tuning.of(c).withMetricInterval(Duration.ofMillis(200));
+    return Tuning.of(c, name -> null).withMetricInterval(Duration.ofMillis(200));
   }
 
   static Running start(Vertx vertx, TelemetryConfig c, Tuning t) {

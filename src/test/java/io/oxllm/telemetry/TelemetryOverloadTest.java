@@ -69,7 +69,7 @@ class TelemetryOverloadTest {
     // the lock-free queue's array is a power of two, of two places at least
     for (int capacity : new int[] {1, 3, 8, 1000}) {
       TelemetryConfig c = TelemetryFixtures.config("", capacity, "");
-      Telemetry t = new Telemetry(c, Tuning.of(c)); // no worker: nothing drains
+      Telemetry t = new Telemetry(c, Tuning.of(c, name -> null)); // no worker: nothing drains
       long now = Telemetry.epochNanos();
       int accepted = 0;
       for (int i = 0; i < capacity + 5; i++) {
@@ -194,6 +194,20 @@ class TelemetryOverloadTest {
     assertEquals(3, f.reports(), "a streak a minute on is reported, with the 49 counted meanwhile");
     f.record("spans", true, null);
     assertEquals(4, f.reports(), "and its end");
+  }
+
+  @Test
+  void theExportTimeoutComesFromOtelExporterOtlpTimeoutWhenItIsAWholeNumberOfMilliseconds() {
+    // a collector answering in about 2 s lost most spans to the fixed 2 s, and the SDKs' variable
+    // did not change it (a telemetry audit)
+    TelemetryConfig c = TelemetryFixtures.config("", 1024, "");
+    assertEquals(Duration.ofSeconds(10), Tuning.of(c, name -> name.equals("OTEL_EXPORTER_OTLP_TIMEOUT") ? "10000" : null)
+        .exportTimeout());
+    assertEquals(Duration.ofSeconds(2), Tuning.of(c, name -> null).exportTimeout());
+    for (String wrong : new String[] {"0", "-5", "10s", "1e4", "", "99999999999"}) {
+      assertEquals(Tuning.DEFAULT_EXPORT_TIMEOUT_MS, Tuning.exportTimeoutMs(wrong), wrong);
+    }
+    assertEquals(250, Tuning.exportTimeoutMs(" 250 "));
   }
 
   @Test

@@ -32,7 +32,7 @@ class TelemetryShutdownTest {
     Set<Thread> before = loopThreads();
     // an hour between metric exports: only the one at shutdown can deliver them
     TelemetryFixtures.Running running = TelemetryFixtures.start(vertx, c,
-        Tuning.of(c).withMetricInterval(Duration.ofHours(1)));
+        Tuning.of(c, name -> null).withMetricInterval(Duration.ofHours(1)));
     Set<Thread> started = loopThreads();
     started.removeAll(before);
     assertEquals(1, started.size(), "the worker's deployment started telemetry's loop: " + started);
