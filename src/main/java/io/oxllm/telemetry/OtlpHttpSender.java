@@ -99,12 +99,12 @@ final class OtlpHttpSender implements SpanShipper.Sender {
    */
   @Override
   public CompletableResultCode send(OtlpTraceEncoder.Encoded request, int spans) {
-    return post(traces, "spans", Unpooled.wrappedBuffer(request.message()));
+    return post(traces, "spans", spans, Unpooled.wrappedBuffer(request.message()));
   }
 
   /** Metrics, a few kilobytes every interval: Netty copies them into direct memory. See {@link #post}. */
   CompletableResultCode sendMetrics(byte[] request) {
-    return post(metrics, "metrics", Unpooled.wrappedBuffer(request));
+    return post(metrics, "metrics", Long.MAX_VALUE, Unpooled.wrappedBuffer(request));
   }
 
   /**
@@ -112,21 +112,21 @@ final class OtlpHttpSender implements SpanShipper.Sender {
    * otherwise; either way only once the bytes are written or abandoned, so the caller may reuse
    * their memory. Once that loop has ended it fails at once, never throws.
    */
-  private CompletableResultCode post(RequestOptions target, String what, ByteBuf body) {
+  private CompletableResultCode post(RequestOptions target, String what, long items, ByteBuf body) {
     CompletableResultCode result = new CompletableResultCode();
     try {
-      io.runOnContext(v -> exchange(target, what, body, result));
+      io.runOnContext(v -> exchange(target, what, items, body, result));
     } catch (RejectedExecutionException e) {
       result.failExceptionally(e); // telemetry's loop has ended: a last metric export after shutdown
     }
     return result;
   }
 
-  private void exchange(RequestOptions target, String what, ByteBuf body, CompletableResultCode result) {
+  private void exchange(RequestOptions target, String what, long items, ByteBuf body, CompletableResultCode result) {
     client.request(target)
         .compose(req -> {
           Future<Void> written = req.end(BufferInternal.buffer(body));
-          Future<Void> answered = req.response().compose(resp -> answer(resp, what));
+          Future<Void> answered = req.response().compose(resp -> answer(resp, what, items));
           // join, not all: a collector may answer (or time out) before the body is out of our hands
           return Future.join(written, answered).transform(ar -> answered);
         })
@@ -142,9 +142,10 @@ final class OtlpHttpSender implements SpanShipper.Sender {
   /**
    * Reads the answer to its end (so the connection is reused); a non-2xx status is a failure. A
    * 2xx in protobuf is read (its first {@value #ANSWER_KEPT} bytes) for a partial success, which
-   * until 2026-12-08 went unseen: its rejected spans counted as exported, its reason nowhere.
+   * until 2026-12-08 went unseen: its rejected spans counted as exported, its reason nowhere. A
+   * collector's count is taken for no more than the {@code items} it was sent.
    */
-  private Future<Void> answer(HttpClientResponse resp, String what) {
+  private Future<Void> answer(HttpClientResponse resp, String what, long items) {
     int status = resp.statusCode();
     String type = resp.getHeader(HttpHeaders.CONTENT_TYPE);
     Buffer kept = status / 100 == 2 && type != null && type.contains("protobuf") ? Buffer.buffer() : null;
@@ -157,7 +158,7 @@ final class OtlpHttpSender implements SpanShipper.Sender {
       }
       PartialSuccess said = kept == null || kept.length() == 0 ? null : PartialSuccess.read(kept);
       if (said != null) {
-        partial.rejected(what, said);
+        partial.rejected(what, said.atMost(items));
       }
       return Future.succeededFuture();
     });

@@ -14,6 +14,8 @@ import java.nio.charset.StandardCharsets;
  * @param message the collector's reason, possibly empty
  */
 record PartialSuccess(long rejected, String message) {
+  /** The most of a collector's reason kept for the log. */
+  static final int MESSAGE_MAX = 256;
   private static final int FIELD = 1;
   private static final int REJECTED = 1;
   private static final int MESSAGE = 2;
@@ -53,13 +55,28 @@ record PartialSuccess(long rejected, String message) {
         if (length < 0 || length > r.left()) {
           return null;
         }
-        message = new String(r.b, r.at, length, StandardCharsets.UTF_8);
+        message = printable(new String(r.b, r.at, length, StandardCharsets.UTF_8));
         r.at += length;
       } else if (tag < 0 || !r.skip((int) (tag & 7))) {
         return null;
       }
     }
     return rejected > 0 || !message.isEmpty() ? new PartialSuccess(Math.max(0, rejected), message) : null;
+  }
+
+  /** The same, rejecting no more than the {@code items} the export held (a collector's count is its word). */
+  PartialSuccess atMost(long items) {
+    return rejected <= items ? this : new PartialSuccess(items, message);
+  }
+
+  /** A collector's text as one log line: control characters become spaces, and it is cut. */
+  private static String printable(String text) {
+    StringBuilder out = new StringBuilder(Math.min(text.length(), MESSAGE_MAX));
+    for (int i = 0; i < text.length() && out.length() < MESSAGE_MAX; i++) {
+      char c = text.charAt(i);
+      out.append(Character.isISOControl(c) ? ' ' : c);
+    }
+    return out.length() < text.length() ? out.append('…').toString() : out.toString();
   }
 
   /** A protobuf reader over b[at, end): varints and skips, -1 where the bytes end or run long. */

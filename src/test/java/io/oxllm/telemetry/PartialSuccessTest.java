@@ -31,4 +31,17 @@ class PartialSuccessTest {
     assertNull(PartialSuccess.read(Buffer.buffer(new byte[] {0x0a, 0x7f, 0x08})), "a length past the end");
     assertNull(PartialSuccess.read(Buffer.buffer(new byte[] {(byte) 0xff, (byte) 0xff})), "a varint cut short");
   }
+
+  @Test
+  void aCollectorsWordsAreOneLineOfAtMost256CharactersAndItsCountAtMostWhatWasSent() {
+    byte[] hostile = ExportTraceServiceResponse.newBuilder().setPartialSuccess(ExportTracePartialSuccess.newBuilder()
+        .setRejectedSpans(Long.MAX_VALUE).setErrorMessage("line one\nFAKE LOG LINE\u001b[31m" + "x".repeat(5000)))
+        .build().toByteArray();
+    PartialSuccess said = PartialSuccess.read(Buffer.buffer(hostile));
+    assertEquals(PartialSuccess.MESSAGE_MAX + 1, said.message().length(), said.message());
+    assertEquals(-1, said.message().indexOf('\n'));
+    assertEquals(-1, said.message().indexOf('\u001b'));
+    assertEquals(4096, said.atMost(4096).rejected());
+    assertEquals(3, new PartialSuccess(3, "").atMost(4096).rejected());
+  }
 }
