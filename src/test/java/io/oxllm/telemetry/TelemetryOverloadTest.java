@@ -155,11 +155,16 @@ class TelemetryOverloadTest {
     }
   }
 
+  /** Export failures reported at most once a minute, on {@code clock[0]} (milliseconds), counted into {@code failures}. */
+  private static ExportFailures failuresReportedEveryMinute(long[] clock, AtomicLong failures) {
+    return new ExportFailures("http://collector", 60_000, () -> clock[0], failures);
+  }
+
   @Test
   void aStreakIsReportedAtMostOncePerIntervalAndRecoveryOnce() {
     long[] clock = {0};
     AtomicLong failures = new AtomicLong();
-    ExportFailures f = new ExportFailures("http://collector", 60_000, () -> clock[0], failures);
+    ExportFailures f = failuresReportedEveryMinute(clock, failures);
     RuntimeException refused = new RuntimeException("Connection refused");
     for (int i = 0; i < 100; i++) {
       clock[0] += 100; // 100 failures over 10 s
@@ -181,7 +186,7 @@ class TelemetryOverloadTest {
     // in 20 s (a telemetry audit)
     long[] clock = {0};
     AtomicLong failures = new AtomicLong();
-    ExportFailures f = new ExportFailures("http://collector", 60_000, () -> clock[0], failures);
+    ExportFailures f = failuresReportedEveryMinute(clock, failures);
     RuntimeException refused = new RuntimeException("503");
     for (int i = 0; i < 100; i++) {
       clock[0] += 500; // 50 s
@@ -214,7 +219,7 @@ class TelemetryOverloadTest {
   void partialSuccessesAreReportedAtMostOncePerIntervalAndAreNoFailure() {
     long[] clock = {0};
     AtomicLong failures = new AtomicLong();
-    ExportFailures f = new ExportFailures("http://collector", 60_000, () -> clock[0], failures);
+    ExportFailures f = failuresReportedEveryMinute(clock, failures);
     for (int i = 0; i < 100; i++) {
       clock[0] += 100;
       f.partial("spans", new PartialSuccess(3, "too old"));
