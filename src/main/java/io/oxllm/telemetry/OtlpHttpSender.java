@@ -19,6 +19,7 @@ import io.vertx.core.internal.buffer.BufferInternal;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeoutException;
 
 /**
  * POSTs OTLP/HTTP export requests (binary protobuf) to the collector's {@code /v1/traces} and
@@ -55,6 +56,7 @@ final class OtlpHttpSender implements SpanShipper.Sender {
   private final ContextInternal io;
   private final RequestOptions traces;
   private final RequestOptions metrics;
+  private final long timeoutMs;
   private volatile PartialAnswers partial = (what, said) -> { };
 
   /**
@@ -70,6 +72,7 @@ final class OtlpHttpSender implements SpanShipper.Sender {
         .setConnectTimeout((int) timeout.toMillis()),
         new PoolOptions().setHttp1MaxSize(maxConnections));
     this.io = io;
+    this.timeoutMs = timeout.toMillis();
     this.traces = post(endpoint + "/v1/traces", headers, timeout);
     this.metrics = post(endpoint + "/v1/metrics", headers, timeout);
   }
@@ -127,6 +130,14 @@ final class OtlpHttpSender implements SpanShipper.Sender {
         .compose(req -> {
           Future<Void> written = req.end(BufferInternal.buffer(body));
           Future<Void> answered = req.response().compose(resp -> answer(resp, what, items));
+          // the whole answer within the timeout once the export is written: the idle timeout did
+          // not end a 200 whose body stalled short of its length or trickled for ever, and the
+          // four export connections stayed taken, nothing exported, nothing logged (an audit)
+          written.onSuccess(v -> {
+            long timer = io.owner().setTimer(timeoutMs, t -> req.reset(0, new TimeoutException(
+                "no whole answer within " + timeoutMs + " ms of the export's last byte")));
+            answered.onComplete(ar -> io.owner().cancelTimer(timer));
+          });
           // join, not all: a collector may answer (or time out) before the body is out of our hands
           return Future.join(written, answered).transform(ar -> answered);
         })

@@ -116,6 +116,27 @@ class OtlpHttpSenderTest {
   }
 
   @Test
+  void anAnswerWhoseBodyStallsFailsTheExportWithinTheTimeoutAndFreesItsConnection(Vertx vertx) {
+    // a 200 whose body stopped short of its length held the export's connection for good: the
+    // four slots taken, nothing exported, nothing logged (a telemetry re-audit)
+    OtlpReceiver collector = await(OtlpReceiver.start(vertx, OtlpReceiver.Mode.STALL_BODY));
+    TelemetryLoop loop = new TelemetryLoop(vertx);
+    OtlpHttpSender sender = senderTo(collector, loop, Map.of()); // 2 s, two connections
+    long start = System.nanoTime();
+    List<CompletableResultCode> stalled = List.of(sender.send(twoSpansThenGarbage(), 2),
+        sender.send(twoSpansThenGarbage(), 2), sender.sendMetrics(new byte[0]));
+    for (CompletableResultCode r : stalled) {
+      assertFalse(r.join(10, TimeUnit.SECONDS).isSuccess(), "failed, not left waiting");
+    }
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    assertTrue(ms >= 1_900 && ms < 8_000, "failed on the timeout: " + ms + " ms");
+    collector.mode(OtlpReceiver.Mode.ANSWER);
+    assertTrue(sender.send(twoSpansThenGarbage(), 2).join(5, TimeUnit.SECONDS).isSuccess(), "the connections are free");
+    await(sender.shutdown());
+    await(loop.shutdown());
+  }
+
+  @Test
   void exportsOneAfterTheOtherEachSendOnlyTheirOwnBytes(Vertx vertx) {
     OtlpReceiver collector = await(OtlpReceiver.start(vertx));
     TelemetryLoop loop = new TelemetryLoop(vertx);

@@ -34,8 +34,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class OtlpReceiver {
   /** How the receiver answers exports. */
-  /** ANSWER: accept all; PARTIAL: accept, but say 1 span or 2 data points were rejected (OTLP's partial_success). */
-  public enum Mode { ANSWER, STALL, FAIL_503, PARTIAL }
+  /**
+   * ANSWER: accept all; PARTIAL: accept, but say 1 span or 2 data points were rejected (OTLP's
+   * partial_success); STALL: answer never; STALL_BODY: answer 200 with 10 of the 100 bytes its head
+   * promises, then nothing.
+   */
+  public enum Mode { ANSWER, STALL, FAIL_503, PARTIAL, STALL_BODY }
 
   private final List<ExportTraceServiceRequest> traces = new CopyOnWriteArrayList<>();
   private final List<ExportMetricsServiceRequest> metrics = new CopyOnWriteArrayList<>();
@@ -100,6 +104,11 @@ public final class OtlpReceiver {
     req.body().compose(body -> gate.map(body)).onSuccess(body -> {
       if (mode == Mode.STALL) {
         return; // read it all, answer never: the exporter must time out on its own
+      }
+      if (mode == Mode.STALL_BODY) {
+        req.response().putHeader("content-type", "application/x-protobuf").putHeader("content-length", "100")
+            .write(Buffer.buffer(new byte[10]));
+        return;
       }
       if (mode == Mode.FAIL_503) {
         req.response().setStatusCode(503).end();
