@@ -119,10 +119,14 @@ final class JsonUsageTap {
 
   /** Reads model and usage from what was kept; call once, at the end of the body. */
   void finish() {
-    model = stringAfter(head, headFrom, headEnd, MODEL);
+    // the top-level key, not one nested in a message (an audit: a "model" inside a choice was taken)
+    int key = topLevelKey(head, headFrom, headEnd, MODEL);
+    model = key < 0 ? null : stringAfter(head, headEnd, key);
     if (model == null) {
-      // keys in alphabetical order (llama.cpp's server): "choices" first, "model" after them
-      model = stringAfter(tail, tailFrom, tailEnd, MODEL);
+      // keys in alphabetical order (llama.cpp's server): "choices" first, "model" after them,
+      // the last one in the tail (the tail's depth is unknown: nested ones come before)
+      key = lastIndexOf(tail, tailEnd, MODEL, tailFrom);
+      model = key < 0 ? null : stringAfter(tail, tailEnd, key);
     }
     // choices (and their finish_reason) come just before usage, so they are in the tail too
     for (int at = indexOf(tail, tailEnd, FINISH_REASON, tailFrom); at >= 0;
@@ -132,15 +136,15 @@ final class JsonUsageTap {
         finishReasons.add(reason);
       }
     }
-    // most answers end with usage; some put it first, before a long choices array
-    if (!readUsage(tail, tailFrom, tailEnd)) {
-      readUsage(head, headFrom, headEnd);
+    // most answers end with usage, the last one in the tail (one nested in a message comes
+    // before it: an audit's 999 tokens); some put it first, before a long choices array
+    if (!readUsage(tail, tailEnd, lastIndexOf(tail, tailEnd, USAGE, tailFrom))) {
+      readUsage(head, headEnd, topLevelKey(head, headFrom, headEnd, USAGE));
     }
   }
 
-  /** Reads the tokens of the "usage" object in buf[from, len); false when there is none. */
-  private boolean readUsage(byte[] buf, int from, int len) {
-    int at = indexOf(buf, len, USAGE, from);
+  /** Reads the tokens of the "usage" object whose key is at buf[at] (-1: none); false when there is none. */
+  private boolean readUsage(byte[] buf, int len, int at) {
     int colon = at < 0 ? -1 : indexOf(buf, len, (byte) ':', at + USAGE.length);
     if (colon < 0) {
       return false;
@@ -183,11 +187,6 @@ final class JsonUsageTap {
   /** The answer's "model", when it is a string in the first HEAD or the last TAIL bytes; else null. */
   String model() {
     return model;
-  }
-
-  private static String stringAfter(byte[] buf, int from, int len, byte[] key) {
-    int at = indexOf(buf, len, key, from);
-    return at < 0 ? null : stringAfter(buf, len, at);
   }
 
   /** The string value of the key (quoted, with its quotes) starting at {@code at}, or null. */
@@ -245,6 +244,52 @@ final class JsonUsageTap {
       return i - 1;
     }
     return -1;
+  }
+
+  /** The last place {@code needle} starts in buf[from, len), or -1. */
+  private static int lastIndexOf(byte[] buf, int len, byte[] needle, int from) {
+    int last = -1;
+    for (int at = indexOf(buf, len, needle, from); at >= 0; at = indexOf(buf, len, needle, at + needle.length)) {
+      last = at;
+    }
+    return last;
+  }
+
+  /**
+   * Where the key {@code needle} of the top-level object starts in buf[from, len), the body's first
+   * bytes, or -1: strings skipped, depth counted, and a match taken only when a colon follows it.
+   */
+  private static int topLevelKey(byte[] buf, int from, int len, byte[] needle) {
+    int depth = 0;
+    for (int i = from; i < len; i++) {
+      byte b = buf[i];
+      if (b == '{' || b == '[') {
+        depth++;
+      } else if (b == '}' || b == ']') {
+        depth--;
+      } else if (b == '"') {
+        if (depth <= 1 && isKey(buf, len, needle, i)) { // 0: a key before any brace (nothing nests there)
+          return i;
+        }
+        for (i++; i < len && buf[i] != '"'; i++) { // to the string's end
+          if (buf[i] == '\\') {
+            i++;
+          }
+        }
+      }
+    }
+    return -1;
+  }
+
+  private static boolean isKey(byte[] buf, int len, byte[] needle, int at) {
+    if (at + needle.length > len || !Arrays.equals(buf, at, at + needle.length, needle, 0, needle.length)) {
+      return false;
+    }
+    int i = at + needle.length;
+    while (i < len && (buf[i] == ' ' || buf[i] == '\n' || buf[i] == '\r' || buf[i] == '\t')) {
+      i++;
+    }
+    return i < len && buf[i] == ':';
   }
 
   private static int indexOf(byte[] buf, int len, byte b, int from) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.vertx.core.buffer.Buffer;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Usage and model from a non-stream answer, from its head and tail only, however it is chunked. */
@@ -58,6 +59,25 @@ class JsonUsageTapTest {
       JsonUsageTap t = tap(usageFirst, chunk);
       assertEquals(7, t.inputTokens(), "chunk " + chunk);
       assertEquals(5, t.outputTokens(), "chunk " + chunk);
+    }
+  }
+
+  @Test
+  void theTopLevelModelAndUsageNotOnesNestedInAChoice() {
+    // an audit: a "usage" and a "model" inside the message were taken, 999/888 tokens for 7/5
+    String nested = "{\"id\":\"x\",\"object\":\"chat.completion\",\"created\":1,\"choices\":[{\"index\":0,\"message\":"
+        + "{\"role\":\"assistant\",\"content\":\"a \\\"model\\\": here\",\"model\":\"inner-fake\",\"usage\":"
+        + "{\"prompt_tokens\":999,\"completion_tokens\":888}},\"finish_reason\":\"stop\"}],\"model\":\"outer-real\","
+        + "\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":5,\"total_tokens\":12}}";
+    String usageFirst = "{\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":5},\"choices\":[{\"message\":{\"model\":"
+        + "\"inner\",\"usage\":{\"prompt_tokens\":1}}}],\"model\":\"outer-real\"" + " ".repeat(5_000) + "}";
+    for (String body : List.of(nested, usageFirst)) {
+      for (int size : new int[] {7, body.length()}) {
+        JsonUsageTap t = tap(body, size);
+        assertEquals("outer-real", t.model(), body);
+        assertEquals(7, t.inputTokens(), body);
+        assertEquals(5, t.outputTokens(), body);
+      }
     }
   }
 
